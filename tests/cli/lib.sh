@@ -1,0 +1,52 @@
+# Shared helpers for the command-line tests (sourced by tests/cli/*.sh).
+# FLOWKIT_BIN: the built programs; FLOWKIT_SRC: the source tree. Each test runs in a fresh
+# temporary directory that is removed at the end.
+set -uo pipefail
+export PATH="$FLOWKIT_BIN:$PATH"
+FLOWKIT_SHARED="${FLOWKIT_SRC}/../shared"
+PYTHON=/usr/bin/python3  # Debian's python3, with python3-numpy
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+failures=0
+checks=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# ok CMD...: the command must succeed.
+ok() {
+  checks=$((checks + 1))
+  if ! "$@" >"$T/.out" 2>"$T/.err"; then fail "expected success: $* ($(head -c 300 "$T/.err"))"; fi
+}
+
+# bad STATUS PATTERN CMD...: the command must exit with STATUS and print exactly one line on
+# stderr, "PROG: error: ..." matching the extended regex PATTERN, and nothing on stdout.
+bad() {
+  local want=$1 pat=$2
+  shift 2
+  checks=$((checks + 1))
+  "$@" >"$T/.out" 2>"$T/.err"
+  local got=$?
+  [ "$got" = "$want" ] || { fail "status $got, want $want: $* ($(head -c 300 "$T/.err"))"; return; }
+  [ "$(wc -l <"$T/.err")" = 1 ] || fail "want one line on stderr: $* ($(cat "$T/.err"))"
+  grep -Eq "^flow-[a-z]+: error: .*($pat)" "$T/.err" || fail "stderr does not match '$pat': $* ($(cat "$T/.err"))"
+  [ ! -s "$T/.out" ] || fail "stdout not empty on error: $*"
+}
+
+# sh_ok 'pipeline': a shell pipeline must succeed.
+sh_ok() {
+  checks=$((checks + 1))
+  if ! bash -o pipefail -c "$1" >"$T/.out" 2>"$T/.err"; then fail "expected success: $1 ($(head -c 300 "$T/.err"))"; fi
+}
+
+# check COND MESSAGE: a test expression (evaluated by bash).
+check() {
+  checks=$((checks + 1))
+  if ! eval "$1"; then fail "$2"; fi
+}
+
+# Ends the script: prints a summary and exits non-zero on any failure.
+finish() {
+  echo "$checks checks, $failures failed"
+  [ "$failures" = 0 ]
+}
