@@ -27,7 +27,7 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw Error("invalid JSON at byte offset " + std::to_string(e.byte) + " (" + where + ")");
+    throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
   }
   if (!j.is_object() || !j.contains("means"))
     throw Error("a mixture spec is an object {\"weights\": [...], \"means\": [[...]], \"vars\": [[...]]} (" + where + ")");
