@@ -96,10 +96,13 @@ struct Frame {
   double data_y(double py) const { return y.lo + (y1 - py) / (y1 - y0) * (y.hi - y.lo); }
 };
 
+// How a layout makes one unit as long on both axes: not at all, by widening the narrower
+// range (automatic ranges only; fixed ones shrink instead), or by shrinking the plot area
+// (unless that would leave a side under a third of its length).
+enum class Aspect { free, widen, shrink };
 // Lays out a picture with axes: margins for tick labels, the title, and a colour bar for
-// `values` when given. With `equal_aspect`, automatic ranges are widened so that one unit is
-// as long on both axes. Fixed ranges (o.xrange, o.yrange) replace x and y.
-Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal_aspect);
+// `values` when given. Fixed ranges (o.xrange, o.yrange) replace x and y.
+Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect aspect);
 int font_scale(const Options& o);  // 1 up to 320 pixels, 2 up to 640, ...
 // The range of values with a margin of `margin` times their span on both sides.
 Range padded_range(const float* v, int64_t n, int64_t stride, double margin = 0.05);

@@ -94,14 +94,30 @@ int widest_label(Range r, int font) {
 int colour_bar_width(Range values, int font) { return 22 * font + widest_label(values, font); }
 }  // namespace
 
-// Margins from the labels; equal aspect widens the narrower automatic range
-Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal_aspect) {
+// Shrinks the plot area around its centre so that one unit is as long on both axes
+namespace {
+void shrink_to_aspect(Frame& f) {
+  const double w = f.x1 - f.x0, h = f.y1 - f.y0;
+  const double u = std::max((f.x.hi - f.x.lo) / w, (f.y.hi - f.y.lo) / h);
+  const int nw = int(std::lround((f.x.hi - f.x.lo) / u)), nh = int(std::lround((f.y.hi - f.y.lo) / u));
+  if (nw < w / 3 || nh < h / 3) return;
+  f.x0 += (int(w) - nw) / 2;
+  f.x1 = f.x0 + nw;
+  f.y0 += (int(h) - nh) / 2;
+  f.y1 = f.y0 + nh;
+}
+}  // namespace
+
+// Margins from the labels; then equal units by widening ranges or shrinking the area
+Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect aspect) {
   Frame f;
   f.font = font_scale(o);
   const int s = f.font, pad = 8 * s;
-  const bool fixed = o.xrange || o.yrange;
-  if (o.xrange) x = *o.xrange;
-  if (o.yrange) y = *o.yrange;
+  if (o.xrange || o.yrange) {
+    if (aspect == Aspect::widen) aspect = Aspect::shrink;
+    if (o.xrange) x = *o.xrange;
+    if (o.yrange) y = *o.yrange;
+  }
   for (int pass = 0; pass < 2; ++pass) {
     f.x0 = pad + widest_label(y, s) + 7 * s;
     f.y0 = o.title.empty() ? pad : 2 * pad + text_height(s + 1);
@@ -112,7 +128,7 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal
                         " is too small for the axes and labels");
     f.x = x;
     f.y = y;
-    if (!equal_aspect || fixed) break;
+    if (aspect != Aspect::widen) break;
     const double ux = (x.hi - x.lo) / (f.x1 - f.x0), uy = (y.hi - y.lo) / (f.y1 - f.y0);
     const double u = std::max(ux, uy), cx = 0.5 * (x.lo + x.hi), cy = 0.5 * (y.lo + y.hi);
     x = {cx - 0.5 * u * (f.x1 - f.x0), cx + 0.5 * u * (f.x1 - f.x0)};
@@ -120,6 +136,7 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal
     f.x = x;
     f.y = y;
   }
+  if (aspect == Aspect::shrink) shrink_to_aspect(f);
   return f;
 }
 
@@ -158,7 +175,7 @@ void draw_axes(Canvas& c, const Frame& f, const std::string& title) {
   }
   if (!title.empty()) {
     const int ts = s + 1;
-    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, 8 * s, title, colour::ink, ts);
+    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, f.y0 - 8 * s - text_height(ts), title, colour::ink, ts);
   }
 }
 

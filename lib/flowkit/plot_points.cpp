@@ -26,7 +26,7 @@ void require_2d(const Mat& p, const char* what) {
 Canvas scatter(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a scatter plot");
   const auto [xr, yr] = point_ranges(points, overlay);
-  const Frame f = layout(o, xr, yr, nullptr, true);
+  const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
   c.clip(f.x0, f.y0, f.x1, f.y1);
@@ -43,8 +43,8 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a histogram");
   if (o.bins < 1 || o.bins > 4096) throw usage_error("--bins must be between 1 and 4096");
   const auto [xr, yr] = point_ranges(points, nullptr);
-  Range counts{0, 1};
-  Frame f = layout(o, xr, yr, &counts, true);
+  Range counts{0, double(std::max<Eigen::Index>(points.cols(), 1))};  // the labels' widest case
+  const Frame f = layout(o, xr, yr, &counts, Aspect::widen);
   const int nx = o.bins, ny = std::max(1, int(std::lround(o.bins * double(f.y1 - f.y0) / (f.x1 - f.x0))));
   std::vector<float> n(size_t(nx) * size_t(ny), 0.0f);
   for (Eigen::Index i = 0; i < points.cols(); ++i) {
@@ -53,7 +53,6 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
     if (bx >= 0 && bx < nx && by >= 0 && by < ny) n[size_t(int(by)) * size_t(nx) + size_t(int(bx))] += 1;
   }
   counts.hi = std::max(1.0f, *std::max_element(n.begin(), n.end()));
-  f = layout(o, f.x, f.y, &counts, false);
   Canvas c(o.width, o.height);
   for (int y = f.y0; y < f.y1; ++y)
     for (int x = f.x0; x < f.x1; ++x) {
@@ -78,7 +77,7 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   std::vector<float> sorted = speed;
   std::sort(sorted.begin(), sorted.end());
   const Range speeds{0, std::max(1e-12f, sorted.back())};
-  const Frame f = layout(o, xr, yr, &speeds, true);
+  const Frame f = layout(o, xr, yr, &speeds, Aspect::widen);
   const double area = double(f.x1 - f.x0) * (f.y1 - f.y0);
   const double spacing_px = std::sqrt(area / double(xyuv.cols())) * 0.9;
   const double typical = std::max(1e-12f, sorted[size_t(0.95 * double(sorted.size() - 1))]);
@@ -114,7 +113,7 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay) {
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
   const Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
-  const Frame f = layout(o, xr, yr, nullptr, true);
+  const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
   c.clip(f.x0, f.y0, f.x1, f.y1);

@@ -123,7 +123,7 @@ TEST_CASE("plot: a scatter of points in one corner colours pixels only there", "
   const Canvas c = scatter(p, o);
   CHECK(c.width() == 640);
   CHECK(c.height() == 640);
-  const Frame f = layout(o, {}, {}, nullptr, true);
+  const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   const int n = count_only_inside(c, bluish, f.px(1) - 4, f.py(2) - 4, f.px(2) + 4, f.py(1) + 4);
   CHECK(n > 0.5 * (f.px(2) - f.px(1)) * (f.py(1) - f.py(2)));
 }
@@ -134,7 +134,7 @@ TEST_CASE("plot: an overlay is drawn in its own colour where its points are", "[
   p << 2, 2;
   q << 8, 7;
   const Canvas c = scatter(p, o, &q);
-  const Frame f = layout(o, {}, {}, nullptr, true);
+  const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   CHECK(count_only_inside(c, orange, f.px(8) - 6, f.py(7) - 6, f.px(8) + 6, f.py(7) + 6) > 4);
   CHECK(count_only_inside(c, bluish, f.px(2) - 6, f.py(2) - 6, f.px(2) + 6, f.py(2) + 6) > 4);
 }
@@ -148,7 +148,7 @@ TEST_CASE("plot: automatic ranges keep every point inside the plot area", "[plot
   const Range xr = padded_range(p.data(), 3, 2), yr = padded_range(p.data() + 1, 3, 2);
   CHECK(xr.lo == Approx(-6.25));
   CHECK(xr.hi == Approx(21.25));
-  const Frame f = layout(o, xr, yr, nullptr, true);
+  const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   for (int i = 0; i < 3; ++i) {
     CHECK((f.px(p(0, i)) > f.x0 && f.px(p(0, i)) < f.x1 && f.py(p(1, i)) > f.y0 && f.py(p(1, i)) < f.y1));
   }
@@ -173,7 +173,7 @@ TEST_CASE("plot: a heat map pixel has its grid value's colour", "[plot]") {
   REQUIRE(g.ys == std::vector<double>{0, 0.5, 1, 1.5});
   const Canvas c = heatmap(g, o);
   const Range values{0, 15};
-  const Frame f = layout(o, {-0.5, 3.5}, {-0.25, 1.75}, &values, false);
+  const Frame f = layout(o, {-0.5, 3.5}, {-0.25, 1.75}, &values, Aspect::shrink);
   for (int iy = 0; iy < 4; ++iy)
     for (int ix = 0; ix < 4; ++ix)
       CHECK(c.at(int(f.px(ix + 0.3)), int(f.py(0.5 * iy + 0.1))) == viridis((ix + 4 * iy) / 15.0));
@@ -231,7 +231,7 @@ TEST_CASE("plot: a 2-D histogram of one spot is brightest there", "[plot]") {
   Mat p = Mat::Constant(2, 50, 2.5f);
   const Canvas c = histogram(p, o);
   const Range counts{0, 50};
-  const Frame f = layout(o, {}, {}, &counts, false);
+  const Frame f = layout(o, {}, {}, &counts, Aspect::widen);
   // One bin (about a tenth of the area's side) at the spot is yellow, everything else dark
   const float bin = (f.x1 - f.x0) / 10.0f;
   int hot = 0;
@@ -255,7 +255,7 @@ TEST_CASE("plot: an arrow points from its point along its vector", "[plot]") {
   a << 3, 5, 1, 0;  // at (3, 5), pointing right
   const Canvas c = quiver(a, o);
   const Range speeds{0, 1};
-  const Frame f = layout(o, {}, {}, &speeds, true);
+  const Frame f = layout(o, {}, {}, &speeds, Aspect::widen);
   auto drawn = [](Rgb p) { return p.g > p.r + 40; };  // viridis, not grey
   int right = 0;
   for (int y = f.y0; y < f.y1; ++y)
@@ -273,7 +273,7 @@ TEST_CASE("plot: trajectories mark starts and ends and join them", "[plot]") {
   Array t({3, 1, 2});
   t.data = {1, 1, 4.5, 4.5, 8, 8};
   const Canvas c = trajectories(t, o);
-  const Frame f = layout(o, {}, {}, nullptr, true);
+  const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   CHECK(c.at(int(f.px(1)), int(f.py(1))) == colour::start);
   CHECK(c.at(int(f.px(8)), int(f.py(8))) == colour::end);
   const Rgb mid = c.at(int(f.px(3)), int(f.py(3)));
