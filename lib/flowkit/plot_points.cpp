@@ -67,7 +67,7 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
 }
 
 // Arrows from (x, y) along (u, v), scaled so that a typical long arrow spans the spacing
-// of the points; coloured by speed
+// of the points; coloured by speed (up to 85% of the colour scale)
 Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   if (xyuv.rows() != 4) throw Error("a vector field plot needs rows (x, y, u, v)");
   const Mat xy = xyuv.topRows(2);
@@ -76,7 +76,7 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   for (Eigen::Index i = 0; i < xyuv.cols(); ++i) speed[size_t(i)] = std::hypot(xyuv(2, i), xyuv(3, i));
   std::vector<float> sorted = speed;
   std::sort(sorted.begin(), sorted.end());
-  const Range speeds{0, std::max(1e-12f, sorted.back())};
+  const Range speeds{0, std::max(1e-12f, sorted.back()) / 0.85};  // the brightest yellow is unused: faint on white
   const Frame f = layout(o, xr, yr, &speeds, Aspect::widen);
   const double area = double(f.x1 - f.x0) * (f.y1 - f.y0);
   const double spacing_px = std::sqrt(area / double(xyuv.cols())) * 0.9;
@@ -91,7 +91,7 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
     const float x0 = f.px(xyuv(0, i)), y0 = f.py(xyuv(1, i));
     const float dx = float(k * xyuv(2, i)), dy = float(-k * xyuv(3, i));
     const float len = std::hypot(dx, dy);
-    const Rgb col = viridis(0.85 * speed[size_t(i)] / speeds.hi);
+    const Rgb col = viridis(speed[size_t(i)] / speeds.hi);
     if (len < 0.5f) {
       c.disc(x0, y0, 0.8f * w, col);
       continue;

@@ -254,7 +254,7 @@ TEST_CASE("plot: an arrow points from its point along its vector", "[plot]") {
   Mat a(4, 1);
   a << 3, 5, 1, 0;  // at (3, 5), pointing right
   const Canvas c = quiver(a, o);
-  const Range speeds{0, 1};
+  const Range speeds{0, 1 / 0.85};
   const Frame f = layout(o, {}, {}, &speeds, Aspect::widen);
   auto drawn = [](Rgb p) { return p.g > p.r + 40; };  // viridis, not grey
   int right = 0;
