@@ -61,6 +61,8 @@ void draw(Flags& f) {
   const Stream s = read_input(f.input);
   const plot::Kind kind = chosen ? *chosen : plot::infer_kind(s.main);
   const Mat overlay = f.overlay.empty() ? Mat() : read_overlay(f.overlay);
+  f.o.name = f.input == "-" ? "standard input" : f.input;
+  f.o.overlay_name = f.overlay == "-" ? "standard input" : f.overlay;
   const plot::Canvas c = plot::render(s, kind, f.o, f.overlay.empty() ? nullptr : &overlay);
   const std::string png = encode_png(c.pixels().data(), c.width(), c.height(), 3);
   cli::write_output(f.output, [&](std::ostream& os) { os.write(png.data(), std::streamsize(png.size())); });

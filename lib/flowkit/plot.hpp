@@ -83,6 +83,7 @@ struct Options {
   int scale = 0;                        // image pixel upscaling (0: automatic)
   int rows = 0, cols = 0;               // image grid layout (0: automatic)
   bool by_label = false;                // image grid: one row per label
+  std::string name, overlay_name;       // legend entries when an overlay is drawn
 };
 
 // The plot area of a picture and its data ranges: maps data to pixel coordinates.
@@ -111,7 +112,9 @@ Range padded_range(const float* v, int64_t n, int64_t stride, double margin = 0.
 Canvas scatter(const Mat& points, const Options& o, const Mat* overlay = nullptr);
 Canvas histogram(const Mat& points, const Options& o, const Mat* overlay = nullptr);
 Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay = nullptr);  // 4 x n
-Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr);  // (T, n, 2)
+// Trajectories (T, n, 2); `times` (T,) name the start and end in the legend.
+Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr,
+                    const Array* times = nullptr);
 
 // Values on a regular grid: v[iy * nx + ix] at (xs[ix], ys[iy]), both increasing.
 struct Grid {

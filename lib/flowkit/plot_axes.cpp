@@ -203,6 +203,31 @@ void draw_overlay(Canvas& c, const Frame& f, const Mat* overlay) {
   c.unclip();
 }
 
+// Entries stacked on a white panel with a thin border
+void draw_legend(Canvas& c, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries) {
+  const int s = f.font, line = text_height(s) + 5 * s, pad = 5 * s;
+  int w = 0;
+  for (const auto& e : entries) w = std::max(w, text_width(e.second, s));
+  const int x1 = f.x1 - 6 * s, x0 = x1 - (w + 3 * pad + 4 * s), y0 = f.y0 + 6 * s;
+  const int y1 = y0 + int(entries.size()) * line + pad;
+  c.unclip();
+  c.fill_rect(x0, y0, x1, y1, colour::white, 0.85f);
+  c.fill_rect(x0, y0, x1, y0 + 1, colour::grid);
+  c.fill_rect(x0, y1 - 1, x1, y1, colour::grid);
+  c.fill_rect(x0, y0, x0 + 1, y1, colour::grid);
+  c.fill_rect(x1 - 1, y0, x1, y1, colour::grid);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const int ty = y0 + pad + int(i) * line + 2 * s;
+    c.disc(float(x0 + pad + 2 * s), float(ty) + 0.5f * text_height(s), 2.5f * float(s), entries[i].first);
+    c.text(x0 + 2 * pad + 4 * s, ty, entries[i].second, colour::ink, s);
+  }
+}
+
+void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main, const Mat* overlay) {
+  if (!overlay || (o.name.empty() && o.overlay_name.empty())) return;
+  draw_legend(c, f, {{main, o.name}, {colour::overlay, o.overlay_name}});
+}
+
 float dot_radius(int64_t n, int font) { return (n > 2000 ? 0.9f : n > 200 ? 1.2f : 1.8f) * float(font); }
 
 float dot_alpha(int64_t n) { return std::clamp(2.5f / std::pow(float(std::max<int64_t>(n, 1)), 0.25f), 0.12f, 0.9f); }

@@ -1,6 +1,7 @@
 // plot: scatter plots, 2-D histograms, vector fields (quiver) and trajectories.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "flowkit/plot_draw.hpp"
 
@@ -35,6 +36,7 @@ Canvas scatter(const Mat& points, const Options& o, const Mat* overlay) {
     c.disc(f.px(points(0, i)), f.py(points(1, i)), r, colour::points, a);
   draw_overlay(c, f, overlay);
   draw_axes(c, f, o.title);
+  draw_overlay_legend(c, f, o, colour::points, overlay);
   return c;
 }
 
@@ -108,11 +110,16 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
 }
 
 // Thin paths through the T states of each point, start and end points marked
-Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay) {
+Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, const Array* times) {
   if (traj.shape.size() != 3 || traj.shape[2] != 2 || traj.shape[0] < 1)
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
-  const Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
+  Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
+  if (overlay && overlay->cols() > 0) {
+    const auto [ox, oy] = point_ranges(*overlay, nullptr);
+    xr = hull(xr, ox);
+    yr = hull(yr, oy);
+  }
   const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
@@ -128,6 +135,17 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay) {
   for (int64_t i = 0; i < n; ++i) c.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
   draw_overlay(c, f, overlay);
   draw_axes(c, f, o.title);
+  std::string first = "start", last = "end";
+  if (times && times->size() == T) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " (t = %.3g)", double(times->data.front()));
+    first += buf;
+    std::snprintf(buf, sizeof buf, " (t = %.3g)", double(times->data.back()));
+    last += buf;
+  }
+  std::vector<std::pair<Rgb, std::string>> legend = {{colour::start, first}, {colour::end, last}};
+  if (overlay && !o.overlay_name.empty()) legend.emplace_back(colour::overlay, o.overlay_name);
+  draw_legend(c, f, legend);
   return c;
 }
 

@@ -359,3 +359,23 @@ TEST_CASE("plot: render refuses empty, non-finite and mis-shaped streams", "[plo
   s.main = Array({4, 2, 2, 5});
   CHECK_THROWS_WITH(render(s, Kind::images, o), Catch::Contains("channels"));
 }
+
+TEST_CASE("plot: an overlay's legend names both point sets in the top-right corner", "[plot]") {
+  Options o = fixed_options();
+  Mat p(2, 1), q(2, 1);
+  p << 2, 2;
+  q << 3, 3;
+  auto ink_in_area = [&](const Canvas& c, const Frame& f, bool right_half) {
+    int n = 0;
+    for (int y = f.y0; y < f.y1; ++y)
+      for (int x = f.x0; x < f.x1; ++x) n += c.at(x, y) == colour::ink && (x > (f.x0 + f.x1) / 2) == right_half;
+    return n;
+  };
+  const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
+  CHECK(ink_in_area(scatter(p, o, &q), f, true) == 0);
+  o.name = "data.npy";
+  o.overlay_name = "samples.npy";
+  const Canvas c = scatter(p, o, &q);
+  CHECK(ink_in_area(c, f, true) > 100);
+  CHECK(ink_in_area(c, f, false) == 0);
+}
