@@ -6,7 +6,8 @@
 
 namespace flowkit {
 namespace {
-constexpr int kSinkhornIters = 100;
+constexpr int kSinkhornIters = 2000;
+constexpr double kSinkhornTol = 1e-4;  // relative error of the row marginals
 
 // x1 <- x1[:, pick], labels likewise.
 void gather(const std::vector<int>& pick, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp) {
@@ -33,12 +34,15 @@ void Sinkhorn::couple(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp
   k_.rowwise() += b.colwise().squaredNorm();
   k_ = k_.cwiseMax(0.0);
   const double scale = 1.0 / (eps * std::max(k_.mean(), 1e-300));
+  kv_ = k_.rowwise().minCoeff();
+  k_.colwise() -= kv_;  // each row's nearest partner weighs 1 (rows rescale freely)
   k_ = (-scale * k_.array()).exp().matrix();
   // Scaling iterations for uniform marginals 1/n
   u_.setConstant(n, 1.0);
   v_.setConstant(n, 1.0);
   for (int it = 0; it < kSinkhornIters; ++it) {
     kv_.noalias() = k_ * v_;
+    if (it % 10 == 0 && ((u_.array() * kv_.array()) * double(n) - 1).abs().maxCoeff() < kSinkhornTol) break;
     u_ = (1.0 / double(n)) / kv_.array().max(1e-300);
     kv_.noalias() = k_.transpose() * u_;
     v_ = (1.0 / double(n)) / kv_.array().max(1e-300);
