@@ -206,3 +206,35 @@ TEST_CASE("Sinkhorn: a plan with uniform marginals; small eps pairs like exact O
   CHECK(after < ot * 1.05);
   CHECK(before > ot * 1.05);
 }
+
+namespace {
+// Mean over trajectories of the Euler path energy sum |v|^2 h minus the squared displacement:
+// zero for straight paths at constant speed, larger the more they bend.
+double bending(Field& f, int n, int steps) {
+  Rng r(21);
+  Mat x(2, n), v;
+  r.fill_normal(x);
+  const Mat start = x;
+  double energy = 0;
+  for (int k = 0; k < steps; ++k) {
+    f.velocity(x, (k + 0.5) / steps, v);
+    energy += double(v.squaredNorm()) / steps;
+    x += v / float(steps);
+  }
+  return (energy - double((x - start).squaredNorm())) / n;
+}
+}  // namespace
+
+TEST_CASE("minibatch OT straightens the learned paths", "[train]") {
+  double bend[2];
+  for (int ot = 0; ot < 2; ++ot) {
+    TrainConfig c = small_config();
+    c.steps = 1000;
+    c.coupling = ot ? Coupling::ot : Coupling::independent;
+    Trainer t(c, gmm_data(20000, 1));
+    auto field = load_field(run_training(t, {}), "trained");
+    bend[ot] = bending(*field, 2000, 50);
+  }
+  INFO("bending: independent " << bend[0] << ", ot " << bend[1]);
+  CHECK(bend[1] < 0.5 * bend[0]);
+}
