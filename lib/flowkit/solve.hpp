@@ -7,15 +7,19 @@
 #include "flowkit/choice.hpp"
 #include "flowkit/core.hpp"
 #include "flowkit/field.hpp"
+#include "flowkit/path.hpp"
 
 namespace flowkit {
 
 enum class Solver { euler, midpoint, heun, rk4, dopri5, em };
 const ChoiceTable<Solver>& solvers();
+// dopri5 chooses its own steps; the others walk a time grid.
+inline bool adaptive(Solver s) { return s == Solver::dopri5; }
 
-enum class GridKind { uniform, quadratic, cosine };  // quadratic/cosine: denser near the end
+enum class GridKind { uniform, quadratic, cosine };  // quadratic/cosine: denser near t = 1
 const ChoiceTable<GridKind>& grids();
-// n + 1 times from t0 to t1 (either direction).
+// n + 1 times from t0 to t1 (either direction); non-uniform grids put their small steps at the
+// larger of t0 and t1 (near the data, where the field bends most).
 std::vector<double> time_grid(GridKind g, int steps, double t0, double t1);
 
 // dy/dt = f(t, y) on a state of any shape (rows x n). The density module integrates
@@ -65,13 +69,16 @@ struct SdeOptions {
   NoiseKind noise = NoiseKind::linear;
   double sigma = 1.0;
   bool score_drift = true;  // drift v + g^2/2 s (keeps the ODE's marginals); false: plain v
+  Schedule schedule;        // for g = sigma b(t)
   int corrector_steps = 0;  // Langevin corrector steps after each step
   double corrector_eps = 0.01;
 };
 double diffusion(const SdeOptions& o, double t);
 
 // Euler-Maruyama: x += h [v + g^2/2 s] + g sqrt(h) xi on the grid of opt. g = 0 gives
-// exactly the Euler ODE sampler.
+// exactly the Euler ODE sampler. Backwards in time (t1 < t0) the score term changes sign,
+// h [v - g^2/2 s] with h < 0, which keeps the same marginals. The score is evaluated at t
+// clamped into [kTMin, kTMax]; nfe counts velocity and score evaluations.
 SolveStats sample_sde(Field& f, Mat& x, const SolveOptions& opt, const SdeOptions& sde, Rng& rng,
                       const Observer& obs = {});
 

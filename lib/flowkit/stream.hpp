@@ -34,6 +34,8 @@ class PointReader {
   virtual std::optional<Array> companion() = 0;
 };
 std::unique_ptr<PointReader> open_points(std::istream& in, const std::string& where);
+// The same over a path ("-" or "": standard input); the reader owns the open file.
+std::unique_ptr<PointReader> open_points_input(const std::string& path);
 
 // Writes n points of dimension d chunk by chunk (NPY header up front: n must be known).
 class PointWriter {

@@ -1,0 +1,324 @@
+#include "flowkit/nn.hpp"
+
+#include <cmath>
+
+namespace flowkit {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kSeluL = 1.0507009873554804934193349852946;
+constexpr double kSeluA = 1.6732632423543772848170429916717;
+constexpr double kLnEps = 1e-5;
+
+// Index of the first tensor of the output layer in the layout.
+size_t out_index(const NetConfig& c) { return c.residual ? 2 + 4 * size_t(c.depth) : 2 * size_t(c.depth); }
+
+// Multiplies each block of n tangent columns by the activation derivative of the primal.
+template <class M>
+void scale_tiled(M& dz, const M& d) {
+  for (Eigen::Index b = 0; b < dz.cols(); b += d.cols()) dz.middleCols(b, d.cols()).array() *= d.array();
+}
+}  // namespace
+
+const ChoiceTable<Activation>& activations() {
+  static const ChoiceTable<Activation> t = {
+      {"silu", Activation::silu, "x sigmoid(x) (swish)"},
+      {"relu", Activation::relu, "max(0, x)"},
+      {"gelu", Activation::gelu, "x Phi(x), exact (erf)"},
+      {"tanh", Activation::tanh, "hyperbolic tangent"},
+      {"selu", Activation::selu, "scaled exponential linear unit"},
+  };
+  return t;
+}
+
+void NetConfig::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw usage_error(what);
+  };
+  need(dim >= 1, "the data dimension must be at least 1, got " + std::to_string(dim));
+  need(width >= 1 && width <= 65536, "--width must be in 1..65536, got " + std::to_string(width));
+  need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
+  need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
+  need(num_classes >= 0, "the number of classes must not be negative");
+}
+
+std::vector<ParamBlock> param_layout(const NetConfig& c) {
+  std::vector<ParamBlock> v;
+  size_t off = 0;
+  auto add = [&](std::string name, int r, int k) {
+    v.push_back({std::move(name), r, k, off});
+    off += size_t(r) * size_t(k);
+  };
+  add("in.W", c.width, c.in_features());
+  add("in.b", c.width, 1);
+  for (int l = 1; l < c.depth + (c.residual ? 1 : 0); ++l) {
+    const std::string p = (c.residual ? "block" : "hidden") + std::to_string(l);
+    if (c.residual) {
+      add(p + ".gamma", c.width, 1);
+      add(p + ".beta", c.width, 1);
+    }
+    add(p + ".W", c.width, c.width);
+    add(p + ".b", c.width, 1);
+  }
+  add("out.W", c.dim, c.width);
+  add("out.b", c.dim, 1);
+  if (c.num_classes > 0) add("label.E", c.width, c.num_classes + 1);
+  return v;
+}
+
+size_t param_count(const NetConfig& c) {
+  const auto v = param_layout(c);
+  return v.back().offset + v.back().size();
+}
+
+template <class S>
+Mlp<S>::Mlp(const NetConfig& cfg) : cfg_(cfg), blocks_(param_layout(cfg)), params_(param_count(cfg), S(0)) {
+  cfg_.validate();
+  const int n = cfg.depth + (cfg.residual ? 1 : 0);
+  h_.resize(size_t(n));
+  d_.resize(size_t(cfg.depth));
+  if (cfg.residual) {
+    yhat_.resize(size_t(cfg.depth));
+    act_.resize(size_t(cfg.depth));
+    inv_.resize(size_t(cfg.depth));
+  }
+}
+
+template <class S>
+void Mlp<S>::init(Rng& rng) {
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const ParamBlock& b = blocks_[i];
+    S* p = params_.data() + b.offset;
+    const bool gain = b.name.size() > 6 && b.name.compare(b.name.size() - 6, 6, ".gamma") == 0;
+    const bool matrix = b.cols > 1 || b.name == "label.E";
+    double sd = 1.0 / std::sqrt(double(b.cols));
+    if (b.name == "label.E") sd = 0.5;
+    if (cfg_.residual && b.name.rfind("block", 0) == 0) sd /= std::sqrt(double(cfg_.depth));
+    for (size_t k = 0; k < b.size(); ++k) p[k] = gain ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
+  }
+}
+
+// Time features: sin/cos of pi 2^k t, or raw t; rows d.. of the input.
+template <class S>
+void Mlp<S>::embed_time(const V& t) {
+  const int d = cfg_.dim, k = cfg_.time_freqs;
+  for (Eigen::Index j = 0; j < inp_.cols(); ++j) {
+    if (k == 0) {
+      inp_(d, j) = t[j];
+      continue;
+    }
+    double w = kPi;
+    for (int f = 0; f < k; ++f, w *= 2) {
+      inp_(d + 2 * f, j) = S(std::sin(w * double(t[j])));
+      inp_(d + 2 * f + 1, j) = S(std::cos(w * double(t[j])));
+    }
+  }
+}
+
+// h <- act(h) and d <- act'(h) in place (h holds the pre-activation on entry).
+template <class S>
+void Mlp<S>::activate(M& h, M& d) const {
+  d.resize(h.rows(), h.cols());
+  auto H = h.array();
+  auto D = d.array();
+  switch (cfg_.activation) {
+    case Activation::silu:  // d = s + h (1 - s) after h = z s
+      D = (S(1) + (-H).exp()).inverse();
+      H = H * D;
+      D = D + H * (S(1) - D);
+      return;
+    case Activation::relu:
+      D = (H > S(0)).template cast<S>();
+      H = H.max(S(0));
+      return;
+    case Activation::tanh:
+      H = H.tanh();
+      D = S(1) - H.square();
+      return;
+    case Activation::selu:
+      D = (H > S(0)).select(S(kSeluL), S(kSeluL * kSeluA) * H.exp());
+      H = (H > S(0)).select(S(kSeluL) * H, D - S(kSeluL * kSeluA));
+      return;
+    case Activation::gelu:
+      for (Eigen::Index i = 0; i < h.size(); ++i) {
+        const double z = double(h.data()[i]);
+        const double cdf = 0.5 * (1 + std::erf(z / std::sqrt(2.0)));
+        const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * kPi);
+        h.data()[i] = S(z * cdf);
+        d.data()[i] = S(cdf + z * pdf);
+      }
+      return;
+  }
+}
+
+// Residual block l (0-based): yhat = LN(h_l) without gain, act = act(gamma yhat + beta).
+template <class S>
+void Mlp<S>::layer_norm(int l) {
+  const M& h = h_[size_t(l)];
+  const auto gamma = weight(2 + 4 * size_t(l)).col(0);
+  const auto beta = weight(3 + 4 * size_t(l)).col(0);
+  M& y = yhat_[size_t(l)];
+  y.resize(h.rows(), h.cols());
+  inv_[size_t(l)].resize(h.cols());
+  const S w = S(h.rows());
+  for (Eigen::Index j = 0; j < h.cols(); ++j) {
+    const S mu = h.col(j).sum() / w;
+    y.col(j) = h.col(j).array() - mu;
+    const S inv = S(1) / std::sqrt(y.col(j).squaredNorm() / w + S(kLnEps));
+    y.col(j) *= inv;
+    inv_[size_t(l)][j] = inv;
+  }
+  M& a = act_[size_t(l)];
+  a = (y.array().colwise() * gamma.array()).colwise() + beta.array();
+  activate(a, d_[size_t(l)]);
+}
+
+template <class S>
+void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
+  const Eigen::Index n = x.cols();
+  const int d = cfg_.dim;
+  if (x.rows() != d || t.size() != n) throw Error("network input has the wrong shape");
+  inp_.resize(cfg_.in_features(), n);
+  inp_.topRows(d) = x;
+  embed_time(t);
+  labels_.assign(size_t(n), cfg_.num_classes);
+  if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
+  // Input layer (+ label embedding)
+  M& h0 = h_[0];
+  h0.resize(cfg_.width, n);
+  h0.noalias() = weight(0) * inp_;
+  h0.colwise() += weight(1).col(0);
+  if (cfg_.num_classes > 0) {
+    const MapM e = weight(blocks_.size() - 1);
+    for (Eigen::Index j = 0; j < n; ++j) h0.col(j) += e.col(labels_[size_t(j)]);
+  }
+  if (!cfg_.residual) {
+    activate(h0, d_[0]);
+    for (int l = 1; l < cfg_.depth; ++l) {
+      M& h = h_[size_t(l)];
+      h.resize(cfg_.width, n);
+      h.noalias() = weight(2 * size_t(l)) * h_[size_t(l) - 1];
+      h.colwise() += weight(2 * size_t(l) + 1).col(0);
+      activate(h, d_[size_t(l)]);
+    }
+  } else {
+    for (int l = 0; l < cfg_.depth; ++l) {
+      layer_norm(l);
+      M& h = h_[size_t(l) + 1];
+      h = h_[size_t(l)];
+      h.noalias() += weight(4 + 4 * size_t(l)) * act_[size_t(l)];
+      h.colwise() += weight(5 + 4 * size_t(l)).col(0);
+    }
+  }
+  const size_t o = out_index(cfg_);
+  out.resize(d, n);
+  out.noalias() = weight(o) * h_.back();
+  out.colwise() += weight(o + 1).col(0);
+}
+
+template <class S>
+void Mlp<S>::backward(const M& gout, std::vector<S>& grad) {
+  grad.assign(params_.size(), S(0));
+  const size_t o = out_index(cfg_);
+  grad_of(grad, o).noalias() = gout * h_.back().transpose();
+  grad_of(grad, o + 1) = gout.rowwise().sum();
+  g1_.resize(cfg_.width, gout.cols());
+  g1_.noalias() = weight(o).transpose() * gout;
+  if (cfg_.residual)
+    backward_residual(g1_, grad);
+  else
+    backward_plain(g1_, grad);
+  // Input layer: g1_ holds d loss / d (pre-activation of the first layer)
+  grad_of(grad, 0).noalias() = g1_ * inp_.transpose();
+  grad_of(grad, 1) = g1_.rowwise().sum();
+  if (cfg_.num_classes > 0) {
+    MapM ge = grad_of(grad, blocks_.size() - 1);
+    for (Eigen::Index j = 0; j < g1_.cols(); ++j) ge.col(labels_[size_t(j)]) += g1_.col(j);
+  }
+}
+
+// dh: d loss / d h_last on entry, d loss / d z_0 (first pre-activation) on exit.
+template <class S>
+void Mlp<S>::backward_plain(M& dh, std::vector<S>& grad) {
+  for (int l = cfg_.depth - 1; l >= 1; --l) {
+    dh.array() *= d_[size_t(l)].array();
+    grad_of(grad, 2 * size_t(l)).noalias() = dh * h_[size_t(l) - 1].transpose();
+    grad_of(grad, 2 * size_t(l) + 1) = dh.rowwise().sum();
+    g2_.resize(dh.rows(), dh.cols());
+    g2_.noalias() = weight(2 * size_t(l)).transpose() * dh;
+    dh.swap(g2_);
+  }
+  dh.array() *= d_[0].array();
+}
+
+// dh: d loss / d h_L on entry, d loss / d h_0 on exit (the residual stream carries it).
+template <class S>
+void Mlp<S>::backward_residual(M& dh, std::vector<S>& grad) {
+  const S w = S(cfg_.width);
+  for (int l = cfg_.depth - 1; l >= 0; --l) {
+    const size_t b = 2 + 4 * size_t(l);
+    grad_of(grad, b + 2).noalias() = dh * act_[size_t(l)].transpose();
+    grad_of(grad, b + 3) = dh.rowwise().sum();
+    // Through the activation and the layer-norm gain and shift
+    g2_.resize(dh.rows(), dh.cols());
+    g2_.noalias() = weight(b + 2).transpose() * dh;
+    g2_.array() *= d_[size_t(l)].array();
+    const M& y = yhat_[size_t(l)];
+    grad_of(grad, b) = (g2_.array() * y.array()).rowwise().sum().matrix();
+    grad_of(grad, b + 1) = g2_.rowwise().sum();
+    g2_.array().colwise() *= weight(b).col(0).array();
+    // Through the normalization: (g - mean g - yhat mean(g yhat)) / sigma
+    for (Eigen::Index j = 0; j < dh.cols(); ++j) {
+      const S mg = g2_.col(j).sum() / w, mgy = g2_.col(j).dot(y.col(j)) / w;
+      dh.col(j).array() += (g2_.col(j).array() - mg - y.col(j).array() * mgy) * inv_[size_t(l)][j];
+    }
+  }
+}
+
+template <class S>
+void Mlp<S>::jvp(const M& dx, M& jout) {
+  const Eigen::Index n = inp_.cols();
+  if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
+  t1_.resize(cfg_.width, dx.cols());
+  t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
+  if (cfg_.residual)
+    jvp_residual(t1_);
+  else
+    jvp_plain(t1_);
+  jout.resize(cfg_.dim, dx.cols());
+  jout.noalias() = weight(out_index(cfg_)) * t1_;
+}
+
+template <class S>
+void Mlp<S>::jvp_plain(M& dh) {
+  scale_tiled(dh, d_[0]);
+  for (int l = 1; l < cfg_.depth; ++l) {
+    t2_.resize(dh.rows(), dh.cols());
+    t2_.noalias() = weight(2 * size_t(l)) * dh;
+    scale_tiled(t2_, d_[size_t(l)]);
+    dh.swap(t2_);
+  }
+}
+
+template <class S>
+void Mlp<S>::jvp_residual(M& dh) {
+  const Eigen::Index n = inp_.cols();
+  const S w = S(cfg_.width);
+  for (int l = 0; l < cfg_.depth; ++l) {
+    const size_t b = 2 + 4 * size_t(l);
+    const M& y = yhat_[size_t(l)];
+    t2_.resize(dh.rows(), dh.cols());
+    for (Eigen::Index j = 0; j < dh.cols(); ++j) {
+      const Eigen::Index p = j % n;
+      const S m = dh.col(j).sum() / w, my = dh.col(j).dot(y.col(p)) / w;
+      t2_.col(j) = (dh.col(j).array() - m - y.col(p).array() * my) * inv_[size_t(l)][p];
+    }
+    t2_.array().colwise() *= weight(b).col(0).array();
+    scale_tiled(t2_, d_[size_t(l)]);
+    dh.noalias() += weight(b + 2) * t2_;
+  }
+}
+
+template class Mlp<float>;
+template class Mlp<double>;
+
+}  // namespace flowkit
