@@ -1,6 +1,7 @@
 // cli (evaluation): flags and drivers of flow-eval's subcommands.
 #include "flowkit/eval_cli.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -27,15 +28,14 @@ const ChoiceTable<What>& whats() {
 // Points of a stream as a d x n batch (images flattened), with a clear error when empty.
 Mat stream_points(const Array& a, const std::string& where) {
   if (a.shape.empty() || a.rows() == 0) throw Error("no points in " + where + " (shape " + a.shape_str() + ")");
-  if (a.shape.size() == 1) return Eigen::Map<const Mat>(a.data.data(), 1, a.rows());
-  Mat m = Eigen::Map<const Mat>(a.data.data(), a.row_size(), a.rows());
+  Mat m = Eigen::Map<const Mat>(a.data.data(), a.shape.size() == 1 ? 1 : a.row_size(), a.rows());
   require_finite(m, where);
   return m;
 }
 
 std::vector<int> labels_of(const std::optional<Array>& c, int64_t n, const std::string& where) {
   if (!c || c->size() != n) throw Error("knn needs labels (a companion array of " + std::to_string(n) + ") in " + where);
-  std::vector<int> l(size_t(n));
+  std::vector<int> l(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) l[i] = int(std::lround(c->data[i]));
   return l;
 }
@@ -94,7 +94,7 @@ void logp(const LogpFlags& fl, const Common& c) {
                 std::to_string(field->dim()) + " (" + where + ", shape " + s.main.shape_str() + ")");
   const int64_t n = x.cols(), chunks = (n + kChunk - 1) / kChunk;
   Vec lp(n);
-  std::vector<SolveStats> st(size_t(chunks));
+  std::vector<SolveStats> st(static_cast<size_t>(chunks));
   std::string failure;
 #pragma omp parallel
   {
@@ -184,7 +184,7 @@ void field_values(const FieldFlags& fl, const Common& c) {
 // m columns of x drawn without replacement (seeded); all of x when m >= its size.
 Mat subsample(const Mat& x, int64_t m, uint64_t seed) {
   if (m >= x.cols()) return x;
-  std::vector<size_t> idx(size_t(x.cols()));
+  std::vector<size_t> idx(static_cast<size_t>(x.cols()));
   for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
   Rng rng(seed, 13);
   shuffle_indices(idx, rng);
