@@ -79,7 +79,7 @@ MatD random_cost(int n, Rng& rng, bool integer) {
 MatD sq_dist(const Mat& a, const Mat& b) {
   MatD c(a.cols(), b.cols());
   for (int i = 0; i < a.cols(); ++i)
-    for (int j = 0; j < b.cols(); ++j) c(i, j) = (a.col(i) - b.col(j)).cast<double>().squaredNorm();
+    for (int j = 0; j < b.cols(); ++j) c(i, j) = (a.col(i).cast<double>() - b.col(j).cast<double>()).squaredNorm();
   return c;
 }
 
