@@ -36,7 +36,7 @@ bad 2 "only one of A and B" flow-eval compare - -
 # A bridge model (trained from a data set, not N(0, I)) has no source density
 ok flow-data moons -n 500 -o moons.npy
 ok flow-data gaussian -n 500 -o src.npy
-ok flow-train moons.npy --source src.npy --steps 20 --width 16 --depth 1 -o bridge.json
+ok flow-train moons.npy --source src.npy --steps 20 --batch 64 --width 16 --depth 1 -o bridge.json
 bad 1 "source has no density" flow-eval logp -m bridge.json p2.npy
 check '[ ! -e out.npy ]' "no output file"
 bad 1 "source has no density" flow-eval logp -m bridge.json p2.npy -o out.npy
