@@ -30,6 +30,6 @@ for page in "$man"/*.1 "$man"/*.7; do
     check '[ "$n" -gt 0 ]' "$name: no runnable examples"
     ;;
   esac
-  man_examples "$page" | run_examples "$name"
+  run_examples "$name" < <(man_examples "$page")
 done
 finish
