@@ -88,17 +88,45 @@ std::string label_text(float v) {
   return buf;
 }
 
-// Image indices per cell (-1: empty), row by row
-std::vector<int64_t> plain_order(int64_t n, const Options& o, int& rows, int& cols) {
-  if (o.rows < 0 || o.cols < 0) throw usage_error("--rows and --cols must be positive");
+// Which image goes in which cell (-1: empty), row by row, and the rows' labels
+struct CellOrder {
+  int rows = 0, cols = 0;
+  std::vector<int64_t> idx;
+  std::vector<std::string> labels;
+};
+
+// In stream order: the first 100 in a square grid, or as --rows/--cols say
+CellOrder plain_order(int64_t n, const Options& o) {
+  CellOrder c;
   const int64_t m = std::min<int64_t>(n, 100);
-  cols = o.cols > 0   ? o.cols
-         : o.rows > 0 ? int((n + o.rows - 1) / o.rows)
-                      : int(std::ceil(std::sqrt(double(m))));
-  rows = o.rows > 0 ? o.rows : int(((o.cols > 0 ? n : m) + cols - 1) / cols);
-  std::vector<int64_t> idx(size_t(rows) * size_t(cols), -1);
-  for (int64_t i = 0; i < std::min<int64_t>(n, int64_t(idx.size())); ++i) idx[size_t(i)] = i;
-  return idx;
+  c.cols = o.cols > 0   ? o.cols
+           : o.rows > 0 ? int((n + o.rows - 1) / o.rows)
+                        : int(std::ceil(std::sqrt(double(m))));
+  c.rows = o.rows > 0 ? o.rows : int(((o.cols > 0 ? n : m) + c.cols - 1) / c.cols);
+  c.idx.assign(size_t(c.rows) * size_t(c.cols), -1);
+  for (int64_t i = 0; i < std::min<int64_t>(n, int64_t(c.idx.size())); ++i) c.idx[size_t(i)] = i;
+  return c;
+}
+
+// One row per label in increasing order, up to --cols (default 10) images each
+CellOrder label_order(const Array& images, const Array* labels, const Options& o) {
+  const int64_t n = images.shape[0];
+  if (!labels) throw usage_error("--by-label needs labels (the stream's companion array)");
+  if (labels->size() != n)
+    throw Error("labels " + labels->shape_str() + " do not match the images " + images.shape_str());
+  std::map<float, std::vector<int64_t>> by;
+  for (int64_t i = 0; i < n; ++i) by[labels->data[size_t(i)]].push_back(i);
+  size_t most = 0;
+  for (const auto& [l, v] : by) most = std::max(most, v.size());
+  CellOrder c;
+  c.cols = o.cols > 0 ? o.cols : int(std::min<size_t>(most, 10));
+  c.rows = o.rows > 0 ? std::min(o.rows, int(by.size())) : int(by.size());
+  for (const auto& [l, v] : by) {
+    if (int(c.labels.size()) == c.rows) break;
+    c.labels.push_back(label_text(l));
+    for (int k = 0; k < c.cols; ++k) c.idx.push_back(k < int(v.size()) ? v[size_t(k)] : -1);
+  }
+  return c;
 }
 }  // namespace
 
@@ -107,45 +135,25 @@ int auto_scale(int64_t h, int64_t w) {
 }
 
 Canvas image_grid(const Array& images, const Array* labels, const Options& o, GridLayout* out) {
-  const std::vector<int64_t> dims(images.shape.begin() + 1, images.shape.end());
   if (images.shape.size() < 3)
     throw Error("images must have shape (n, H, W) or (n, H, W, C), got " + images.shape_str());
+  const std::vector<int64_t> dims(images.shape.begin() + 1, images.shape.end());
   const ImageShape s = image_shape(dims, images.shape_str());
-  const int64_t n = images.shape[0];
-  int rows = 0, cols = 0;
-  std::vector<int64_t> idx;
-  std::vector<std::string> row_labels;
-  if (o.by_label) {
-    if (!labels) throw usage_error("--by-label needs labels (the stream's companion array)");
-    if (labels->size() != n)
-      throw Error("labels " + labels->shape_str() + " do not match the images " +
-                  images.shape_str());
-    std::map<float, std::vector<int64_t>> by;
-    for (int64_t i = 0; i < n; ++i) by[labels->data[size_t(i)]].push_back(i);
-    size_t most = 0;
-    for (const auto& [l, v] : by) most = std::max(most, v.size());
-    cols = o.cols > 0 ? o.cols : int(std::min<size_t>(most, 10));
-    rows = o.rows > 0 ? std::min(o.rows, int(by.size())) : int(by.size());
-    for (const auto& [l, v] : by) {
-      if (int(row_labels.size()) == rows) break;
-      row_labels.push_back(label_text(l));
-      for (int c = 0; c < cols; ++c) idx.push_back(c < int(v.size()) ? v[size_t(c)] : -1);
-    }
-  } else {
-    idx = plain_order(n, o, rows, cols);
-  }
-  GridLayout probe = make_layout(s, rows, cols, o, 0, 0);
+  if (o.rows < 0 || o.cols < 0) throw usage_error("--rows and --cols must be positive");
+  const CellOrder order =
+      o.by_label ? label_order(images, labels, o) : plain_order(images.shape[0], o);
+  const int font = label_font(make_layout(s, order.rows, order.cols, o, 0, 0));
   int label_w = 0;
-  for (const auto& l : row_labels) label_w = std::max(label_w, text_width(l, label_font(probe)));
-  const GridLayout g = make_layout(s, rows, cols, o, label_w, 0);
+  for (const auto& l : order.labels) label_w = std::max(label_w, text_width(l, font));
+  const GridLayout g = make_layout(s, order.rows, order.cols, o, label_w, 0);
   Canvas cv(g.width, g.height);
   draw_title(cv, g, o.title);
-  for (int r = 0; r < rows; ++r) {
-    if (!row_labels.empty())
-      cv.text(g.x0 - g.gap - label_w, g.cell_y(r) + (g.cell_h - text_height(label_font(g))) / 2,
-              row_labels[size_t(r)], colour::ink, label_font(g));
-    for (int c = 0; c < cols; ++c) {
-      const int64_t i = idx[size_t(r) * size_t(cols) + size_t(c)];
+  for (int r = 0; r < order.rows; ++r) {
+    if (!order.labels.empty())
+      cv.text(g.x0 - g.gap - label_w, g.cell_y(r) + (g.cell_h - text_height(font)) / 2,
+              order.labels[size_t(r)], colour::ink, font);
+    for (int c = 0; c < order.cols; ++c) {
+      const int64_t i = order.idx[size_t(r) * size_t(order.cols) + size_t(c)];
       if (i >= 0)
         draw_image(cv, g.cell_x(c), g.cell_y(r), images.data.data() + i * s.size(), s, g.scale);
     }
