@@ -25,10 +25,10 @@ struct Options {
 // The default training run: the checkerboard in about two minutes on two cores.
 TrainConfig defaults() {
   TrainConfig c;
-  c.net.width = 128;
+  c.net.width = 256;
   c.net.depth = 3;
   c.net.time_freqs = 8;
-  c.steps = 8000;
+  c.steps = 10000;
   c.batch = 512;
   c.optim.lr = 2e-3;
   c.optim.warmup = 200;
