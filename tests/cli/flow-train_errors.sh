@@ -25,6 +25,7 @@ bad 2 "--steps must be at least 1" flow-train x.npy --steps 0
 bad 2 "--lr must be positive" flow-train x.npy $s --lr -0.1
 bad 2 "--width must be" flow-train x.npy $s --width 0
 bad 2 "--ema must be in" flow-train x.npy $s --ema 1.5
+bad 2 "unknown distribution 'blob'; one of moons" flow-train --toy blob $s
 bad 2 "not both" flow-train x.npy $s --toy moons
 bad 2 "needs labels" flow-train x.npy $s --conditional
 bad 1 "fewer than one batch" flow-train x.npy --steps 5 --batch 512
