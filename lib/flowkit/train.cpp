@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "flowkit/assignment.hpp"
 #include "flowkit/train_coupling.hpp"
 
 namespace flowkit {
