@@ -50,6 +50,21 @@ json.dump(dict(gmm, means=[[-2, 0, 1], [2, 0, 1]]), open("shape_model.json", "w"
 json.dump(dict(gmm, weights=[0.5, -1]), open("negweight.json", "w"))
 open("nan_model.json", "w").write(json.dumps(gmm).replace("0.25, 0.25]]", "NaN, 0.25]]"))
 json.dump({"format": "something-else", "version": 1}, open("notmodel.json", "w"))
+# IDX: a header that disagrees with the size, labels that do not match the images
+def idx(shape, payload): return bytes([0, 0, 8, len(shape)]) + b"".join(struct.pack(">I", s) for s in shape) + payload
+open("short.idx", "wb").write(idx((3, 4, 4), bytes(40)))
+open("images.idx", "wb").write(idx((3, 2, 2), bytes(12)))
+open("labels5.idx", "wb").write(idx((5,), bytes(5)))
+# PNG folders: images of different sizes, a file that is not an image
+import os, zlib
+def png(w, h):
+    def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    raw = b"".join(b"\0" + bytes(w) for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+os.makedirs("mixed/a"); os.makedirs("mixed/b"); os.makedirs("broken")
+open("mixed/a/1.png", "wb").write(png(4, 4)); open("mixed/b/1.png", "wb").write(png(5, 4))
+open("broken/1.png", "wb").write(b"\x89PNG\r\n\x1a\nnot really")
 PY
 # A learned model, and its corruptions, where flow-train exists
 if [ -x "$FLOWKIT_BIN/flow-train" ]; then
