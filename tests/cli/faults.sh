@@ -53,16 +53,19 @@ loadable_model() { $PYTHON -c "import json, sys; m = json.load(open(sys.argv[1])
                    { [ $sample_learned = 0 ] || flow-sample -m "$1" -n 3 --steps 2 -q >/dev/null 2>&1; }; }
 loadable_ckpt() { $PYTHON -c "import json, sys; c = json.load(open(sys.argv[1])); assert c['checkpoint']['step'] >= 1" "$1" 2>/dev/null; }
 
-# SIGKILL at random moments: each file either as it was or complete and loadable
+# SIGKILL at random moments of short runs (checkpoints every 5 steps; the kill lands before,
+# during or after the model is written): each file either as it was or complete and loadable
 RANDOM=7
+written=0
 for i in $(seq 1 20); do
   cp -p m.json m.before 2>/dev/null || rm -f m.before
   cp -p m.ckpt c.before 2>/dev/null || rm -f c.before
-  flow-train $train --steps 100000 --checkpoint-every 5 --checkpoint m.ckpt -o m.json 2>/dev/null &
+  flow-train $train --steps $((100 + RANDOM % 400)) --checkpoint-every 5 --checkpoint m.ckpt -o m.json 2>/dev/null &
   pid=$!
-  sleep "0.$(printf %03d $((RANDOM % 1000)))"
+  sleep "0.$(printf %03d $((RANDOM % 400)))"
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  [ -e m.json ] && ! { [ -e m.before ] && cmp -s m.json m.before; } && written=$((written + 1))
   for pair in "m.json m.before loadable_model" "m.ckpt c.before loadable_ckpt"; do
     set -- $pair
     checks=$((checks + 1))
@@ -70,9 +73,8 @@ for i in $(seq 1 20); do
       fail "kill $i: $1 is neither as it was nor complete ($(head -c 100 "$1"))"
     fi
   done
-  # A model from a finished short run, to be kept or replaced whole by the next killed run
-  [ "$i" = 10 ] && ok flow-train $train --steps 5 -o m.json
 done
+echo "SIGKILL: 20 runs killed, $written of them had written their model"
 check 'loadable_ckpt m.ckpt' "20 killed runs left no loadable checkpoint"
 step=$($PYTHON -c "import json; print(json.load(open('m.ckpt'))['checkpoint']['step'])" 2>/dev/null)
 ok flow-train x.npy -q --threads 1 --resume m.ckpt --steps $((step + 5)) -o resumed.json
