@@ -66,15 +66,12 @@ void GmmField::posterior(const Mat& x) {
     delta(x, k);
     r_.row(k) = lognorm_[k] - 0.5f * (d_.array().square().colwise() * inv_c_.col(k).array()).colwise().sum();
   }
-  // Log-sum-exp over components, column by column
-  lse_.resize(x.cols());
-  for (Eigen::Index i = 0; i < x.cols(); ++i) {
-    const float m = r_.col(i).maxCoeff();
-    r_.col(i) = (r_.col(i).array() - m).exp();
-    const float sum = r_.col(i).sum();
-    r_.col(i) /= sum;
-    lse_[i] = m + std::log(sum);
-  }
+  // Log-sum-exp over components, for all columns at once
+  mx_ = r_.colwise().maxCoeff();
+  r_ = (r_.array().rowwise() - mx_.array()).exp();
+  sum_ = r_.colwise().sum();
+  r_.array().rowwise() /= sum_.array();
+  lse_ = (mx_.array() + sum_.array().log()).transpose();
 }
 
 void GmmField::velocity(const Mat& x, double t, Mat& v) {

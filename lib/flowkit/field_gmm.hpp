@@ -49,6 +49,7 @@ class GmmField : public Field {
   // Workspaces
   Mat d_, r_, tmp_, vk_;
   Vec lse_;
+  Eigen::RowVectorXf mx_, sum_;
 };
 
 }  // namespace flowkit

@@ -73,7 +73,7 @@ Stream read_json(const std::string& text, const std::string& where) {
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw Error("invalid JSON at byte offset " + std::to_string(e.byte) + " (" + where + ")");
+    throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
   }
   Stream s;
   if (j.is_array()) {

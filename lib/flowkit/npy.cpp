@@ -15,8 +15,12 @@ class DictParser {
   DictParser(const std::string& s, const std::string& where) : s_(s), where_(where) {}
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error("malformed NPY header: " + what + " (" + where_ + ", header character " +
-                std::to_string(i_) + ": " + s_.substr(0, 120) + ")");
+    std::string excerpt = s_.substr(0, 120);
+    for (char& c : excerpt)
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    excerpt.erase(excerpt.find_last_not_of(' ') + 1);
+    throw Error("malformed NPY header: " + what + " (" + where_ + ", header character " + std::to_string(i_) +
+                ": " + excerpt + ")");
   }
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;

@@ -83,6 +83,7 @@ struct Options {
   int scale = 0;                        // image pixel upscaling (0: automatic)
   int rows = 0, cols = 0;               // image grid layout (0: automatic)
   bool by_label = false;                // image grid: one row per label
+  std::string name, overlay_name;       // legend entries when an overlay is drawn
 };
 
 // The plot area of a picture and its data ranges: maps data to pixel coordinates.
@@ -96,10 +97,13 @@ struct Frame {
   double data_y(double py) const { return y.lo + (y1 - py) / (y1 - y0) * (y.hi - y.lo); }
 };
 
+// How a layout makes one unit as long on both axes: not at all, by widening the narrower
+// range (automatic ranges only; fixed ones shrink instead), or by shrinking the plot area
+// (unless that would leave a side under a third of its length).
+enum class Aspect { free, widen, shrink };
 // Lays out a picture with axes: margins for tick labels, the title, and a colour bar for
-// `values` when given. With `equal_aspect`, automatic ranges are widened so that one unit is
-// as long on both axes. Fixed ranges (o.xrange, o.yrange) replace x and y.
-Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal_aspect);
+// `values` when given. Fixed ranges (o.xrange, o.yrange) replace x and y.
+Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect aspect);
 int font_scale(const Options& o);  // 1 up to 320 pixels, 2 up to 640, ...
 // The range of values with a margin of `margin` times their span on both sides.
 Range padded_range(const float* v, int64_t n, int64_t stride, double margin = 0.05);
@@ -108,7 +112,9 @@ Range padded_range(const float* v, int64_t n, int64_t stride, double margin = 0.
 Canvas scatter(const Mat& points, const Options& o, const Mat* overlay = nullptr);
 Canvas histogram(const Mat& points, const Options& o, const Mat* overlay = nullptr);
 Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay = nullptr);  // 4 x n
-Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr);  // (T, n, 2)
+// Trajectories (T, n, 2); `times` (T,) name the start and end in the legend.
+Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr,
+                    const Array* times = nullptr);
 
 // Values on a regular grid: v[iy * nx + ix] at (xs[ix], ys[iy]), both increasing.
 struct Grid {

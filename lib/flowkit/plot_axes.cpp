@@ -94,14 +94,30 @@ int widest_label(Range r, int font) {
 int colour_bar_width(Range values, int font) { return 22 * font + widest_label(values, font); }
 }  // namespace
 
-// Margins from the labels; equal aspect widens the narrower automatic range
-Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal_aspect) {
+// Shrinks the plot area around its centre so that one unit is as long on both axes
+namespace {
+void shrink_to_aspect(Frame& f) {
+  const double w = f.x1 - f.x0, h = f.y1 - f.y0;
+  const double u = std::max((f.x.hi - f.x.lo) / w, (f.y.hi - f.y.lo) / h);
+  const int nw = int(std::lround((f.x.hi - f.x.lo) / u)), nh = int(std::lround((f.y.hi - f.y.lo) / u));
+  if (nw < w / 3 || nh < h / 3) return;
+  f.x0 += (int(w) - nw) / 2;
+  f.x1 = f.x0 + nw;
+  f.y0 += (int(h) - nh) / 2;
+  f.y1 = f.y0 + nh;
+}
+}  // namespace
+
+// Margins from the labels; then equal units by widening ranges or shrinking the area
+Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect aspect) {
   Frame f;
   f.font = font_scale(o);
   const int s = f.font, pad = 8 * s;
-  const bool fixed = o.xrange || o.yrange;
-  if (o.xrange) x = *o.xrange;
-  if (o.yrange) y = *o.yrange;
+  if (o.xrange || o.yrange) {
+    if (aspect == Aspect::widen) aspect = Aspect::shrink;
+    if (o.xrange) x = *o.xrange;
+    if (o.yrange) y = *o.yrange;
+  }
   for (int pass = 0; pass < 2; ++pass) {
     f.x0 = pad + widest_label(y, s) + 7 * s;
     f.y0 = o.title.empty() ? pad : 2 * pad + text_height(s + 1);
@@ -112,7 +128,7 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal
                         " is too small for the axes and labels");
     f.x = x;
     f.y = y;
-    if (!equal_aspect || fixed) break;
+    if (aspect != Aspect::widen) break;
     const double ux = (x.hi - x.lo) / (f.x1 - f.x0), uy = (y.hi - y.lo) / (f.y1 - f.y0);
     const double u = std::max(ux, uy), cx = 0.5 * (x.lo + x.hi), cy = 0.5 * (y.lo + y.hi);
     x = {cx - 0.5 * u * (f.x1 - f.x0), cx + 0.5 * u * (f.x1 - f.x0)};
@@ -120,6 +136,7 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, bool equal
     f.x = x;
     f.y = y;
   }
+  if (aspect == Aspect::shrink) shrink_to_aspect(f);
   return f;
 }
 
@@ -158,7 +175,7 @@ void draw_axes(Canvas& c, const Frame& f, const std::string& title) {
   }
   if (!title.empty()) {
     const int ts = s + 1;
-    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, 8 * s, title, colour::ink, ts);
+    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, f.y0 - 8 * s - text_height(ts), title, colour::ink, ts);
   }
 }
 
@@ -184,6 +201,31 @@ void draw_overlay(Canvas& c, const Frame& f, const Mat* overlay) {
   for (Eigen::Index i = 0; i < overlay->cols(); ++i)
     c.disc(f.px((*overlay)(0, i)), f.py((*overlay)(1, i)), r, colour::overlay, a);
   c.unclip();
+}
+
+// Entries stacked on a white panel with a thin border
+void draw_legend(Canvas& c, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries) {
+  const int s = f.font, line = text_height(s) + 5 * s, pad = 5 * s;
+  int w = 0;
+  for (const auto& e : entries) w = std::max(w, text_width(e.second, s));
+  const int x1 = f.x1 - 6 * s, x0 = x1 - (w + 3 * pad + 4 * s), y0 = f.y0 + 6 * s;
+  const int y1 = y0 + int(entries.size()) * line + pad;
+  c.unclip();
+  c.fill_rect(x0, y0, x1, y1, colour::white, 0.85f);
+  c.fill_rect(x0, y0, x1, y0 + 1, colour::grid);
+  c.fill_rect(x0, y1 - 1, x1, y1, colour::grid);
+  c.fill_rect(x0, y0, x0 + 1, y1, colour::grid);
+  c.fill_rect(x1 - 1, y0, x1, y1, colour::grid);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const int ty = y0 + pad + int(i) * line + 2 * s;
+    c.disc(float(x0 + pad + 2 * s), float(ty) + 0.5f * text_height(s), 2.5f * float(s), entries[i].first);
+    c.text(x0 + 2 * pad + 4 * s, ty, entries[i].second, colour::ink, s);
+  }
+}
+
+void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main, const Mat* overlay) {
+  if (!overlay || (o.name.empty() && o.overlay_name.empty())) return;
+  draw_legend(c, f, {{main, o.name}, {colour::overlay, o.overlay_name}});
 }
 
 float dot_radius(int64_t n, int font) { return (n > 2000 ? 0.9f : n > 200 ? 1.2f : 1.8f) * float(font); }

@@ -94,7 +94,7 @@ Canvas heatmap(const Grid& g, const Options& o, const Mat* overlay) {
   const double hx = half_step(g.xs), hy = half_step(g.ys);
   const Range values = value_range(g.v, o);
   const Frame f = layout(o, {g.xs.front() - hx, g.xs.back() + hx}, {g.ys.front() - hy, g.ys.back() + hy},
-                         &values, false);
+                         &values, Aspect::shrink);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
   for (int y = f.y0; y < f.y1; ++y)

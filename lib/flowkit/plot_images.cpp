@@ -55,12 +55,12 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
   g.cell_h = int(s.h) * g.scale;
   g.gap = std::max(2, std::min(g.cell_w, g.cell_h) / 10);
   const int font = g.cell_h >= 32 ? 2 : 1;
-  const int title_h = o.title.empty() ? 0 : text_height(font + 1) + 2 * g.gap;
+  const int title_h = o.title.empty() ? 0 : text_height(font) + 2 * g.gap;
   g.x0 = g.gap + (label_w > 0 ? label_w + 2 * g.gap : 0);
   g.y0 = g.gap + title_h + header_h;
   g.width = g.x0 + cols * (g.cell_w + g.gap);
   g.height = g.y0 + rows * (g.cell_h + g.gap);
-  if (!o.title.empty()) g.width = std::max(g.width, text_width(o.title, font + 1) + 2 * g.gap);
+  if (!o.title.empty()) g.width = std::max(g.width, text_width(o.title, font) + 2 * g.gap);
   if (int64_t(g.width) * g.height > int64_t(16384) * 16384 / 4)
     throw usage_error("the image grid would be " + std::to_string(g.width) + "x" + std::to_string(g.height) +
                       " pixels; use fewer --rows/--cols or a smaller --scale");
@@ -70,7 +70,7 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
 int label_font(const GridLayout& g) { return g.cell_h >= 32 ? 2 : 1; }
 
 void draw_title(Canvas& cv, const GridLayout& g, const std::string& title) {
-  if (!title.empty()) cv.text(g.gap, g.gap, title, colour::ink, label_font(g) + 1);
+  if (!title.empty()) cv.text(g.gap, g.gap, title, colour::ink, label_font(g));
 }
 
 std::string label_text(float v) {
@@ -159,7 +159,7 @@ Canvas image_trajectories(const Array& traj, const Array* times, const Options& 
   const GridLayout probe = make_layout(s, rows, cols, o, 0, 0);
   int font = label_font(probe);
   for (const auto& h : heads)
-    if (text_width(h, font) > probe.cell_w + probe.gap / 2) font = 1;
+    if (text_width(h, font) > probe.cell_w - probe.gap) font = 1;
   const GridLayout g = make_layout(s, rows, cols, o, 0, text_height(font) + 2 * probe.gap);
   Canvas cv(g.width, g.height);
   draw_title(cv, g, o.title);

@@ -1,6 +1,7 @@
 // plot: scatter plots, 2-D histograms, vector fields (quiver) and trajectories.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "flowkit/plot_draw.hpp"
 
@@ -26,7 +27,7 @@ void require_2d(const Mat& p, const char* what) {
 Canvas scatter(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a scatter plot");
   const auto [xr, yr] = point_ranges(points, overlay);
-  const Frame f = layout(o, xr, yr, nullptr, true);
+  const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
   c.clip(f.x0, f.y0, f.x1, f.y1);
@@ -35,6 +36,7 @@ Canvas scatter(const Mat& points, const Options& o, const Mat* overlay) {
     c.disc(f.px(points(0, i)), f.py(points(1, i)), r, colour::points, a);
   draw_overlay(c, f, overlay);
   draw_axes(c, f, o.title);
+  draw_overlay_legend(c, f, o, colour::points, overlay);
   return c;
 }
 
@@ -43,8 +45,8 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a histogram");
   if (o.bins < 1 || o.bins > 4096) throw usage_error("--bins must be between 1 and 4096");
   const auto [xr, yr] = point_ranges(points, nullptr);
-  Range counts{0, 1};
-  Frame f = layout(o, xr, yr, &counts, true);
+  Range counts{0, double(std::max<Eigen::Index>(points.cols(), 1))};  // the labels' widest case
+  const Frame f = layout(o, xr, yr, &counts, Aspect::widen);
   const int nx = o.bins, ny = std::max(1, int(std::lround(o.bins * double(f.y1 - f.y0) / (f.x1 - f.x0))));
   std::vector<float> n(size_t(nx) * size_t(ny), 0.0f);
   for (Eigen::Index i = 0; i < points.cols(); ++i) {
@@ -53,7 +55,6 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
     if (bx >= 0 && bx < nx && by >= 0 && by < ny) n[size_t(int(by)) * size_t(nx) + size_t(int(bx))] += 1;
   }
   counts.hi = std::max(1.0f, *std::max_element(n.begin(), n.end()));
-  f = layout(o, f.x, f.y, &counts, false);
   Canvas c(o.width, o.height);
   for (int y = f.y0; y < f.y1; ++y)
     for (int x = f.x0; x < f.x1; ++x) {
@@ -68,7 +69,7 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
 }
 
 // Arrows from (x, y) along (u, v), scaled so that a typical long arrow spans the spacing
-// of the points; coloured by speed
+// of the points; coloured by speed (up to 85% of the colour scale)
 Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   if (xyuv.rows() != 4) throw Error("a vector field plot needs rows (x, y, u, v)");
   const Mat xy = xyuv.topRows(2);
@@ -77,8 +78,8 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   for (Eigen::Index i = 0; i < xyuv.cols(); ++i) speed[size_t(i)] = std::hypot(xyuv(2, i), xyuv(3, i));
   std::vector<float> sorted = speed;
   std::sort(sorted.begin(), sorted.end());
-  const Range speeds{0, std::max(1e-12f, sorted.back())};
-  const Frame f = layout(o, xr, yr, &speeds, true);
+  const Range speeds{0, std::max(1e-12f, sorted.back()) / 0.85};  // the brightest yellow is unused: faint on white
+  const Frame f = layout(o, xr, yr, &speeds, Aspect::widen);
   const double area = double(f.x1 - f.x0) * (f.y1 - f.y0);
   const double spacing_px = std::sqrt(area / double(xyuv.cols())) * 0.9;
   const double typical = std::max(1e-12f, sorted[size_t(0.95 * double(sorted.size() - 1))]);
@@ -92,7 +93,7 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
     const float x0 = f.px(xyuv(0, i)), y0 = f.py(xyuv(1, i));
     const float dx = float(k * xyuv(2, i)), dy = float(-k * xyuv(3, i));
     const float len = std::hypot(dx, dy);
-    const Rgb col = viridis(0.85 * speed[size_t(i)] / speeds.hi);
+    const Rgb col = viridis(speed[size_t(i)] / speeds.hi);
     if (len < 0.5f) {
       c.disc(x0, y0, 0.8f * w, col);
       continue;
@@ -109,12 +110,17 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
 }
 
 // Thin paths through the T states of each point, start and end points marked
-Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay) {
+Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, const Array* times) {
   if (traj.shape.size() != 3 || traj.shape[2] != 2 || traj.shape[0] < 1)
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
-  const Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
-  const Frame f = layout(o, xr, yr, nullptr, true);
+  Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
+  if (overlay && overlay->cols() > 0) {
+    const auto [ox, oy] = point_ranges(*overlay, nullptr);
+    xr = hull(xr, ox);
+    yr = hull(yr, oy);
+  }
+  const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   Canvas c(o.width, o.height);
   draw_grid(c, f);
   c.clip(f.x0, f.y0, f.x1, f.y1);
@@ -129,6 +135,17 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay) {
   for (int64_t i = 0; i < n; ++i) c.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
   draw_overlay(c, f, overlay);
   draw_axes(c, f, o.title);
+  std::string first = "start", last = "end";
+  if (times && times->size() == T) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " (t = %.3g)", double(times->data.front()));
+    first += buf;
+    std::snprintf(buf, sizeof buf, " (t = %.3g)", double(times->data.back()));
+    last += buf;
+  }
+  std::vector<std::pair<Rgb, std::string>> legend = {{colour::start, first}, {colour::end, last}};
+  if (overlay && !o.overlay_name.empty()) legend.emplace_back(colour::overlay, o.overlay_name);
+  draw_legend(c, f, legend);
   return c;
 }
 

@@ -87,7 +87,7 @@ Canvas render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) 
     case Kind::images:
       return image_grid(a, companion, o);
     case Kind::traj:
-      if (a.shape.size() == 3 && a.shape[2] == 2) return trajectories(a, o, overlay);
+      if (a.shape.size() == 3 && a.shape[2] == 2) return trajectories(a, o, overlay, companion);
       return image_trajectories(a, companion, o);
   }
   throw unknown_shape(a);

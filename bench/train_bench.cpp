@@ -1,0 +1,49 @@
+// Training speed: steps per second and GFLOP/s of flow-matching training steps (forward,
+// backward, Adam, EMA) for two network sizes, at the thread counts given on the command line.
+// Build: see the comment in bench/README or the report; not part of the default build.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "flowkit/train.hpp"
+
+using namespace flowkit;
+
+namespace {
+// Multiply-adds of forward + backward (3 GEMM passes) per point, times 2 flops.
+double flops_per_step(const NetConfig& c, int64_t batch) {
+  double macs = double(c.in_features()) * c.width + double(c.depth - 1) * c.width * c.width + double(c.width) * c.dim;
+  return 2.0 * 3.0 * macs * double(batch);
+}
+
+void run(int width, int depth, int64_t batch, int threads, int64_t steps) {
+  set_threads(threads);
+  TrainConfig c;
+  c.net.width = width;
+  c.net.depth = depth;
+  c.net.time_freqs = 8;
+  c.batch = batch;
+  c.steps = steps + 5;
+  TrainData d;
+  Rng r(1);
+  d.target = Mat(2, 20000);
+  r.fill_normal(d.target);
+  d.shape = {2};
+  Trainer t(c, d);
+  for (int i = 0; i < 5; ++i) t.train_step();  // warm-up
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < steps; ++i) t.train_step();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  c.net.dim = 2;
+  std::printf("width %4d depth %d batch %5lld threads %d: %8.1f steps/s  %6.1f GFLOP/s\n", width, depth,
+              (long long)batch, threads, double(steps) / s, flops_per_step(c.net, batch) * double(steps) / s / 1e9);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t big = argc > 1 ? std::atoll(argv[1]) : 20, small = argc > 2 ? std::atoll(argv[2]) : 300;
+  for (int threads : {1, 2}) {
+    run(256, 4, 4096, threads, big);
+    run(64, 3, 512, threads, small);
+  }
+}

@@ -1,0 +1,156 @@
+// data: image loaders: PNG/JPEG folders (stb_image), IDX files (MNIST), the 8x8 digits CSV.
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <unistd.h>
+
+#include "flowkit/data.hpp"
+#include "flowkit/data_files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace flowkit {
+namespace {
+
+bool is_image_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+// The image files directly in a folder, sorted by name.
+std::vector<fs::path> images_in(const fs::path& dir) {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file() && is_image_file(e.path())) v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+struct ImageFile {
+  fs::path path;
+  int label;
+};
+
+// The files to load: from sub-folders (one label each, sorted by name) or the folder itself.
+std::vector<ImageFile> list_images(const std::string& dir, std::vector<std::string>& classes) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error("cannot read image folder " + dir + ": not a directory");
+  std::vector<fs::path> subs;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_directory()) subs.push_back(e.path());
+  if (ec) throw Error("cannot read image folder " + dir + ": " + ec.message());
+  std::sort(subs.begin(), subs.end());
+  std::vector<ImageFile> files;
+  for (const auto& p : images_in(dir)) files.push_back({p, -1});
+  if (!subs.empty() && !files.empty())
+    throw Error("image folder " + dir + " mixes images (" + files[0].path.filename().string() +
+                ") with class sub-folders; put every image in a sub-folder");
+  for (const auto& s : subs) {
+    const auto imgs = images_in(s);
+    if (imgs.empty()) continue;
+    classes.push_back(s.filename().string());
+    for (const auto& p : imgs) files.push_back({p, int(classes.size()) - 1});
+  }
+  if (files.empty()) throw Error("no images (.png, .jpg, .jpeg) in " + dir + " or its sub-folders");
+  return files;
+}
+
+}  // namespace
+
+LabeledImages load_image_folder(const std::string& dir, int channels) {
+  if (channels != 0 && channels != 1 && channels != 3 && channels != 4)
+    throw usage_error("channels must be 0 (as in the files), 1, 3 or 4, got " + std::to_string(channels));
+  LabeledImages out;
+  const auto files = list_images(dir, out.classes);
+  // First pass: every image must have the size of the first
+  int W = 0, H = 0, C = 1;
+  for (const auto& f : files) {
+    int w, h, c;
+    if (!stbi_info(f.path.c_str(), &w, &h, &c))
+      throw Error("cannot read image " + f.path.string() + ": " + stbi_failure_reason());
+    if (W == 0) W = w, H = h;
+    if (w != W || h != H)
+      throw Error("images of different sizes: " + f.path.string() + " is " + std::to_string(w) + "x" + std::to_string(h) +
+                  ", " + files[0].path.string() + " is " + std::to_string(W) + "x" + std::to_string(H));
+    C = std::max(C, c <= 2 ? 1 : c);
+  }
+  if (channels) C = channels;
+  // Second pass: pixels scaled into [0, 1]
+  const int64_t n = int64_t(files.size()), per = int64_t(W) * H * C;
+  Array& a = out.stream.main;
+  a = Array(C == 1 ? std::vector<int64_t>{n, H, W} : std::vector<int64_t>{n, H, W, C});
+  for (int64_t i = 0; i < n; ++i) {
+    int w, h, c;
+    unsigned char* px = stbi_load(files[size_t(i)].path.c_str(), &w, &h, &c, C);
+    if (!px) throw Error("cannot read image " + files[size_t(i)].path.string() + ": " + stbi_failure_reason());
+    for (int64_t k = 0; k < per; ++k) a.data[size_t(i * per + k)] = float(px[k]) / 255.0f;
+    stbi_image_free(px);
+  }
+  if (!out.classes.empty()) {
+    out.stream.companion = Array({n});
+    for (int64_t i = 0; i < n; ++i) out.stream.companion->data[size_t(i)] = float(files[size_t(i)].label);
+  }
+  return out;
+}
+
+LabeledImages load_digits(const std::string& path) {
+  const std::string text = read_file_maybe_gz(path);
+  std::vector<float> pixels, labels;
+  std::istringstream in(text);
+  int64_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::istringstream cells(line);
+    std::vector<long> v;
+    for (std::string cell; std::getline(cells, cell, ',');) {
+      char* end = nullptr;
+      const long x = std::strtol(cell.c_str(), &end, 10);
+      if (end == cell.c_str() || (*end && *end != '\r' && *end != ' '))
+        throw Error("non-numeric cell '" + cell + "' at line " + std::to_string(line_no) + " (" + path + ")");
+      v.push_back(x);
+    }
+    if (v.size() != 65)
+      throw Error("digits line " + std::to_string(line_no) + " has " + std::to_string(v.size()) +
+                  " values, expected 64 pixels and a label (" + path + ")");
+    for (int k = 0; k < 64; ++k) {
+      if (v[size_t(k)] < 0 || v[size_t(k)] > 16)
+        throw Error("digits pixel out of 0..16 at line " + std::to_string(line_no) + " (" + path + ")");
+      pixels.push_back(float(v[size_t(k)]) / 16.0f);
+    }
+    labels.push_back(float(v[64]));
+  }
+  if (labels.empty()) throw Error("empty stream: no digits in " + path);
+  LabeledImages out;
+  out.stream.main.shape = {int64_t(labels.size()), 8, 8};
+  out.stream.main.data = std::move(pixels);
+  out.stream.companion = Array::from_vector(labels);
+  for (int k = 0; k < 10; ++k) out.classes.push_back(std::to_string(k));
+  return out;
+}
+
+std::string default_digits_path() {
+  std::vector<std::string> dirs;
+  if (const char* d = std::getenv("FLOWKIT_DATA")) dirs.push_back(d);
+  char exe[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0) dirs.push_back((fs::path(std::string(exe, size_t(len))).parent_path().parent_path() / "share/flowkit/data").string());
+#ifdef FLOWKIT_DATADIR
+  dirs.push_back(FLOWKIT_DATADIR);
+#endif
+#ifdef FLOWKIT_SOURCE_DIR
+  dirs.push_back(std::string(FLOWKIT_SOURCE_DIR) + "/../shared/data");
+#endif
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    const fs::path p = fs::path(d) / "digits.csv.gz";
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  return "";
+}
+
+}  // namespace flowkit

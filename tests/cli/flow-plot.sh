@@ -1,0 +1,91 @@
+# flow-plot: every kind of picture from streams written by numpy, sizes read back from the
+# PNG header, and bad input answered by one line, a status and no file.
+source "$FLOWKIT_SRC/tests/cli/lib.sh"
+
+# Inputs, written by numpy
+$PYTHON - <<'PY'
+import numpy as np
+rng = np.random.default_rng(0)
+np.save("pts.npy", rng.normal(size=(3000, 2)).astype("f4"))
+np.save("other.npy", rng.normal(size=(200, 2)).astype("f4") + 3)
+g = (np.arange(30) + 0.5) / 30 * 4 - 2
+X, Y = np.meshgrid(g, g)
+rows = np.stack([X.ravel(), Y.ravel(), -(X.ravel() ** 2 + Y.ravel() ** 2)], 1).astype("f4")
+np.save("grid.npy", rng.permutation(rows))
+np.save("values.npy", rows[:, 2].copy())
+np.save("field.npy", np.stack([X.ravel(), Y.ravel(), -Y.ravel(), X.ravel()], 1).astype("f4"))
+with open("traj.npy", "wb") as f:
+    np.save(f, rng.normal(size=(11, 50, 2)).astype("f4"))
+    np.save(f, np.linspace(0, 1, 11).astype("f4"))
+with open("digits.npy", "wb") as f:
+    np.save(f, rng.uniform(size=(20, 8, 8)).astype("f4"))
+    np.save(f, (np.arange(20) % 4).astype("f4"))
+with open("imtraj.npy", "wb") as f:
+    np.save(f, rng.uniform(size=(21, 5, 64)).astype("f4"))
+    np.save(f, np.linspace(0, 1, 21).astype("f4"))
+np.save("rgb.npy", rng.uniform(size=(6, 5, 5, 3)).astype("f4"))
+np.save("five.npy", np.zeros((10, 5), "f4"))
+np.save("empty.npy", np.zeros((0, 2), "f4"))
+nan = np.zeros((10, 2), "f4"); nan[7, 1] = np.nan
+np.save("nan.npy", nan)
+PY
+
+# png_size FILE: "WxH" from the IHDR chunk, or nothing when FILE is not a PNG
+png_size() {
+  $PYTHON -c 'import struct, sys
+b = open(sys.argv[1], "rb").read(24)
+if b[:8] == b"\x89PNG\r\n\x1a\n": print("%dx%d" % struct.unpack(">II", b[16:24]))' "$1"
+}
+
+# Each kind, chosen by shape, at the default or a given size
+ok flow-plot pts.npy -o scatter.png
+check '[ "$(png_size scatter.png)" = 640x640 ]' "scatter: not a 640x640 PNG"
+ok flow-plot pts.npy --kind hist --bins 20 --size 300x200 -o hist.png
+check '[ "$(png_size hist.png)" = 300x200 ]' "hist: --size not honoured"
+ok flow-plot grid.npy --title "a bowl" -o heat.png
+ok flow-plot values.npy --heatmap --range -2:2 --vmin -3 --vmax 0 -o values.png
+ok flow-plot field.npy -o field.png
+ok flow-plot traj.npy --overlay other.npy -o traj.png
+ok flow-plot pts.npy --overlay other.npy --range -4:6,-4:6 -o overlay.png
+for f in heat values field traj overlay; do
+  check '[ "$(png_size $f.png)" = 640x640 ]' "$f: not a 640x640 PNG"
+done
+
+# Image grids: exact sizes from scale, gap (a tenth of a cell, at least 2) and layout
+ok flow-plot digits.npy --scale 4 --cols 5 -o digits.png   # 4 x 5 cells of 32 px, gap 3
+check '[ "$(png_size digits.png)" = 178x143 ]' "image grid: size $(png_size digits.png), want 178x143"
+ok flow-plot digits.npy --by-label --scale 4 -o bylabel.png  # 4 labels x 5 images + label column
+check '[ "$(png_size bylabel.png | cut -dx -f2)" = 143 ]' "by-label grid: want 4 rows (height 143)"
+ok flow-plot imtraj.npy -o imtraj.png
+ok flow-plot rgb.npy -o rgb.png
+ok flow-plot digits.npy --kind images --rows 2 --cols 3 -o small.png
+
+# Standard input in, standard output (not a terminal) out, CSV too
+sh_ok 'flow-plot -o stdin.png < pts.npy'
+check '[ "$(png_size stdin.png)" = 640x640 ]' "stdin: no PNG"
+sh_ok 'flow-plot pts.npy -o - > stdout.png'
+check '[ "$(png_size stdout.png)" = 640x640 ]' "-o -: no PNG on standard output"
+sh_ok "$PYTHON -c 'import numpy as np; np.savetxt(\"p.csv\", np.load(\"pts.npy\"), delimiter=\",\")' && flow-plot p.csv -o csv.png"
+check 'cmp -s scatter.png csv.png' "the same points from CSV and NPY draw different pictures"
+ok flow-plot pts.npy -q -o quiet.png
+check 'cmp -s scatter.png quiet.png' "drawing is not deterministic"
+
+# Bad input: one line, status, no file
+bad 2 "required" flow-plot pts.npy
+bad 2 "unknown kind 'pie'; one of scatter, hist" flow-plot pts.npy --kind pie -o x.png
+bad 2 "bad range" flow-plot pts.npy --range 1:0 -o x.png
+bad 2 "bad --size" flow-plot pts.npy --size big -o x.png
+bad 2 "out of range" flow-plot pts.npy --size 10x10 -o x.png
+bad 2 "contradicts" flow-plot pts.npy --heatmap --kind scatter -o x.png
+bad 2 "needs --range" flow-plot values.npy --heatmap -o x.png
+bad 2 "by-label needs labels" flow-plot rgb.npy --by-label -o x.png
+bad 1 "cannot tell what to draw.*\(10, 5\)" flow-plot five.npy -o x.png
+bad 1 "needs an array of shape \(n, 2\)" flow-plot grid.npy --kind scatter -o x.png
+bad 1 "empty" flow-plot empty.npy -o x.png
+bad 1 "NaN or Inf \(row 7" flow-plot nan.npy -o x.png
+bad 1 "overlay.*\(10, 5\)" flow-plot pts.npy --overlay five.npy -o x.png
+bad 1 "missing.npy" flow-plot missing.npy -o x.png
+: >zero.npy
+bad 1 "empty|zero|no data" flow-plot zero.npy -o x.png
+check '[ ! -e x.png ] && [ -z "$(ls | grep -E "^x\.png")" ]' "an error left an output file"
+finish

@@ -1,0 +1,211 @@
+// flow-data: makes and converts data sets: built-in distributions, grids, images, IDX files,
+// the 8x8 digits; converts, describes and splits any stream.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "flowkit/cli.hpp"
+#include "flowkit/data.hpp"
+#include "flowkit/data_files.hpp"
+#include "flowkit/data_info.hpp"
+
+using namespace flowkit;
+
+namespace {
+
+enum class Command { grid, digits, images, idx, convert, info, split };
+const ChoiceTable<Command>& commands() {
+  static const ChoiceTable<Command> t = {
+      {"grid", Command::grid, "a regular grid of points over a range (for density maps)"},
+      {"digits", Command::digits, "the 8x8 digits (1797 images in [0, 1], labels 0..9)"},
+      {"images", Command::images, "a folder of PNG/JPEG images (sub-folder names become labels)"},
+      {"idx", Command::idx, "IDX files (the MNIST format, also gzipped) with their labels"},
+      {"convert", Command::convert, "any stream to any format"},
+      {"info", Command::info, "shape, dtype, count and per-dimension min/mean/max of a stream"},
+      {"split", Command::split, "a seeded train/test split of a stream (labels travel with their rows)"}};
+  return t;
+}
+
+struct State {
+  cli::Common c;
+  int64_t n = 1000;
+  bool labels = false;
+  std::map<std::string, std::map<std::string, double>> params;  // per distribution
+  std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels;
+  int64_t size = 100;
+  int channels = 0;
+  double test_fraction = 0.2;
+};
+
+// "a:b" or "x0:x1,y0:y1"
+std::array<double, 4> parse_range(const std::string& s) {
+  const auto one = [&](const std::string& part) {
+    const auto colon = part.find(':');
+    try {
+      size_t u1 = 0, u2 = 0;
+      if (colon == std::string::npos) throw std::invalid_argument(part);
+      const double a = std::stod(part.substr(0, colon), &u1), b = std::stod(part.substr(colon + 1), &u2);
+      if (u1 != colon || u2 != part.size() - colon - 1) throw std::invalid_argument(part);
+      return std::pair{a, b};
+    } catch (const std::logic_error&) {
+      throw usage_error("bad --range '" + s + "'; expected a:b or x0:x1,y0:y1, e.g. -3:3");
+    }
+  };
+  const auto comma = s.find(',');
+  const auto x = one(s.substr(0, comma)), y = comma == std::string::npos ? x : one(s.substr(comma + 1));
+  return {x.first, x.second, y.first, y.second};
+}
+
+void add_out(CLI::App& sub, State& st) {
+  cli::add_output(sub, st.c);
+  cli::add_format(sub, st.c);
+}
+
+// A subcommand per built-in distribution, its parameters as flags
+void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
+  auto* sub = app.add_subcommand(choice.name, choice.help);
+  sub->footer(std::string("Definition: ") + toy_definition(choice.value));
+  sub->add_option("-n", st.n, "number of points (default 1000)");
+  cli::add_seed(*sub, st.c);
+  add_out(*sub, st);
+  sub->add_flag("--labels", st.labels, "also write each point's class (moon, circle, component, arm, ring, cell) as the companion array");
+  auto& values = st.params[choice.name];
+  for (const auto& p : toy_params(choice.value)) {
+    values[p.name] = p.value;
+    std::ostringstream def;
+    def << p.value;
+    sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
+  }
+  if (choice.value == Toy::mixture)
+    sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
+  sub->callback([&st, name = std::string(choice.name)] {
+    if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
+    ToySpec spec{name, st.params[name], ""};
+    if (name == "mixture") {
+      const auto first = st.spec.find_first_not_of(" \t\r\n");
+      spec.mixture = first != std::string::npos && st.spec[first] == '{' ? st.spec : read_file_maybe_gz(st.spec);
+    }
+    Rng rng(st.c.seed);
+    std::vector<float> labels;
+    Stream s;
+    s.main = Array::from_points(sample_toy(spec, st.n, rng, labels));
+    if (st.labels) s.companion = Array::from_vector(labels);
+    cli::write_stream_output(st.c, s);
+  });
+}
+
+void add_grid(CLI::App& app, State& st) {
+  auto* sub = app.add_subcommand("grid", commands()[0].help);
+  sub->footer("Points at the centres of size x size cells, x fastest then y upwards: values over the grid "
+              "reshape to a (size, size) heat map with row 0 at the bottom.");
+  sub->add_option("--range", st.range, "a:b for both axes, or x0:x1,y0:y1 (default -4:4)");
+  sub->add_option("--size", st.size, "points along each axis: size * size in all (default 100)");
+  add_out(*sub, st);
+  sub->callback([&st] {
+    const auto r = parse_range(st.range);
+    if (st.size < 1 || st.size > 10000) throw usage_error("--size must be 1 to 10000, got " + std::to_string(st.size));
+    cli::write_stream_output(st.c, Stream{Array::from_points(grid_points(r[0], r[1], r[2], r[3], st.size)), {}});
+  });
+}
+
+void add_loaders(CLI::App& app, State& st) {
+  auto* digits = app.add_subcommand("digits", commands()[1].help);
+  digits->add_option("--file", st.file, "the digits CSV (gzipped or not; default: digits.csv.gz in $FLOWKIT_DATA, "
+                                        "the source tree's ../shared/data or the installed share/flowkit/data)");
+  add_out(*digits, st);
+  digits->callback([&st] {
+    std::string path = st.file.empty() ? default_digits_path() : st.file;
+    if (path.empty())
+      throw Error("cannot find digits.csv.gz (looked in $FLOWKIT_DATA, ../shared/data and share/flowkit/data); give --file");
+    cli::write_stream_output(st.c, load_digits(path).stream);
+  });
+
+  auto* images = app.add_subcommand("images", commands()[2].help);
+  images->add_option("dir", st.dir, "the folder of images")->required();
+  images->add_option("--channels", st.channels, "0: as in the files (default), 1: grey (n, H, W), 3: RGB, 4: RGBA (n, H, W, C)");
+  add_out(*images, st);
+  images->callback([&st] {
+    const LabeledImages li = load_image_folder(st.dir, st.channels);
+    std::string classes;
+    for (size_t k = 0; k < li.classes.size(); ++k) classes += " " + std::to_string(k) + "=" + li.classes[k];
+    cli::status(st.c, li.stream.main.shape_str() + " images" + (classes.empty() ? "" : "; labels" + classes));
+    cli::write_stream_output(st.c, li.stream);
+  });
+
+  auto* idx = app.add_subcommand("idx", commands()[3].help);
+  idx->add_option("images", st.idx_images, "the IDX image file (e.g. train-images-idx3-ubyte.gz)")->required();
+  idx->add_option("labels", st.idx_labels, "the IDX label file (optional)");
+  add_out(*idx, st);
+  idx->callback([&st] { cli::write_stream_output(st.c, load_idx(st.idx_images, st.idx_labels).stream); });
+}
+
+void add_streams(CLI::App& app, State& st) {
+  auto* convert = app.add_subcommand("convert", commands()[4].help);
+  convert->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
+  add_out(*convert, st);
+  convert->callback([&st] { cli::write_stream_output(st.c, read_input(st.input)); });
+
+  auto* info = app.add_subcommand("info", commands()[5].help);
+  info->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
+  info->add_option("-f,--format", st.c.format, "text (default) or json");
+  cli::add_output(*info, st.c);
+  info->callback([&st] {
+    if (!st.c.format.empty() && st.c.format != "text" && st.c.format != "json")
+      throw usage_error("unknown info format '" + st.c.format + "'; one of text, json");
+    const StreamInfo si = describe_input(st.input);
+    cli::write_output(st.c.output, [&](std::ostream& os) {
+      if (st.c.format == "json") os << info_json(si).dump(2) << '\n';
+      else os << info_text(si);
+    });
+  });
+
+  auto* split = app.add_subcommand("split", commands()[6].help);
+  split->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
+  split->add_option("--test-fraction", st.test_fraction, "share of the rows for the test part (default 0.2)");
+  split->add_option("--test-output", st.test_output, "where the test part goes")->required();
+  cli::add_seed(*split, st.c);
+  add_out(*split, st);
+  split->callback([&st] {
+    if (!(st.test_fraction >= 0 && st.test_fraction <= 1))
+      throw usage_error("--test-fraction must be between 0 and 1, got " + std::to_string(st.test_fraction));
+    if (st.c.output == "-" && st.test_output == "-") throw usage_error("-o and --test-output cannot both be standard output");
+    Rng rng(st.c.seed);
+    const auto [train, test] = split_stream(read_input(st.input), st.test_fraction, rng);
+    cli::Common tc = st.c;
+    tc.output = st.test_output;
+    const Format f1 = cli::output_format(st.c), f2 = cli::output_format(tc);
+    cli::write_output(st.test_output, [&](std::ostream& os) { write_stream(os, test, f2); });
+    cli::write_output(st.c.output, [&](std::ostream& os) { write_stream(os, train, f1); });
+  });
+}
+
+// An unknown data set or command gets the list of them all
+void check_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.empty() || a[0] == '-') continue;
+    for (const auto& t : toys())
+      if (a == t.name) return;
+    for (const auto& c : commands())
+      if (a == c.name) return;
+    throw usage_error("unknown data set or command '" + a + "'; one of " + choice_names(toys()) + ", " +
+                      choice_names(commands()));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  State st;
+  return cli::run("flow-data", "Makes and converts data sets, writing a stream (NPY, CSV or JSON).", argc, argv,
+                  [&](CLI::App& app) {
+                    for (const auto& t : toys()) add_toy(app, st, t);
+                    add_grid(app, st);
+                    add_loaders(app, st);
+                    add_streams(app, st);
+                    app.require_subcommand(1);
+                    check_command(argc, argv);
+                  });
+}

@@ -1,0 +1,99 @@
+// flow-plot: draws a stream (points, densities, vector fields, trajectories, images) into a PNG.
+#include <unistd.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "flowkit/cli.hpp"
+#include "flowkit/plot.hpp"
+#include "flowkit/png.hpp"
+
+using namespace flowkit;
+
+namespace {
+struct Flags {
+  std::string input = "-", output, kind, range, size, overlay;
+  bool heatmap = false, quiet = false;
+  double vmin = NAN, vmax = NAN;
+  plot::Options o;
+};
+
+// "WxH" or "N" (a square), each side 64 to 8192 pixels
+void parse_size(const std::string& s, plot::Options& o) {
+  const auto x = s.find('x');
+  try {
+    size_t used = 0;
+    const std::string w = s.substr(0, x), h = x == std::string::npos ? w : s.substr(x + 1);
+    o.width = std::stoi(w, &used);
+    if (used != w.size()) throw std::invalid_argument(s);
+    o.height = std::stoi(h, &used);
+    if (used != h.size()) throw std::invalid_argument(s);
+  } catch (const std::logic_error&) {
+    throw usage_error("bad --size '" + s + "'; expected WxH, e.g. 640x480");
+  }
+  if (o.width < 64 || o.height < 64 || o.width > 8192 || o.height > 8192)
+    throw usage_error("--size " + s + " is out of range (64 to 8192 pixels a side)");
+}
+
+// The overlay: a second point set (n, 2), finite
+Mat read_overlay(const std::string& path) {
+  const Array a = read_input(path).main;
+  if (a.shape.size() != 2 || a.shape[1] != 2)
+    throw Error("the overlay " + path + " must hold points of shape (n, 2), got " + a.shape_str());
+  const Mat m = a.points();
+  require_finite(m, "the overlay " + path);
+  return m;
+}
+
+void draw(Flags& f) {
+  if (f.output == "-" && ::isatty(STDOUT_FILENO))
+    throw usage_error("refusing to write a PNG to a terminal; give -o FILE or redirect standard output");
+  if (!f.size.empty()) parse_size(f.size, f.o);
+  if (!f.range.empty()) std::tie(f.o.xrange, f.o.yrange) = plot::parse_ranges(f.range);
+  if (!std::isnan(f.vmin)) f.o.vmin = f.vmin;
+  if (!std::isnan(f.vmax)) f.o.vmax = f.vmax;
+  if (f.heatmap && !f.kind.empty() && f.kind != "heatmap")
+    throw usage_error("--heatmap contradicts --kind " + f.kind);
+  if (f.heatmap) f.kind = "heatmap";
+  if (f.o.scale < 0 || f.o.rows < 0 || f.o.cols < 0) throw usage_error("--scale, --rows and --cols must be positive");
+  std::optional<plot::Kind> chosen;
+  if (!f.kind.empty()) chosen = parse_choice(plot::kinds(), f.kind, "kind");
+  const Stream s = read_input(f.input);
+  const plot::Kind kind = chosen ? *chosen : plot::infer_kind(s.main);
+  const Mat overlay = f.overlay.empty() ? Mat() : read_overlay(f.overlay);
+  f.o.name = f.input == "-" ? "standard input" : f.input;
+  f.o.overlay_name = f.overlay == "-" ? "standard input" : f.overlay;
+  const plot::Canvas c = plot::render(s, kind, f.o, f.overlay.empty() ? nullptr : &overlay);
+  const std::string png = encode_png(c.pixels().data(), c.width(), c.height(), 3);
+  cli::write_output(f.output, [&](std::ostream& os) { os.write(png.data(), std::streamsize(png.size())); });
+  cli::Common common;
+  common.quiet = f.quiet;
+  cli::status(common, "wrote " + f.output + " (" + std::to_string(c.width()) + "x" + std::to_string(c.height()) +
+                          ", " + choice_name(plot::kinds(), kind) + " of " + s.main.shape_str() + ")");
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  return cli::run("flow-plot", "Draws a stream into a PNG: points, densities, vector fields, trajectories, images.\n"
+                  "The kind of picture follows from the array's shape unless --kind says:\n" + choice_help(plot::kinds()),
+                  argc, argv, [&](CLI::App& app) {
+    app.add_option("input", f.input, "input stream: NPY, CSV or JSON ('-' or none: standard input)");
+    app.add_option("-o,--output", f.output, "PNG file to write ('-': standard output, never a terminal)")->required();
+    app.add_option("--kind", f.kind, "what to draw: " + choice_names(plot::kinds()) + " (default: from the shape)");
+    app.add_flag("--heatmap", f.heatmap, "shorthand for --kind heatmap");
+    app.add_option("--title", f.o.title, "title above the picture");
+    app.add_option("--range", f.range, "fixed data ranges xmin:xmax,ymin:ymax (or lo:hi for both; default: automatic)");
+    app.add_option("--size", f.size, "picture size WxH in pixels (default 640x640; not for image grids)");
+    app.add_option("--overlay", f.overlay, "a second point set (n, 2) drawn over the picture in orange");
+    app.add_option("--vmin", f.vmin, "heat map: value at the bottom of the colour scale (default: robust)");
+    app.add_option("--vmax", f.vmax, "heat map: value at the top of the colour scale (default: the maximum)");
+    app.add_option("--bins", f.o.bins, "2-D histogram: bins along x (default 80)");
+    app.add_option("--scale", f.o.scale, "images: pixels per image pixel (default: 8x8 images become 40x40)");
+    app.add_option("--rows", f.o.rows, "images: rows of the grid (image trajectories: samples shown)");
+    app.add_option("--cols", f.o.cols, "images: columns of the grid (image trajectories: times shown)");
+    app.add_flag("--by-label", f.o.by_label, "images: one row per label (labels: the stream's companion array)");
+    app.add_flag("-q,--quiet", f.quiet, "no status line on stderr");
+    app.callback([&] { draw(f); });
+  });
+}

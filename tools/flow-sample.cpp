@@ -1,0 +1,56 @@
+// flow-sample: draws samples from a model by integrating its ODE or SDE, chunk by chunk.
+#include "flowkit/sample_cli.hpp"
+
+using namespace flowkit;
+
+namespace {
+
+// Most points kept in memory for the --png picture.
+constexpr int64_t kPngPoints = 100000;
+
+void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c) {
+  cli::SamplePlan p = cli::plan_sampling(f, app, c);
+  if (!f.png.empty()) cli::check_png(p, false);
+  const Format fmt = cli::output_format(c);
+  const int64_t d = p.field->dim(), keep = f.png.empty() ? 0 : std::min(p.job.n, kPngPoints);
+  Stream picture;
+  picture.main.shape = {keep};
+  picture.main.shape.insert(picture.main.shape.end(), p.shape.begin(), p.shape.end());
+  picture.main.data.resize(size_t(keep * d));
+  cli::Progress progress(c, p.job.n, "sampling");
+  SampleStats st;
+  cli::write_output(c.output, [&](std::ostream& os) {
+    std::unique_ptr<cli::SampleWriter> w;  // opened at the first chunk: an early error writes nothing
+    st = sample_chunks(*p.field, p.job, p.opt, [&](int64_t first, const Mat& x) {
+      if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, p.shape);
+      w->write(x);
+      const int64_t k = std::min<int64_t>(x.cols(), std::max<int64_t>(0, keep - first));
+      std::copy(x.data(), x.data() + k * d, picture.main.data.begin() + first * d);
+      progress.update(first + x.cols());
+    });
+    if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, p.shape);
+    w->finish(cli::label_array(p));
+  });
+  progress.finish(cli::summary_json(p, st));
+  cli::status(c, cli::summary(p, st, "samples"));
+  if (f.png.empty()) return;
+  if (auto labels = cli::label_array(p)) {
+    labels->data.resize(size_t(keep));
+    labels->shape = {keep};
+    picture.companion = labels;
+  }
+  cli::write_png(f.png, picture, false, !p.classes.empty());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::Common c;
+  cli::SampleFlags f;
+  return cli::run("flow-sample", "Draws samples from a flow or diffusion model (ODE or SDE solvers).", argc, argv,
+                  [&](CLI::App& app) {
+                    cli::add_sample_flags(app, f);
+                    cli::add_all(app, c);
+                    app.callback([&] { sample(app, f, c); });
+                  });
+}
