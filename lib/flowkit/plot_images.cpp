@@ -135,8 +135,9 @@ int auto_scale(int64_t h, int64_t w) {
 }
 
 Canvas image_grid(const Array& images, const Array* labels, const Options& o, GridLayout* out) {
-  if (images.shape.size() < 3)
-    throw Error("images must have shape (n, H, W) or (n, H, W, C), got " + images.shape_str());
+  if (images.shape.size() < 2)
+    throw Error("images must have shape (n, H, W), (n, H, W, C) or (n, H*W), got " +
+                images.shape_str());
   const std::vector<int64_t> dims(images.shape.begin() + 1, images.shape.end());
   const ImageShape s = image_shape(dims, images.shape_str());
   if (o.rows < 0 || o.cols < 0) throw usage_error("--rows and --cols must be positive");

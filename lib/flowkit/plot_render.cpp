@@ -24,10 +24,10 @@ bool perfect_square(int64_t v) {
 }
 
 Error unknown_shape(const Array& a) {
-  return Error("cannot tell what to draw from an array of shape " + a.shape_str() +
-               "; expected points (n, 2), rows (x, y, value) (n, 3), arrows (n, 4), images (n, H, "
-               "W[, C]) or "
-               "trajectories (T, n, 2)");
+  return Error(
+      "cannot tell what to draw from an array of shape " + a.shape_str() +
+      "; expected points (n, 2), rows (x, y, value) (n, 3), arrows (n, 4), images "
+      "(n, H, W[, C]) or trajectories (T, n, 2) (flattened images (n, H*W): --kind images)");
 }
 
 // Every value finite; the error names the row

@@ -367,6 +367,12 @@ TEST_CASE("plot: render refuses empty, non-finite and mis-shaped streams", "[plo
   CHECK_THROWS_WITH(render(s, Kind::quiver, o), Catch::Contains("(n, 4)"));
   s.main = Array({4, 2, 2, 5});
   CHECK_THROWS_WITH(render(s, Kind::images, o), Catch::Contains("channels"));
+  s.main = Array({4, 10});
+  CHECK_THROWS_WITH(render(s, Kind::images, o), Catch::Contains("square"));
+  s.main = Array({4, 16});  // flattened 4x4 images
+  GridLayout g;
+  CHECK(image_grid(s.main, nullptr, o, &g).width() == g.width);
+  CHECK((g.cell_w == 4 * auto_scale(4, 4) && g.cell_h == g.cell_w));
 }
 
 TEST_CASE("plot: an overlay's legend names both point sets in the top-right corner", "[plot]") {
