@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""The driver of share/bench: runs every workload with flowkit and with its PyTorch (or POT)
+peer at each thread count, prints one table and writes the results as JSON.
+
+Every flowkit figure comes from the programs themselves (flow-train, flow-sample, flow-eval)
+except the GEMM rate and W2 (bench/gemm_rate, bench/w2_rate: the library without I/O).
+Long workloads are measured over fewer steps and scaled to the stated work (the cost of one
+step does not depend on the step count); each row says what was measured."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+PY = "/usr/bin/python3"
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.root = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+        self.bin = os.path.join(self.root, a.build, "bin")
+        self.benchbin = os.path.join(self.root, a.build, "bench")
+        self.tmp = tempfile.mkdtemp(prefix="flowkit-bench-")
+        self.rows = []
+        self.env = dict(os.environ, LD_LIBRARY_PATH=OPENBLAS + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
+        self.blas = None
+
+    # One run under /usr/bin/time: wall seconds (of the process), peak resident KiB, stdout.
+    def run(self, cmd, threads=None):
+        env = dict(self.env)
+        if threads:
+            env["OMP_NUM_THREADS"] = str(threads)
+        mem = os.path.join(self.tmp, "mem")
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-o", mem, "-f", "%M"] + cmd, env=env, cwd=self.tmp,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        s = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise RuntimeError(" ".join(cmd) + " failed: " + p.stderr.strip()[-400:])
+        with open(mem) as f:
+            kib = int(f.read().split()[-1])
+        return s, kib / 1024.0, p.stdout
+
+    def flow(self, prog, *args):
+        return [os.path.join(self.bin, prog)] + [str(x) for x in args]
+
+    def peer(self, script, *args):
+        return [PY, os.path.join(self.root, "bench", script)] + [str(x) for x in args]
+
+    def peer_json(self, script, threads, *args):
+        s, mib, out = self.run(self.peer(script, *args, "--threads", threads), threads)
+        r = json.loads(out)
+        if script == "torch_flow.py":
+            self.check_blas(r["blas"])
+        return r, mib
+
+    def check_blas(self, libs):
+        if not any("openblas" in l for l in libs):
+            raise RuntimeError("PyTorch did not load OpenBLAS (it mapped %s): not a fair peer" % libs)
+        self.blas = libs
+
+    def add(self, workload, unit, threads, ours, theirs, higher_better, mem_ours=None, mem_theirs=None, note=""):
+        ratio = None
+        if ours and theirs:
+            ratio = ours / theirs if higher_better else theirs / ours
+        row = {"workload": workload, "unit": unit, "threads": threads, "flowkit": ours, "peer": theirs,
+               "speedup": ratio, "flowkit_peak_mib": mem_ours, "peer_peak_mib": mem_theirs, "note": note}
+        self.rows.append(row)
+        print("  %-34s T=%d  flowkit %s  peer %s  x%s" % (workload, threads, fmt(ours), fmt(theirs), fmt(ratio)),
+              file=sys.stderr, flush=True)
+
+    # Safe wrapper: a workload that fails (a program not there yet) leaves a row saying why.
+    def attempt(self, name, threads, fn):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - reported in the table, the run goes on
+            self.rows.append({"workload": name, "threads": threads, "error": str(e)[:300]})
+            print("  %-34s T=%d  FAILED: %s" % (name, threads, str(e)[:300]), file=sys.stderr, flush=True)
+
+    # Workloads
+    def gemm(self, t):
+        sizes = [1024, 2048]
+        _, mib, out = self.run([os.path.join(self.benchbin, "gemm_rate"), t] + sizes, t)
+        ours = max(json.loads(l)["gflops"] for l in out.splitlines())
+        r, pmib = self.peer_json("torch_flow.py", t, "gemm", "--n", *sizes)
+        theirs = max(g["gflops"] for g in r["gemm"])
+        self.gemm_rate[t] = ours
+        self.add("SGEMM 1024-2048 (Eigen | torch.mm)", "GFLOP/s", t, ours, theirs, True, mib, pmib)
+
+    def train(self, t, width, depth, batch, k0, k1):
+        base = ["--width", width, "--depth", depth, "--batch", batch, "--threads", t, "--seed", 1, "-q"]
+        model = os.path.join(self.tmp, "train.json")
+        times = []
+        for k in (k0, k1):
+            best = min(self.run(self.flow("flow-train", "--steps", k, "-o", model, *base), t)[0]
+                       for _ in range(self.a.reps))
+            times.append(best)
+        _, mib, _ = self.run(self.flow("flow-train", "--steps", k1, "-o", model, *base), t)
+        ours = (k1 - k0) / (times[1] - times[0])
+        r, pmib = self.peer_json("torch_flow.py", t, "train", "--width", width, "--depth", depth, "--batch", batch,
+                                 "--steps", k1 - k0, "--warmup", max(2, k0))
+        flops = batch * (6 * weights(width, depth) - 2 * (2 + 16) * width)
+        name = "train w%d d%d b%d" % (width, depth, batch)
+        self.add(name, "steps/s", t, ours, r["steps_per_s"], True, mib, pmib,
+                 "steps %d-%d of flow-train (start-up subtracted)" % (k0, k1))
+        gf = ours * flops / 1e9
+        self.add(name + " GFLOP/s", "GFLOP/s", t, gf, r["gflops"], True, None, None,
+                 "%.0f%% of the measured GEMM rate" % (100 * gf / self.gemm_rate[t]) if t in self.gemm_rate else "")
+
+    def model(self):
+        m = os.path.join(self.tmp, "w256d4.json")
+        if not os.path.exists(m):
+            self.run(self.flow("flow-train", "--steps", 1, "--width", 256, "--depth", 4, "--batch", 256, "-q",
+                               "-o", m))
+        return m
+
+    def sample(self, t, solver, steps, measured):
+        n = self.a.points
+        out = os.path.join(self.tmp, "samples.npy")
+        s, mib, _ = self.run(self.flow("flow-sample", "-m", self.model(), "-n", n, "--solver", solver, "--steps",
+                                       measured, "--threads", t, "--seed", 1, "-q", "-o", out), t)
+        ours = n / (s * steps / measured)
+        r, pmib = self.peer_json("torch_flow.py", t, "sample", "--n", n, "--solver", solver, "--steps", measured)
+        theirs = n / (r["seconds"] * steps / measured)
+        self.add("sample %dk %s %d steps" % (n // 1000, solver, steps), "points/s", t, ours, theirs, True, mib, pmib,
+                 "measured over %d steps, scaled to %d" % (measured, steps))
+
+    def logp(self, t, steps, measured):
+        n = self.a.logp_points
+        pts = os.path.join(self.tmp, "logp_points.npy")
+        subprocess.run([PY, "-c", "import numpy as np; np.save('%s', np.random.default_rng(1).standard_normal((%d, 2))"
+                        ".astype(np.float32))" % (pts, n)], check=True)
+        out = os.path.join(self.tmp, "logp.npy")
+        s, mib, _ = self.run(self.flow("flow-eval", "logp", "-m", self.model(), pts, "--solver", "rk4", "--steps",
+                                       measured, "--threads", t, "-q", "-o", out), t)
+        ours = n / (s * steps / measured)
+        r, pmib = self.peer_json("torch_flow.py", t, "logp", "--n", n, "--steps", measured)
+        theirs = n / (r["seconds"] * steps / measured)
+        self.add("exact logp d=2 rk4 %d steps" % steps, "points/s", t, ours, theirs, True, mib, pmib,
+                 "%d points, measured over %d steps, scaled to %d" % (n, measured, steps))
+
+    def w2(self, t, n):
+        a, b = (os.path.join(self.tmp, "w2_%s_%d.npy" % (s, n)) for s in "ab")
+        subprocess.run([PY, "-c", "import numpy as np; r = np.random.default_rng(%d); "
+                        "np.save('%s', r.standard_normal((%d, 2)).astype(np.float32)); "
+                        "np.save('%s', (r.standard_normal((%d, 2)) * [1.5, 0.7] + [1, 0]).astype(np.float32))"
+                        % (n, a, n, b, n)], check=True)
+        _, mib, out = self.run([os.path.join(self.benchbin, "w2_rate"), a, b], t)
+        ours = json.loads(out)
+        theirs, pmib = self.peer_json("pot_w2.py", t, a, b)
+        agree = abs(ours["w2"] - theirs["w2"]) <= 1e-5 * theirs["w2"]
+        self.add("W2 exact %d points" % n, "s", t, ours["seconds"], theirs["seconds"], False, mib, pmib,
+                 "W2 %.6f vs POT %.6f (%s); POT: cost matrix %.2f s + emd2 %.2f s" %
+                 (ours["w2"], theirs["w2"], "agree" if agree else "DISAGREE", theirs["cost_s"], theirs["emd_s"]))
+
+    def startup(self):
+        progs = sorted(f for f in os.listdir(self.bin) if f.startswith("flow-"))
+        for p in progs:
+            self.add("start-up %s --version" % p, "ms", 1, self.hyperfine(self.flow(p, "--version")),
+                     self.torch_import_ms(), False, None, None, "peer: python3 -c 'import torch'")
+        ours = self.hyperfine(self.flow("flow-sample", "-m", self.model(), "-n", 1, "-q", "-o",
+                                        os.path.join(self.tmp, "one.npy")))
+        theirs = self.hyperfine(self.peer("torch_flow.py", "sample", "--n", 1, "--steps", 100))
+        self.add("start-up 1-point sample (100 euler)", "ms", 1, ours, theirs, False, None, None,
+                 "peer: torch_flow.py sample --n 1")
+
+    def torch_import_ms(self):
+        if not hasattr(self, "_torch_ms"):
+            self._torch_ms = self.hyperfine([PY, "-c", "import torch"])
+        return self._torch_ms
+
+    # Mean wall milliseconds over repeated runs (hyperfine if installed, else a loop).
+    def hyperfine(self, cmd):
+        runs = self.a.startup_runs
+        if shutil.which("hyperfine"):
+            js = os.path.join(self.tmp, "hf.json")
+            subprocess.run(["hyperfine", "-N", "--warmup", "3", "--runs", str(runs), "--export-json", js,
+                            subprocess.list2cmdline(cmd)], env=self.env, cwd=self.tmp, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(js) as f:
+                return 1e3 * json.load(f)["results"][0]["mean"]
+        total = 0.0
+        for _ in range(runs):
+            total += self.run(cmd)[0]
+        return 1e3 * total / runs
+
+    def go(self):
+        self.gemm_rate = {}
+        a = self.a
+        for t in a.threads:
+            print("threads %d" % t, file=sys.stderr, flush=True)
+            self.attempt("gemm", t, lambda: self.gemm(t))
+            self.attempt("train w256", t, lambda: self.train(t, 256, 4, 4096, 2, 2 + a.train_steps))
+            self.attempt("train w64", t, lambda: self.train(t, 64, 3, 512, 20, 20 + 25 * a.train_steps))
+            self.attempt("sample euler", t, lambda: self.sample(t, "euler", 100, a.euler_steps))
+            self.attempt("sample rk4", t, lambda: self.sample(t, "rk4", 25, a.rk4_steps))
+            self.attempt("logp", t, lambda: self.logp(t, 100, a.logp_steps))
+            for n in a.w2:
+                self.attempt("w2 %d" % n, t, lambda: self.w2(t, n))
+        self.attempt("start-up", 1, self.startup)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def weights(width, depth, dim=2, feats=16):
+    return (dim + feats) * width + (depth - 1) * width * width + width * dim
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if x >= 1e5:
+        return "%.3g" % x
+    return "%.3g" % x if x < 100 else "%.0f" % x
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(), "load_avg": load,
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}}
+
+
+def table(rows):
+    head = "| workload | unit | threads | flowkit | peer | speed-up | flowkit MiB | peer MiB |"
+    lines = [head, "|" + "---|" * 8]
+    for r in rows:
+        if "error" in r:
+            lines.append("| %s | | %d | failed: %s | | | | |" % (r["workload"], r["threads"], r["error"][:80]))
+            continue
+        lines.append("| %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            r["workload"], r["unit"], r["threads"], fmt(r["flowkit"]), fmt(r["peer"]),
+            "-" if r["speedup"] is None else "%.2fx" % r["speedup"], fmt(r["flowkit_peak_mib"]),
+            fmt(r["peer_peak_mib"])))
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", default="build")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("-o", "--output", default="bench/results.json")
+    p.add_argument("--reps", type=int, default=2, help="repetitions of the short flowkit runs (best is kept)")
+    p.add_argument("--train-steps", type=int, default=10, help="timed steps at width 256 (x25 at width 64)")
+    p.add_argument("--points", type=int, default=100000)
+    p.add_argument("--euler-steps", type=int, default=4, help="Euler steps measured (scaled to 100)")
+    p.add_argument("--rk4-steps", type=int, default=1, help="RK4 steps measured (scaled to 25)")
+    p.add_argument("--logp-points", type=int, default=2000)
+    p.add_argument("--logp-steps", type=int, default=2, help="RK4 steps measured (scaled to 100)")
+    p.add_argument("--w2", type=int, nargs="*", default=[2000, 10000])
+    p.add_argument("--startup-runs", type=int, default=20)
+    a = p.parse_args()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    m = machine()
+    print("flowkit bench on %s (%d CPUs), load %s; OPENBLAS env: %s" % (m["cpu"], m["cpus"], " ".join(m["load_avg"]),
+          m["openblas_env"] or "none"), file=sys.stderr)
+    b = Bench(a)
+    b.go()
+    m["load_avg_end"] = open("/proc/loadavg").read().split()[:3]
+    res = {"date": started.isoformat(timespec="seconds"), "seconds": (datetime.datetime.now(datetime.timezone.utc)
+           - started).total_seconds(), "machine": m, "peer_blas": b.blas, "settings": vars(a), "rows": b.rows}
+    out = os.path.join(b.root, a.output)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    print("flowkit benchmark, %s, %s (%d CPUs), load %s -> %s" % (res["date"], m["cpu"], m["cpus"],
+          " ".join(m["load_avg"]), " ".join(m["load_avg_end"])))
+    print("peer BLAS: %s; OPENBLAS env: %s" % (", ".join(b.blas or ["-"]), m["openblas_env"] or "none"))
+    print("speed-up: how many times faster flowkit is (peer time / flowkit time); peer = PyTorch %s, POT for W2"
+          % "(OpenBLAS)")
+    print(table(b.rows))
+    print("JSON: %s (%.0f s)" % (a.output, res["seconds"]))
+
+
+if __name__ == "__main__":
+    main()

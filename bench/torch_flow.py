@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""PyTorch peer of flowkit's workloads, for share/bench: the same MLP (inputs x and the
+sinusoidal time features sin/cos(pi 2^k t), k < K; silu; `depth` hidden layers of `width`),
+the same batch, optimizer and solver. Prints one JSON object on stdout.
+
+  torch_flow.py gemm  --threads T --n 1024 2048
+  torch_flow.py train --threads T --width 256 --depth 4 --batch 4096 --steps 20
+  torch_flow.py sample --threads T --n 100000 --solver euler --steps 4
+  torch_flow.py logp --threads T --n 2000 --steps 5
+
+Run it with LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp: the "blas" field of
+the output says which BLAS library the process mapped (a result on the reference BLAS is not
+a result)."""
+import argparse
+import json
+import math
+import time
+
+import torch
+
+
+def loaded_blas():
+    """The BLAS/LAPACK shared objects this process mapped (from /proc/self/maps)."""
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if "blas" in path or "lapack" in path:
+                libs.add(path)
+    return sorted(libs)
+
+
+class Net(torch.nn.Module):
+    """net(x, t) of flowkit's nn: [x; sin(pi 2^k t), cos(pi 2^k t)] -> width (silu) x depth -> d."""
+
+    def __init__(self, dim, width, depth, freqs):
+        super().__init__()
+        self.register_buffer("w", math.pi * 2.0 ** torch.arange(freqs, dtype=torch.float32))
+        layers = [torch.nn.Linear(dim + 2 * freqs, width), torch.nn.SiLU()]
+        for _ in range(depth - 1):
+            layers += [torch.nn.Linear(width, width), torch.nn.SiLU()]
+        layers.append(torch.nn.Linear(width, dim))
+        self.mlp = torch.nn.Sequential(*layers)
+
+    def forward(self, x, t):
+        wt = t.reshape(-1, 1) * self.w
+        feats = torch.stack([wt.sin(), wt.cos()], dim=2).reshape(x.shape[0], -1)
+        return self.mlp(torch.cat([x, feats], dim=1))
+
+
+def weight_count(dim, width, depth, freqs):
+    return (dim + 2 * freqs) * width + (depth - 1) * width * width + width * dim
+
+
+def checkerboard(n, g):
+    """The 4x4 checkerboard on [-2, 2]^2 (black squares), as flow-data draws it."""
+    u = torch.rand(n, 2, generator=g)
+    cell = torch.randint(0, 8, (n,), generator=g)
+    row = cell // 2
+    col = 2 * (cell % 2) + (row % 2)
+    return torch.stack([col + u[:, 0], row + u[:, 1]], dim=1) - 2.0
+
+
+def bench_gemm(a):
+    out = []
+    for n in a.n:
+        x, y = torch.randn(n, n), torch.randn(n, n)
+        x @ y
+        best, spent, rep = 0.0, 0.0, 0
+        while rep < 3 or (spent < 1.5 and rep < 50):
+            t0 = time.perf_counter()
+            x @ y
+            s = time.perf_counter() - t0
+            spent += s
+            rep += 1
+            best = max(best, 2.0 * n ** 3 / s / 1e9)
+        out.append({"n": n, "gflops": best})
+    return {"gemm": out}
+
+
+def bench_train(a):
+    g = torch.Generator().manual_seed(a.seed)
+    torch.manual_seed(a.seed)
+    net = Net(2, a.width, a.depth, a.freqs)
+    opt = torch.optim.Adam(net.parameters(), lr=a.lr, foreach=a.foreach)
+    ema = [p.detach().clone() for p in net.parameters()]
+    params = list(net.parameters())
+
+    def step():
+        x1 = checkerboard(a.batch, g)
+        x0 = torch.randn(a.batch, 2, generator=g)
+        t = torch.rand(a.batch, 1, generator=g)
+        xt = t * x1 + (1 - t) * x0
+        loss = (net(xt, t) - (x1 - x0)).square().sum(dim=1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if a.clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, a.clip)
+        opt.step()
+        if a.ema > 0:
+            with torch.no_grad():
+                torch._foreach_mul_(ema, a.ema)
+                torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - a.ema)
+        return loss
+
+    for _ in range(a.warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        loss = step()
+    s = time.perf_counter() - t0
+    w = weight_count(2, a.width, a.depth, a.freqs)
+    first = (2 + 2 * a.freqs) * a.width
+    flops = a.batch * (6 * w - 2 * first)  # forward, weight gradients, input gradients (not of layer 1)
+    return {"steps_per_s": a.steps / s, "gflops": flops * a.steps / s / 1e9, "loss": float(loss)}
+
+
+def rk4_step(f, y, t, h):
+    k1 = f(y, t)
+    k2 = f(y + 0.5 * h * k1, t + 0.5 * h)
+    k3 = f(y + 0.5 * h * k2, t + 0.5 * h)
+    k4 = f(y + h * k3, t + h)
+    return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def bench_sample(a):
+    torch.manual_seed(a.seed)
+    net = Net(2, a.width, a.depth, a.freqs)
+    x = torch.randn(a.n, 2)
+    h = 1.0 / a.steps
+    with torch.no_grad():
+        f = lambda y, t: net(y, torch.full((y.shape[0],), t))
+        t0 = time.perf_counter()
+        for k in range(a.steps):
+            x = x + h * f(x, k * h) if a.solver == "euler" else rk4_step(f, x, k * h, h)
+        s = time.perf_counter() - t0
+    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean": x.mean(0).tolist()}
+
+
+def bench_logp(a):
+    """log p_1(x) = log N(x_0) - int_0^1 div v dt, rk4 from t = 1 to 0, divergence by autograd."""
+    torch.manual_seed(a.seed)
+    net = Net(2, a.width, a.depth, a.freqs)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    d = 2
+
+    def f(y, t):
+        with torch.enable_grad():
+            x = y[:, :d].detach().requires_grad_(True)
+            v = net(x, torch.full((x.shape[0],), t))
+            div = sum(torch.autograd.grad(v[:, i].sum(), x, retain_graph=i < d - 1)[0][:, i] for i in range(d))
+        return torch.cat([v.detach(), div.detach().reshape(-1, 1)], dim=1)
+
+    y = torch.cat([torch.randn(a.n, d), torch.zeros(a.n, 1)], dim=1)
+    h = -1.0 / a.steps
+    t0 = time.perf_counter()
+    for k in range(a.steps):
+        y = rk4_step(f, y, 1.0 + k * h, h)
+    s = time.perf_counter() - t0
+    logp = -0.5 * y[:, :d].square().sum(1) - 0.5 * d * math.log(2 * math.pi) - y[:, d]
+    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean_logp": float(logp.mean())}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=["gemm", "train", "sample", "logp"])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--n", type=int, nargs="+", default=[1024])
+    p.add_argument("--width", type=int, default=256)
+    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--freqs", type=int, default=8)
+    p.add_argument("--batch", type=int, default=4096)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--solver", choices=["euler", "rk4"], default="euler")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--clip", type=float, default=1.0)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--foreach", type=int, default=1, help="Adam's multi-tensor update (1) or per tensor (0)")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    if a.what != "gemm":
+        a.n = a.n[0]
+    r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp}[a.what](a)
+    r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
+    print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()
