@@ -39,16 +39,18 @@ void catch_signals() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-// The default training run: the checkerboard in about two minutes on two cores.
+// The default training run: the checkerboard in about two minutes on two cores. For a fixed
+// budget, many steps of a narrower network at a high peak rate (cosine decay to 0) give
+// sharper cells than fewer steps of a wider one or larger batches (measured: on-cell fraction).
 TrainConfig defaults() {
   TrainConfig c;
-  c.net.width = 256;
+  c.net.width = 128;
   c.net.depth = 3;
   c.net.time_freqs = 8;
-  c.steps = 10000;
-  c.batch = 512;
-  c.optim.lr = 2e-3;
-  c.optim.warmup = 200;
+  c.steps = 50000;
+  c.batch = 256;
+  c.optim.lr = 1e-2;
+  c.optim.warmup = 500;
   c.optim.clip = 1.0;
   c.ema = 0.999;
   return c;
