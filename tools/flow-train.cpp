@@ -1,8 +1,10 @@
 // flow-train: learns a flow-matching vector field from a data stream (or a built-in toy
 // distribution) and writes the model file.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -23,16 +25,32 @@ struct Options {
   TrainConfig cfg;
 };
 
-// The default training run: the checkerboard in about two minutes on two cores.
+// SIGINT / SIGTERM: the handler only records the signal; the loop checks it between steps.
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+void catch_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+// The default training run: the checkerboard in about two minutes on two cores. For a fixed
+// budget, many steps of a narrower network at a high peak rate (cosine decay to 0) give
+// sharper cells than fewer steps of a wider one or larger batches (measured: on-cell fraction).
 TrainConfig defaults() {
   TrainConfig c;
-  c.net.width = 256;
+  c.net.width = 128;
   c.net.depth = 3;
   c.net.time_freqs = 8;
-  c.steps = 10000;
-  c.batch = 512;
-  c.optim.lr = 2e-3;
-  c.optim.warmup = 200;
+  c.steps = 50000;
+  c.batch = 256;
+  c.optim.lr = 1e-2;
+  c.optim.warmup = 500;
   c.optim.clip = 1.0;
   c.ema = 0.999;
   return c;
@@ -126,7 +144,17 @@ void parse_names(Options& o) {
   if (o.checkpoint_every < 0) throw usage_error("--checkpoint-every must be 0 or positive");
 }
 
-void train(Options& o, bool steps_given) {
+// Interrupted: the checkpoint (not the model) is written, and one line says where; the exit
+// status is 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+int interrupted(const Options& o, const Trainer& trainer, bool after_bar) {
+  cli::write_output(o.checkpoint, [&](std::ostream& os) { os << trainer.checkpoint_json().dump() << '\n'; });
+  std::cerr << (after_bar ? "\r\033[K" : "") << "flow-train: interrupted at step " << trainer.step()
+            << "; checkpoint written to " << o.checkpoint << " (resume with --resume " << o.checkpoint << ")\n";
+  return 128 + int(g_signal);
+}
+
+// Returns 0, or the exit status of a run that a signal interrupted (128 + the signal).
+int train(Options& o, bool steps_given) {
   nlohmann::json ck;
   if (!o.resume.empty()) {
     ck = read_checkpoint(o.resume);
@@ -163,26 +191,35 @@ void train(Options& o, bool steps_given) {
   hooks.checkpoint = [&](const nlohmann::json& j, int64_t) {
     cli::write_output(o.checkpoint, [&](std::ostream& os) { os << j.dump() << '\n'; });
   };
+  hooks.stop = [] { return g_signal != 0; };
+  catch_signals();
   const nlohmann::json model = run_training(trainer, hooks);
+  if (model.is_null()) {
+    progress.event({{"event", "interrupted"}, {"step", trainer.step()}});
+    return interrupted(o, trainer, progress.interactive());
+  }
   progress.finish({{"loss", trainer.smoothed_loss()}});
   cli::write_output(o.common.output, [&](std::ostream& os) { os << model.dump(1) << '\n'; });
   std::string line = "trained " + std::to_string(trainer.step()) + " steps, loss " + std::to_string(trainer.smoothed_loss());
   if (model["training"].contains("final_val_loss"))
     line += ", validation loss " + std::to_string(model["training"]["final_val_loss"].get<double>());
   cli::status(o.common, line);
+  return 0;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
+  int signal_status = 0;
   o.cfg = defaults();
   o.common.output = "model.json";
-  return cli::run("flow-train", "Train a flow-matching vector field and write the model file.", argc, argv,
+  const int status = cli::run("flow-train", "Train a flow-matching vector field and write the model file.", argc, argv,
                   [&](CLI::App& app) {
                     define(app, o);
                     app.callback([&] {
                       parse_names(o);
-                      train(o, app.count("--steps") > 0);
+                      signal_status = train(o, app.count("--steps") > 0);
                     });
                   });
+  return status == 0 ? signal_status : status;
 }

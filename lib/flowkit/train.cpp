@@ -117,6 +117,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
 // Everything a step needs, sized once.
 struct Trainer::Impl {
   TrainData data;
+  ToySpec toy;  // the built-in distribution when there is no data set
   Mlp<float> net, eval;
   Adam adam;
   Params grad, ema;
@@ -136,7 +137,9 @@ struct Trainer::Impl {
   uint64_t fingerprint = 0;
 
   Impl(const TrainConfig& c, TrainData d)
-      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)) {}
+      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)) {
+    toy.name = c.toy;
+  }
 };
 
 
@@ -217,7 +220,7 @@ void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& v
     std::vector<int> labels;
     if (toy) {
       Rng r(c.seed, kValStream + 4);
-      x1 = sample_toy(ToySpec{c.toy, {}}, 2048, r);
+      x1 = sample_toy(m.toy, 2048, r);
     } else {
       const size_t nv = std::min(val.size(), size_t(kMaxVal));
       x1.resize(m.data.target.rows(), long(nv));
@@ -243,7 +246,9 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data) : cfg_(cfg) {
   if (toy && cfg.toy.empty()) throw usage_error("no training data and no --toy distribution");
   if (toy) {
     Rng r(cfg.seed, kNormStream);
-    data.target = sample_toy(ToySpec{cfg.toy, {}}, kToyNorm, r);
+    ToySpec spec;
+    spec.name = cfg.toy;
+    data.target = sample_toy(spec, kToyNorm, r);
     data.shape = {data.target.rows()};
   }
   cfg_.net.dim = int(data.target.rows());
@@ -306,7 +311,7 @@ double Trainer::train_step() {
   Rng r(c.seed, uint64_t(step_));
   // The pairs (x0, x1), coupled, and the path
   if (m.data.target.size() == 0) {
-    m.x1 = sample_toy(ToySpec{c.toy, {}}, c.batch, r);
+    m.x1 = sample_toy(m.toy, c.batch, r);
   } else {
     data_batch(c, m, step_);
   }

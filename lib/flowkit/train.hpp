@@ -88,10 +88,12 @@ struct TrainHooks {
   int64_t checkpoint_every = 0;
   std::function<void(int64_t step, double loss, std::optional<double> val_loss)> report;
   std::function<void(const nlohmann::json& checkpoint, int64_t step)> checkpoint;
+  std::function<bool()> stop;  // asked between steps: true ends the run early (a signal)
 };
 
 // Runs until cfg.steps; a loss that is not finite stops with an Error naming the step (and
-// the last checkpoint written, if any). Returns the final model document.
+// the last checkpoint written, if any). Returns the final model document, or null when
+// hooks.stop ended the run before cfg.steps.
 nlohmann::json run_training(Trainer& trainer, const TrainHooks& hooks);
 
 }  // namespace flowkit

@@ -55,6 +55,7 @@ json run_training(Trainer& t, const TrainHooks& hooks) {
   const int64_t total = t.config().steps;
   int64_t last_ck = -1;
   while (t.step() < total) {
+    if (hooks.stop && hooks.stop()) return json();
     const double loss = t.train_step();
     if (!std::isfinite(loss)) {
       std::string msg = "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +

@@ -145,6 +145,22 @@ TEST_CASE("2N steps equal N steps, a checkpoint, and N more, byte for byte", "[t
   }
 }
 
+TEST_CASE("a stop request (a signal) ends the run between steps; its checkpoint resumes bit-exactly", "[train]") {
+  TrainConfig c = small_config();
+  c.steps = 40;
+  c.batch = 64;
+  Trainer full(c, gmm_data(300, 6));
+  const std::string want = run_training(full, {}).dump();
+  Trainer stopped(c, gmm_data(300, 6));
+  TrainHooks hooks;
+  hooks.stop = [&] { return stopped.step() == 13; };
+  CHECK(run_training(stopped, hooks).is_null());
+  CHECK(stopped.step() == 13);
+  Trainer resumed(c, gmm_data(300, 6));
+  resumed.restore(nlohmann::json::parse(stopped.checkpoint_json().dump()), "ck.json");
+  CHECK(run_training(resumed, {}).dump() == want);
+}
+
 TEST_CASE("a diverging loss stops training with an error naming the step", "[train]") {
   TrainConfig c = small_config();
   c.optim.lr = 1e6;
