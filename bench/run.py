@@ -87,7 +87,7 @@ class Bench:
     # Workloads
     def gemm(self, t):
         sizes = [1024, 2048]
-        _, mib, out = self.run([os.path.join(self.benchbin, "gemm_rate"), t] + sizes, t)
+        _, mib, out = self.run([os.path.join(self.benchbin, "gemm_rate"), str(t)] + [str(n) for n in sizes], t)
         ours = max(json.loads(l)["gflops"] for l in out.splitlines())
         r, pmib = self.peer_json("torch_flow.py", t, "gemm", "--n", *sizes)
         theirs = max(g["gflops"] for g in r["gemm"])
@@ -121,16 +121,25 @@ class Bench:
                                "-o", m))
         return m
 
+    # Seconds of a whole run of `steps` steps from runs of k0 and k1 steps: the fixed cost (start-up,
+    # model, output) plus `steps` times the cost of one step.
+    def scaled_seconds(self, cmd_of, t, k0, k1, steps):
+        s0, _, _ = self.run(cmd_of(k0), t)
+        s1, mib, _ = self.run(cmd_of(k1), t)
+        per_step = max(s1 - s0, 1e-9) / (k1 - k0)
+        return max(s0 - k0 * per_step, 0.0) + steps * per_step, mib
+
     def sample(self, t, solver, steps, measured):
         n = self.a.points
         out = os.path.join(self.tmp, "samples.npy")
-        s, mib, _ = self.run(self.flow("flow-sample", "-m", self.model(), "-n", n, "--solver", solver, "--steps",
-                                       measured, "--threads", t, "--seed", 1, "-q", "-o", out), t)
-        ours = n / (s * steps / measured)
+        cmd = lambda k: self.flow("flow-sample", "-m", self.model(), "-n", n, "--solver", solver, "--steps", k,
+                                  "--threads", t, "--seed", 1, "-q", "-o", out)
+        s, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
         r, pmib = self.peer_json("torch_flow.py", t, "sample", "--n", n, "--solver", solver, "--steps", measured)
         theirs = n / (r["seconds"] * steps / measured)
-        self.add("sample %dk %s %d steps" % (n // 1000, solver, steps), "points/s", t, ours, theirs, True, mib, pmib,
-                 "measured over %d steps, scaled to %d" % (measured, steps))
+        self.add("sample %dk %s %d steps" % (n // 1000, solver, steps), "points/s", t, n / s, theirs, True, mib, pmib,
+                 "flowkit: runs of %d and %d steps, scaled to %d; PyTorch: loop of %d steps, scaled"
+                 % (measured, 2 * measured, steps, measured))
 
     def logp(self, t, steps, measured):
         n = self.a.logp_points
@@ -138,13 +147,13 @@ class Bench:
         subprocess.run([PY, "-c", "import numpy as np; np.save('%s', np.random.default_rng(1).standard_normal((%d, 2))"
                         ".astype(np.float32))" % (pts, n)], check=True)
         out = os.path.join(self.tmp, "logp.npy")
-        s, mib, _ = self.run(self.flow("flow-eval", "logp", "-m", self.model(), pts, "--solver", "rk4", "--steps",
-                                       measured, "--threads", t, "-q", "-o", out), t)
-        ours = n / (s * steps / measured)
+        cmd = lambda k: self.flow("flow-eval", "logp", "-m", self.model(), pts, "--solver", "rk4", "--steps", k,
+                                  "--threads", t, "-q", "-o", out)
+        s, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
         r, pmib = self.peer_json("torch_flow.py", t, "logp", "--n", n, "--steps", measured)
         theirs = n / (r["seconds"] * steps / measured)
-        self.add("exact logp d=2 rk4 %d steps" % steps, "points/s", t, ours, theirs, True, mib, pmib,
-                 "%d points, measured over %d steps, scaled to %d" % (n, measured, steps))
+        self.add("exact logp d=2 rk4 %d steps" % steps, "points/s", t, n / s, theirs, True, mib, pmib,
+                 "%d points; flowkit: runs of %d and %d steps, scaled to %d" % (n, measured, 2 * measured, steps))
 
     def w2(self, t, n):
         a, b = (os.path.join(self.tmp, "w2_%s_%d.npy" % (s, n)) for s in "ab")
