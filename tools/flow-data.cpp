@@ -76,7 +76,8 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     values[p.name] = p.value;
     std::ostringstream def;
     def << p.value;
-    sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
+    auto* opt = sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
+    if (p.kind == ToyParam::count) opt->type_name("INT");
   }
   if (choice.value == Toy::mixture)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();

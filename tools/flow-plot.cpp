@@ -47,7 +47,8 @@ Mat read_overlay(const std::string& path) {
 
 void draw(Flags& f) {
   if (f.output == "-" && ::isatty(STDOUT_FILENO))
-    throw usage_error("refusing to write a PNG to a terminal; give -o FILE or redirect standard output");
+    throw usage_error(
+        "refusing to write a PNG to a terminal; give -o FILE or redirect standard output");
   if (!f.size.empty()) parse_size(f.size, f.o);
   if (!f.range.empty()) std::tie(f.o.xrange, f.o.yrange) = plot::parse_ranges(f.range);
   if (!std::isnan(f.vmin)) f.o.vmin = f.vmin;
@@ -55,7 +56,8 @@ void draw(Flags& f) {
   if (f.heatmap && !f.kind.empty() && f.kind != "heatmap")
     throw usage_error("--heatmap contradicts --kind " + f.kind);
   if (f.heatmap) f.kind = "heatmap";
-  if (f.o.scale < 0 || f.o.rows < 0 || f.o.cols < 0) throw usage_error("--scale, --rows and --cols must be positive");
+  if (f.o.scale < 0 || f.o.rows < 0 || f.o.cols < 0)
+    throw usage_error("--scale, --rows and --cols must be positive");
   std::optional<plot::Kind> chosen;
   if (!f.kind.empty()) chosen = parse_choice(plot::kinds(), f.kind, "kind");
   const Stream s = read_input(f.input);
@@ -65,35 +67,55 @@ void draw(Flags& f) {
   f.o.overlay_name = f.overlay == "-" ? "standard input" : f.overlay;
   const plot::Canvas c = plot::render(s, kind, f.o, f.overlay.empty() ? nullptr : &overlay);
   const std::string png = encode_png(c.pixels().data(), c.width(), c.height(), 3);
-  cli::write_output(f.output, [&](std::ostream& os) { os.write(png.data(), std::streamsize(png.size())); });
+  cli::write_output(f.output,
+                    [&](std::ostream& os) { os.write(png.data(), std::streamsize(png.size())); });
   cli::Common common;
   common.quiet = f.quiet;
-  cli::status(common, "wrote " + f.output + " (" + std::to_string(c.width()) + "x" + std::to_string(c.height()) +
-                          ", " + choice_name(plot::kinds(), kind) + " of " + s.main.shape_str() + ")");
+  cli::status(common, "wrote " + f.output + " (" + std::to_string(c.width()) + "x" +
+                          std::to_string(c.height()) + ", " + choice_name(plot::kinds(), kind) +
+                          " of " + s.main.shape_str() + ")");
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   Flags f;
-  return cli::run("flow-plot", "Draws a stream into a PNG: points, densities, vector fields, trajectories, images.\n"
-                  "The kind of picture follows from the array's shape unless --kind says:\n" + choice_help(plot::kinds()),
-                  argc, argv, [&](CLI::App& app) {
-    app.add_option("input", f.input, "input stream: NPY, CSV or JSON ('-' or none: standard input)");
-    app.add_option("-o,--output", f.output, "PNG file to write ('-': standard output, never a terminal)")->required();
-    app.add_option("--kind", f.kind, "what to draw: " + choice_names(plot::kinds()) + " (default: from the shape)");
-    app.add_flag("--heatmap", f.heatmap, "shorthand for --kind heatmap");
-    app.add_option("--title", f.o.title, "title above the picture");
-    app.add_option("--range", f.range, "fixed data ranges xmin:xmax,ymin:ymax (or lo:hi for both; default: automatic)");
-    app.add_option("--size", f.size, "picture size WxH in pixels (default 640x640; not for image grids)");
-    app.add_option("--overlay", f.overlay, "a second point set (n, 2) drawn over the picture in orange");
-    app.add_option("--vmin", f.vmin, "heat map: value at the bottom of the colour scale (default: robust)");
-    app.add_option("--vmax", f.vmax, "heat map: value at the top of the colour scale (default: the maximum)");
-    app.add_option("--bins", f.o.bins, "2-D histogram: bins along x (default 80)");
-    app.add_option("--scale", f.o.scale, "images: pixels per image pixel (default: 8x8 images become 40x40)");
-    app.add_option("--rows", f.o.rows, "images: rows of the grid (image trajectories: samples shown)");
-    app.add_option("--cols", f.o.cols, "images: columns of the grid (image trajectories: times shown)");
-    app.add_flag("--by-label", f.o.by_label, "images: one row per label (labels: the stream's companion array)");
-    app.add_flag("-q,--quiet", f.quiet, "no status line on stderr");
-    app.callback([&] { draw(f); });
-  });
+  return cli::run(
+      "flow-plot",
+      "Draws a stream into a PNG: points, densities, vector fields, trajectories, images.\n"
+      "The kind of picture follows from the array's shape unless --kind says:\n" +
+          choice_help(plot::kinds()),
+      argc, argv, [&](CLI::App& app) {
+        app.add_option("input", f.input,
+                       "input stream: NPY, CSV or JSON ('-' or none: standard input)");
+        app.add_option("-o,--output", f.output,
+                       "PNG file to write ('-': standard output, never a terminal)")
+            ->required();
+        app.add_option(
+            "--kind", f.kind,
+            "what to draw: " + choice_names(plot::kinds()) + " (default: from the shape)");
+        app.add_flag("--heatmap", f.heatmap, "shorthand for --kind heatmap");
+        app.add_option("--title", f.o.title, "title above the picture");
+        app.add_option(
+            "--range", f.range,
+            "fixed data ranges xmin:xmax,ymin:ymax (or lo:hi for both; default: automatic)");
+        app.add_option("--size", f.size,
+                       "picture size WxH in pixels (default 640x640; not for image grids)");
+        app.add_option("--overlay", f.overlay,
+                       "a second point set (n, 2) drawn over the picture in orange");
+        app.add_option("--vmin", f.vmin,
+                       "heat map: value at the bottom of the colour scale (default: robust)");
+        app.add_option("--vmax", f.vmax,
+                       "heat map: value at the top of the colour scale (default: the maximum)");
+        app.add_option("--bins", f.o.bins, "2-D histogram: bins along x (default 80)");
+        app.add_option("--scale", f.o.scale,
+                       "images: pixels per image pixel (default: 8x8 images become 40x40)");
+        app.add_option("--rows", f.o.rows,
+                       "images: rows of the grid (image trajectories: samples shown)");
+        app.add_option("--cols", f.o.cols,
+                       "images: columns of the grid (image trajectories: times shown)");
+        app.add_flag("--by-label", f.o.by_label,
+                     "images: one row per label (labels: the stream's companion array)");
+        app.add_flag("-q,--quiet", f.quiet, "no status line on stderr");
+        app.callback([&] { draw(f); });
+      });
 }

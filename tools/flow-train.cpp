@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "flowkit/cli.hpp"
+#include "flowkit/data.hpp"
 #include "flowkit/train.hpp"
 
 using namespace flowkit;
@@ -25,10 +26,10 @@ struct Options {
 // The default training run: the checkerboard in about two minutes on two cores.
 TrainConfig defaults() {
   TrainConfig c;
-  c.net.width = 128;
+  c.net.width = 256;
   c.net.depth = 3;
   c.net.time_freqs = 8;
-  c.steps = 8000;
+  c.steps = 10000;
   c.batch = 512;
   c.optim.lr = 2e-3;
   c.optim.warmup = 200;
@@ -42,7 +43,8 @@ void define(CLI::App& app, Options& o) {
   app.add_option("data", o.data, "training data: points (n, d) or images (n, H, W[, C]); '-' is standard input "
                                  "(default: the --toy distribution)");
   cli::add_output(app, o.common, "model file to write (default model.json; '-' is standard output)");
-  app.add_option("--toy", o.toy, "train on a built-in distribution, an endless source (default checkerboard)");
+  app.add_option("--toy", o.toy, "train on a built-in distribution, an endless source (default checkerboard): " +
+                                     choice_names(toys()));
   app.add_option("--steps", c.steps, "optimization steps")->capture_default_str();
   app.add_option("--batch", c.batch, "points per mini-batch")->capture_default_str();
   app.add_option("--lr", c.optim.lr, "peak learning rate")->capture_default_str();

@@ -77,8 +77,8 @@ LabeledImages load_image_folder(const std::string& dir, int channels = 0);
 LabeledImages load_idx(const std::string& images, const std::string& labels);
 // The 8x8 digits CSV (gzipped or not): 64 values 0..16 then the label, per line.
 LabeledImages load_digits(const std::string& path);
-// Where the digits file lives: $FLOWKIT_DATA/digits.csv.gz, the source tree's ../shared/data,
-// or the installed share/flowkit; "" when none exists.
+// Where the digits file lives: $FLOWKIT_DATA (the file, or a folder holding digits.csv.gz),
+// the installed share/flowkit/data, or the source tree's ../shared/data; "" when none exists.
 std::string default_digits_path();
 
 }  // namespace flowkit

@@ -2,6 +2,8 @@
 // under any schedule (shared/MATH.md, "Exact oracles"): velocity, score, divergence and the
 // log density of p_t in closed form, with log-sum-exp posterior weights.
 #pragma once
+#include <algorithm>
+
 #include "flowkit/field.hpp"
 #include "flowkit/path.hpp"
 
@@ -11,12 +13,14 @@ struct Gmm {
   VecD weights;    // K, positive, summing to 1
   MatD means;      // d x K
   MatD variances;  // d x K, positive (diagonal covariances)
+  std::vector<int> labels;  // empty, or the class of each component (class-conditional)
 };
 
 class GmmField : public Field {
  public:
   GmmField(Gmm g, Schedule s);
-  // {"type": "gmm", "schedule": "linear", "weights": [..], "means": [[..]], "variances": [[..]]}
+  // {"type": "gmm", "schedule": "linear", "weights": [..], "means": [[..]], "variances": [[..]]},
+  // optionally "labels": [..] (a class for each component)
   static std::unique_ptr<GmmField> from_json(const nlohmann::json& doc, const std::string& where);
 
   int dim() const override { return int(g_.means.rows()); }
@@ -27,6 +31,11 @@ class GmmField : public Field {
   bool has_divergence() const override { return true; }
   void velocity_divergence(const Mat& x, double t, Mat& v, Vec& div) override;
   std::string describe() const override;
+  bool conditional() const override { return !g_.labels.empty(); }
+  int num_classes() const override {
+    return conditional() ? *std::max_element(g_.labels.begin(), g_.labels.end()) + 1 : 0;
+  }
+  void set_condition(const std::vector<int>& labels, double guidance) override;
 
   // log p_t(x) for every column.
   void log_density(const Mat& x, double t, Vec& logp);
@@ -38,7 +47,10 @@ class GmmField : public Field {
 
  private:
   void prepare(double t);          // the per-component coefficients at time t
-  void posterior(const Mat& x);    // r_ (K x n) and lse_ (n)
+  void posterior(const Mat& x, bool masked);  // r_ (K x n) and lse_ (n)
+  void evaluate(const Mat& x, bool masked, Mat* v, Mat* s, Vec* div);
+  void guided(const Mat& x, double t, Mat* v, Mat* s, Vec* div);
+  int label(Eigen::Index column) const;
   void delta(const Mat& x, int k); // d_ = x - a m_k
 
   Gmm g_;
@@ -47,7 +59,11 @@ class GmmField : public Field {
   Mat am_, dam_, inv_c_, half_dc_;
   Vec lognorm_;  // log w_k - 1/2 sum_j log(2 pi C_kj)
   // Workspaces
-  Mat d_, r_, tmp_, vk_;
+  Mat d_, r_, tmp_, vk_, gv_, gs_;
+  Vec gdiv_;
+  // Condition: a label per column (or one for all; -1 unconditional) and the guidance weight
+  std::vector<int> labels_;
+  double guidance_ = 1.0;
   Vec lse_;
   Eigen::RowVectorXf mx_, sum_;
 };

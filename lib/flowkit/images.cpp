@@ -145,8 +145,9 @@ std::string default_digits_path() {
 #ifdef FLOWKIT_SOURCE_DIR
   dirs.push_back(std::string(FLOWKIT_SOURCE_DIR) + "/../shared/data");
 #endif
+  std::error_code ec;
+  if (!dirs.empty() && std::getenv("FLOWKIT_DATA") && fs::is_regular_file(dirs[0], ec)) return dirs[0];
   for (const auto& d : dirs) {
-    std::error_code ec;
     const fs::path p = fs::path(d) / "digits.csv.gz";
     if (fs::is_regular_file(p, ec)) return p.string();
   }

@@ -74,6 +74,9 @@ Stream read_json(const std::string& text, const std::string& where) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
+  } catch (const json::exception& e) {  // a number too large for a double
+    const std::string what = e.what();
+    throw Error("invalid JSON: " + what.substr(what.find(']') + 2) + " (" + where + ")");
   }
   Stream s;
   if (j.is_array()) {

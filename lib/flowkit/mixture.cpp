@@ -28,6 +28,9 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
+  } catch (const json::exception& e) {  // a number too large for a double
+    const std::string what = e.what();
+    throw Error("invalid JSON: " + what.substr(what.find(']') + 2) + " (" + where + ")");
   }
   if (!j.is_object() || !j.contains("means"))
     throw Error("a mixture spec is an object {\"weights\": [...], \"means\": [[...]], \"vars\": [[...]]} (" + where + ")");

@@ -50,22 +50,21 @@ Vec get_vec(const json& j, const std::string& key, int64_t d, const std::string&
   return out;
 }
 
-json tensors_to_json(const std::vector<float>& w, const NetConfig& cfg) {
+json tensors_to_json(const Params& w, const NetConfig& cfg) {
   json arr = json::array();
   for (const ParamBlock& b : param_layout(cfg)) {
-    std::vector<float> part(w.begin() + long(b.offset), w.begin() + long(b.offset + b.size()));
-    arr.push_back({{"name", b.name}, {"shape", {b.rows, b.cols}}, {"data", floats_to_base64(part)}});
+    arr.push_back({{"name", b.name}, {"shape", {b.rows, b.cols}}, {"data", floats_to_base64(w.data() + b.offset, b.size())}});
   }
   return arr;
 }
 
-std::vector<float> tensors_from_json(const json& arr, const NetConfig& cfg, const std::string& key,
+Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::string& key,
                                      const std::string& where) {
   const auto layout = param_layout(cfg);
   if (!arr.is_array() || arr.size() != layout.size())
     throw Error(where + ": '" + key + "' must list " + std::to_string(layout.size()) +
                 " tensors for this architecture, found " + (arr.is_array() ? std::to_string(arr.size()) : "none"));
-  std::vector<float> w(param_count(cfg));
+  Params w(param_count(cfg));
   for (size_t i = 0; i < layout.size(); ++i) {
     const ParamBlock& b = layout[i];
     const std::string at = key + "[" + std::to_string(i) + "]";
@@ -107,9 +106,9 @@ NetConfig net_from_json(const json& a, int dim, const std::string& where) {
 }
 }  // namespace
 
-std::string floats_to_base64(const std::vector<float>& v) {
-  std::vector<unsigned char> bytes(v.size() * 4);
-  for (size_t i = 0; i < v.size(); ++i) {
+std::string floats_to_base64(const float* v, size_t n) {
+  std::vector<unsigned char> bytes(n * 4);
+  for (size_t i = 0; i < n; ++i) {
     uint32_t u;
     std::memcpy(&u, &v[i], 4);
     for (int k = 0; k < 4; ++k) bytes[4 * i + size_t(k)] = (u >> (8 * k)) & 0xFF;

@@ -22,12 +22,12 @@ struct LearnedModel {
   std::vector<int64_t> shape;  // of one sample: {d} for points, {H, W} or {H, W, C} for images
   Vec mean, scale;             // x = mean + scale * z: the network sees z
   bool source_data = false;    // a bridge from a data set instead of N(0, I)
-  std::vector<float> weights;  // the trained parameters (param_layout order)
-  std::vector<float> ema;      // their moving average (empty: none)
+  Params weights;  // the trained parameters (param_layout order)
+  Params ema;     // their moving average (empty: none)
   bool use_ema = true;         // which set sampling uses
   nlohmann::json training = nlohmann::json::object();  // settings and final loss
 
-  const std::vector<float>& sampling_weights() const { return use_ema && !ema.empty() ? ema : weights; }
+  const Params& sampling_weights() const { return use_ema && !ema.empty() ? ema : weights; }
 };
 
 nlohmann::json model_to_json(const LearnedModel& m);
@@ -39,7 +39,8 @@ LearnedModel model_from_json(const nlohmann::json& j, const std::string& where);
 void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift);
 
 // Base64 of little-endian float32 and back (a size or character error throws with `where`).
-std::string floats_to_base64(const std::vector<float>& v);
+std::string floats_to_base64(const float* v, size_t n);
+inline std::string floats_to_base64(const std::vector<float>& v) { return floats_to_base64(v.data(), v.size()); }
 std::vector<float> base64_to_floats(const std::string& s, const std::string& where);
 
 }  // namespace flowkit

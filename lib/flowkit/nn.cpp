@@ -216,7 +216,7 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
 }
 
 template <class S>
-void Mlp<S>::backward(const M& gout, std::vector<S>& grad) {
+void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
   grad.assign(params_.size(), S(0));
   const size_t o = out_index(cfg_);
   grad_of(grad, o).noalias() = gout * h_.back().transpose();
@@ -238,7 +238,7 @@ void Mlp<S>::backward(const M& gout, std::vector<S>& grad) {
 
 // dh: d loss / d h_last on entry, d loss / d z_0 (first pre-activation) on exit.
 template <class S>
-void Mlp<S>::backward_plain(M& dh, std::vector<S>& grad) {
+void Mlp<S>::backward_plain(M& dh, ParamVec<S>& grad) {
   for (int l = cfg_.depth - 1; l >= 1; --l) {
     dh.array() *= d_[size_t(l)].array();
     grad_of(grad, 2 * size_t(l)).noalias() = dh * h_[size_t(l) - 1].transpose();
@@ -252,7 +252,7 @@ void Mlp<S>::backward_plain(M& dh, std::vector<S>& grad) {
 
 // dh: d loss / d h_L on entry, d loss / d h_0 on exit (the residual stream carries it).
 template <class S>
-void Mlp<S>::backward_residual(M& dh, std::vector<S>& grad) {
+void Mlp<S>::backward_residual(M& dh, ParamVec<S>& grad) {
   const S w = S(cfg_.width);
   for (int l = cfg_.depth - 1; l >= 0; --l) {
     const size_t b = 2 + 4 * size_t(l);

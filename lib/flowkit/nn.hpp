@@ -8,6 +8,7 @@
 
 #include "flowkit/choice.hpp"
 #include "flowkit/core.hpp"
+#include "flowkit/params.hpp"
 
 namespace flowkit {
 
@@ -47,8 +48,8 @@ class Mlp {
 
   explicit Mlp(const NetConfig& cfg);
   const NetConfig& config() const { return cfg_; }
-  std::vector<S>& params() { return params_; }
-  const std::vector<S>& params() const { return params_; }
+  ParamVec<S>& params() { return params_; }
+  const ParamVec<S>& params() const { return params_; }
   // Fan-in scaled normal weights, zero biases, unit layer-norm gains.
   void init(Rng& rng);
 
@@ -56,7 +57,7 @@ class Mlp {
   // (num_classes: the null label), or nullptr (null label). Keeps what backward/jvp need.
   void forward(const M& x, const V& t, const int* labels, M& out);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param_count).
-  void backward(const M& gout, std::vector<S>& grad);
+  void backward(const M& gout, ParamVec<S>& grad);
   // After forward on n columns: jout = J(x) dx for k blocks of n tangent columns (d x k n);
   // the k directions of the same point share one batched pass.
   void jvp(const M& dx, M& jout);
@@ -64,18 +65,18 @@ class Mlp {
  private:
   using MapM = Eigen::Map<M>;
   MapM weight(size_t i) { return MapM(params_.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
-  MapM grad_of(std::vector<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
+  MapM grad_of(ParamVec<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
   void embed_time(const V& t);
   void activate(M& h, M& d) const;
   void layer_norm(int l);
-  void backward_plain(M& dh, std::vector<S>& grad);
-  void backward_residual(M& dh, std::vector<S>& grad);
+  void backward_plain(M& dh, ParamVec<S>& grad);
+  void backward_residual(M& dh, ParamVec<S>& grad);
   void jvp_plain(M& dh);
   void jvp_residual(M& dh);
 
   NetConfig cfg_;
   std::vector<ParamBlock> blocks_;
-  std::vector<S> params_;
+  ParamVec<S> params_;
   std::vector<int> labels_;  // of the last forward (null label when none given)
   // Workspaces of the last forward, sized once per batch size
   M inp_;                 // input features (in x n)

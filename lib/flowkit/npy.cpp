@@ -158,6 +158,13 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return a.shape_str();
 }
 
+Error truncated(const Source& src, const Header& h) {
+  const int64_t have = (src.offset() - h.data_offset) / h.dtype.size;
+  return Error("truncated NPY payload: shape " + h.shape_str() + " needs " + std::to_string(h.count) + " elements of " +
+               std::to_string(h.dtype.size) + " bytes, the data ends after " + std::to_string(have) + " (" +
+               src.at() + ")");
+}
+
 }  // namespace
 
 std::string Header::shape_str() const { return shape_string(shape); }
@@ -224,18 +231,19 @@ Header read_header(Source& src) {
 
 void read_values(Source& src, const Header& h, float* out, int64_t k) {
   const size_t sz = size_t(h.dtype.size);
+  // Little-endian float32, the common case: straight into place
+  if (h.dtype.kind == 'f' && sz == 4 && !h.dtype.swap) {
+    const size_t want = size_t(k) * 4, got = src.read(reinterpret_cast<char*>(out), want);
+    if (got < want) throw truncated(src, h);
+    return;
+  }
   std::vector<unsigned char> buf;
   constexpr int64_t chunk = 1 << 16;
   for (int64_t done = 0; done < k;) {
     const int64_t m = std::min(chunk, k - done);
     buf.resize(size_t(m) * sz);
     const size_t got = src.read(reinterpret_cast<char*>(buf.data()), buf.size());
-    if (got < buf.size()) {
-      const int64_t have = (src.offset() - h.data_offset) / int64_t(sz);
-      throw Error("truncated NPY payload: shape " + h.shape_str() + " needs " + std::to_string(h.count) +
-                  " elements of " + std::to_string(sz) + " bytes, the data ends after " +
-                  std::to_string(have) + " (" + src.at() + ")");
-    }
+    if (got < buf.size()) throw truncated(src, h);
     for (int64_t i = 0; i < m; ++i) out[done + i] = convert(buf.data() + size_t(i) * sz, h.dtype);
     done += m;
   }

@@ -42,7 +42,7 @@ double learning_rate(const OptimConfig& c, int64_t step) {
   return c.lr;
 }
 
-double clip_grad_norm(std::vector<float>& grad, double clip) {
+double clip_grad_norm(Params& grad, double clip) {
   double sq = 0;
   for (float g : grad) sq += double(g) * double(g);
   const double norm = std::sqrt(sq);
@@ -53,7 +53,7 @@ double clip_grad_norm(std::vector<float>& grad, double clip) {
   return norm;
 }
 
-void Adam::step(std::vector<float>& params, const std::vector<float>& grad, int64_t s) {
+void Adam::step(Params& params, const Params& grad, int64_t s) {
   const double lr = learning_rate(c_, s);
   const double bc1 = 1 - std::pow(c_.beta1, double(s + 1)), bc2 = 1 - std::pow(c_.beta2, double(s + 1));
   const float b1 = float(c_.beta1), b2 = float(c_.beta2), eps = float(c_.eps);
@@ -68,7 +68,7 @@ void Adam::step(std::vector<float>& params, const std::vector<float>& grad, int6
   }
 }
 
-void ema_update(std::vector<float>& ema, const std::vector<float>& params, double decay, int64_t s) {
+void ema_update(Params& ema, const Params& params, double decay, int64_t s) {
   const float r = float(std::min(decay, double(1 + s) / double(10 + s)));
   for (size_t i = 0; i < ema.size(); ++i) ema[i] = r * ema[i] + (1 - r) * params[i];
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "flowkit/choice.hpp"
+#include "flowkit/params.hpp"
 
 namespace flowkit {
 
@@ -29,25 +30,25 @@ struct OptimConfig {
 double learning_rate(const OptimConfig& c, int64_t step);
 
 // Scales grad to norm <= clip (clip > 0); returns the norm before clipping.
-double clip_grad_norm(std::vector<float>& grad, double clip);
+double clip_grad_norm(Params& grad, double clip);
 
 class Adam {
  public:
   explicit Adam(const OptimConfig& c, size_t n) : c_(c), m_(n, 0.0f), v_(n, 0.0f) {}
   // One update of params with grad at step s (0-based, s + 1 = Adam's bias-correction count).
-  void step(std::vector<float>& params, const std::vector<float>& grad, int64_t s);
-  std::vector<float>& m() { return m_; }
-  std::vector<float>& v() { return v_; }
-  const std::vector<float>& m() const { return m_; }
-  const std::vector<float>& v() const { return v_; }
+  void step(Params& params, const Params& grad, int64_t s);
+  Params& m() { return m_; }
+  Params& v() { return v_; }
+  const Params& m() const { return m_; }
+  const Params& v() const { return v_; }
 
  private:
   OptimConfig c_;
-  std::vector<float> m_, v_;
+  Params m_, v_;
 };
 
 // ema <- r ema + (1 - r) params with r = min(decay, (1 + s) / (10 + s)): the warm-up of the
 // rate lets short runs use it too.
-void ema_update(std::vector<float>& ema, const std::vector<float>& params, double decay, int64_t s);
+void ema_update(Params& ema, const Params& params, double decay, int64_t s);
 
 }  // namespace flowkit

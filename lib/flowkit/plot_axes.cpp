@@ -41,7 +41,9 @@ std::string tick_label(double v, double step) {
 namespace {
 Range parse_one(const std::string& s, const std::string& whole) {
   const auto colon = s.find(':');
-  auto bad = [&] { return usage_error("bad range '" + whole + "'; expected xmin:xmax,ymin:ymax or lo:hi"); };
+  auto bad = [&] {
+    return usage_error("bad range '" + whole + "'; expected xmin:xmax,ymin:ymax or lo:hi");
+  };
   if (colon == std::string::npos) throw bad();
   Range r;
   try {
@@ -80,7 +82,9 @@ Range padded_range(const float* v, int64_t n, int64_t stride, double margin) {
   return {lo - margin * span, hi + margin * span};
 }
 
-int font_scale(const Options& o) { return std::clamp((std::min(o.width, o.height) + 319) / 320, 1, 4); }
+int font_scale(const Options& o) {
+  return std::clamp((std::min(o.width, o.height) + 319) / 320, 1, 4);
+}
 
 // Widest tick label of a range
 namespace {
@@ -91,7 +95,9 @@ int widest_label(Range r, int font) {
   for (double v : t) w = std::max(w, text_width(tick_label(v, step), font));
   return w;
 }
-int colour_bar_width(Range values, int font) { return 22 * font + widest_label(values, font); }
+int colour_bar_width(Range values, int font) {
+  return 22 * font + widest_label(values, font);
+}
 }  // namespace
 
 // Shrinks the plot area around its centre so that one unit is as long on both axes
@@ -99,7 +105,8 @@ namespace {
 void shrink_to_aspect(Frame& f) {
   const double w = f.x1 - f.x0, h = f.y1 - f.y0;
   const double u = std::max((f.x.hi - f.x.lo) / w, (f.y.hi - f.y.lo) / h);
-  const int nw = int(std::lround((f.x.hi - f.x.lo) / u)), nh = int(std::lround((f.y.hi - f.y.lo) / u));
+  const int nw = int(std::lround((f.x.hi - f.x.lo) / u)),
+            nh = int(std::lround((f.y.hi - f.y.lo) / u));
   if (nw < w / 3 || nh < h / 3) return;
   f.x0 += (int(w) - nw) / 2;
   f.x1 = f.x0 + nw;
@@ -175,7 +182,8 @@ void draw_axes(Canvas& c, const Frame& f, const std::string& title) {
   }
   if (!title.empty()) {
     const int ts = s + 1;
-    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, f.y0 - 8 * s - text_height(ts), title, colour::ink, ts);
+    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, f.y0 - 8 * s - text_height(ts), title,
+           colour::ink, ts);
   }
 }
 
@@ -188,7 +196,8 @@ void draw_colour_bar(Canvas& c, const Frame& f, Range values) {
   const auto t = nice_ticks(values.lo, values.hi);
   const double step = t.size() > 1 ? t[1] - t[0] : values.hi - values.lo;
   for (double v : t) {
-    const int py = int(std::floor(f.y1 - (v - values.lo) / (values.hi - values.lo) * (f.y1 - f.y0)));
+    const int py =
+        int(std::floor(f.y1 - (v - values.lo) / (values.hi - values.lo) * (f.y1 - f.y0)));
     c.fill_rect(bx1, py, bx1 + 3 * s, py + std::max(1, s / 2), colour::axis);
     c.text(bx1 + 5 * s, py - text_height(s) / 2, tick_label(v, step), colour::ink, s);
   }
@@ -204,7 +213,8 @@ void draw_overlay(Canvas& c, const Frame& f, const Mat* overlay) {
 }
 
 // Entries stacked on a white panel with a thin border
-void draw_legend(Canvas& c, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries) {
+void draw_legend(Canvas& c, const Frame& f,
+                 const std::vector<std::pair<Rgb, std::string>>& entries) {
   const int s = f.font, line = text_height(s) + 5 * s, pad = 5 * s;
   int w = 0;
   for (const auto& e : entries) w = std::max(w, text_width(e.second, s));
@@ -218,18 +228,24 @@ void draw_legend(Canvas& c, const Frame& f, const std::vector<std::pair<Rgb, std
   c.fill_rect(x1 - 1, y0, x1, y1, colour::grid);
   for (size_t i = 0; i < entries.size(); ++i) {
     const int ty = y0 + pad + int(i) * line + 2 * s;
-    c.disc(float(x0 + pad + 2 * s), float(ty) + 0.5f * text_height(s), 2.5f * float(s), entries[i].first);
+    c.disc(float(x0 + pad + 2 * s), float(ty) + 0.5f * text_height(s), 2.5f * float(s),
+           entries[i].first);
     c.text(x0 + 2 * pad + 4 * s, ty, entries[i].second, colour::ink, s);
   }
 }
 
-void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main, const Mat* overlay) {
+void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main,
+                         const Mat* overlay) {
   if (!overlay || (o.name.empty() && o.overlay_name.empty())) return;
   draw_legend(c, f, {{main, o.name}, {colour::overlay, o.overlay_name}});
 }
 
-float dot_radius(int64_t n, int font) { return (n > 2000 ? 0.9f : n > 200 ? 1.2f : 1.8f) * float(font); }
+float dot_radius(int64_t n, int font) {
+  return (n > 2000 ? 0.9f : n > 200 ? 1.2f : 1.8f) * float(font);
+}
 
-float dot_alpha(int64_t n) { return std::clamp(2.5f / std::pow(float(std::max<int64_t>(n, 1)), 0.25f), 0.12f, 0.9f); }
+float dot_alpha(int64_t n) {
+  return std::clamp(2.5f / std::pow(float(std::max<int64_t>(n, 1)), 0.25f), 0.12f, 0.9f);
+}
 
 }  // namespace flowkit::plot

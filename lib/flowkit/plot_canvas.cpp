@@ -14,15 +14,18 @@ namespace flowkit::plot {
 
 // Viridis at 11 evenly spaced points (matplotlib's table), interpolated linearly
 Rgb viridis(double t) {
-  static const uint8_t table[11][3] = {{68, 1, 84},    {72, 36, 117},  {65, 68, 135},  {53, 95, 141},
-                                       {42, 120, 142}, {33, 145, 140}, {34, 168, 132}, {68, 191, 112},
-                                       {122, 209, 81}, {189, 223, 38}, {253, 231, 37}};
+  static const uint8_t table[11][3] = {{68, 1, 84},    {72, 36, 117},  {65, 68, 135},
+                                       {53, 95, 141},  {42, 120, 142}, {33, 145, 140},
+                                       {34, 168, 132}, {68, 191, 112}, {122, 209, 81},
+                                       {189, 223, 38}, {253, 231, 37}};
   if (!(t > 0)) t = 0;  // NaN too
   if (t > 1) t = 1;
   const double s = t * 10;
   const int i = std::min(int(s), 9);
   const double f = s - i;
-  auto mix = [&](int k) { return uint8_t(std::lround(table[i][k] + f * (table[i + 1][k] - table[i][k]))); };
+  auto mix = [&](int k) {
+    return uint8_t(std::lround(table[i][k] + f * (table[i + 1][k] - table[i][k])));
+  };
   return {mix(0), mix(1), mix(2)};
 }
 
@@ -52,7 +55,9 @@ void Canvas::clip(int x0, int y0, int x1, int y1) {
   cy1_ = std::min(h_, y1);
 }
 
-void Canvas::unclip() { clip(0, 0, w_, h_); }
+void Canvas::unclip() {
+  clip(0, 0, w_, h_);
+}
 
 void Canvas::blend(int x, int y, Rgb c, float alpha) {
   if (x < cx0_ || y < cy0_ || x >= cx1_ || y >= cy1_ || !(alpha > 0)) return;
@@ -71,8 +76,10 @@ void Canvas::fill_rect(int x0, int y0, int x1, int y1, Rgb c, float alpha) {
 // Antialiased segment: coverage from each pixel centre's distance to the segment
 void Canvas::line(float x0, float y0, float x1, float y1, Rgb c, float alpha, float width) {
   const float r = 0.5f * width;
-  const int xa = int(std::floor(std::min(x0, x1) - r - 1)), xb = int(std::ceil(std::max(x0, x1) + r + 1));
-  const int ya = int(std::floor(std::min(y0, y1) - r - 1)), yb = int(std::ceil(std::max(y0, y1) + r + 1));
+  const int xa = int(std::floor(std::min(x0, x1) - r - 1)),
+            xb = int(std::ceil(std::max(x0, x1) + r + 1));
+  const int ya = int(std::floor(std::min(y0, y1) - r - 1)),
+            yb = int(std::ceil(std::max(y0, y1) + r + 1));
   const float dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
   for (int y = std::max(ya, cy0_); y < std::min(yb, cy1_); ++y)
     for (int x = std::max(xa, cx0_); x < std::min(xb, cx1_); ++x) {
@@ -114,6 +121,8 @@ int text_width(const std::string& s, int scale) {
   return s.empty() ? 0 : (stb_easy_font_width(copy.data()) - 1) * scale;
 }
 
-int text_height(int scale) { return 7 * scale; }
+int text_height(int scale) {
+  return 7 * scale;
+}
 
 }  // namespace flowkit::plot

@@ -13,7 +13,8 @@ void draw_colour_bar(Canvas& c, const Frame& f, Range values);
 // A second point set in the overlay colour, clipped to the plot area.
 void draw_overlay(Canvas& c, const Frame& f, const Mat* overlay);
 // A legend in the top-right corner of the plot area: a dot of each colour and its text.
-void draw_legend(Canvas& c, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries);
+void draw_legend(Canvas& c, const Frame& f,
+                 const std::vector<std::pair<Rgb, std::string>>& entries);
 // The legend of an overlay: the main points' name and the overlay's.
 void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main, const Mat* overlay);
 // Dot size and opacity for n points: smaller and fainter as n grows.

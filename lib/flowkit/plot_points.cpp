@@ -7,7 +7,9 @@
 
 namespace flowkit::plot {
 namespace {
-Range hull(Range a, Range b) { return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)}; }
+Range hull(Range a, Range b) {
+  return {std::min(a.lo, b.lo), std::max(a.hi, b.hi)};
+}
 
 // Automatic ranges of a 2 x n batch (with an overlay's points, when given)
 std::pair<Range, Range> point_ranges(const Mat& p, const Mat* overlay) {
@@ -20,7 +22,8 @@ std::pair<Range, Range> point_ranges(const Mat& p, const Mat* overlay) {
 }
 
 void require_2d(const Mat& p, const char* what) {
-  if (p.rows() != 2) throw Error(std::string(what) + " needs 2-D points, got dimension " + std::to_string(p.rows()));
+  if (p.rows() != 2)
+    throw Error(std::string(what) + " needs 2-D points, got dimension " + std::to_string(p.rows()));
 }
 }  // namespace
 
@@ -47,12 +50,14 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
   const auto [xr, yr] = point_ranges(points, nullptr);
   Range counts{0, double(std::max<Eigen::Index>(points.cols(), 1))};  // the labels' widest case
   const Frame f = layout(o, xr, yr, &counts, Aspect::widen);
-  const int nx = o.bins, ny = std::max(1, int(std::lround(o.bins * double(f.y1 - f.y0) / (f.x1 - f.x0))));
+  const int nx = o.bins,
+            ny = std::max(1, int(std::lround(o.bins * double(f.y1 - f.y0) / (f.x1 - f.x0))));
   std::vector<float> n(size_t(nx) * size_t(ny), 0.0f);
   for (Eigen::Index i = 0; i < points.cols(); ++i) {
     const double bx = (points(0, i) - f.x.lo) / (f.x.hi - f.x.lo) * nx;
     const double by = (points(1, i) - f.y.lo) / (f.y.hi - f.y.lo) * ny;
-    if (bx >= 0 && bx < nx && by >= 0 && by < ny) n[size_t(int(by)) * size_t(nx) + size_t(int(bx))] += 1;
+    if (bx >= 0 && bx < nx && by >= 0 && by < ny)
+      n[size_t(int(by)) * size_t(nx) + size_t(int(bx))] += 1;
   }
   counts.hi = std::max(1.0f, *std::max_element(n.begin(), n.end()));
   Canvas c(o.width, o.height);
@@ -75,10 +80,12 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   const Mat xy = xyuv.topRows(2);
   const auto [xr, yr] = point_ranges(xy, overlay);
   std::vector<float> speed(static_cast<size_t>(xyuv.cols()));
-  for (Eigen::Index i = 0; i < xyuv.cols(); ++i) speed[size_t(i)] = std::hypot(xyuv(2, i), xyuv(3, i));
+  for (Eigen::Index i = 0; i < xyuv.cols(); ++i)
+    speed[size_t(i)] = std::hypot(xyuv(2, i), xyuv(3, i));
   std::vector<float> sorted = speed;
   std::sort(sorted.begin(), sorted.end());
-  const Range speeds{0, std::max(1e-12f, sorted.back()) / 0.85};  // the brightest yellow is unused: faint on white
+  const Range speeds{
+      0, std::max(1e-12f, sorted.back()) / 0.85};  // the brightest yellow is unused: faint on white
   const Frame f = layout(o, xr, yr, &speeds, Aspect::widen);
   const double area = double(f.x1 - f.x0) * (f.y1 - f.y0);
   const double spacing_px = std::sqrt(area / double(xyuv.cols())) * 0.9;
@@ -101,8 +108,10 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
     const float head = std::min(0.35f * len, 5.0f * float(f.font)), ux = dx / len, uy = dy / len;
     const float x1 = x0 + dx, y1 = y0 + dy;
     c.line(x0, y0, x1, y1, col, 1, w);
-    c.line(x1, y1, x1 - head * (0.9f * ux - 0.45f * uy), y1 - head * (0.9f * uy + 0.45f * ux), col, 1, w);
-    c.line(x1, y1, x1 - head * (0.9f * ux + 0.45f * uy), y1 - head * (0.9f * uy - 0.45f * ux), col, 1, w);
+    c.line(x1, y1, x1 - head * (0.9f * ux - 0.45f * uy), y1 - head * (0.9f * uy + 0.45f * ux), col,
+           1, w);
+    c.line(x1, y1, x1 - head * (0.9f * ux + 0.45f * uy), y1 - head * (0.9f * uy - 0.45f * ux), col,
+           1, w);
   }
   draw_axes(c, f, o.title);
   draw_colour_bar(c, f, speeds);
@@ -114,7 +123,8 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, con
   if (traj.shape.size() != 3 || traj.shape[2] != 2 || traj.shape[0] < 1)
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
-  Range xr = padded_range(traj.data.data(), T * n, 2), yr = padded_range(traj.data.data() + 1, T * n, 2);
+  Range xr = padded_range(traj.data.data(), T * n, 2),
+        yr = padded_range(traj.data.data() + 1, T * n, 2);
   if (overlay && overlay->cols() > 0) {
     const auto [ox, oy] = point_ranges(*overlay, nullptr);
     xr = hull(xr, ox);
@@ -128,11 +138,13 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, con
   const float a = std::clamp(6.0f / std::sqrt(float(std::max<int64_t>(n, 1))), 0.08f, 0.8f);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t t = 1; t < T; ++t)
-      c.line(f.px(at(t - 1, i, 0)), f.py(at(t - 1, i, 1)), f.px(at(t, i, 0)), f.py(at(t, i, 1)), colour::path, a,
-             0.7f * float(f.font));
+      c.line(f.px(at(t - 1, i, 0)), f.py(at(t - 1, i, 1)), f.px(at(t, i, 0)), f.py(at(t, i, 1)),
+             colour::path, a, 0.7f * float(f.font));
   const float r = 1.2f * dot_radius(n, f.font), da = std::min(1.0f, 2 * dot_alpha(n));
-  for (int64_t i = 0; i < n; ++i) c.disc(f.px(at(0, i, 0)), f.py(at(0, i, 1)), r, colour::start, da);
-  for (int64_t i = 0; i < n; ++i) c.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
+  for (int64_t i = 0; i < n; ++i)
+    c.disc(f.px(at(0, i, 0)), f.py(at(0, i, 1)), r, colour::start, da);
+  for (int64_t i = 0; i < n; ++i)
+    c.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
   draw_overlay(c, f, overlay);
   draw_axes(c, f, o.title);
   std::string first = "start", last = "end";

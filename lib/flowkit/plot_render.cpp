@@ -24,9 +24,10 @@ bool perfect_square(int64_t v) {
 }
 
 Error unknown_shape(const Array& a) {
-  return Error("cannot tell what to draw from an array of shape " + a.shape_str() +
-               "; expected points (n, 2), rows (x, y, value) (n, 3), arrows (n, 4), images (n, H, W[, C]) or "
-               "trajectories (T, n, 2)");
+  return Error(
+      "cannot tell what to draw from an array of shape " + a.shape_str() +
+      "; expected points (n, 2), rows (x, y, value) (n, 3), arrows (n, 4), images "
+      "(n, H, W[, C]) or trajectories (T, n, 2) (flattened images (n, H*W): --kind images)");
 }
 
 // Every value finite; the error names the row
@@ -34,13 +35,15 @@ void require_finite_array(const Array& a, const char* what) {
   const int64_t per_row = std::max<int64_t>(1, a.row_size());
   for (size_t i = 0; i < a.data.size(); ++i)
     if (!std::isfinite(a.data[i]))
-      throw Error(std::string(what) + " holds NaN or Inf (row " + std::to_string(int64_t(i) / per_row) +
-                  " of an array of shape " + a.shape_str() + ")");
+      throw Error(std::string(what) + " holds NaN or Inf (row " +
+                  std::to_string(int64_t(i) / per_row) + " of an array of shape " + a.shape_str() +
+                  ")");
 }
 
 Mat points_of(const Array& a, int64_t d, const char* what) {
   if (a.shape.size() != 2 || a.shape[1] != d)
-    throw Error(std::string(what) + " needs an array of shape (n, " + std::to_string(d) + "), got " + a.shape_str());
+    throw Error(std::string(what) + " needs an array of shape (n, " + std::to_string(d) +
+                "), got " + a.shape_str());
   return a.points();
 }
 }  // namespace
@@ -70,10 +73,12 @@ Kind infer_kind(const Array& a) {
 
 Canvas render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) {
   const Array& a = s.main;
-  if (a.shape.empty() || a.size() == 0) throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());
+  if (a.shape.empty() || a.size() == 0)
+    throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());
   require_finite_array(a, "the stream");
   if (overlay && overlay->rows() != 2)
-    throw Error("the overlay needs points of shape (n, 2), got dimension " + std::to_string(overlay->rows()));
+    throw Error("the overlay needs points of shape (n, 2), got dimension " +
+                std::to_string(overlay->rows()));
   const Array* companion = s.companion ? &*s.companion : nullptr;
   switch (kind) {
     case Kind::scatter:

@@ -17,9 +17,10 @@ std::string encode_png(const uint8_t* pixels, int width, int height, int channel
     throw Error("cannot encode a PNG of " + std::to_string(width) + "x" + std::to_string(height) +
                 " pixels with " + std::to_string(channels) + " channels");
   std::string out;
-  if (!stbi_write_png_to_func(append_bytes, &out, width, height, channels, pixels, width * channels))
-    throw Error("PNG encoding failed for a " + std::to_string(width) + "x" + std::to_string(height) +
-                " image");
+  if (!stbi_write_png_to_func(append_bytes, &out, width, height, channels, pixels,
+                              width * channels))
+    throw Error("PNG encoding failed for a " + std::to_string(width) + "x" +
+                std::to_string(height) + " image");
   return out;
 }
 

@@ -51,11 +51,11 @@ const std::vector<ToyInfo>& infos() {
        "t = 3 pi (u - 1/2), u ~ U[0, 1]; x = scale (sin t, sign(t) (cos t - 1)) + noise * N(0, I)"},
       {Toy::pinwheel, "pinwheel", "arms of a pinwheel",
        {{"arms", 5, "number of arms", P::count},
-        {"radial_std", 0.3, "radial standard deviation"},
-        {"tangential_std", 0.1, "tangential standard deviation"},
+        {"radial-std", 0.3, "radial standard deviation"},
+        {"tangential-std", 0.1, "tangential standard deviation"},
         {"rate", 0.25, "how fast the arms turn outwards", P::any},
         {"scale", 2.0, "overall scale", P::positive}},
-       "arm k ~ U{0..arms-1}; f = (1 + radial_std z1, tangential_std z2), z ~ N(0, I); "
+       "arm k ~ U{0..arms-1}; f = (1 + radial-std z1, tangential-std z2), z ~ N(0, I); "
        "phi = 2 pi k/arms + rate exp(f1); x = scale R(phi) f, R the rotation by phi"},
       {Toy::rings, "rings", "concentric rings",
        {{"rings", 4, "number of rings", P::count},

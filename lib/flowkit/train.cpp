@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "flowkit/assignment.hpp"
 #include "flowkit/train_coupling.hpp"
 
 namespace flowkit {
@@ -120,7 +119,7 @@ struct Trainer::Impl {
   TrainData data;
   Mlp<float> net, eval;
   Adam adam;
-  std::vector<float> grad, ema;
+  Params grad, ema;
   Vec mean, scale, out_scale, out_shift;
   std::vector<size_t> train_idx, perm;
   int64_t perm_epoch = -1;
@@ -375,8 +374,8 @@ json Trainer::checkpoint_json() const {
   const Impl& m = *impl_;
   json j = model_json();
   j["checkpoint"] = {{"step", step_},
-                     {"adam_m", floats_to_base64(m.adam.m())},
-                     {"adam_v", floats_to_base64(m.adam.v())},
+                     {"adam_m", floats_to_base64(m.adam.m().data(), m.adam.m().size())},
+                     {"adam_v", floats_to_base64(m.adam.v().data(), m.adam.v().size())},
                      {"loss_ema", m.loss_ema},
                      {"loss_count", m.loss_count},
                      {"data_fingerprint", hex(m.fingerprint)}};
@@ -401,8 +400,8 @@ void Trainer::restore(const json& ck, const std::string& where) {
       throw Error(where + ": the checkpoint's sizes do not match its architecture");
     m.net.params() = lm.weights;
     m.ema = lm.ema;
-    m.adam.m() = mm;
-    m.adam.v() = vv;
+    m.adam.m().assign(mm.begin(), mm.end());
+    m.adam.v().assign(vv.begin(), vv.end());
     m.loss_ema = c.at("loss_ema").get<double>();
     m.loss_count = c.at("loss_count").get<int64_t>();
     step_ = s;

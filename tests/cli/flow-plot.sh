@@ -87,5 +87,11 @@ bad 1 "overlay.*\(10, 5\)" flow-plot pts.npy --overlay five.npy -o x.png
 bad 1 "missing.npy" flow-plot missing.npy -o x.png
 : >zero.npy
 bad 1 "empty|zero|no data" flow-plot zero.npy -o x.png
+# Never a PNG to a terminal (script(1) gives the program one)
+if command -v script >/dev/null; then
+  out=$(script -qec "flow-plot pts.npy -o -" /dev/null 2>&1)
+  rc=$?
+  check '[ $rc = 2 ] && grep -q "refusing to write a PNG to a terminal" <<<"$out"' "a PNG went to a terminal: $out"
+fi
 check '[ ! -e x.png ] && [ -z "$(ls | grep -E "^x\.png")" ]' "an error left an output file"
 finish

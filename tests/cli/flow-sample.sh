@@ -78,4 +78,15 @@ check '[ "$(head -c 4 s.png | tail -c 3)" = PNG ]' "--png did not write a PNG"
 sh_ok "/usr/bin/time -f %M -o rss.txt flow-sample -m '$M/gmm8.json' -n 3000000 --steps 1 | wc -c >bytes.txt"
 check '[ "$(cat bytes.txt)" = $((128 + 3000000 * 8)) ]' "-n 3000000: wrong byte count $(cat bytes.txt)"
 check '[ "$(tail -1 rss.txt)" -lt 100000 ]' "-n 3000000 used $(tail -1 rss.txt) kB of memory"
+
+# The man pages name every choice of the tables behind --help and the error messages
+for what in solver noise grid drift; do
+  names=$(flow-sample -m "$M/gmm8.json" $([ $what = solver ] || echo --solver em) --$what nonesuch 2>&1 |
+    sed -E 's/.*one of ([a-z0-9, ]+).*/\1/; s/,//g')
+  check '[ -n "$names" ]' "no list of ${what}s in the error message"
+  for n in $names; do
+    check 'grep -qE "^\.B $n$" "$FLOWKIT_SRC/man/flow-sample.1"' "flow-sample.1 does not list the $what $n"
+    check 'grep -qw -- "$n" "$FLOWKIT_SRC/man/flow-traj.1"' "flow-traj.1 does not name the $what $n"
+  done
+done
 finish

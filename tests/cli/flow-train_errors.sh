@@ -25,10 +25,11 @@ bad 2 "--steps must be at least 1" flow-train x.npy --steps 0
 bad 2 "--lr must be positive" flow-train x.npy $s --lr -0.1
 bad 2 "--width must be" flow-train x.npy $s --width 0
 bad 2 "--ema must be in" flow-train x.npy $s --ema 1.5
+bad 2 "unknown distribution 'blob'; one of moons" flow-train --toy blob $s
 bad 2 "not both" flow-train x.npy $s --toy moons
 bad 2 "needs labels" flow-train x.npy $s --conditional
 bad 1 "fewer than one batch" flow-train x.npy --steps 5 --batch 512
-bad 1 "labels have shape \(50,\), expected \(100,\)" flow-train short.npy $s --conditional
+bad 1 "companion array of shape \(50,\)" flow-train short.npy $s --conditional
 bad 1 "label 0 is 0.5" flow-train frac.npy $s --conditional
 bad 1 "nan.npy: row 3 holds a NaN" flow-train nan.npy $s
 bad 1 "loss became (NaN|infinite) at step [0-9]+" flow-train x.npy --batch 32 -q --steps 300 --lr 1e12 --clip 0

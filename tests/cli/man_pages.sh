@@ -6,7 +6,7 @@ man="$FLOWKIT_SRC/man"
 
 # help_flags PROG [SUB]: the long flags in --help (of a subcommand too)
 help_flags() { "$@" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u; }
-subcommands() { "$1" --help 2>/dev/null | awk '/^SUBCOMMANDS:/ { s = 1; next } s && /^  [a-z]/ { print $1 }'; }
+subcommands() { "$1" --help 2>/dev/null | awk 'tolower($0) ~ /^subcommands:/ { s = 1; next } s && /^  [a-z0-9]/ { print $1 }'; }
 
 for page in "$man"/*.1 "$man"/*.7; do
   [ -f "$page" ] || continue
@@ -30,6 +30,6 @@ for page in "$man"/*.1 "$man"/*.7; do
     check '[ "$n" -gt 0 ]' "$name: no runnable examples"
     ;;
   esac
-  man_examples "$page" | run_examples "$name"
+  run_examples "$name" < <(man_examples "$page")
 done
 finish

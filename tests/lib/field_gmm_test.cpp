@@ -190,3 +190,42 @@ TEST_CASE("gmm: model documents with errors say what is wrong", "[field]") {
   CHECK(f->has_divergence());
   REQUIRE_THROWS_AS(f->set_condition({1}, 1.0), Error);
 }
+
+TEST_CASE("gmm: with component labels it is class-conditional, with guidance", "[field]") {
+  json doc = mixture_doc("cosine");
+  doc["labels"] = {0, 1, 1};
+  auto f = load_field(doc, "c.json");
+  REQUIRE(f->conditional());
+  CHECK(f->num_classes() == 2);
+  CHECK(f->describe() == "gmm (3 components in 2-D, cosine, 2 classes)");
+  // Class 1 alone: the mixture of components 1 and 2, weights renormalized
+  json one = mixture_doc("cosine");
+  one["weights"] = {0.3, 0.2};
+  one["means"] = {{-1.0, 1.0}, {0.0, -1.5}};
+  one["variances"] = {{0.3, 0.05}, {0.2, 0.2}};
+  auto f1 = load_field(one, "one.json");
+  const Mat x = probe_points();
+  Mat v_all, v1, v, s1, s;
+  Vec d1, d;
+  f->velocity(x, 0.6, v_all);
+  f1->velocity(x, 0.6, v1);
+  f1->score(x, 0.6, s1);
+  f1->velocity_divergence(x, 0.6, v1, d1);
+  f->set_condition({1}, 1.0);
+  f->velocity(x, 0.6, v);
+  f->score(x, 0.6, s);
+  CHECK((v - v1).cwiseAbs().maxCoeff() < 1e-5);
+  CHECK((s - s1).cwiseAbs().maxCoeff() < 1e-4);
+  f->velocity_divergence(x, 0.6, v, d);
+  CHECK((d - d1).cwiseAbs().maxCoeff() < 1e-4);
+  // Guidance W: W u(x, t, y) + (1 - W) u(x, t); a label per column, -1 unconditional
+  f->set_condition({1, -1, 1, 1, -1}, 2.5);
+  f->velocity(x, 0.6, v);
+  CHECK((v.col(0) - (2.5f * v1.col(0) - 1.5f * v_all.col(0))).cwiseAbs().maxCoeff() < 1e-4);
+  CHECK((v.col(1) - v_all.col(1)).cwiseAbs().maxCoeff() < 1e-6);
+  REQUIRE_THROWS_WITH(f->set_condition({2}, 1.0), Catch::Contains("out of range"));
+  doc["labels"] = {0, 2, 2};
+  REQUIRE_THROWS_WITH(load_field(doc, "c.json"), "c.json: class 1 has no component in \"labels\"");
+  doc["labels"] = {0, 1};
+  REQUIRE_THROWS_WITH(load_field(doc, "c.json"), Catch::Contains("want one per component (3)"));
+}

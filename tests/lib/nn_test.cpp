@@ -55,7 +55,7 @@ TEST_CASE("backward matches finite differences for every activation and block ki
         Case k = make_case(a.value, residual, classes);
         MatD out;
         k.net.forward(k.x, k.t, k.labels.data(), out);
-        std::vector<double> g;
+        ParamVec<double> g;
         k.net.backward(k.gout, g);
         VecD fd(g.size()), an = Eigen::Map<VecD>(g.data(), Eigen::Index(g.size()));
         const double h = 1e-6;

@@ -24,11 +24,11 @@ TEST_CASE("learning rate: warm-up, then constant, cosine or linear decay to 0", 
 }
 
 TEST_CASE("gradient clipping scales to the norm and reports the old one", "[optim]") {
-  std::vector<float> g = {3, 4};
+  Params g = {3, 4};
   CHECK(clip_grad_norm(g, 1.0) == Approx(5.0));
   CHECK(g[0] == Approx(0.6));
   CHECK(g[1] == Approx(0.8));
-  std::vector<float> h = {0.3f, 0.4f};
+  Params h = {0.3f, 0.4f};
   clip_grad_norm(h, 1.0);
   CHECK(h[0] == Approx(0.3));
 }
@@ -38,7 +38,7 @@ TEST_CASE("Adam's first step moves every weight by lr against its gradient's sig
   c.lr = 0.1;
   c.decay = Decay::constant;
   Adam adam(c, 2);
-  std::vector<float> p = {1, -2}, g = {5, -0.01f};
+  Params p = {1, -2}, g = {5, -0.01f};
   adam.step(p, g, 0);
   CHECK(p[0] == Approx(0.9).epsilon(1e-5));
   CHECK(p[1] == Approx(-1.9).epsilon(1e-4));
@@ -49,7 +49,7 @@ TEST_CASE("Adam minimizes a quadratic", "[optim]") {
   c.lr = 0.05;
   c.total_steps = 2000;
   Adam adam(c, 3);
-  std::vector<float> p = {5, -3, 1}, g(3);
+  Params p = {5, -3, 1}, g(3);
   const float target[3] = {1, 2, -1};
   for (int s = 0; s < 2000; ++s) {
     for (int i = 0; i < 3; ++i) g[size_t(i)] = 2 * (p[size_t(i)] - target[i]);
@@ -65,21 +65,21 @@ TEST_CASE("AdamW decays the weights decoupled; Adam adds L2 to the gradient", "[
   c.weight_decay = 0.5;
   c.kind = Optimizer::adamw;
   Adam w(c, 1);
-  std::vector<float> p = {2}, g = {0};
+  Params p = {2}, g = {0};
   w.step(p, g, 0);  // zero gradient: only the decay, p (1 - lr wd)
   CHECK(p[0] == Approx(2 * (1 - 0.05)));
   c.kind = Optimizer::adam;
   Adam a(c, 1);
-  std::vector<float> q = {2};
+  Params q = {2};
   a.step(q, g, 0);  // gradient wd p > 0: a step of lr against it
   CHECK(q[0] == Approx(1.9));
 }
 
 TEST_CASE("EMA warms up its rate, then averages with the given decay", "[optim]") {
-  std::vector<float> ema = {0}, p = {1};
+  Params ema = {0}, p = {1};
   ema_update(ema, p, 0.99, 0);  // rate min(0.99, 1/10)
   CHECK(ema[0] == Approx(0.9));
-  std::vector<float> e2 = {0};
+  Params e2 = {0};
   ema_update(e2, p, 0.99, 100000);
   CHECK(e2[0] == Approx(0.01));
 }

@@ -1,15 +1,21 @@
+#include "flowkit/plot.hpp"
+
 #include <catch2/catch.hpp>
 #include <cmath>
-
-#include "flowkit/plot.hpp"
 
 using namespace flowkit;
 using namespace flowkit::plot;
 
 namespace {
-bool bluish(Rgb c) { return c.b > c.r + 30; }
-bool orange(Rgb c) { return c.r > c.b + 60; }
-bool white(Rgb c) { return c == colour::white; }
+bool bluish(Rgb c) {
+  return c.b > c.r + 30;
+}
+bool orange(Rgb c) {
+  return c.r > c.b + 60;
+}
+bool white(Rgb c) {
+  return c == colour::white;
+}
 
 // Fixed ranges 0:10 on both axes, so tests know where data lands (layout of the same options)
 Options fixed_options() {
@@ -26,7 +32,8 @@ int count_only_inside(const Canvas& c, bool (*pred)(Rgb), float x0, float y0, fl
     for (int x = 0; x < c.width(); ++x)
       if (pred(c.at(x, y))) {
         ++n;
-        if (x < x0 || x > x1 || y < y0 || y > y1) FAIL("pixel (" << x << ", " << y << ") outside the box");
+        if (x < x0 || x > x1 || y < y0 || y > y1)
+          FAIL("pixel (" << x << ", " << y << ") outside the box");
       }
   return n;
 }
@@ -105,7 +112,8 @@ TEST_CASE("plot: text and discs draw only where they are placed", "[plot]") {
     for (int x = 0; x < 100; ++x)
       if (inked(c.at(x, y))) {
         ++n;
-        CHECK((x >= 10 && x < 10 + text_width("0123", 2) + 2 && y >= 20 && y < 20 + text_height(2)));
+        CHECK(
+            (x >= 10 && x < 10 + text_width("0123", 2) + 2 && y >= 20 && y < 20 + text_height(2)));
       }
   CHECK(n > 50);
   Canvas d(40, 40);
@@ -150,7 +158,8 @@ TEST_CASE("plot: automatic ranges keep every point inside the plot area", "[plot
   CHECK(xr.hi == Approx(21.25));
   const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
   for (int i = 0; i < 3; ++i) {
-    CHECK((f.px(p(0, i)) > f.x0 && f.px(p(0, i)) < f.x1 && f.py(p(1, i)) > f.y0 && f.py(p(1, i)) < f.y1));
+    CHECK((f.px(p(0, i)) > f.x0 && f.px(p(0, i)) < f.x1 && f.py(p(1, i)) > f.y0 &&
+           f.py(p(1, i)) < f.y1));
   }
   // Equal aspect: one unit is as many pixels on both axes
   CHECK((f.x1 - f.x0) / (f.x.hi - f.x.lo) == Approx((f.y1 - f.y0) / (f.y.hi - f.y.lo)));
@@ -358,6 +367,12 @@ TEST_CASE("plot: render refuses empty, non-finite and mis-shaped streams", "[plo
   CHECK_THROWS_WITH(render(s, Kind::quiver, o), Catch::Contains("(n, 4)"));
   s.main = Array({4, 2, 2, 5});
   CHECK_THROWS_WITH(render(s, Kind::images, o), Catch::Contains("channels"));
+  s.main = Array({4, 10});
+  CHECK_THROWS_WITH(render(s, Kind::images, o), Catch::Contains("square"));
+  s.main = Array({4, 16});  // flattened 4x4 images
+  GridLayout g;
+  CHECK(image_grid(s.main, nullptr, o, &g).width() == g.width);
+  CHECK((g.cell_w == 4 * auto_scale(4, 4) && g.cell_h == g.cell_w));
 }
 
 TEST_CASE("plot: an overlay's legend names both point sets in the top-right corner", "[plot]") {
@@ -368,7 +383,8 @@ TEST_CASE("plot: an overlay's legend names both point sets in the top-right corn
   auto ink_in_area = [&](const Canvas& c, const Frame& f, bool right_half) {
     int n = 0;
     for (int y = f.y0; y < f.y1; ++y)
-      for (int x = f.x0; x < f.x1; ++x) n += c.at(x, y) == colour::ink && (x > (f.x0 + f.x1) / 2) == right_half;
+      for (int x = f.x0; x < f.x1; ++x)
+        n += c.at(x, y) == colour::ink && (x > (f.x0 + f.x1) / 2) == right_half;
     return n;
   };
   const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);

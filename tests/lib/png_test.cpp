@@ -1,9 +1,10 @@
+#include "flowkit/png.hpp"
+
 #include <stb/stb_image.h>
 
 #include <catch2/catch.hpp>
 
 #include "flowkit/core.hpp"
-#include "flowkit/png.hpp"
 
 using namespace flowkit;
 
@@ -11,7 +12,8 @@ namespace {
 // Decodes PNG bytes with stb_image: the pixels, and the size through w, h
 std::vector<uint8_t> decode(const std::string& png, int& w, int& h, int channels) {
   int n = 0;
-  uint8_t* p = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(png.data()), int(png.size()), &w, &h, &n, channels);
+  uint8_t* p = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(png.data()), int(png.size()),
+                                     &w, &h, &n, channels);
   REQUIRE(p != nullptr);
   std::vector<uint8_t> out(p, p + size_t(w) * size_t(h) * size_t(channels));
   stbi_image_free(p);

@@ -237,3 +237,24 @@ TEST_CASE("sampler: bad jobs are errors", "[solve]") {
   job.labels = {0, 1, 2};
   REQUIRE_THROWS_WITH(sample_chunks(*f, job, o, [](int64_t, const Mat&) {}), Catch::Contains("not class-conditional"));
 }
+
+TEST_CASE("sampler: labels per point draw each class of a conditional oracle", "[solve]") {
+  json doc = {{"format", "flowkit-model"}, {"version", 1}, {"type", "gmm"}, {"schedule", "linear"},
+              {"weights", {0.5, 0.5}}, {"means", {{-2.0, 0.0}, {2.0, 0.0}}},
+              {"variances", {{0.05, 0.05}, {0.05, 0.05}}}, {"labels", {0, 1}}};
+  auto f = load_field(doc, "two.json");
+  SampleOptions o;
+  o.ode.solver = Solver::em;
+  o.ode.steps = 200;
+  o.chunk = 64;  // chunks that straddle the classes
+  SampleJob job;
+  job.n = 300;
+  for (int i = 0; i < 300; ++i) job.labels.push_back(i < 100 ? 1 : (i < 200 ? 0 : -1));
+  Mat all(2, 300);
+  sample_chunks(*f, job, o, [&](int64_t first, const Mat& x) { all.middleCols(first, x.cols()) = x; });
+  CHECK((all.leftCols(100).row(0).array() > 1).all());
+  CHECK((all.middleCols(100, 100).row(0).array() < -1).all());
+  const int right = int((all.rightCols(100).row(0).array() > 0).count());
+  CHECK(right > 35);
+  CHECK(right < 65);
+}

@@ -88,6 +88,7 @@ std::pair<double, double> velocity_errors(Field& f, const Schedule& s) {
 }  // namespace
 
 TEST_CASE("the trained velocity approaches the mixture's exact marginal velocity", "[train]") {
+  set_threads(1);
   for (Predict p : {Predict::velocity, Predict::noise}) {
     TrainConfig c = small_config();
     c.predict = p;
@@ -226,6 +227,7 @@ double bending(Field& f, int n, int steps) {
 }  // namespace
 
 TEST_CASE("minibatch OT straightens the learned paths", "[train]") {
+  set_threads(1);
   double bend[2];
   for (int ot = 0; ot < 2; ++ot) {
     TrainConfig c = small_config();
