@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int threads = std::atoi(argv[1]);
-  Eigen::setNbThreads(threads);
+  set_threads(threads);  // Eigen and OpenMP, as --threads does
   NetConfig c;
   c.dim = 2;
   c.width = std::atoi(argv[2]);
@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   net.init(rng);
   Mat x = Mat::Random(2, n), out, gout = Mat::Random(2, n), jout, dx = Mat::Random(2, 2 * n);
   Vec t = (Vec::Random(n).array() + 1.f) / 2.f;
-  std::vector<float> grad;
+  ParamVec<float> grad;
   // GEMM flops: forward 2 n W; backward 2 n W (weights) + 2 n (W - W_in) (inputs); JVP 2 d n (W - W_in) + d n W_in x
   const double w = double(c.in_features()) * c.width + double(c.depth - 1) * c.width * c.width + double(c.width) * c.dim;
   const double w_in = double(c.in_features()) * c.width;
