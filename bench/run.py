@@ -73,8 +73,14 @@ class Bench:
         row = {"workload": workload, "unit": unit, "threads": threads, "flowkit": ours, "peer": theirs,
                "speedup": ratio, "flowkit_peak_mib": mem_ours, "peer_peak_mib": mem_theirs, "note": note}
         self.rows.append(row)
+        self.save_partial()
         print("  %-34s T=%d  flowkit %s  peer %s  x%s" % (workload, threads, fmt(ours), fmt(theirs), fmt(ratio)),
               file=sys.stderr, flush=True)
+
+    # The rows so far, so that an interrupted run still leaves its figures (OUTPUT.partial).
+    def save_partial(self):
+        with open(os.path.join(self.root, self.a.output) + ".partial", "w") as f:
+            json.dump({"machine": machine(), "rows": self.rows}, f, indent=1)
 
     # Safe wrapper: a workload that fails (a program not there yet) leaves a row saying why.
     def attempt(self, name, threads, fn):
@@ -286,6 +292,7 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(res, f, indent=1)
+    os.remove(out + ".partial")
     print("flowkit benchmark, %s, %s (%d CPUs), load %s -> %s" % (res["date"], m["cpu"], m["cpus"],
           " ".join(m["load_avg"]), " ".join(m["load_avg_end"])))
     print("peer BLAS: %s; OPENBLAS env: %s" % (", ".join(b.blas or ["-"]), m["openblas_env"] or "none"))
