@@ -1,6 +1,10 @@
 #include "flowkit/nn.hpp"
 
+#include <algorithm>
 #include <cmath>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace flowkit {
 namespace {
@@ -12,10 +16,70 @@ constexpr double kLnEps = 1e-5;
 // Index of the first tensor of the output layer in the layout.
 size_t out_index(const NetConfig& c) { return c.residual ? 2 + 4 * size_t(c.depth) : 2 * size_t(c.depth); }
 
+// Calls f(first, count) on blocks of columns of about 8K values (they stay in cache), spread
+// over the threads unless already inside a parallel region. Only for element-wise work: the
+// bits then do not depend on how the blocks are spread.
+template <class F>
+void for_column_blocks(Eigen::Index rows, Eigen::Index cols, const F& f) {
+  const Eigen::Index bc = std::max<Eigen::Index>(1, 8192 / std::max<Eigen::Index>(1, rows));
+  const Eigen::Index nb = (cols + bc - 1) / bc;
+  const bool par = nb > 1 && rows * cols >= 65536 && !omp_in_parallel() && omp_get_max_threads() > 1;
+#pragma omp parallel for schedule(static) if (par)
+  for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
+}
+
+// h = W x + b: the bias fills h and the GEMM accumulates into it (no zeroing pass, no bias pass).
+template <class M, class W, class X, class B>
+void affine(M& h, const W& w, const X& x, const B& b) {
+  h.resize(w.rows(), x.cols());
+  for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) { h.middleCols(c0, k) = b.replicate(1, k); });
+  h.noalias() += w * x;
+}
+
 // Multiplies each block of n tangent columns by the activation derivative of the primal.
 template <class M>
 void scale_tiled(M& dz, const M& d) {
-  for (Eigen::Index b = 0; b < dz.cols(); b += d.cols()) dz.middleCols(b, d.cols()).array() *= d.array();
+  const Eigen::Index n = d.cols();
+  for_column_blocks(dz.rows(), dz.cols(), [&](Eigen::Index c0, Eigen::Index k) {
+    for (Eigen::Index j = c0; j < c0 + k; ++j) dz.col(j).array() *= d.col(j % n).array();
+  });
+}
+
+// h <- act(h) and d <- act'(h) on one block of columns (h holds the pre-activation on entry).
+template <class B>
+void activate_block(Activation a, B h, B d) {
+  using S = typename B::Scalar;
+  auto H = h.array();
+  auto D = d.array();
+  switch (a) {
+    case Activation::silu:  // d = s + h (1 - s) after h = z s
+      D = (S(1) + (-H).exp()).inverse();
+      H = H * D;
+      D = D + H * (S(1) - D);
+      return;
+    case Activation::relu:
+      D = (H > S(0)).template cast<S>();
+      H = H.max(S(0));
+      return;
+    case Activation::tanh:
+      H = H.tanh();
+      D = S(1) - H.square();
+      return;
+    case Activation::selu:
+      D = (H > S(0)).select(S(kSeluL), S(kSeluL * kSeluA) * H.exp());
+      H = (H > S(0)).select(S(kSeluL) * H, D - S(kSeluL * kSeluA));
+      return;
+    case Activation::gelu:
+      for (Eigen::Index j = 0; j < h.cols(); ++j)
+        for (Eigen::Index i = 0; i < h.rows(); ++i) {
+          const double z = double(h(i, j));
+          const double cdf = 0.5 * (1 + std::erf(z / std::sqrt(2.0)));
+          const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * kPi);
+          h(i, j) = S(z * cdf);
+          d(i, j) = S(cdf + z * pdf);
+        }
+      return;
+  }
 }
 }  // namespace
 
@@ -97,7 +161,9 @@ void Mlp<S>::init(Rng& rng) {
   }
 }
 
-// Time features: sin/cos of pi 2^k t, or raw t; rows d.. of the input.
+// Time features: sin/cos of pi 2^k t, or raw t; rows d.. of the input. One sin/cos pair per
+// column, the higher frequencies by the double-angle formulas in double (error ~2^k ulp of a
+// double, far below float rounding); a column with the previous column's t copies it.
 template <class S>
 void Mlp<S>::embed_time(const V& t) {
   const int d = cfg_.dim, k = cfg_.time_freqs;
@@ -106,48 +172,28 @@ void Mlp<S>::embed_time(const V& t) {
       inp_(d, j) = t[j];
       continue;
     }
-    double w = kPi;
-    for (int f = 0; f < k; ++f, w *= 2) {
-      inp_(d + 2 * f, j) = S(std::sin(w * double(t[j])));
-      inp_(d + 2 * f + 1, j) = S(std::cos(w * double(t[j])));
+    if (j > 0 && t[j] == t[j - 1]) {
+      inp_.col(j).segment(d, 2 * k) = inp_.col(j - 1).segment(d, 2 * k);
+      continue;
+    }
+    double sn = std::sin(kPi * double(t[j])), cs = std::cos(kPi * double(t[j]));
+    for (int f = 0; f < k; ++f) {
+      inp_(d + 2 * f, j) = S(sn);
+      inp_(d + 2 * f + 1, j) = S(cs);
+      const double s2 = 2 * sn * cs;
+      cs = (cs - sn) * (cs + sn);
+      sn = s2;
     }
   }
 }
 
-// h <- act(h) and d <- act'(h) in place (h holds the pre-activation on entry).
+// h <- act(h) and d <- act'(h) in place (h holds the pre-activation on entry), block by block.
 template <class S>
 void Mlp<S>::activate(M& h, M& d) const {
   d.resize(h.rows(), h.cols());
-  auto H = h.array();
-  auto D = d.array();
-  switch (cfg_.activation) {
-    case Activation::silu:  // d = s + h (1 - s) after h = z s
-      D = (S(1) + (-H).exp()).inverse();
-      H = H * D;
-      D = D + H * (S(1) - D);
-      return;
-    case Activation::relu:
-      D = (H > S(0)).template cast<S>();
-      H = H.max(S(0));
-      return;
-    case Activation::tanh:
-      H = H.tanh();
-      D = S(1) - H.square();
-      return;
-    case Activation::selu:
-      D = (H > S(0)).select(S(kSeluL), S(kSeluL * kSeluA) * H.exp());
-      H = (H > S(0)).select(S(kSeluL) * H, D - S(kSeluL * kSeluA));
-      return;
-    case Activation::gelu:
-      for (Eigen::Index i = 0; i < h.size(); ++i) {
-        const double z = double(h.data()[i]);
-        const double cdf = 0.5 * (1 + std::erf(z / std::sqrt(2.0)));
-        const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2 * kPi);
-        h.data()[i] = S(z * cdf);
-        d.data()[i] = S(cdf + z * pdf);
-      }
-      return;
-  }
+  for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) {
+    activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
+  });
 }
 
 // Residual block l (0-based): yhat = LN(h_l) without gain, act = act(gamma yhat + beta).
@@ -184,9 +230,7 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
   // Input layer (+ label embedding)
   M& h0 = h_[0];
-  h0.resize(cfg_.width, n);
-  h0.noalias() = weight(0) * inp_;
-  h0.colwise() += weight(1).col(0);
+  affine(h0, weight(0), inp_, weight(1).col(0));
   if (cfg_.num_classes > 0) {
     const MapM e = weight(blocks_.size() - 1);
     for (Eigen::Index j = 0; j < n; ++j) h0.col(j) += e.col(labels_[size_t(j)]);
@@ -194,11 +238,8 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   if (!cfg_.residual) {
     activate(h0, d_[0]);
     for (int l = 1; l < cfg_.depth; ++l) {
-      M& h = h_[size_t(l)];
-      h.resize(cfg_.width, n);
-      h.noalias() = weight(2 * size_t(l)) * h_[size_t(l) - 1];
-      h.colwise() += weight(2 * size_t(l) + 1).col(0);
-      activate(h, d_[size_t(l)]);
+      affine(h_[size_t(l)], weight(2 * size_t(l)), h_[size_t(l) - 1], weight(2 * size_t(l) + 1).col(0));
+      activate(h_[size_t(l)], d_[size_t(l)]);
     }
   } else {
     for (int l = 0; l < cfg_.depth; ++l) {
@@ -210,16 +251,14 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
     }
   }
   const size_t o = out_index(cfg_);
-  out.resize(d, n);
-  out.noalias() = weight(o) * h_.back();
-  out.colwise() += weight(o + 1).col(0);
+  affine(out, weight(o), h_.back(), weight(o + 1).col(0));
 }
 
 template <class S>
 void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
   grad.assign(params_.size(), S(0));
   const size_t o = out_index(cfg_);
-  grad_of(grad, o).noalias() = gout * h_.back().transpose();
+  grad_of(grad, o).noalias() += gout * h_.back().transpose();
   grad_of(grad, o + 1) = gout.rowwise().sum();
   g1_.resize(cfg_.width, gout.cols());
   g1_.noalias() = weight(o).transpose() * gout;
@@ -228,7 +267,7 @@ void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
   else
     backward_plain(g1_, grad);
   // Input layer: g1_ holds d loss / d (pre-activation of the first layer)
-  grad_of(grad, 0).noalias() = g1_ * inp_.transpose();
+  grad_of(grad, 0).noalias() += g1_ * inp_.transpose();
   grad_of(grad, 1) = g1_.rowwise().sum();
   if (cfg_.num_classes > 0) {
     MapM ge = grad_of(grad, blocks_.size() - 1);
@@ -240,14 +279,14 @@ void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
 template <class S>
 void Mlp<S>::backward_plain(M& dh, ParamVec<S>& grad) {
   for (int l = cfg_.depth - 1; l >= 1; --l) {
-    dh.array() *= d_[size_t(l)].array();
-    grad_of(grad, 2 * size_t(l)).noalias() = dh * h_[size_t(l) - 1].transpose();
+    scale_tiled(dh, d_[size_t(l)]);
+    grad_of(grad, 2 * size_t(l)).noalias() += dh * h_[size_t(l) - 1].transpose();
     grad_of(grad, 2 * size_t(l) + 1) = dh.rowwise().sum();
     g2_.resize(dh.rows(), dh.cols());
     g2_.noalias() = weight(2 * size_t(l)).transpose() * dh;
     dh.swap(g2_);
   }
-  dh.array() *= d_[0].array();
+  scale_tiled(dh, d_[0]);
 }
 
 // dh: d loss / d h_L on entry, d loss / d h_0 on exit (the residual stream carries it).
