@@ -13,6 +13,8 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
   if (!f.png.empty()) cli::check_png(p, false);
   const Format fmt = cli::output_format(c);
   const int64_t d = p.field->dim(), keep = f.png.empty() ? 0 : std::min(p.job.n, kPngPoints);
+  // With --logp each sample carries its log density as a last column
+  const std::vector<int64_t> out_shape = f.logp ? std::vector<int64_t>{d + 1} : p.shape;
   Stream picture;
   picture.main.shape = {keep};
   picture.main.shape.insert(picture.main.shape.end(), p.shape.begin(), p.shape.end());
@@ -22,13 +24,13 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
   cli::write_output(c.output, [&](std::ostream& os) {
     std::unique_ptr<cli::SampleWriter> w;  // opened at the first chunk: an early error writes nothing
     st = sample_chunks(*p.field, p.job, p.opt, [&](int64_t first, const Mat& x) {
-      if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, p.shape);
+      if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
       w->write(x);
       const int64_t k = std::min<int64_t>(x.cols(), std::max<int64_t>(0, keep - first));
-      std::copy(x.data(), x.data() + k * d, picture.main.data.begin() + first * d);
+      Eigen::Map<Mat>(picture.main.data.data() + first * d, d, k) = x.topLeftCorner(d, k);
       progress.update(first + x.cols());
     });
-    if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, p.shape);
+    if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
     w->finish(cli::label_array(p));
   });
   progress.finish(cli::summary_json(p, st));
@@ -50,6 +52,9 @@ int main(int argc, char** argv) {
   return cli::run("flow-sample", "Draws samples from a flow or diffusion model (ODE or SDE solvers).", argc, argv,
                   [&](CLI::App& app) {
                     cli::add_sample_flags(app, f);
+                    app.add_flag("--logp", f.logp,
+                                 "append each sample's log density log p_1(x) as a last column (ODE from N(0, I); "
+                                 "exact divergence, carried along the same solve)");
                     cli::add_all(app, c);
                     app.callback([&] { sample(app, f, c); });
                   });

@@ -1,7 +1,6 @@
 // metrics: exact linear sum assignment by Jonker-Volgenant (column reduction, reduction
 // transfer, then shortest augmenting paths), in double precision. (The augmenting row
 // reduction phase is left out: on Euclidean costs it costs more than it saves.)
-// The cost comes from a functor, so point sets never need an n x n matrix in memory.
 #include "flowkit/assignment.hpp"
 
 #include <cmath>
@@ -144,28 +143,6 @@ struct DenseCost {
   double operator()(int i, int j) const { return m(i, j); }
 };
 
-// Squared Euclidean distance between columns of two point sets, computed on demand in double.
-template <int D>
-struct SqEuclidean {
-  const double* a;
-  const double* b;
-  int d;
-  double operator()(int i, int j) const {
-    const int dim = D > 0 ? D : d;
-    const double* p = a + int64_t(i) * dim;
-    const double* q = b + int64_t(j) * dim;
-    double s = 0.0;
-    for (int k = 0; k < dim; ++k) s += (p[k] - q[k]) * (p[k] - q[k]);
-    return s;
-  }
-};
-
-template <int D>
-std::vector<int> solve_points(const MatD& a, const MatD& b) {
-  SqEuclidean<D> c{a.data(), b.data(), int(a.rows())};
-  return Jv<SqEuclidean<D>>(c, int(a.cols())).solve();
-}
-
 }  // namespace
 
 // Assignment on an explicit square cost matrix.
@@ -176,23 +153,6 @@ std::vector<int> assign_min_cost(const MatD& cost) {
   if (!cost.allFinite()) throw Error("assignment cost matrix holds a NaN or Inf");
   DenseCost c{cost};
   return Jv<DenseCost>(c, int(cost.rows())).solve();
-}
-
-// Assignment between two point sets on squared Euclidean cost (dimension 1-3 specialized).
-std::vector<int> assign_sq_euclidean(const Mat& a, const Mat& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols())
-    throw Error("assignment needs two point sets of one shape, got (" + std::to_string(a.cols()) + ", " +
-                std::to_string(a.rows()) + ") and (" + std::to_string(b.cols()) + ", " +
-                std::to_string(b.rows()) + ")");
-  require_finite(a, "assignment, first point set");
-  require_finite(b, "assignment, second point set");
-  MatD ad = a.cast<double>(), bd = b.cast<double>();
-  switch (a.rows()) {
-    case 1: return solve_points<1>(ad, bd);
-    case 2: return solve_points<2>(ad, bd);
-    case 3: return solve_points<3>(ad, bd);
-    default: return solve_points<0>(ad, bd);
-  }
 }
 
 }  // namespace flowkit

@@ -34,7 +34,7 @@ const char* toy_definition(Toy t);
 struct ToySpec {
   std::string name;
   std::map<std::string, double> params;
-  std::string mixture;
+  std::string mixture = {};
 };
 
 // n samples (2 x n; d x n for gaussian/mixture) of a built-in distribution.

@@ -20,6 +20,11 @@ nlohmann::json read_model_json(const std::string& path) {
     const auto pos = what.find("] ");
     if (pos != std::string::npos) what = what.substr(pos + 2);
     throw Error(path + ": not a valid model file (byte " + std::to_string(e.byte) + "): " + what);
+  } catch (const nlohmann::json::exception& e) {  // a number too large for a double (found by fuzz_model)
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    if (pos != std::string::npos) what = what.substr(pos + 2);
+    throw Error(path + ": not a valid model file: " + what);
   }
 }
 

@@ -80,6 +80,7 @@ void plan_from(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
     throw Error("--from " + f.from + ": points of dimension " + std::to_string(d) + " (shape " + a.shape_str() +
                 "), but the model's have dimension " + std::to_string(p.field->dim()));
   p.from = Eigen::Map<const Mat>(a.data.data(), d, a.rows());
+  require_finite(p.from, "--from " + f.from);
   if (app.count("-n") == 0) {
     p.job.n = a.rows();
   } else if (f.n > a.rows()) {
@@ -174,6 +175,13 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
     throw usage_error(p.model + " starts from a data set, not N(0, I): give the start points with --from FILE");
   }
   plan_classes(f, app, p);
+  if (f.logp) {
+    if (p.shape.size() != 1)
+      throw usage_error("--logp writes points with their log density, and " + p.model +
+                        " makes images: use flow-eval logp --bpd for those");
+    p.opt.with_logp = true;
+    resolve_divergence(*p.field, p.opt.density);  // a clear error when the field has no divergence
+  }
   p.opt.seed = c.seed;
   p.opt.threads = apply_threads(c);
   return p;

@@ -28,6 +28,7 @@ struct SampleFlags {
   std::string classes;  // "K", "K1,K2,...", "all"
   double guidance = 1.0;
   std::string png;
+  bool logp = false;  // flow-sample --logp
 };
 
 void add_sample_flags(CLI::App& app, SampleFlags& f);

@@ -29,6 +29,15 @@ SolveStats solve_chunk(Field& f, const SampleJob& job, const SampleOptions& o, i
   Observer each;
   if (obs) each = [&](double t, const Mat& y) { obs(first, step++, t, y); };
   if (o.ode.solver == Solver::em) return sample_sde(f, x, o.ode, o.sde, rng, each);
+  if (o.with_logp) {
+    DensityOptions d = o.density;
+    d.ode = o.ode;
+    Vec logp;
+    const SolveStats st = sample_with_log_density(f, x, d, rng, logp);
+    x.conservativeResize(x.rows() + 1, Eigen::NoChange);
+    x.row(x.rows() - 1) = logp.transpose();
+    return st;
+  }
   FieldSystem sys(f);
   return integrate(sys, x, o.ode, each);
 }
@@ -48,6 +57,8 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
   if (o.chunk < 1) throw Error("chunk size must be positive");
   if (!job.labels.empty() && int64_t(job.labels.size()) != job.n)
     throw Error("sampler: " + std::to_string(job.labels.size()) + " labels for " + std::to_string(job.n) + " points");
+  if (o.with_logp && (job.from || o.ode.solver == Solver::em || o.ode.t0 != 0 || o.ode.t1 != 1))
+    throw usage_error("--logp follows the ODE from N(0, I) at t = 0 to t = 1: not with --from, --t0/--t1 or em");
   if (job.from && (job.from->rows() != field.dim() || job.from->cols() == 0))
     throw Error("start points have dimension " + std::to_string(job.from->rows()) + ", the model " +
                 std::to_string(field.dim()));

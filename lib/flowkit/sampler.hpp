@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "flowkit/density.hpp"
 #include "flowkit/field.hpp"
 #include "flowkit/solve.hpp"
 
@@ -18,6 +19,8 @@ struct SampleOptions {
   int threads = 1;
   int64_t chunk = 8192;  // points per chunk
   double guidance = 1.0; // classifier-free guidance weight W (with labels)
+  bool with_logp = false; // append log p_1 of each sample as a last row (ODE from N(0, I) only)
+  DensityOptions density;  // divergence and probes of with_logp (its ode is taken from `ode`)
 };
 
 struct SampleJob {
@@ -26,8 +29,8 @@ struct SampleJob {
   std::vector<int> labels;   // empty, or one class per point (-1: unconditional)
 };
 
-// Final states of the chunk starting at point `first` (d x k); called in chunk order, on the
-// calling thread.
+// Final states of the chunk starting at point `first` (d x k, or (d + 1) x k with_logp: the
+// last row is the log density); called in chunk order, on the calling thread.
 using ChunkSink = std::function<void(int64_t first, const Mat& x)>;
 // Every state of a chunk along its solve (step 0 is the start); may be called from several
 // threads at once, each for a different chunk.

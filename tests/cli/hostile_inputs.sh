@@ -50,6 +50,7 @@ json.dump(dict(gmm, means=[[-2, 0, 1], [2, 0, 1]]), open("shape_model.json", "w"
 json.dump(dict(gmm, weights=[0.5, -1]), open("negweight.json", "w"))
 open("nan_model.json", "w").write(json.dumps(gmm).replace("0.25, 0.25]]", "NaN, 0.25]]"))
 json.dump({"format": "something-else", "version": 1}, open("notmodel.json", "w"))
+open("overflow_model.json", "w").write('{"format": "flowkit-model", "version": 1, "type": "linear", "A": [[6e89897]]}')
 # IDX: a header that disagrees with the size, labels that do not match the images
 def idx(shape, payload): return bytes([0, 0, 8, len(shape)]) + b"".join(struct.pack(">I", s) for s in shape) + payload
 open("short.idx", "wb").write(idx((3, 4, 4), bytes(40)))

@@ -79,7 +79,7 @@ MatD random_cost(int n, Rng& rng, bool integer) {
 MatD sq_dist(const Mat& a, const Mat& b) {
   MatD c(a.cols(), b.cols());
   for (int i = 0; i < a.cols(); ++i)
-    for (int j = 0; j < b.cols(); ++j) c(i, j) = (a.col(i) - b.col(j)).cast<double>().squaredNorm();
+    for (int j = 0; j < b.cols(); ++j) c(i, j) = (a.col(i).cast<double>() - b.col(j).cast<double>()).squaredNorm();
   return c;
 }
 
@@ -103,15 +103,19 @@ TEST_CASE("assignment agrees with the Hungarian method on larger cases", "[assig
     auto p = assign_min_cost(c);
     REQUIRE(is_permutation(p));
     CHECK(total(c, p) == Approx(hungarian(c)).epsilon(1e-12));
-    Mat a(3, n), b(3, n);
-    rng.fill_normal(a);
-    rng.fill_normal(b);
-    MatD e = sq_dist(a, b);
-    auto q = assign_sq_euclidean(a, b);
-    REQUIRE(is_permutation(q));
-    CHECK(total(e, assign_min_cost(e)) == Approx(hungarian(e)).epsilon(1e-12));
-    CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-12));
   }
+  // Point sets: the dense path (n < 300) and the sparse path with its global check.
+  for (int n : {200, 400, 700})
+    for (int d : {1, 2, 5}) {
+      Mat a(d, n), b(d, n);
+      rng.fill_normal(a);
+      rng.fill_normal(b);
+      b.array() += 0.8f;
+      MatD e = sq_dist(a, b);
+      auto q = assign_sq_euclidean(a, b);
+      REQUIRE(is_permutation(q));
+      CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
+    }
 }
 
 TEST_CASE("assignment of a permuted copy costs 0 and of a shifted copy |shift|^2", "[assign]") {
