@@ -103,9 +103,10 @@ void Canvas::disc(float cx, float cy, float radius, Rgb c, float alpha) {
     }
 }
 
-// Text: stb_easy_font's axis-aligned quads, each scaled to whole pixels
+// Text: stb_easy_font's axis-aligned quads, each scaled to whole pixels (a character has up to
+// 11 quads of 64 bytes, 'X'; a smaller buffer silently drops the last strokes, e.g. 8 became 3)
 void Canvas::text(int x, int y, const std::string& s, Rgb c, int scale) {
-  std::vector<char> vbuf(s.size() * 400 + 64);
+  std::vector<char> vbuf(s.size() * 11 * 64 + 64);
   std::string copy = s;
   const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, vbuf.data(), int(vbuf.size()));
   for (int q = 0; q < quads; ++q) {

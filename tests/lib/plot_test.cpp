@@ -116,6 +116,14 @@ TEST_CASE("plot: text and discs draw only where they are placed", "[plot]") {
             (x >= 10 && x < 10 + text_width("0123", 2) + 2 && y >= 20 && y < 20 + text_height(2)));
       }
   CHECK(n > 50);
+  // Every stroke of a many-stroke glyph: the left column of 8 is its last two quads
+  Canvas e(40, 20);
+  e.text(2, 2, "8", colour::ink, 1);
+  e.text(20, 2, "88", colour::ink, 1);
+  for (int x : {2, 20, 26}) {
+    CHECK(e.at(x, 3) != colour::white);
+    CHECK(e.at(x, 6) != colour::white);
+  }
   Canvas d(40, 40);
   d.disc(20, 20, 5, colour::points);
   CHECK(d.at(20, 20) == colour::points);
