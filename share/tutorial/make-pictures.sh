@@ -45,19 +45,21 @@ flow-plot digits.npy --by-label --rows 10 --title "8x8 digits: 64 numbers each" 
 
 # step 2: distributions and sampling
 flow-data gaussian -n 2000 --seed 2 -o gauss.npy
-flow-data mixture --spec "$M/gmm8.json" -n 2000 --seed 2 -o mixture.npy
+flow-data mixture -n 2000 --seed 2 -o mixture.npy --spec '{"weights": [1, 1, 1, 1, 1, 1, 1, 1],
+  "vars": [0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04], "means": [[3, 0], [2.12132, 2.12132], [0, 3], [-2.12132, 2.12132],
+  [-3, 0], [-2.12132, -2.12132], [0, -3], [2.12132, -2.12132]]}'
 flow-plot gauss.npy --overlay mixture.npy --range -4:4 $S \
-  --title "N(0, I) (blue) and a mixture (orange)" -o 02-samples.png
+  --title "N(0, I) and a mixture" -o 02-samples.png
 flow-data grid --range -4:4 --size 160 |
   flow-eval logp -m "$M/gmm8.json" --with-points |
-  flow-plot --heatmap $S --vmin -12 --title "exact log density of the mixture" -o 02-logp.png
+  flow-plot --heatmap $S --vmin -12 --title "mixture: exact log p" -o 02-logp.png
 
 # step 3: vector fields and their flows
 flow-data grid --range -3:3 --size 15 |
   flow-eval field -m "$M/rotation.json" --t 0 --with-points |
-  flow-plot $S --title "the rotation field u(x, y) = (-pi y, pi x)" -o 03-field.png
+  flow-plot $S --title "u(x, y) = (-pi y, pi x)" -o 03-field.png
 flow-traj -m "$M/rotation.json" -n 200 --solver rk4 --steps 50 --seed 3 |
-  flow-plot $S --title "its flow: half a turn from t = 0 to 1" -o 03-flow.png
+  flow-plot $S --title "its flow: half a turn" -o 03-flow.png
 
 # step 4: Brownian motion and the Ornstein-Uhlenbeck process
 flow-data gaussian -n 20 --std 0.001 --seed 4 -o origin.npy
@@ -65,19 +67,19 @@ flow-data gaussian -n 20 --mean 3 --std 0.001 --seed 4 -o corner.npy
 for sigma in 0.5 2; do
   flow-traj -m "$M/brownian.json" --from origin.npy --solver em --noise constant \
     --drift plain --sigma $sigma --steps 200 --seed 4 |
-    flow-plot $S --range -5:5 --title "Brownian motion, sigma = $sigma" -o 04-brownian-$sigma.png
+    flow-plot $S --range -5:5 --title "Brownian, sigma $sigma" -o 04-brownian-$sigma.png
   flow-traj -m "$M/ou.json" --from corner.npy --solver em --noise constant \
     --drift plain --sigma $sigma --steps 200 --seed 4 |
-    flow-plot $S --range -5:5 --title "Ornstein-Uhlenbeck, sigma = $sigma" -o 04-ou-$sigma.png
+    flow-plot $S --range -5:5 --title "OU, sigma $sigma" -o 04-ou-$sigma.png
 done
 
 # step 5: a flow from N(0, I) to the mixture, with the exact field
 flow-data grid --range -4:4 --size 17 |
   flow-eval field -m "$M/gmm8.json" --t 0.5 --with-points |
-  flow-plot $S --title "exact velocity at t = 0.5" -o 05-field.png
+  flow-plot $S --title "exact field at t = 0.5" -o 05-field.png
 flow-traj -m "$M/gmm8.json" -n 300 --solver rk4 --steps 40 --seed 5 |
-  flow-plot $S --range -4:4 --title "trajectories from N(0, I) to the mixture" -o 05-traj.png
-flow-plot gauss.npy $S --range -4:4 --title "samples at t = 0: the noise" -o 05-t0.png
+  flow-plot $S --range -4:4 --title "noise to mixture" -o 05-traj.png
+flow-plot gauss.npy $S --range -4:4 --title "samples at t = 0" -o 05-t0.png
 for t in 0.25 0.5 0.75 1; do
   flow-sample -m "$M/gmm8.json" -n 2000 --solver rk4 --steps 40 --t1 $t --seed 5 |
     flow-plot $S --range -4:4 --title "samples at t = $t" -o 05-t$t.png
@@ -88,13 +90,13 @@ flow-data checkerboard -n 20000 --seed 6 |
   flow-data split --test-fraction 0.1 --test-output board-test.npy -o board.npy
 flow-train board.npy --steps 2000 --seed 6 --log train.log -o board.json
 grep '"step"' train.log | sed -E 's/.*"loss":([^,]*),"step":([0-9]+).*/\2,\1/' > loss.csv
-flow-plot loss.csv $S --title "training loss against step" -o 06-loss.png
+flow-plot loss.csv $S --title "loss against step" -o 06-loss.png
 for n in 2 5 20 100; do
   flow-sample -m board.json -n 2000 --solver euler --steps $n --seed 6 -o euler-$n.npy
-  flow-plot euler-$n.npy $S --range -4.5:4.5 --title "Euler, $n steps (NFE $n)" -o 06-euler-$n.png
+  flow-plot euler-$n.npy $S --range -4.5:4.5 --title "Euler, $n steps" -o 06-euler-$n.png
 done
 flow-sample -m board.json -n 2000 --solver rk4 --steps 10 --seed 6 -o rk4.npy
-flow-plot rk4.npy $S --range -4.5:4.5 --title "rk4, 10 steps (NFE 40)" -o 06-rk4.png
+flow-plot rk4.npy $S --range -4.5:4.5 --title "rk4, 10 steps: NFE 40" -o 06-rk4.png
 flow-sample -m board.json -n 2000 --solver dopri5 --rtol 1e-4 --atol 1e-4 --seed 6 --log dopri5.log -o dopri5.npy
 nfe=$(grep -o '"nfe":[0-9]*' dopri5.log | cut -d: -f2)
 flow-plot dopri5.npy $S --range -4.5:4.5 --title "dopri5 (NFE $nfe)" -o 06-dopri5.png
@@ -106,12 +108,12 @@ done
 for sigma in 0.5 1 2; do
   flow-sample -m board.json -n 2000 --solver em --steps 100 --sigma $sigma --seed 7 \
     -o em-$sigma.npy
-  flow-plot em-$sigma.npy $S --range -4.5:4.5 --title "Euler-Maruyama, score drift, sigma = $sigma" \
+  flow-plot em-$sigma.npy $S --range -4.5:4.5 --title "EM + score, sigma $sigma" \
     -o 07-em-$sigma.png
 done
 flow-sample -m board.json -n 2000 --solver em --steps 100 --sigma 2 --drift plain --seed 7 \
   -o em-plain.npy
-flow-plot em-plain.npy $S --range -4.5:4.5 --title "plain drift, sigma = 2: blurred" -o 07-em-plain.png
+flow-plot em-plain.npy $S --range -4.5:4.5 --title "EM, plain drift, sigma 2" -o 07-em-plain.png
 for f in rk4 em-0.5 em-1 em-2 em-plain; do
   echo "$f: $(flow-eval compare $f.npy board-test.npy --metrics w2 --max-w2 1000)"
 done
@@ -131,7 +133,7 @@ for c in independent ot; do
   flow-train target.npy --source source.npy --coupling $c --steps 800 --width 64 --seed 9 \
     -q -o bridge-$c.json
   flow-traj -m bridge-$c.json --from from.npy --solver rk4 --steps 20 -o traj-$c.npy
-  flow-plot traj-$c.npy $S --range -4:4 --title "bridge, coupling $c" -o 09-bridge-$c.png
+  flow-plot traj-$c.npy $S --range -4:4 --title "coupling $c" -o 09-bridge-$c.png
   echo "$c: $(flow-eval paths traj-$c.npy)"
 done
 
