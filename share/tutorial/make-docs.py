@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Writes share/tutorial.md and man/flowkit-tutorial.7 from one source: the prose below and the
+commands of share/tutorial/make-pictures.sh (each "# step N" block), so the two stay in step.
+Usage: /usr/bin/python3 share/tutorial/make-docs.py (from anywhere)."""
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+INTRO = """This is a path through the ideas behind flow matching and diffusion models, one step at a \
+time, each with a command you can run and the picture it makes. You need nothing but a shell: \
+build flowkit, put build/bin on your PATH, and run the commands from the top of the source tree \
+in order (later steps use files that earlier ones wrote). Two names save typing: M is the folder \
+of example models and S the picture size."""
+
+SETUP = 'export PATH="$PWD/build/bin:$PATH" M="$PWD/share/models" S="--size 480x480"\nmkdir -p tutorial-run && cd tutorial-run'
+
+RUNALL = """share/tutorial/make-pictures.sh runs every command below in order in a folder of your \
+choice and writes every picture (about ten minutes on two cores); the test suite runs it with \
+FLOWKIT_QUICK=1, which caps training steps, solver steps and sample counts, so the commands here \
+cannot drift from the programs."""
+
+# (title, prose paragraphs, pictures)
+STEPS = [
+ ("Data as vectors",
+  ["A generative model learns from examples, and to a program every example is a list of numbers: \
+a vector. The moons data set is 2000 points in the plane, so each example is 2 numbers and the \
+data set is a 2000 x 2 array (`flow-data info` shows its shape and ranges). A picture is a vector \
+too: an 8x8 grey digit is 64 numbers in [0, 1], read row by row; the second command prints one \
+digit as those 64 numbers. Everything that follows works the same in 2 dimensions, where we can \
+draw it, and in 64."],
+  ["01-moons.png", "01-digits.png"]),
+ ("Distributions and sampling",
+  ["A distribution says how likely each point is; sampling draws points so that likely regions \
+fill up. The standard normal N(0, I) is a round cloud around the origin; a Gaussian mixture is a \
+weighted sum of such bumps, here 8 small ones on a circle of radius 3. The model file \
+share/models/gmm8.json describes that mixture exactly, so `flow-eval logp` can give its exact log \
+density at every point of a grid: the heat map. Learning a generative model means finding a way \
+to turn samples of the easy distribution (the round cloud) into samples of the hard one (the \
+data), without knowing its density."],
+  ["02-samples.png", "02-logp.png"]),
+ ("Vector fields and flows",
+  ["A vector field gives every point a velocity: an arrow. Let a point move along the arrows and \
+it traces a trajectory; moving all points at once is a flow. rotation.json holds the field \
+u(x, y) = (-pi y, pi x): arrows circle the origin, and following them from t = 0 to t = 1 turns \
+every point by half a turn. `flow-traj` follows the field with a numerical ODE solver (here rk4) \
+and records where each point is at each step. This is the whole trick of flow matching: find a \
+field whose flow carries the round cloud onto the data."],
+  ["03-field.png", "03-flow.png"]),
+ ("Brownian motion and the Ornstein-Uhlenbeck process",
+  ["A stochastic differential equation (SDE) adds noise to the motion: at each small step h the \
+point moves by u h plus a random kick of size sigma sqrt(h). With the zero field (brownian.json) \
+that is Brownian motion: points started at the origin wander off, farther for larger sigma. With \
+the field u = -2 x (ou.json) every point is also pulled back to the origin: the \
+Ornstein-Uhlenbeck process, which forgets where it started and settles in a cloud whose width \
+grows with sigma. `--solver em` is Euler-Maruyama, the simplest SDE solver; `--drift plain` uses \
+the field as it is and `--noise constant` keeps sigma fixed."],
+  ["04-brownian-0.5.png", "04-brownian-2.png", "04-ou-0.5.png", "04-ou-2.png"]),
+ ("A flow from N(0, I) to a mixture",
+  ["For a Gaussian mixture the perfect field is known in closed form (the formulas are in \
+MATH.md), so gmm8.json can be used as a model without any training. At each time t the field \
+points every location towards the bumps it is likely to reach; its flow carries the round cloud \
+at t = 0 onto the 8 bumps at t = 1. Stopping the solver early (`--t1`) shows the samples on the \
+way: the distribution at time t is the one of t x1 + (1 - t) x0, a data point x1 and a noise \
+point x0 mixed in proportion t."],
+  ["05-field.png", "05-traj.png", "05-t0.png", "05-t0.25.png", "05-t0.5.png", "05-t0.75.png", "05-t1.png"]),
+ ("Learning the field from data",
+  ["For real data the field is unknown, but it can be learned by regression. Draw a data point x1, \
+a noise point x0 and a time t; the point x_t = t x1 + (1 - t) x0 moves with velocity x1 - x0 along \
+the straight line between them. A network trained to predict x1 - x0 from (x_t, t), averaged over \
+all such pairs, learns exactly the field whose flow carries noise to data: that is flow matching. \
+`flow-train` does it on the checkerboard (90% of 20000 points; 10% kept aside for later) and logs \
+the loss as JSON lines. The loss does not go to zero (many pairs pass through the same x_t with \
+different velocities) but it flattens when the field is learned.",
+   "Then sample: start from N(0, I) and solve the ODE with the learned field. Euler with 2 steps \
+gives a blur, 5 steps the board's outline, 20 and 100 steps sharp squares. rk4 uses 4 field \
+evaluations (NFE) a step and dopri5 chooses its own steps to meet a tolerance, reporting its NFE \
+in the log. `flow-eval compare` measures the 2-Wasserstein distance of each sample set to the \
+held-out points: more evaluations buy accuracy, until the network's own error dominates."],
+  ["06-loss.png", "06-euler-2.png", "06-euler-5.png", "06-euler-20.png", "06-euler-100.png", "06-rk4.png", "06-dopri5.png"]),
+ ("Diffusion: the same model as an SDE",
+  ["Noise can be added while sampling without changing the result, if a correction comes with it. \
+The score s(x, t), the gradient of the log density at time t, points uphill towards likely \
+points; for the linear path it follows from the velocity itself. The SDE dX = [v + g^2/2 s] dt \
++ g dW has the same distribution at every time as the ODE: the noise spreads the points and the \
+score term pulls them back exactly as much. Sampled with Euler-Maruyama at sigma = 0.5, 1, 2 \
+(g = sigma (1 - t)), the board stays a board. Without the score term (`--drift plain`) nothing \
+compensates the noise and the squares blur: compare the W2 numbers this step prints."],
+  ["07-em-0.5.png", "07-em-1.png", "07-em-2.png", "07-em-plain.png"]),
+ ("Density",
+  ["A flow also gives exact likelihoods. Following a point backwards from t = 1 to t = 0, its log \
+density changes by minus the divergence of the field (how fast the flow spreads there), so \
+log p(x) = log N(x0; 0, I) - the integral of div v along the way. `flow-eval logp` does this for \
+every point of a grid: the heat map shows the learned board beside the held-out data. On the \
+held-out points the mean negative log-likelihood (NLL, -mean log p) can be compared with the true \
+entropy of the checkerboard, log 32 = 3.466 nats: no model can do better on average, and the gap \
+is what the model has not learned."],
+  ["08-logp.png", "08-data.png"]),
+ ("Bridges and straight paths",
+  ["The source need not be noise: `--source` learns a flow from one data set (8 Gaussians) to \
+another (moons). Pairing source and target points at random (`--coupling independent`) makes \
+paths that cross, so the averaged field bends them. Pairing them inside each mini-batch by \
+optimal transport (`--coupling ot`: each source point goes to a nearby target) gives paths that \
+hardly cross and come out nearly straight. `flow-eval paths` measures it: the path energy (mean \
+of the squared speed) and the straightness (1 for straight lines); straighter paths need fewer \
+solver steps."],
+  ["09-bridge-independent.png", "09-bridge-ot.png"]),
+ ("Images and guidance",
+  ["Images are just longer vectors, so the same recipe learns digits: 64 numbers in place of 2. \
+With `--conditional` the network also sees the label, and now and then (15% of the time) does \
+not, so it learns both the unconditional field u(x, t) and the class field u(x, t, y). The \
+guidance weight W mixes them: (1 - W) u(x, t) + W u(x, t, y). W = 0 ignores the label (each row \
+of the picture should hold a digit of its class only by chance), W = 1 is the plain conditional \
+model, and W = 3 pushes past it: digits more clearly of their class, less varied. The last \
+picture follows four samples from noise to a 3. This step trains for a few minutes; \
+share/examples/ has longer runs."],
+  ["10-guidance-0.png", "10-guidance-1.png", "10-guidance-3.png", "10-traj.png"]),
+]
+
+
+def blocks():
+    """The command block of each step of make-pictures.sh, in order."""
+    text = open(os.path.join(HERE, "make-pictures.sh")).read()
+    parts = re.split(r"^# step \d+: .*$", text, flags=re.M)[1:]
+    return [p.strip("\n") for p in parts]
+
+
+def markdown(cmds):
+    out = ["# A learner's path through flowkit", "", INTRO, "", "```bash", SETUP, "```", "", RUNALL, ""]
+    for i, ((title, paras, pics), cmd) in enumerate(zip(STEPS, cmds), 1):
+        out += [f"## {i}. {title}", ""]
+        for p in paras:
+            out += [p, ""]
+        out += ["```sh", cmd, "```", ""]
+        out += [" ".join(f'<img src="tutorial/{p}" width="{"24%" if len(pics) > 3 else "45%"}" alt="{p}">' for p in pics), ""]
+    out += ["See also: flowkit(7) for the streams the programs pass each other, and each program's "
+            "man page (flow-data(1), flow-plot(1), flow-train(1), flow-sample(1), flow-traj(1), "
+            "flow-eval(1)) for every flag.", ""]
+    return "\n".join(out)
+
+
+def roff_text(s):
+    """Prose to roff: escape backslashes and minus signs, `code` in bold."""
+    s = s.replace("\\", "\\e").replace("-", "\\-")
+    s = re.sub(r"`([^`]*)`", r"\\fB\1\\fP", s)
+    return s
+
+
+def roff_code(s):
+    lines = []
+    for l in s.split("\n"):
+        l = l.replace("\\", "\\e").replace("-", "\\-")
+        if l.startswith(".") or l.startswith("'"):
+            l = "\\&" + l
+        lines.append(l)
+    return "\n".join(lines)
+
+
+def roff(cmds):
+    out = ['.TH FLOWKIT-TUTORIAL 7 2026-11-28 "flowkit 0.1.0" "flowkit manual"',
+           ".SH NAME", "flowkit-tutorial \\- a learner's path through flow matching and diffusion, in commands",
+           ".SH SYNOPSIS", ".B share/tutorial/make\\-pictures.sh", ".RI [ dir ]",
+           ".SH DESCRIPTION", roff_text(INTRO), ".PP", ".RS 4", ".EX", roff_code(SETUP), ".EE", ".RE",
+           ".PP", roff_text(RUNALL)]
+    for i, ((title, paras, pics), cmd) in enumerate(zip(STEPS, cmds), 1):
+        out += [f'.SH "{i}. {title.upper()}"']
+        for j, p in enumerate(paras):
+            out += ([".PP"] if j else []) + [roff_text(p)]
+        out += [".PP", ".RS 4", ".nf", roff_code(cmd), ".fi", ".RE", ".PP",
+                "Pictures: " + ", ".join(f"\\fI{p}\\fP" for p in pics) + " in share/tutorial/."]
+    out += [".SH EXAMPLES", "The first steps, quick enough to try anywhere:", ".PP", ".EX",
+            "$ flow\\-data moons \\-n 2000 \\-\\-seed 1 \\-o moons.npy",
+            "$ flow\\-data info moons.npy",
+            "$ flow\\-plot moons.npy \\-\\-size 480x480 \\-o moons.png",
+            "$ flow\\-data gaussian \\-n 500 | flow\\-plot \\-\\-size 320x320 \\-o gauss.png", ".EE",
+            ".SH \"EXIT STATUS\"",
+            "The commands follow the conventions of flowkit(7): 0 on success, 1 on a runtime error, "
+            "2 on a usage error. make\\-pictures.sh stops at the first command that fails and exits with its status.",
+            ".SH \"SEE ALSO\"",
+            ".BR flowkit (7),", ".BR flow\\-data (1),", ".BR flow\\-plot (1),", ".BR flow\\-train (1),",
+            ".BR flow\\-sample (1),", ".BR flow\\-traj (1),", ".BR flow\\-eval (1)", ""]
+    return "\n".join(out)
+
+
+cmds = blocks()
+assert len(cmds) == len(STEPS), f"{len(cmds)} command blocks for {len(STEPS)} steps"
+open(os.path.join(ROOT, "share", "tutorial.md"), "w").write(markdown(cmds))
+open(os.path.join(ROOT, "man", "flowkit-tutorial.7"), "w").write(roff(cmds))

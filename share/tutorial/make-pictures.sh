@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Runs every command of the flowkit tutorial (flowkit-tutorial(7), share/tutorial.md) in order
+# in DIR (default: the current directory) and writes the tutorial's pictures there.
+# The programs must be on PATH. FLOWKIT_QUICK=1 shortens every training run (for the tests);
+# the pictures committed in share/tutorial/ come from a full run.
+# Usage: share/tutorial/make-pictures.sh [DIR]
+set -euo pipefail
+M=$(cd "$(dirname "$0")/../models" && pwd)
+mkdir -p "${1:-.}"
+cd "${1:-.}"
+
+# Quick mode: the same commands with their sizes capped (training and solver steps, sample
+# counts, grid sizes), so the test suite checks every command in a minute or two
+if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
+  quick() {
+    local prog=$1 a=()
+    shift
+    while [ $# -gt 0 ]; do
+      case "$prog:$1" in
+        flow-train:--steps) a+=("$1" 20); shift 2 ;;
+        flow-sample:--steps | flow-traj:--steps | flow-eval:--steps) a+=("$1" $(($2 < 10 ? $2 : 10))); shift 2 ;;
+        flow-sample:-n | flow-traj:-n) a+=("$1" $(($2 < 200 ? $2 : 200))); shift 2 ;;
+        flow-data:--size) a+=("$1" $(($2 < 30 ? $2 : 30))); shift 2 ;;
+        flow-sample:--rtol | flow-sample:--atol) a+=("$1" 0.01); shift 2 ;;
+        *) a+=("$1"); shift ;;
+      esac
+    done
+    command "$prog" "${a[@]}"
+  }
+  flow-train() { quick flow-train "$@"; }
+  flow-sample() { quick flow-sample "$@"; }
+  flow-traj() { quick flow-traj "$@"; }
+  flow-eval() { quick flow-eval "$@"; }
+  flow-data() { quick flow-data "$@"; }
+fi
+S="--size 480x480"
+
+# step 1: data as vectors
+flow-data moons -n 2000 --seed 1 -o moons.npy
+flow-data info moons.npy
+flow-plot moons.npy $S --title "moons: 2000 points in 2-D" -o 01-moons.png
+flow-data digits -o digits.npy
+flow-data digits -f csv | sed -n 2p
+flow-plot digits.npy --by-label --rows 10 --title "8x8 digits: 64 numbers each" -o 01-digits.png
+
+# step 2: distributions and sampling
+flow-data gaussian -n 2000 --seed 2 -o gauss.npy
+flow-data mixture -n 2000 --seed 2 -o mixture.npy --spec '{"weights": [1, 1, 1, 1, 1, 1, 1, 1],
+  "vars": [0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04], "means": [[3, 0], [2.12132, 2.12132], [0, 3], [-2.12132, 2.12132],
+  [-3, 0], [-2.12132, -2.12132], [0, -3], [2.12132, -2.12132]]}'
+flow-plot gauss.npy --overlay mixture.npy --range -4:4 $S \
+  --title "N(0, I) and a mixture" -o 02-samples.png
+flow-data grid --range -4:4 --size 160 |
+  flow-eval logp -m "$M/gmm8.json" --with-points |
+  flow-plot --heatmap $S --vmin -12 --title "mixture: exact log p" -o 02-logp.png
+
+# step 3: vector fields and their flows
+flow-data grid --range -3:3 --size 15 |
+  flow-eval field -m "$M/rotation.json" --t 0 --with-points |
+  flow-plot $S --title "u(x, y) = (-pi y, pi x)" -o 03-field.png
+flow-traj -m "$M/rotation.json" -n 200 --solver rk4 --steps 50 --seed 3 |
+  flow-plot $S --title "its flow: half a turn" -o 03-flow.png
+
+# step 4: Brownian motion and the Ornstein-Uhlenbeck process
+flow-data gaussian -n 20 --std 0.001 --seed 4 -o origin.npy
+flow-data gaussian -n 20 --mean 3 --std 0.001 --seed 4 -o corner.npy
+for sigma in 0.5 2; do
+  flow-traj -m "$M/brownian.json" --from origin.npy --solver em --noise constant \
+    --drift plain --sigma $sigma --steps 200 --seed 4 |
+    flow-plot $S --range -5:5 --title "Brownian, sigma $sigma" -o 04-brownian-$sigma.png
+  flow-traj -m "$M/ou.json" --from corner.npy --solver em --noise constant \
+    --drift plain --sigma $sigma --steps 200 --seed 4 |
+    flow-plot $S --range -5:5 --title "OU, sigma $sigma" -o 04-ou-$sigma.png
+done
+
+# step 5: a flow from N(0, I) to the mixture, with the exact field
+flow-data grid --range -4:4 --size 17 |
+  flow-eval field -m "$M/gmm8.json" --t 0.5 --with-points |
+  flow-plot $S --title "exact field at t = 0.5" -o 05-field.png
+flow-traj -m "$M/gmm8.json" -n 300 --solver rk4 --steps 40 --seed 5 |
+  flow-plot $S --range -4:4 --title "noise to mixture" -o 05-traj.png
+flow-plot gauss.npy $S --range -4:4 --title "samples at t = 0" -o 05-t0.png
+for t in 0.25 0.5 0.75 1; do
+  flow-sample -m "$M/gmm8.json" -n 2000 --solver rk4 --steps 40 --t1 $t --seed 5 |
+    flow-plot $S --range -4:4 --title "samples at t = $t" -o 05-t$t.png
+done
+
+# step 6: learning the field from data
+flow-data checkerboard -n 20000 --seed 6 |
+  flow-data split --test-fraction 0.1 --test-output board-test.npy -o board.npy
+flow-train board.npy --steps 2000 --seed 6 --log train.log -o board.json
+grep '"step"' train.log | sed -E 's/.*"loss":([^,]*),"step":([0-9]+).*/\2,\1/' > loss.csv
+flow-plot loss.csv $S --title "loss against step" -o 06-loss.png
+for n in 2 5 20 100; do
+  flow-sample -m board.json -n 2000 --solver euler --steps $n --seed 6 -o euler-$n.npy
+  flow-plot euler-$n.npy $S --range -4.5:4.5 --title "Euler, $n steps" -o 06-euler-$n.png
+done
+flow-sample -m board.json -n 2000 --solver rk4 --steps 10 --seed 6 -o rk4.npy
+flow-plot rk4.npy $S --range -4.5:4.5 --title "rk4, 10 steps: NFE 40" -o 06-rk4.png
+flow-sample -m board.json -n 2000 --solver dopri5 --rtol 1e-4 --atol 1e-4 --seed 6 --log dopri5.log -o dopri5.npy
+nfe=$(grep -o '"nfe":[0-9]*' dopri5.log | cut -d: -f2)
+flow-plot dopri5.npy $S --range -4.5:4.5 --title "dopri5 (NFE $nfe)" -o 06-dopri5.png
+for f in euler-2 euler-5 euler-20 euler-100 rk4 dopri5; do
+  echo "$f: $(flow-eval compare $f.npy board-test.npy --metrics w2 --max-w2 1000)"
+done
+
+# step 7: diffusion: the same model as an SDE
+for sigma in 0.5 1 2; do
+  flow-sample -m board.json -n 2000 --solver em --steps 100 --sigma $sigma --seed 7 \
+    -o em-$sigma.npy
+  flow-plot em-$sigma.npy $S --range -4.5:4.5 --title "EM + score, sigma $sigma" \
+    -o 07-em-$sigma.png
+done
+flow-sample -m board.json -n 2000 --solver em --steps 100 --sigma 2 --drift plain --seed 7 \
+  -o em-plain.npy
+flow-plot em-plain.npy $S --range -4.5:4.5 --title "EM, plain drift, sigma 2" -o 07-em-plain.png
+for f in rk4 em-0.5 em-1 em-2 em-plain; do
+  echo "$f: $(flow-eval compare $f.npy board-test.npy --metrics w2 --max-w2 1000)"
+done
+
+# step 8: density
+flow-data grid --range -4.5:4.5 --size 120 |
+  flow-eval logp -m board.json --solver rk4 --steps 20 --with-points |
+  flow-plot --heatmap $S --vmin -8 --title "learned log p(x)" -o 08-logp.png
+flow-plot board-test.npy --kind hist $S --range -4.5:4.5 --title "held-out data" -o 08-data.png
+flow-eval logp -m board.json --solver rk4 --steps 20 --summary board-test.npy
+
+# step 9: bridges between two data sets, and straight paths
+flow-data 8gaussians -n 10000 --seed 9 -o source.npy
+flow-data moons -n 10000 --seed 9 -o target.npy
+flow-data 8gaussians -n 300 --seed 99 -o from.npy
+for c in independent ot; do
+  flow-train target.npy --source source.npy --coupling $c --steps 800 --width 64 --seed 9 \
+    -q -o bridge-$c.json
+  flow-traj -m bridge-$c.json --from from.npy --solver rk4 --steps 20 -o traj-$c.npy
+  flow-plot traj-$c.npy $S --range -4:4 --title "coupling $c" -o 09-bridge-$c.png
+  echo "$c: $(flow-eval paths traj-$c.npy)"
+done
+
+# step 10: images and guidance
+flow-train digits.npy --conditional --steps 1500 --seed 10 -q -o digits.json
+for w in 0 1 3; do
+  flow-sample -m digits.json --class all -n 8 --guidance $w --solver rk4 --steps 20 --seed 10 |
+    flow-plot --by-label --title "guidance $w" -o 10-guidance-$w.png
+done
+flow-traj -m digits.json --class 3 -n 4 --solver rk4 --steps 20 --every 4 --seed 10 |
+  flow-plot --title "noise to a 3" -o 10-traj.png
