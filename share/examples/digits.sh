@@ -23,7 +23,7 @@ if [ "$quick" = 1 ]; then
   per_class=10 sample=(--solver heun --steps 8) logp=(--steps 4 --divergence hutchinson)
   logp_points=0.1
 else
-  train=(--steps 10000 --batch 256 --width 256 --depth 3 --lr 0.002 --threads 1)
+  train=(--steps 10000 --batch 256 --width 256 --depth 3 --lr 0.002 --warmup 200 --threads 1)
   per_class=100 sample=(--solver heun --steps 50) logp=(--steps 25)
   logp_points=1
 fi
