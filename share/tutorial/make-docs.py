@@ -77,7 +77,11 @@ different velocities) but it flattens when the field is learned.",
 gives a blur, 5 steps the board's outline, 20 and 100 steps sharp squares. rk4 uses 4 field \
 evaluations (NFE) a step and dopri5 chooses its own steps to meet a tolerance, reporting its NFE \
 in the log. `flow-eval compare` measures the 2-Wasserstein distance of each sample set to the \
-held-out points: more evaluations buy accuracy, until the network's own error dominates."],
+held-out points: more evaluations buy accuracy, until the network's own error dominates. In one \
+run W2 was 1.70 for Euler with 2 steps, 0.76 with 5, 0.52 with 20 and 0.516 with 100; rk4 with 10 \
+steps (NFE 40) gave 0.520 and dopri5 0.517 with NFE 146. Past about 40 evaluations nothing \
+improves: what is left is the network's error. 2000 steps leave the squares soft; \
+`share/demo` trains for 8000 and they come out sharp."],
   ["06-loss.png", "06-euler-2.png", "06-euler-5.png", "06-euler-20.png", "06-euler-100.png", "06-rk4.png", "06-dopri5.png"]),
  ("Diffusion: the same model as an SDE",
   ["Noise can be added while sampling without changing the result, if a correction comes with it. \
@@ -86,7 +90,8 @@ points; for the linear path it follows from the velocity itself. The SDE dX = [v
 + g dW has the same distribution at every time as the ODE: the noise spreads the points and the \
 score term pulls them back exactly as much. Sampled with Euler-Maruyama at sigma = 0.5, 1, 2 \
 (g = sigma (1 - t)), the board stays a board. Without the score term (`--drift plain`) nothing \
-compensates the noise and the squares blur: compare the W2 numbers this step prints."],
+compensates the noise and the squares blur: in one run W2 was 0.57, 0.57 and 0.54 with the \
+score term against 1.02 without it (0.52 for the ODE)."],
   ["07-em-0.5.png", "07-em-1.png", "07-em-2.png", "07-em-plain.png"]),
  ("Density",
   ["A flow also gives exact likelihoods. Following a point backwards from t = 1 to t = 0, its log \
@@ -95,7 +100,9 @@ log p(x) = log N(x0; 0, I) - the integral of div v along the way. `flow-eval log
 every point of a grid: the heat map shows the learned board beside the held-out data. On the \
 held-out points the mean negative log-likelihood (NLL, -mean log p) can be compared with the true \
 entropy of the checkerboard, log 32 = 3.466 nats: no model can do better on average, and the gap \
-is what the model has not learned."],
+is what the model has not learned. In one run the NLL was 4.16 nats (standard error 0.01): \
+after 2000 steps the model still spreads mass over the empty squares, as its heat map shows; \
+longer training (--steps 8000) narrows the gap."],
   ["08-logp.png", "08-data.png"]),
  ("Bridges and straight paths",
   ["The source need not be noise: `--source` learns a flow from one data set (8 Gaussians) to \

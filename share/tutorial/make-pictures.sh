@@ -90,7 +90,7 @@ flow-data checkerboard -n 20000 --seed 6 |
   flow-data split --test-fraction 0.1 --test-output board-test.npy -o board.npy
 flow-train board.npy --steps 2000 --seed 6 --log train.log -o board.json
 grep '"step"' train.log | sed -E 's/.*"loss":([^,]*),"step":([0-9]+).*/\2,\1/' > loss.csv
-flow-plot loss.csv $S --title "loss against step" -o 06-loss.png
+flow-plot loss.csv $S --range 0:2000,1.2:2 --title "loss against step" -o 06-loss.png
 for n in 2 5 20 100; do
   flow-sample -m board.json -n 2000 --solver euler --steps $n --seed 6 -o euler-$n.npy
   flow-plot euler-$n.npy $S --range -4.5:4.5 --title "Euler, $n steps" -o 06-euler-$n.png
