@@ -4,6 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+inline int omp_get_max_threads() { return 1; }
+#endif
 
 #include "flowkit/density.hpp"
 #include "flowkit/field_file.hpp"
@@ -70,6 +75,86 @@ SolveStats logp_chunk(Field& f, const LogpFlags& fl, const DensityOptions& o, ui
   return st;
 }
 
+// Streams points through logp chunk by chunk (one chunk per thread at a time), so memory
+// stays at threads x chunk points whatever n is; text input of unknown length is kept whole.
+void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const DensityOptions& o) {
+  const std::string where = name_of(fl.input);
+  auto in = open_points_input(fl.input);
+  const int64_t d = in->dim(), rows_out = fl.with_points ? d + 1 : 1;
+  if (d != field.dim())
+    throw Error("points of dimension " + std::to_string(d) + " for a model of dimension " +
+                std::to_string(field.dim()) + " (" + where + ")");
+  const int w = std::max(1, omp_get_max_threads());
+  std::vector<std::unique_ptr<Field>> fs;
+  for (int i = 0; i < w; ++i) fs.push_back(field.clone());
+  std::vector<Mat> xs(size_t(w), Mat(d, 0));
+  std::vector<Vec> lps(size_t(w));
+  std::vector<SolveStats> st(size_t(w));
+  double sum = 0, sum2 = 0;
+  int64_t n = 0, nfe = 0;
+  auto run = [&](std::ostream* os) {
+    const Format fmt = output_format(c);
+    std::unique_ptr<PointWriter> out;  // opened after the first checked chunk: an early error writes nothing
+    std::vector<Mat> kept;
+    for (int64_t k0 = 0;; k0 += w) {
+      // Read one chunk per thread, evaluate them together, write them in order
+      int got = 0;
+      while (got < w && in->read(xs[size_t(got)], kChunk) > 0) ++got;
+      if (got == 0) break;
+      for (int i = 0; i < got; ++i)
+        for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
+          if (!xs[size_t(i)].col(j).allFinite())
+            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
+      std::string failure;
+#pragma omp parallel for num_threads(got) schedule(static, 1)
+      for (int i = 0; i < got; ++i) {
+        try {
+          st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
+        } catch (const std::exception& e) {
+#pragma omp critical
+          failure = e.what();
+        }
+      }
+      if (!failure.empty()) throw Error(failure);
+      for (int i = 0; i < got; ++i) {
+        const Vec& lp = lps[size_t(i)];
+        if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
+        sum += lp.cast<double>().sum();
+        sum2 += lp.cast<double>().squaredNorm();
+        n += lp.size();
+        nfe = std::max(nfe, st[size_t(i)].nfe);
+        if (!os) continue;
+        Mat rows(rows_out, lp.size());
+        if (fl.with_points) rows << xs[size_t(i)], lp.transpose();
+        else rows = lp.transpose();
+        if (!out && in->count() >= 0) out = open_point_writer(*os, fmt, in->count(), rows_out);
+        if (out) out->write(rows);
+        else kept.push_back(std::move(rows));
+      }
+    }
+    if (!os) return;
+    if (!out) {
+      int64_t total = 0;
+      for (const auto& m : kept) total += m.cols();
+      out = open_point_writer(*os, fmt, total, rows_out);
+      for (const auto& m : kept) out->write(m);
+    }
+    out->finish(in->companion());
+  };
+  if (fl.summary) {
+    run(nullptr);
+    const double mean = n ? sum / double(n) : 0.0;
+    const double var = n > 1 ? std::max(0.0, (sum2 - double(n) * mean * mean) / double(n - 1)) : 0.0;
+    write_json(c, {{"n", n}, {"unit", "nats"}, {"mean", mean}, {"stderr", std::sqrt(var / double(std::max<int64_t>(n, 1)))},
+                   {"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
+                   {"divergence", choice_name(divergences(), resolve_divergence(field, o))}});
+    return;
+  }
+  write_output(c.output, [&](std::ostream& os) { run(&os); });
+  status(c, std::to_string(n) + " points, mean log p " + std::to_string(n ? sum / double(n) : 0.0) + ", NFE " +
+                std::to_string(nfe));
+}
+
 void logp(const LogpFlags& fl, const Common& c) {
   apply_threads(c);
   auto field = read_field(fl.model);
@@ -86,6 +171,8 @@ void logp(const LogpFlags& fl, const Common& c) {
   if (fl.dequantize && !fl.bpd && !fl.summary) throw usage_error("--dequantize goes with --bpd or --summary");
   if (fl.bpd && fl.with_points) throw usage_error("--bpd and --with-points do not go together");
   resolve_divergence(*field, o);
+  // Points stream in bounded memory; images (with --bpd) are read whole
+  if (!fl.bpd && !fl.dequantize) return logp_stream(fl, c, *field, o);
   const std::string where = name_of(fl.input);
   Stream s = read_input(fl.input);
   Mat x = stream_points(s.main, where);
