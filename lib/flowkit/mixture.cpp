@@ -44,10 +44,11 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
     if (m.means[k].size() != m.means[0].size())
       throw Error("mixture \"means\"" + at + " has dimension " + std::to_string(m.means[k].size()) + ", expected " +
                   std::to_string(m.means[0].size()) + " (" + where + ")");
-    // A variance per coordinate, one number for all, or 1 when "vars" is missing
+    // A variance per coordinate, one number for all, or 1 when "vars" is missing ("variances",
+    // as in a gmm model file, is the same)
     VecD var = VecD::Ones(m.means[0].size());
-    if (j.contains("vars")) {
-      const json& vs = j["vars"];
+    if (j.contains("vars") || j.contains("variances")) {
+      const json& vs = j.contains("vars") ? j["vars"] : j["variances"];
       if (!vs.is_array() || vs.size() != K)
         throw Error("mixture \"vars\" must have one entry per mean (" + std::to_string(K) + ") (" + where + ")");
       var = vs[k].is_number() ? VecD::Constant(var.size(), vs[k].get<double>()) : vector_of(vs[k], "\"vars\"" + at, where);
