@@ -87,9 +87,10 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
   const int w = std::max(1, omp_get_max_threads());
   std::vector<std::unique_ptr<Field>> fs;
   for (int i = 0; i < w; ++i) fs.push_back(field.clone());
-  std::vector<Mat> xs(size_t(w), Mat(d, 0));
-  std::vector<Vec> lps(size_t(w));
-  std::vector<SolveStats> st(size_t(w));
+  const size_t nw = static_cast<size_t>(w);
+  std::vector<Mat> xs(nw, Mat(d, 0));
+  std::vector<Vec> lps(nw);
+  std::vector<SolveStats> st(nw);
   double sum = 0, sum2 = 0;
   int64_t n = 0, nfe = 0;
   auto run = [&](std::ostream* os) {
