@@ -16,5 +16,16 @@ int main(int argc, char** argv) {
                     cli::add_compare(app, compare, c);
                     cli::add_paths(app, paths, c);
                     app.require_subcommand(1);
+                    // An unknown subcommand is named, with the list of known ones
+                    if (argc > 1 && argv[1][0] != '-') {
+                      std::string names;
+                      bool known = false;
+                      for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+                        names += (names.empty() ? "" : ", ") + sub->get_name();
+                        known = known || sub->get_name() == argv[1];
+                      }
+                      if (!known)
+                        throw usage_error("unknown subcommand '" + std::string(argv[1]) + "'; one of " + names);
+                    }
                   });
 }

@@ -133,6 +133,7 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
         else kept.push_back(std::move(rows));
       }
     }
+    if (n == 0) throw Error("empty stream: no points (" + where + ")");
     if (!os) return;
     if (!out) {
       int64_t total = 0;
