@@ -24,6 +24,10 @@ class Field {
   // The score grad log p_t(x), for fields that have one (learned, oracle).
   virtual bool has_score() const { return false; }
   virtual void score(const Mat& x, double t, Mat& s);
+  // Velocity at t and score at ts (the SDE's clamped time) for the same batch; returns the
+  // number of field evaluations it took: 2 by default, 1 where the learned network's one
+  // prediction gives both (t == ts).
+  virtual int velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s);
 
   // Velocity and its divergence (trace of the Jacobian) for every column: closed form for the
   // oracle, d forward-mode JVPs for the network.
@@ -45,7 +49,12 @@ class Field {
   // and the guidance weight W: (1 - W) u(x, t, null) + W u(x, t, y).
   virtual bool conditional() const { return false; }
   virtual int num_classes() const { return 0; }
+  // The default accepts only unconditional labels (-1); conditional fields store them.
   virtual void set_condition(const std::vector<int>& labels, double guidance);
+
+ protected:
+  // Usage error for a label this field cannot take (any class when it is unconditional).
+  void check_labels(const std::vector<int>& labels) const;
 };
 
 // Builds a field from a model document: "type" is "learned" (default when absent), "gmm" or

@@ -160,11 +160,8 @@ int GmmField::label(Eigen::Index i) const {
 }
 
 void GmmField::set_condition(const std::vector<int>& labels, double guidance) {
-  if (!conditional()) return Field::set_condition(labels, guidance);
-  for (int y : labels)
-    if (y >= num_classes())
-      throw usage_error("class " + std::to_string(y) + " is out of range: this model has classes 0.." +
-                        std::to_string(num_classes() - 1));
+  check_labels(labels);
+  if (!conditional()) return;
   labels_ = labels;
   guidance_ = guidance;
 }

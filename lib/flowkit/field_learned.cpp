@@ -38,11 +38,8 @@ class LearnedField : public Field {
   }
 
   void set_condition(const std::vector<int>& labels, double guidance) override {
-    if (!conditional()) return Field::set_condition(labels, guidance);
-    for (int y : labels)
-      if (y >= num_classes())
-        throw usage_error("class " + std::to_string(y) + " is out of range: this model has classes 0.." +
-                          std::to_string(num_classes() - 1));
+    check_labels(labels);
+    if (!conditional()) return;
     labels_ = labels;
     guidance_ = guidance;
   }
@@ -56,6 +53,15 @@ class LearnedField : public Field {
     if (!has_score()) return Field::score(x, t, s);
     predict(x, t, pred_);
     prediction_to_score(m_->predict, m_->schedule, t, x, pred_, s);
+  }
+
+  // One network pass gives both: velocity and score are affine in the same prediction.
+  int velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) override {
+    if (!has_score() || t != ts) return Field::velocity_score(x, t, ts, v, s);
+    predict(x, t, pred_);
+    prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
+    prediction_to_score(m_->predict, m_->schedule, t, x, pred_, s);
+    return 1;
   }
 
   void velocity_divergence(const Mat& x, double t, Mat& v, Vec& div) override {

@@ -37,15 +37,15 @@ class EulerMaruyama {
 
   // x <- x + h [v + sign(h) g^2/2 s] + g sqrt(|h|) xi, from time t.
   void step(Mat& x, double t, double h) {
-    f_.velocity(x, t, v_);
-    ++st.nfe;
     const double g = diffusion(o_, t);
+    if (g > 0 && o_.score_drift) {
+      st.nfe += f_.velocity_score(x, t, std::clamp(t, kTMin, kTMax), v_, s_);
+    } else {
+      f_.velocity(x, t, v_);
+      ++st.nfe;
+    }
     if (g > 0) {
-      if (o_.score_drift) {
-        f_.score(x, std::clamp(t, kTMin, kTMax), s_);
-        ++st.nfe;
-        v_.noalias() += float((h > 0 ? 0.5 : -0.5) * g * g) * s_;
-      }
+      if (o_.score_drift) v_.noalias() += float((h > 0 ? 0.5 : -0.5) * g * g) * s_;
       rng_.fill_normal(xi_);
       x.noalias() += float(h) * v_;
       x.noalias() += float(g * std::sqrt(std::abs(h))) * xi_;

@@ -92,6 +92,25 @@ TEST_CASE("learned field: the score and velocity conversions agree (MATH.md)", "
   }
 }
 
+TEST_CASE("learned field: velocity_score is velocity and score from one network pass", "[model]") {
+  for (const auto& p : predictions()) {
+    auto f = load_field(model_to_json(random_model(p.value, false, 0)), "m.json");
+    const Mat x = points(3, 11, 4);
+    Mat v, s, v1, s1;
+    f->velocity(x, 0.42, v);
+    f->score(x, 0.42, s);
+    INFO(p.name);
+    CHECK(f->velocity_score(x, 0.42, 0.42, v1, s1) == 1);
+    CHECK(v1 == v);  // bit for bit: the same prediction converted twice
+    CHECK(s1 == s);
+    // Different times (the SDE clamps the score's): two evaluations, each at its own time
+    f->score(x, 0.5, s);
+    CHECK(f->velocity_score(x, 0.42, 0.5, v1, s1) == 2);
+    CHECK(v1 == v);
+    CHECK(s1 == s);
+  }
+}
+
 TEST_CASE("learned field: classifier-free guidance mixes null and class velocities", "[model]") {
   auto f = load_field(model_to_json(random_model(Predict::velocity, false, 4)), "m.json");
   REQUIRE(f->conditional());
