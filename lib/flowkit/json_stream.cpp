@@ -1,6 +1,7 @@
 // io: JSON read and write (arrays of rows; trajectories as {"times", "states"}).
 #include <nlohmann/json.hpp>
 
+#include "flowkit/json_text.hpp"
 #include "flowkit/text_stream.hpp"
 
 namespace flowkit::text {
@@ -69,15 +70,7 @@ void write_array(std::ostream& out, const Array& a, int indent) {
 }  // namespace
 
 Stream read_json(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
-  } catch (const json::exception& e) {  // a number too large for a double
-    const std::string what = e.what();
-    throw Error("invalid JSON: " + what.substr(what.find(']') + 2) + " (" + where + ")");
-  }
+  const json j = parse_json(text, where);
   Stream s;
   if (j.is_array()) {
     s.main = to_array(j, "data", where);

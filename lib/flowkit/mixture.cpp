@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flowkit/data.hpp"
+#include "flowkit/json_text.hpp"
 
 namespace flowkit {
 namespace {
@@ -23,15 +24,7 @@ VecD vector_of(const json& j, const std::string& what, const std::string& where)
 }  // namespace
 
 Mixture parse_mixture(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw Error("invalid JSON at byte offset " + std::to_string(e.byte > 0 ? e.byte - 1 : 0) + " (" + where + ")");
-  } catch (const json::exception& e) {  // a number too large for a double
-    const std::string what = e.what();
-    throw Error("invalid JSON: " + what.substr(what.find(']') + 2) + " (" + where + ")");
-  }
+  const json j = parse_json(text, where);
   if (!j.is_object() || !j.contains("means"))
     throw Error("a mixture spec is an object {\"weights\": [...], \"means\": [[...]], \"vars\": [[...]]} (" + where + ")");
   const json& means = j["means"];

@@ -22,10 +22,10 @@ int get_int(const json& j, const std::string& key, const std::string& path, cons
   return v.get<int>();
 }
 
-std::string get_str(const json& j, const std::string& key, const std::string& path, const std::string& where) {
+const std::string& get_str(const json& j, const std::string& key, const std::string& path, const std::string& where) {
   const json& v = field(j, key, path, where);
   if (!v.is_string()) throw Error(where + ": field '" + path + key + "' must be a string");
-  return v.get<std::string>();
+  return v.get_ref<const std::string&>();
 }
 
 // A named choice: an unknown name in a file is a runtime error (exit 1), not a usage error.
@@ -136,41 +136,41 @@ std::vector<float> base64_to_floats(const std::string& s, const std::string& whe
     for (int i = 0; i < 64; ++i) a[static_cast<unsigned char>(kB64[i])] = int8_t(i);
     return a;
   }();
-  std::vector<unsigned char> bytes(s.size() / 4 * 3);
+  const size_t pad = s.size() >= 4 ? size_t(s[s.size() - 1] == '=') + size_t(s[s.size() - 2] == '=') : 0;
+  const size_t nbytes = s.size() / 4 * 3 - pad;
+  if (nbytes % 4 != 0) throw Error(where + ": " + std::to_string(nbytes) + " bytes is not whole float32 values");
+  // The bytes go straight into the floats (little-endian; swapped below on a big-endian host)
+  std::vector<float> v(nbytes / 4);
+  auto* bytes = reinterpret_cast<unsigned char*>(v.data());
+  const auto* c = reinterpret_cast<const unsigned char*>(s.data());
   size_t nb = 0, i = 0;
-  // Every quad but the last has no padding: four table look-ups, one check
+  // Every quad but the last has no padding: four table look-ups, one check, three bytes
   for (; i + 4 < s.size(); i += 4, nb += 3) {
-    const int a = digit[static_cast<unsigned char>(s[i])], b = digit[static_cast<unsigned char>(s[i + 1])];
-    const int c = digit[static_cast<unsigned char>(s[i + 2])], d = digit[static_cast<unsigned char>(s[i + 3])];
-    if ((a | b | c | d) < 0) break;  // a bad character: the general loop below names it
-    const uint32_t n = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    const int a = digit[c[i]], b = digit[c[i + 1]], d2 = digit[c[i + 2]], d3 = digit[c[i + 3]];
+    if ((a | b | d2 | d3) < 0) break;  // a bad character: the general loop below names it
+    const uint32_t n = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(d2) << 6 | uint32_t(d3);
     bytes[nb] = (n >> 16) & 0xFF;
     bytes[nb + 1] = (n >> 8) & 0xFF;
     bytes[nb + 2] = n & 0xFF;
   }
   for (; i < s.size(); i += 4) {
+    const bool last = i + 4 == s.size();
     uint32_t n = 0;
-    int pad = 0;
     for (size_t k = 0; k < 4; ++k) {
-      const char c = s[i + k];
-      const int v = digit[static_cast<unsigned char>(c)];
-      if (c == '=' && i + 4 == s.size() && k >= 2) {
-        ++pad;
-        n <<= 6;
-        continue;
-      }
-      if (v < 0 || pad) throw Error(where + ": bad base64 character at offset " + std::to_string(i + k));
-      n = (n << 6) | uint32_t(v);
+      const int d = digit[c[i + k]];
+      if (d < 0 && !(last && k >= 4 - pad)) throw Error(where + ": bad base64 character at offset " + std::to_string(i + k));
+      n = (n << 6) | uint32_t(d < 0 ? 0 : d);
     }
-    for (int k = 0; k < 3 - pad; ++k) bytes[nb++] = (n >> (16 - 8 * k)) & 0xFF;
+    for (int k = 0; k < 3 && nb < nbytes; ++k) bytes[nb++] = (n >> (16 - 8 * k)) & 0xFF;
   }
-  if (nb % 4 != 0) throw Error(where + ": " + std::to_string(nb) + " bytes is not whole float32 values");
-  std::vector<float> v(nb / 4);
-  for (size_t j = 0; j < v.size(); ++j) {
-    uint32_t u = 0;
-    for (int k = 0; k < 4; ++k) u |= uint32_t(bytes[4 * j + size_t(k)]) << (8 * k);
-    std::memcpy(&v[j], &u, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  for (float& f : v) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u = __builtin_bswap32(u);
+    std::memcpy(&f, &u, 4);
   }
+#endif
   return v;
 }
 

@@ -25,7 +25,7 @@ bad 1 "dopri5 reached its cap of 5 steps" flow-sample -m "$G" --solver dopri5 --
 # Model files: missing, truncated, not a model, wrong version, unknown type, bad numbers
 bad 1 "cannot open model nope.json" flow-sample -m nope.json
 head -c 100 "$G" >cut.json
-bad 1 "cut.json: not a valid model file \(byte [0-9]+\)" flow-sample -m cut.json
+bad 1 "cut.json: invalid JSON at byte offset [0-9]+: " flow-sample -m cut.json
 echo '[1, 2]' >arr.json
 bad 1 "arr.json: a model file is a JSON object" flow-sample -m arr.json
 sed 's/"version": 1/"version": 7/' "$G" >v7.json
