@@ -118,6 +118,33 @@ TEST_CASE("assignment agrees with the Hungarian method on larger cases", "[assig
     }
 }
 
+TEST_CASE("assignment stays exact with ties, stretched sets and high dimension", "[assign]") {
+  Rng rng(4);
+  const int n = 400;  // the sparse path (tree-pruned checks) in low d, the dense one from d = 16
+  for (int d : {2, 3, 20}) {
+    Mat a(d, n), b(d, n);
+    rng.fill_normal(a);
+    rng.fill_normal(b);
+    a.row(0) *= 30.0f;  // one axis far wider than the others: the sweep axis
+    b.row(0) = b.row(0) * 10.0f + Eigen::RowVectorXf::Constant(n, 5.0f);
+    MatD e = sq_dist(a, b);
+    auto q = assign_sq_euclidean(a, b);
+    REQUIRE(is_permutation(q));
+    INFO("stretched, d " << d);
+    CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
+  }
+  // Integer lattices: many equal costs
+  Mat a(2, n), b(2, n);
+  for (int i = 0; i < n; ++i) {
+    a(0, i) = float(i % 20), a(1, i) = float(i / 20);
+    b(0, i) = float((i * 7) % 20) + 1, b(1, i) = float((i * 3) % 20);
+  }
+  MatD e = sq_dist(a, b);
+  auto q = assign_sq_euclidean(a, b);
+  REQUIRE(is_permutation(q));
+  CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-12));
+}
+
 TEST_CASE("assignment of a permuted copy costs 0 and of a shifted copy |shift|^2", "[assign]") {
   Rng rng(3);
   for (int d : {1, 2, 5}) {
