@@ -58,6 +58,24 @@ Mixture parse_mixture(const std::string& json_text, const std::string& where);
 // The mixture a distribution is (gaussian, 8gaussians and mixture are; others are not).
 std::optional<Mixture> toy_mixture(const ToySpec& spec);
 Mat sample_mixture(const Mixture& m, int64_t n, Rng& rng, std::vector<float>* labels = nullptr);
+// The same into out's columns (out keeps its storage when its shape is right).
+void sample_mixture_into(const Mixture& m, Rng& rng, Mat& out, std::vector<float>* labels = nullptr);
+
+// A built-in distribution with its name and parameters resolved once, drawing batch after
+// batch into the same storage (training's endless source).
+class ToySampler {
+ public:
+  explicit ToySampler(const ToySpec& spec);
+  // out.cols() samples into out (2 x n; d x n for gaussian/mixture); each point's class too.
+  void sample(Rng& rng, Mat& out, std::vector<float>* labels = nullptr) const;
+  Eigen::Index dim() const;
+
+ private:
+  Toy toy_;
+  std::vector<double> params_;
+  std::optional<Mixture> mixture_;
+};
+
 VecD mixture_log_density(const Mixture& m, const Mat& x);
 
 // A regular grid of size x size points at the cell centres of [x0, x1] x [y0, y1], x fastest

@@ -59,8 +59,14 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
 }
 
 Mat sample_mixture(const Mixture& m, int64_t n, Rng& rng, std::vector<float>* labels) {
-  const Eigen::Index d = m.dim();
-  Mat out(d, n);
+  Mat out(m.dim(), n);
+  sample_mixture_into(m, rng, out, labels);
+  return out;
+}
+
+void sample_mixture_into(const Mixture& m, Rng& rng, Mat& out, std::vector<float>* labels) {
+  const Eigen::Index d = m.dim(), n = out.cols();
+  out.resize(d, n);
   if (labels) labels->resize(size_t(n));
   for (int64_t j = 0; j < n; ++j) {
     // Component by its cumulative weight, then its diagonal Gaussian
@@ -70,7 +76,6 @@ Mat sample_mixture(const Mixture& m, int64_t n, Rng& rng, std::vector<float>* la
     for (Eigen::Index i = 0; i < d; ++i) out(i, j) = float(m.means[k][i] + std::sqrt(m.vars[k][i]) * rng.normal());
     if (labels) (*labels)[size_t(j)] = float(k);
   }
-  return out;
 }
 
 VecD mixture_log_density(const Mixture& m, const Mat& x) {

@@ -198,18 +198,31 @@ std::optional<Mixture> toy_mixture(const ToySpec& spec) {
   return m;
 }
 
-Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng, std::vector<float>& labels) {
-  if (n < 0) throw usage_error("the number of points must be >= 0, got " + std::to_string(n));
-  const Toy t = parse_choice(toys(), spec.name, "distribution");
-  if (auto m = toy_mixture(spec)) return sample_mixture(*m, n, rng, &labels);
-  const auto p = resolve(info(t), spec.params);
-  Mat out(2, n);
-  labels.resize(size_t(n));
+ToySampler::ToySampler(const ToySpec& spec)
+    : toy_(parse_choice(toys(), spec.name, "distribution")),
+      params_(resolve(info(toy_), spec.params)),
+      mixture_(toy_mixture(spec)) {}
+
+Eigen::Index ToySampler::dim() const { return mixture_ ? mixture_->dim() : 2; }
+
+void ToySampler::sample(Rng& rng, Mat& out, std::vector<float>* labels) const {
+  if (mixture_) return sample_mixture_into(*mixture_, rng, out, labels);
+  const Eigen::Index n = out.cols();
+  out.resize(2, n);
+  if (labels) labels->resize(size_t(n));
   for (int64_t j = 0; j < n; ++j) {
     double x[2];
-    labels[size_t(j)] = float(sample_point(t, p, rng, x));
+    const int k = sample_point(toy_, params_, rng, x);
+    if (labels) (*labels)[size_t(j)] = float(k);
     out(0, j) = float(x[0]), out(1, j) = float(x[1]);
   }
+}
+
+Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng, std::vector<float>& labels) {
+  if (n < 0) throw usage_error("the number of points must be >= 0, got " + std::to_string(n));
+  const ToySampler s(spec);
+  Mat out(s.dim(), n);
+  s.sample(rng, out, &labels);
   return out;
 }
 

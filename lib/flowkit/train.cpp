@@ -118,6 +118,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
 struct Trainer::Impl {
   TrainData data;
   ToySpec toy;  // the built-in distribution when there is no data set
+  std::optional<ToySampler> toy_sampler;  // and its sampler, resolved once
   Mlp<float> net, eval;
   Adam adam;
   Params grad, ema;
@@ -311,7 +312,9 @@ double Trainer::train_step() {
   Rng r(c.seed, uint64_t(step_));
   // The pairs (x0, x1), coupled, and the path
   if (m.data.target.size() == 0) {
-    m.x1 = sample_toy(m.toy, c.batch, r);
+    if (!m.toy_sampler) m.toy_sampler.emplace(m.toy);
+    m.x1.resize(m.toy_sampler->dim(), c.batch);
+    m.toy_sampler->sample(r, m.x1);
   } else {
     data_batch(c, m, step_);
   }
