@@ -54,6 +54,8 @@ class Canvas {
 
 // Size of a line of text in the built-in font (stb_easy_font) at a scale.
 int text_width(const std::string& s, int scale = 1);
+// The text, cut short with "..." where it is wider than `room` pixels at this scale.
+std::string fit_text(const std::string& text, int room, int scale);
 int text_height(int scale = 1);
 
 // A closed interval of data values.

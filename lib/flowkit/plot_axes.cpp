@@ -100,6 +100,10 @@ int colour_bar_width(Range values, int font) {
 }
 }  // namespace
 
+// Equal units on both axes unless that would squeeze one axis more than this: data on very
+// different scales (x in thousands, y in units) gets one scale per axis instead of a line.
+constexpr double kMaxAspect = 4;
+
 // Shrinks the plot area around its centre so that one unit is as long on both axes
 namespace {
 void shrink_to_aspect(Frame& f) {
@@ -107,7 +111,7 @@ void shrink_to_aspect(Frame& f) {
   const double u = std::max((f.x.hi - f.x.lo) / w, (f.y.hi - f.y.lo) / h);
   const int nw = int(std::lround((f.x.hi - f.x.lo) / u)),
             nh = int(std::lround((f.y.hi - f.y.lo) / u));
-  if (nw < w / 3 || nh < h / 3) return;
+  if (nw < w / kMaxAspect || nh < h / kMaxAspect) return;  // scales too different: one each
   f.x0 += (int(w) - nw) / 2;
   f.x1 = f.x0 + nw;
   f.y0 += (int(h) - nh) / 2;
@@ -137,6 +141,7 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect asp
     f.y = y;
     if (aspect != Aspect::widen) break;
     const double ux = (x.hi - x.lo) / (f.x1 - f.x0), uy = (y.hi - y.lo) / (f.y1 - f.y0);
+    if (std::max(ux, uy) > kMaxAspect * std::min(ux, uy)) break;  // scales too different: one each
     const double u = std::max(ux, uy), cx = 0.5 * (x.lo + x.hi), cy = 0.5 * (y.lo + y.hi);
     x = {cx - 0.5 * u * (f.x1 - f.x0), cx + 0.5 * u * (f.x1 - f.x0)};
     y = {cy - 0.5 * u * (f.y1 - f.y0), cy + 0.5 * u * (f.y1 - f.y0)};
@@ -181,10 +186,20 @@ void draw_axes(Canvas& c, const Frame& f, const std::string& title) {
     c.text(f.x0 - 1 - tick - gap - text_width(l, s), py - text_height(s) / 2, l, colour::ink, s);
   }
   if (!title.empty()) {
-    const int ts = s + 1;
-    c.text((f.x0 + f.x1 - text_width(title, ts)) / 2, f.y0 - 8 * s - text_height(ts), title,
-           colour::ink, ts);
+    const int ts = s + 1, room = c.width() - 2 * gap;
+    const std::string t = fit_text(title, room, ts);
+    const int w = text_width(t, ts);
+    const int x = std::clamp((f.x0 + f.x1 - w) / 2, gap, std::max(gap, c.width() - gap - w));
+    c.text(x, f.y0 - 8 * s - text_height(ts), t, colour::ink, ts);
   }
+}
+
+// The text, cut short with "..." where it is wider than `room` pixels at this scale
+std::string fit_text(const std::string& text, int room, int scale) {
+  if (text_width(text, scale) <= room) return text;
+  std::string t = text;
+  while (!t.empty() && text_width(t + "...", scale) > room) t.pop_back();
+  return t + "...";
 }
 
 // Gradient bar from vmin (bottom) to vmax (top), with ticks and labels at its right

@@ -169,8 +169,27 @@ TEST_CASE("plot: automatic ranges keep every point inside the plot area", "[plot
     CHECK((f.px(p(0, i)) > f.x0 && f.px(p(0, i)) < f.x1 && f.py(p(1, i)) > f.y0 &&
            f.py(p(1, i)) < f.y1));
   }
-  // Equal aspect: one unit is as many pixels on both axes
-  CHECK((f.x1 - f.x0) / (f.x.hi - f.x.lo) == Approx((f.y1 - f.y0) / (f.y.hi - f.y.lo)));
+  // Scales 11 times apart: each axis keeps its own range instead of squashing y to a line
+  CHECK(f.y.lo == Approx(yr.lo));
+  CHECK(f.y.hi == Approx(yr.hi));
+  CHECK(f.x.lo == Approx(xr.lo));
+  // Comparable scales: equal aspect, one unit is as many pixels on both axes
+  p << -5, 0, 20, 1, 2, 12;
+  const Range yr2 = padded_range(p.data() + 1, 3, 2);
+  const Frame g = layout(o, xr, yr2, nullptr, Aspect::widen);
+  CHECK((g.x1 - g.x0) / (g.x.hi - g.x.lo) == Approx((g.y1 - g.y0) / (g.y.hi - g.y.lo)));
+  for (int i = 0; i < 3; ++i) {
+    CHECK((g.px(p(0, i)) > g.x0 && g.px(p(0, i)) < g.x1 && g.py(p(1, i)) > g.y0 && g.py(p(1, i)) < g.y1));
+  }
+}
+
+TEST_CASE("plot: a title too wide for the picture is cut short with dots", "[plot]") {
+  const std::string t(300, 'w');
+  const std::string fit = fit_text(t, 200, 2);
+  CHECK(text_width(fit, 2) <= 200);
+  CHECK(fit.size() > 3);
+  CHECK(fit.substr(fit.size() - 3) == "...");
+  CHECK(fit_text("short", 200, 2) == "short");
 }
 
 TEST_CASE("plot: a heat map pixel has its grid value's colour", "[plot]") {
