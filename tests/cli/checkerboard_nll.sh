@@ -14,5 +14,6 @@ assert abs(r["entropy"] - math.log(32)) < 1e-4, r
 assert math.isfinite(r["nll"]) and math.isfinite(r["stderr"]) and r["stderr"] > 0, r
 assert r["nll"] > math.log(32) - 0.05, r
 assert abs(r["gap"] - (r["nll"] - r["entropy"])) < 1e-3, r
+assert 0 <= r["on_cells"] <= 1, r
 EOF' "checkerboard-nll output is not a sound NLL figure: $(cat nll.json)"
 finish
