@@ -328,7 +328,8 @@ void compare(const CompareFlags& fl, const Common& c) {
         for (double f : {0.25, 0.5, 1.0, 2.0, 4.0}) hs.push_back(f * med);
       }
       j["mmd"] = nlohmann::json::array();
-      for (double h : hs) j["mmd"].push_back({{"sigma", h}, {"mmd2", mmd2_rbf(a, b, h)}});
+      const std::vector<double> mmd = mmd2_rbf(a, b, hs);
+      for (size_t i = 0; i < hs.size(); ++i) j["mmd"].push_back({{"sigma", hs[i]}, {"mmd2", mmd[i]}});
     } else if (m == Metric::sliced) {
       j["sliced_w2"] = sliced_w2(a, b, fl.projections, c.seed);
       j["projections"] = fl.projections;

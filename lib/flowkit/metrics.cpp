@@ -23,19 +23,38 @@ const ChoiceTable<Metric>& metric_names() {
 
 namespace {
 
-// Sum over rows i of a of f(row sums): per-row partial sums in parallel, added in order so
-// the result does not depend on the thread count.
-template <class F>
-double pair_sum(const Mat& a, const Mat& b, bool skip_diagonal, F f) {
-  std::vector<double> row(a.cols(), 0.0);
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < a.cols(); ++i) {
-    double s = 0.0;
-    for (int64_t j = 0; j < b.cols(); ++j)
-      if (!skip_diagonal || i != j) s += f((a.col(i) - b.col(j)).squaredNorm());
-    row[i] = s;
+// Sums over pairs of points of `nk` kernels of their squared distance: all pairs (i of a, j
+// of b), or, when b is a itself, the distinct pairs (each unordered pair counted twice).
+// kernels(d2, sums) adds each kernel's sum over a block of squared distances to sums[0..nk).
+// The distances of one row go in blocks through vectorized array expressions; per-row sums
+// are added in order, so the result does not depend on the thread count.
+template <class Kernels>
+std::vector<double> pair_sums(const Mat& a, const Mat& b, bool same, int nk, Kernels kernels) {
+  constexpr int64_t kBlock = 1024;
+  const MatD bt = b.transpose().cast<double>();  // one contiguous column per coordinate
+  const int64_t n = a.cols(), m = b.cols(), d = a.rows();
+  std::vector<double> rows(size_t(n * nk), 0.0);
+#pragma omp parallel
+  {
+    Eigen::ArrayXd d2(kBlock);
+#pragma omp for schedule(dynamic, 16)
+    for (int64_t i = 0; i < n; ++i) {
+      double* sums = &rows[size_t(i * nk)];
+      for (int64_t j0 = same ? i + 1 : 0; j0 < m; j0 += kBlock) {
+        const int64_t len = std::min(kBlock, m - j0);
+        auto block = d2.head(len);
+        block.setZero();
+        for (int64_t c = 0; c < d; ++c) block += (bt.col(c).segment(j0, len).array() - double(a(c, i))).square();
+        kernels(block, sums);
+      }
+    }
   }
-  return std::accumulate(row.begin(), row.end(), 0.0);
+  std::vector<double> total(size_t(nk), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int k = 0; k < nk; ++k) total[size_t(k)] += rows[size_t(i * nk + k)];
+  if (same)
+    for (double& t : total) t *= 2;
+  return total;
 }
 
 void require_dims(const Mat& a, const Mat& b, int64_t min_points) {
@@ -58,22 +77,30 @@ double w2_exact(const Mat& a, const Mat& b) {
 
 double energy_distance(const Mat& a, const Mat& b) {
   require_dims(a, b, 2);
-  auto dist = [](float q) { return std::sqrt(double(q)); };
-  double n = double(a.cols()), m = double(b.cols());
-  double xy = pair_sum(a, b, false, dist) / (n * m);
-  double xx = pair_sum(a, a, true, dist) / (n * (n - 1));
-  double yy = pair_sum(b, b, true, dist) / (m * (m - 1));
+  auto dist = [](const auto& d2, double* s) { s[0] += d2.sqrt().sum(); };
+  const double n = double(a.cols()), m = double(b.cols());
+  const double xy = pair_sums(a, b, false, 1, dist)[0] / (n * m);
+  const double xx = pair_sums(a, a, true, 1, dist)[0] / (n * (n - 1));
+  const double yy = pair_sums(b, b, true, 1, dist)[0] / (m * (m - 1));
   return 2.0 * xy - xx - yy;
 }
 
-double mmd2_rbf(const Mat& a, const Mat& b, double sigma) {
+std::vector<double> mmd2_rbf(const Mat& a, const Mat& b, const std::vector<double>& sigmas) {
   require_dims(a, b, 2);
-  double g = 1.0 / (2.0 * sigma * sigma);
-  auto k = [g](float q) { return std::exp(-g * double(q)); };
-  double n = double(a.cols()), m = double(b.cols());
-  return pair_sum(a, a, true, k) / (n * (n - 1)) + pair_sum(b, b, true, k) / (m * (m - 1)) -
-         2.0 * pair_sum(a, b, false, k) / (n * m);
+  const int nk = int(sigmas.size());
+  std::vector<double> g;
+  for (double s : sigmas) g.push_back(-1.0 / (2.0 * s * s));
+  auto k = [&g, nk](const auto& d2, double* s) {
+    for (int i = 0; i < nk; ++i) s[i] += (g[size_t(i)] * d2).exp().sum();
+  };
+  const double n = double(a.cols()), m = double(b.cols());
+  const auto xx = pair_sums(a, a, true, nk, k), yy = pair_sums(b, b, true, nk, k), xy = pair_sums(a, b, false, nk, k);
+  std::vector<double> out;
+  for (size_t i = 0; i < size_t(nk); ++i) out.push_back(xx[i] / (n * (n - 1)) + yy[i] / (m * (m - 1)) - 2.0 * xy[i] / (n * m));
+  return out;
 }
+
+double mmd2_rbf(const Mat& a, const Mat& b, double sigma) { return mmd2_rbf(a, b, std::vector<double>{sigma})[0]; }
 
 double median_distance(const Mat& a, const Mat& b, uint64_t seed) {
   require_dims(a, b, 1);

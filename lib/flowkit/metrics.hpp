@@ -21,6 +21,8 @@ double energy_distance(const Mat& a, const Mat& b);
 
 // Unbiased estimate of MMD^2 with the RBF kernel exp(-|x - y|^2 / (2 sigma^2)).
 double mmd2_rbf(const Mat& a, const Mat& b, double sigma);
+// The same at several bandwidths in one pass over the pairs.
+std::vector<double> mmd2_rbf(const Mat& a, const Mat& b, const std::vector<double>& sigmas);
 // The median distance between points of both sets (on up to 1000 of each, seeded): the scale
 // of the default MMD bandwidths (0.25, 0.5, 1, 2, 4 times it).
 double median_distance(const Mat& a, const Mat& b, uint64_t seed);
