@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
@@ -14,6 +16,52 @@ namespace fs = std::filesystem;
 
 namespace flowkit {
 namespace {
+
+// One image may hold at most this many pixels (4096 x 4096): a header can declare any size,
+// and stb_image would allocate it before reading a pixel.
+constexpr int64_t kMaxImagePixels = int64_t(1) << 24;
+
+// A file's bytes, read whole (images are small).
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (!in) throw Error("cannot read image " + p.string());
+  return s.str();
+}
+
+// A PNG's chunks must each fit in the file: stb_image trusts a chunk's declared length and
+// allocates it (found by fuzz_png: a 2x2 image asking for 1.4 GB).
+void check_png_chunks(const std::string& b, const fs::path& p) {
+  static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+  if (b.size() < 8 || std::memcmp(b.data(), kSignature, 8) != 0) return;  // not a PNG: stb decides
+  for (size_t at = 8; at + 12 <= b.size();) {
+    const auto* u = reinterpret_cast<const unsigned char*>(b.data() + at);
+    const uint64_t len = uint64_t(u[0]) << 24 | uint64_t(u[1]) << 16 | uint64_t(u[2]) << 8 | u[3];
+    if (len > b.size() - at - 12)
+      throw Error("cannot read image " + p.string() + ": a PNG chunk at byte " + std::to_string(at) + " declares " +
+                  std::to_string(len) + " bytes, past the end of the file");
+    if (std::memcmp(u + 4, "IEND", 4) == 0) return;
+    at += 12 + size_t(len);
+  }
+}
+
+// Width, height and channels of an image file, checked before anything is decoded.
+struct ImageHeader {
+  std::string bytes;
+  int w = 0, h = 0, c = 0;
+};
+ImageHeader read_header(const fs::path& p) {
+  ImageHeader im{file_bytes(p)};
+  check_png_chunks(im.bytes, p);
+  const auto* data = reinterpret_cast<const stbi_uc*>(im.bytes.data());
+  if (im.bytes.size() > size_t(INT32_MAX) || !stbi_info_from_memory(data, int(im.bytes.size()), &im.w, &im.h, &im.c))
+    throw Error("cannot read image " + p.string() + ": " + stbi_failure_reason());
+  if (im.w <= 0 || im.h <= 0 || int64_t(im.w) * im.h > kMaxImagePixels)
+    throw Error("image " + p.string() + " is " + std::to_string(im.w) + "x" + std::to_string(im.h) +
+                ": more than the " + std::to_string(kMaxImagePixels) + " pixels an image may have");
+  return im;
+}
 
 bool is_image_file(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -69,9 +117,8 @@ LabeledImages load_image_folder(const std::string& dir, int channels) {
   // First pass: every image must have the size of the first
   int W = 0, H = 0, C = 1;
   for (const auto& f : files) {
-    int w, h, c;
-    if (!stbi_info(f.path.c_str(), &w, &h, &c))
-      throw Error("cannot read image " + f.path.string() + ": " + stbi_failure_reason());
+    const ImageHeader im = read_header(f.path);
+    const int w = im.w, h = im.h, c = im.c;
     if (W == 0) W = w, H = h;
     if (w != W || h != H)
       throw Error("images of different sizes: " + f.path.string() + " is " + std::to_string(w) + "x" + std::to_string(h) +
@@ -84,9 +131,16 @@ LabeledImages load_image_folder(const std::string& dir, int channels) {
   Array& a = out.stream.main;
   a = Array(C == 1 ? std::vector<int64_t>{n, H, W} : std::vector<int64_t>{n, H, W, C});
   for (int64_t i = 0; i < n; ++i) {
+    const ImageHeader im = read_header(files[size_t(i)].path);  // checked again: the file may have changed
+    if (im.w != W || im.h != H) throw Error("image " + files[size_t(i)].path.string() + " changed while it was read");
     int w, h, c;
-    unsigned char* px = stbi_load(files[size_t(i)].path.c_str(), &w, &h, &c, C);
+    unsigned char* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(im.bytes.data()), int(im.bytes.size()),
+                                              &w, &h, &c, C);
     if (!px) throw Error("cannot read image " + files[size_t(i)].path.string() + ": " + stbi_failure_reason());
+    if (w != W || h != H) {
+      stbi_image_free(px);
+      throw Error("image " + files[size_t(i)].path.string() + " decodes to another size than its header says");
+    }
     for (int64_t k = 0; k < per; ++k) a.data[size_t(i * per + k)] = float(px[k]) / 255.0f;
     stbi_image_free(px);
   }

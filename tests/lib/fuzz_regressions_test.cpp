@@ -2,9 +2,11 @@
 // a flowkit::Error, the one-line message a user sees.
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "flowkit/data.hpp"
 #include "flowkit/field_file.hpp"
 #include "flowkit/stream.hpp"
 
@@ -23,4 +25,20 @@ TEST_CASE("fuzz: a model file with an overflowing number is a clear error naming
   CHECK_THROWS_AS(flowkit::read_model_json(path), Error);
   CHECK_THROWS_WITH(flowkit::read_model_json(path), Catch::Contains(path) && Catch::Contains("invalid JSON"));
   std::remove(path.c_str());
+}
+
+// fuzz_png: a 2x2 PNG whose IDAT chunk declares 1.4 GB made stb_image allocate it (out of memory)
+TEST_CASE("fuzz: a PNG chunk longer than its file is a clear error, not an allocation", "[fuzz]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = "fuzz_regression_png.tmp";
+  fs::create_directories(dir);
+  const std::string path = (dir / "a.png").string();
+  std::ifstream seed(std::string(FLOWKIT_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_png/regression-huge-chunk.png", std::ios::binary);
+  std::ostringstream bytes;
+  bytes << seed.rdbuf();
+  REQUIRE(bytes.str().size() == 83);
+  std::ofstream(path, std::ios::binary) << bytes.str();
+  CHECK_THROWS_WITH(flowkit::load_image_folder(dir.string(), 0),
+                    Catch::Contains("a.png") && Catch::Contains("past the end of the file"));
+  fs::remove_all(dir);
 }
