@@ -32,7 +32,10 @@ void for_column_blocks(Eigen::Index rows, Eigen::Index cols, const F& f) {
 template <class M, class W, class X, class B>
 void affine(M& h, const W& w, const X& x, const B& b) {
   h.resize(w.rows(), x.cols());
-  for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) { h.middleCols(c0, k) = b.replicate(1, k); });
+  // Column by column: a plain vector copy (Eigen's replicate() takes a modulo per coefficient)
+  for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) {
+    for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) = b;
+  });
   h.noalias() += w * x;
 }
 
