@@ -133,6 +133,26 @@ TEST_CASE("assignment stays exact with ties, stretched sets and high dimension",
     INFO("stretched, d " << d);
     CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
   }
+  // Rotated and stretched, and curved: transport maps far from the identity
+  {
+    Mat a(2, n), b(2, n), c(2, n);
+    rng.fill_normal(a);
+    rng.fill_normal(b);
+    rng.fill_normal(c);
+    const float cs = std::cos(0.7f), sn = std::sin(0.7f);
+    Mat rot(2, n), curve(2, n);
+    for (int i = 0; i < n; ++i) {
+      const float x = 2.0f * b(0, i), y = 0.4f * b(1, i);
+      rot(0, i) = cs * x - sn * y + 0.5f, rot(1, i) = sn * x + cs * y - 1.0f;
+      curve(0, i) = c(0, i), curve(1, i) = std::sin(2 * c(0, i)) + 0.2f * c(1, i);
+    }
+    for (const Mat* t : {&rot, &curve}) {
+      MatD e = sq_dist(a, *t);
+      auto q = assign_sq_euclidean(a, *t);
+      REQUIRE(is_permutation(q));
+      CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
+    }
+  }
   // Integer lattices: many equal costs
   Mat a(2, n), b(2, n);
   for (int i = 0; i < n; ++i) {
