@@ -29,7 +29,7 @@ run_examples() {
   while IFS= read -r cmd; do
     n=$((n + 1))
     checks=$((checks + 1))
-    if ! (cd "$dir" && timeout 900 bash -o pipefail -c "$cmd" </dev/null >"$dir/.out" 2>"$dir/.err"); then
+    if ! (cd "$dir" && timeout "${FLOWKIT_EXAMPLE_TIMEOUT:-900}" bash -o pipefail -c "$cmd" </dev/null >"$dir/.out" 2>"$dir/.err"); then
       fail "$name example $n failed: $cmd ($(tail -c 400 "$dir/.err"))"
     fi
   done

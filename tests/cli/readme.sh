@@ -8,7 +8,7 @@ check '[ "$n" -ge 10 ]' "README has only $n runnable examples"
 # run_examples uses a fresh directory: give it the share/ link too
 while IFS= read -r cmd; do
   checks=$((checks + 1))
-  if ! timeout 900 bash -o pipefail -c "$cmd" </dev/null >"$T/.out" 2>"$T/.err"; then
+  if ! timeout "${FLOWKIT_EXAMPLE_TIMEOUT:-900}" bash -o pipefail -c "$cmd" </dev/null >"$T/.out" 2>"$T/.err"; then
     fail "README example failed: $cmd ($(tail -c 400 "$T/.err"))"
   fi
 done < <(readme_examples "$FLOWKIT_SRC/README.md")
