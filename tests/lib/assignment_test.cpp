@@ -83,6 +83,14 @@ MatD sq_dist(const Mat& a, const Mat& b) {
   return c;
 }
 
+// The point-set solver's assignment is a permutation and costs what the Hungarian method's does
+void check_exact(const Mat& a, const Mat& b, double eps = 1e-11) {
+  const MatD e = sq_dist(a, b);
+  const auto q = assign_sq_euclidean(a, b);
+  REQUIRE(is_permutation(q));
+  CHECK(total(e, q) == Approx(hungarian(e)).epsilon(eps));
+}
+
 }  // namespace
 
 TEST_CASE("assignment agrees with brute force on small cost matrices", "[assign]") {
@@ -111,10 +119,7 @@ TEST_CASE("assignment agrees with the Hungarian method on larger cases", "[assig
       rng.fill_normal(a);
       rng.fill_normal(b);
       b.array() += 0.8f;
-      MatD e = sq_dist(a, b);
-      auto q = assign_sq_euclidean(a, b);
-      REQUIRE(is_permutation(q));
-      CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
+      check_exact(a, b);
     }
 }
 
@@ -127,11 +132,8 @@ TEST_CASE("assignment stays exact with ties, stretched sets and high dimension",
     rng.fill_normal(b);
     a.row(0) *= 30.0f;  // one axis far wider than the others: the sweep axis
     b.row(0) = b.row(0) * 10.0f + Eigen::RowVectorXf::Constant(n, 5.0f);
-    MatD e = sq_dist(a, b);
-    auto q = assign_sq_euclidean(a, b);
-    REQUIRE(is_permutation(q));
     INFO("stretched, d " << d);
-    CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
+    check_exact(a, b);
   }
   // Rotated and stretched, and curved: transport maps far from the identity
   {
@@ -146,12 +148,8 @@ TEST_CASE("assignment stays exact with ties, stretched sets and high dimension",
       rot(0, i) = cs * x - sn * y + 0.5f, rot(1, i) = sn * x + cs * y - 1.0f;
       curve(0, i) = c(0, i), curve(1, i) = std::sin(2 * c(0, i)) + 0.2f * c(1, i);
     }
-    for (const Mat* t : {&rot, &curve}) {
-      MatD e = sq_dist(a, *t);
-      auto q = assign_sq_euclidean(a, *t);
-      REQUIRE(is_permutation(q));
-      CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-11));
-    }
+    check_exact(a, rot);
+    check_exact(a, curve);
   }
   // Integer lattices: many equal costs
   Mat a(2, n), b(2, n);
@@ -159,10 +157,7 @@ TEST_CASE("assignment stays exact with ties, stretched sets and high dimension",
     a(0, i) = float(i % 20), a(1, i) = float(i / 20);
     b(0, i) = float((i * 7) % 20) + 1, b(1, i) = float((i * 3) % 20);
   }
-  MatD e = sq_dist(a, b);
-  auto q = assign_sq_euclidean(a, b);
-  REQUIRE(is_permutation(q));
-  CHECK(total(e, q) == Approx(hungarian(e)).epsilon(1e-12));
+  check_exact(a, b, 1e-12);
 }
 
 TEST_CASE("assignment of a permuted copy costs 0 and of a shifted copy |shift|^2", "[assign]") {
