@@ -24,16 +24,18 @@ trim() { sed -E 's/^[[:space:]]+//; s/[[:space:]]+$//' | grep -v '^$'; }
 lines=$(trim <"$script")
 shown() { awk '/^```sh$/ { f = 1; next } /^```/ { f = 0 } f' "$md"; }
 page_lines() { awk '/^\.nf$/ { f = 1; next } /^\.fi$/ { f = 0 } f' "$page" | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\(dq/"/g'; }
-n=0
-while IFS= read -r l; do
-  n=$((n + 1))
-  check 'grep -qxF -- "$l" <<<"$lines"' "tutorial.md shows a command that does not run: $l"
-done < <(shown | trim)
+# Each line on stdin must be a line of the script ($1 names where it is shown); sets `count`
+all_run() {
+  count=0
+  while IFS= read -r l; do
+    count=$((count + 1))
+    check 'grep -qxF -- "$l" <<<"$lines"' "$1 shows a command that does not run: $l"
+  done
+}
+all_run tutorial.md < <(shown | trim)
+n=$count
 check '[ "$n" -ge 60 ]' "tutorial.md shows only $n command lines"
-m=0
-while IFS= read -r l; do
-  m=$((m + 1))
-  check 'grep -qxF -- "$l" <<<"$lines"' "flowkit-tutorial.7 shows a command that does not run: $l"
-done < <(page_lines | trim)
+all_run flowkit-tutorial.7 < <(page_lines | trim)
+m=$count
 check '[ "$m" = "$n" ]' "flowkit-tutorial.7 shows $m command lines, tutorial.md $n"
 finish
