@@ -31,16 +31,20 @@ std::string file_bytes(const fs::path& p) {
 }
 
 // A PNG's chunks must each fit in the file: stb_image trusts a chunk's declared length and
-// allocates it (found by fuzz_png: a 2x2 image asking for 1.4 GB).
+// allocates it (found by fuzz_png: a 2x2 image asking for 1.4 GB; then the same image cut off
+// just after that chunk's length, before its checksum). Every chunk up to IEND, with its length,
+// type and checksum, must lie inside the file.
 void check_png_chunks(const std::string& b, const fs::path& p) {
   static const char kSignature[] = "\x89PNG\r\n\x1a\n";
   if (b.size() < 8 || std::memcmp(b.data(), kSignature, 8) != 0) return;  // not a PNG: stb decides
-  for (size_t at = 8; at + 12 <= b.size();) {
+  const auto fail = [&](size_t at, const std::string& what) {
+    throw Error("cannot read image " + p.string() + ": the PNG chunk at byte " + std::to_string(at) + " " + what);
+  };
+  for (size_t at = 8;;) {
+    if (b.size() - at < 12) fail(at, "is cut off by the end of the file");
     const auto* u = reinterpret_cast<const unsigned char*>(b.data() + at);
     const uint64_t len = uint64_t(u[0]) << 24 | uint64_t(u[1]) << 16 | uint64_t(u[2]) << 8 | u[3];
-    if (len > b.size() - at - 12)
-      throw Error("cannot read image " + p.string() + ": a PNG chunk at byte " + std::to_string(at) + " declares " +
-                  std::to_string(len) + " bytes, past the end of the file");
+    if (len > b.size() - at - 12) fail(at, "declares " + std::to_string(len) + " bytes, past the end of the file");
     if (std::memcmp(u + 4, "IEND", 4) == 0) return;
     at += 12 + size_t(len);
   }

@@ -40,5 +40,13 @@ TEST_CASE("fuzz: a PNG chunk longer than its file is a clear error, not an alloc
   std::ofstream(path, std::ios::binary) << bytes.str();
   CHECK_THROWS_WITH(flowkit::load_image_folder(dir.string(), 0),
                     Catch::Contains("a.png") && Catch::Contains("past the end of the file"));
+  // then the same file cut off anywhere from the IDAT chunk's length to its end: stb_image read
+  // the length and allocated it before noticing the file had ended
+  for (size_t n = 33; n < 83; ++n) {
+    CAPTURE(n);
+    std::ofstream(path, std::ios::binary) << bytes.str().substr(0, n);
+    CHECK_THROWS_WITH(flowkit::load_image_folder(dir.string(), 0),
+                      Catch::Contains("a.png") && Catch::Contains("PNG chunk at byte 33"));
+  }
   fs::remove_all(dir);
 }
