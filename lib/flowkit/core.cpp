@@ -89,4 +89,21 @@ void set_threads(int n) {
 #endif
 }
 
+SerialProducts::SerialProducts(bool active) {
+  if (!active || Eigen::nbThreads() == 1) return;
+  eigen_ = Eigen::nbThreads();
+  Eigen::setNbThreads(1);
+#ifdef _OPENMP
+  omp_ = omp_get_max_threads();
+  omp_set_num_threads(1);  // OpenBLAS's OpenMP build follows the calling thread's count
+#endif
+}
+
+SerialProducts::~SerialProducts() {
+  if (eigen_ > 0) Eigen::setNbThreads(eigen_);
+#ifdef _OPENMP
+  if (omp_ > 0) omp_set_num_threads(omp_);
+#endif
+}
+
 }  // namespace flowkit

@@ -107,6 +107,7 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
           if (!xs[size_t(i)].col(j).allFinite())
             throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
       std::string failure;
+      const SerialProducts serial(got == 1 && xs[0].cols() < kSerialProductPoints);
 #pragma omp parallel for num_threads(got) schedule(static, 1)
       for (int i = 0; i < got; ++i) {
         try {

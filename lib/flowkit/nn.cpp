@@ -23,8 +23,12 @@ template <class F>
 void for_column_blocks(Eigen::Index rows, Eigen::Index cols, const F& f) {
   const Eigen::Index bc = std::max<Eigen::Index>(1, 8192 / std::max<Eigen::Index>(1, rows));
   const Eigen::Index nb = (cols + bc - 1) / bc;
-  const bool par = nb > 1 && rows * cols >= 65536 && !omp_in_parallel() && omp_get_max_threads() > 1;
-#pragma omp parallel for schedule(static) if (par)
+  if (nb == 1 || rows * cols < 65536 || omp_in_parallel() || omp_get_max_threads() == 1) {
+    // Not `omp parallel if (false)`: that still sets up a team of one (a futex call) each time
+    for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
+    return;
+  }
+#pragma omp parallel for schedule(static)
   for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
 }
 

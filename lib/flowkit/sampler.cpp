@@ -73,6 +73,7 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
   for (int64_t c0 = 0; c0 < chunks; c0 += int64_t(fields.size())) {
     const int w = int(std::min<int64_t>(int64_t(fields.size()), chunks - c0));
     if (w == 1) {
+      const SerialProducts serial(std::min(o.chunk, job.n - c0 * o.chunk) < kSerialProductPoints);
       stats[0] = solve_chunk(*fields[0], job, o, c0, out[0], obs);
     } else {
       std::vector<std::exception_ptr> errors(static_cast<size_t>(w));
