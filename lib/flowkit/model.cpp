@@ -75,14 +75,15 @@ Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::strin
     if (shape != json{b.rows, b.cols})
       throw Error(where + ": tensor '" + name + "' has shape " + shape.dump() + ", expected [" +
                   std::to_string(b.rows) + "," + std::to_string(b.cols) + "]");
-    const auto data = base64_to_floats(get_str(arr[i], "data", at + ".", where), where + ": tensor '" + name + "'");
-    if (data.size() != b.size())
-      throw Error(where + ": tensor '" + name + "' holds " + std::to_string(data.size()) + " values, expected " +
-                  std::to_string(b.size()));
-    for (size_t k = 0; k < data.size(); ++k)
-      if (!std::isfinite(data[k]))
-        throw Error(where + ": tensor '" + name + "' value " + std::to_string(k) + " is not finite");
-    std::copy(data.begin(), data.end(), w.begin() + long(b.offset));
+    const std::string& data = get_str(arr[i], "data", at + ".", where);
+    const std::string what = where + ": tensor '" + name + "'";
+    const size_t count = base64_float_count(data, what);
+    if (count != b.size())
+      throw Error(what + " holds " + std::to_string(count) + " values, expected " + std::to_string(b.size()));
+    float* out = w.data() + b.offset;  // decoded in place: a model can be megabytes
+    base64_to_floats(data, out, what);
+    for (size_t k = 0; k < count; ++k)
+      if (!std::isfinite(out[k])) throw Error(what + " value " + std::to_string(k) + " is not finite");
   }
   return w;
 }
@@ -127,8 +128,23 @@ std::string floats_to_base64(const float* v, size_t n) {
   return s;
 }
 
-std::vector<float> base64_to_floats(const std::string& s, const std::string& where) {
+size_t base64_float_count(const std::string& s, const std::string& where) {
   if (s.size() % 4 != 0) throw Error(where + ": base64 length " + std::to_string(s.size()) + " is not a multiple of 4");
+  const size_t pad = s.size() >= 4 ? size_t(s[s.size() - 1] == '=') + size_t(s[s.size() - 2] == '=') : 0;
+  const size_t nbytes = s.size() / 4 * 3 - pad;
+  if (nbytes % 4 != 0) throw Error(where + ": " + std::to_string(nbytes) + " bytes is not whole float32 values");
+  return nbytes / 4;
+}
+
+std::vector<float> base64_to_floats(const std::string& s, const std::string& where) {
+  std::vector<float> v(base64_float_count(s, where));
+  base64_to_floats(s, v.data(), where);
+  return v;
+}
+
+void base64_to_floats(const std::string& s, float* out, const std::string& where) {
+  const size_t nbytes = base64_float_count(s, where) * 4;
+  const size_t pad = s.size() / 4 * 3 - nbytes;
   // The value of each byte as a base64 digit, -1 for any other byte
   static const std::array<int8_t, 256> digit = [] {
     std::array<int8_t, 256> a;
@@ -136,12 +152,8 @@ std::vector<float> base64_to_floats(const std::string& s, const std::string& whe
     for (int i = 0; i < 64; ++i) a[static_cast<unsigned char>(kB64[i])] = int8_t(i);
     return a;
   }();
-  const size_t pad = s.size() >= 4 ? size_t(s[s.size() - 1] == '=') + size_t(s[s.size() - 2] == '=') : 0;
-  const size_t nbytes = s.size() / 4 * 3 - pad;
-  if (nbytes % 4 != 0) throw Error(where + ": " + std::to_string(nbytes) + " bytes is not whole float32 values");
   // The bytes go straight into the floats (little-endian; swapped below on a big-endian host)
-  std::vector<float> v(nbytes / 4);
-  auto* bytes = reinterpret_cast<unsigned char*>(v.data());
+  auto* bytes = reinterpret_cast<unsigned char*>(out);
   const auto* c = reinterpret_cast<const unsigned char*>(s.data());
   size_t nb = 0, i = 0;
   // Every quad but the last has no padding: four table look-ups, one check, three bytes
@@ -164,14 +176,13 @@ std::vector<float> base64_to_floats(const std::string& s, const std::string& whe
     for (int k = 0; k < 3 && nb < nbytes; ++k) bytes[nb++] = (n >> (16 - 8 * k)) & 0xFF;
   }
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  for (float& f : v) {
+  for (size_t k = 0; k < nbytes / 4; ++k) {
     uint32_t u;
-    std::memcpy(&u, &f, 4);
+    std::memcpy(&u, &out[k], 4);
     u = __builtin_bswap32(u);
-    std::memcpy(&f, &u, 4);
+    std::memcpy(&out[k], &u, 4);
   }
 #endif
-  return v;
 }
 
 void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift) {

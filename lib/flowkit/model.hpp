@@ -42,5 +42,9 @@ void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale,
 std::string floats_to_base64(const float* v, size_t n);
 inline std::string floats_to_base64(const std::vector<float>& v) { return floats_to_base64(v.data(), v.size()); }
 std::vector<float> base64_to_floats(const std::string& s, const std::string& where);
+// The number of float32 values base64 `s` holds (its length checked), and the decoding of
+// them straight into out[0, count).
+size_t base64_float_count(const std::string& s, const std::string& where);
+void base64_to_floats(const std::string& s, float* out, const std::string& where);
 
 }  // namespace flowkit
