@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "flowkit/train_coupling.hpp"
+#include "flowkit/train_grad.hpp"
 
 namespace flowkit {
 using nlohmann::json;
@@ -121,6 +122,7 @@ struct Trainer::Impl {
   std::optional<ToySampler> toy_sampler;  // and its sampler, resolved once
   Mlp<float> net, eval;
   Adam adam;
+  BatchGradient batch_gradient;
   Params grad, ema;
   Vec mean, scale, out_scale, out_shift;
   std::vector<size_t> train_idx, perm;
@@ -327,12 +329,8 @@ double Trainer::train_step() {
     for (int& y : m.lab)
       if (r.uniform() < c.cond_drop) y = c.net.num_classes;
   // Loss, gradient, update
-  m.net.forward(m.z, m.t, m.lab.empty() ? nullptr : m.lab.data(), m.out);
-  m.out -= m.goal;
-  const double loss = double(m.out.squaredNorm()) / double(c.batch);
+  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.out, m.grad);
   if (!std::isfinite(loss)) return loss;
-  m.out *= float(2.0 / double(c.batch));
-  m.net.backward(m.out, m.grad);
   clip_grad_norm(m.grad, c.optim.clip);
   m.adam.step(m.net.params(), m.grad, step_);
   if (c.ema > 0) ema_update(m.ema, m.net.params(), c.ema, step_);

@@ -1,0 +1,64 @@
+#include "flowkit/train_grad.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <omp.h>
+
+namespace flowkit {
+
+int BatchGradient::shard_count(int64_t n) {
+  return int(std::clamp<int64_t>(n / kMinShardColumns, 1, omp_get_max_threads()));
+}
+
+double BatchGradient::operator()(Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
+                                 const Mat& goal, Mat& out, Params& grad) {
+  const int64_t n = z.cols();
+  const int k = shard_count(n);
+  if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
+  net.forward(z, t, lab.empty() ? nullptr : lab.data(), out);
+  out -= goal;
+  const double loss = double(out.squaredNorm()) / double(n);
+  if (!std::isfinite(loss)) return loss;
+  out *= float(2.0 / double(n));
+  net.backward(out, grad);
+  return loss;
+}
+
+double BatchGradient::sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
+                              const Mat& goal, Params& grad) {
+  const int64_t n = z.cols();
+  while (shards_.size() < size_t(k)) shards_.emplace_back(net.config());
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(k));
+  // Inside the team each thread's products stay on that thread (OpenBLAS and Eigen see it)
+#pragma omp parallel for num_threads(k) schedule(static, 1)
+  for (int s = 0; s < k; ++s) {
+    try {
+      Shard& sh = shards_[size_t(s)];
+      const int64_t c0 = n * s / k, m = n * (s + 1) / k - c0;
+      sh.net.params() = net.params();
+      sh.z = z.middleCols(c0, m);
+      sh.t = t.segment(c0, m);
+      sh.goal = goal.middleCols(c0, m);
+      if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
+      sh.net.forward(sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.out);
+      sh.out -= sh.goal;
+      sh.sq = double(sh.out.squaredNorm());
+      sh.out *= float(2.0 / double(n));
+      sh.net.backward(sh.out, sh.grad);
+    } catch (...) {
+      errors[size_t(s)] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  double sq = 0;
+  for (int s = 0; s < k; ++s) sq += shards_[size_t(s)].sq;
+  grad = shards_[0].grad;
+  using MapV = Eigen::Map<Eigen::VectorXf>;
+  MapV g(grad.data(), Eigen::Index(grad.size()));
+  for (int s = 1; s < k; ++s) g += MapV(shards_[size_t(s)].grad.data(), g.size());
+  return sq / double(n);
+}
+
+}  // namespace flowkit
