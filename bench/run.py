@@ -130,8 +130,9 @@ class Bench:
     # Seconds of a whole run of `steps` steps from runs of k0 and k1 steps: the fixed cost (start-up,
     # model, output) plus `steps` times the cost of one step.
     def scaled_seconds(self, cmd_of, t, k0, k1, steps):
-        s0, _, _ = self.run(cmd_of(k0), t)
-        s1, mib, _ = self.run(cmd_of(k1), t)
+        s0 = min(self.run(cmd_of(k0), t)[0] for _ in range(self.a.reps))
+        runs = [self.run(cmd_of(k1), t) for _ in range(self.a.reps)]
+        s1, mib = min(r[0] for r in runs), max(r[1] for r in runs)
         per_step = max(s1 - s0, 1e-9) / (k1 - k0)
         return max(s0 - k0 * per_step, 0.0) + steps * per_step, mib
 
