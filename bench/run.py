@@ -270,7 +270,7 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("-o", "--output", default="bench/results.json")
     p.add_argument("--reps", type=int, default=2, help="repetitions of the short flowkit runs (best is kept)")
-    p.add_argument("--train-steps", type=int, default=10, help="timed steps at width 256 (x25 at width 64)")
+    p.add_argument("--train-steps", type=int, default=30, help="timed steps at width 256 (x25 at width 64)")
     p.add_argument("--points", type=int, default=100000)
     p.add_argument("--euler-steps", type=int, default=4, help="Euler steps measured (scaled to 100)")
     p.add_argument("--rk4-steps", type=int, default=1, help="RK4 steps measured (scaled to 25)")
