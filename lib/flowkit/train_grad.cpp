@@ -1,11 +1,23 @@
 #include "flowkit/train_grad.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
 #include <omp.h>
 
 namespace flowkit {
+namespace {
+// The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
+// batch's n columns (the gradient of this share of the batch's mean).
+double squared_error_gradient(Mlp<float>& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
+                              int64_t n, Mat& out, Params& grad) {
+  net.forward(z, t, lab, out);
+  out -= goal;
+  const double sq = double(out.squaredNorm());
+  out *= float(2.0 / double(n));
+  net.backward(out, grad);
+  return sq;
+}
+}  // namespace
 
 int BatchGradient::shard_count(int64_t n) {
   return int(std::clamp<int64_t>(n / kMinShardColumns, 1, omp_get_max_threads()));
@@ -16,20 +28,14 @@ double BatchGradient::operator()(Mlp<float>& net, const Mat& z, const Vec& t, co
   const int64_t n = z.cols();
   const int k = shard_count(n);
   if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
-  net.forward(z, t, lab.empty() ? nullptr : lab.data(), out);
-  out -= goal;
-  const double loss = double(out.squaredNorm()) / double(n);
-  if (!std::isfinite(loss)) return loss;
-  out *= float(2.0 / double(n));
-  net.backward(out, grad);
-  return loss;
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, out, grad) / double(n);
 }
 
 double BatchGradient::sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
                               const Mat& goal, Params& grad) {
   const int64_t n = z.cols();
   while (shards_.size() < size_t(k)) shards_.emplace_back(net.config());
-  std::vector<std::exception_ptr> errors(static_cast<size_t>(k));
+  errors_.assign(size_t(k), nullptr);
   // Inside the team each thread's products stay on that thread (OpenBLAS and Eigen see it)
 #pragma omp parallel for num_threads(k) schedule(static, 1)
   for (int s = 0; s < k; ++s) {
@@ -41,16 +47,13 @@ double BatchGradient::sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t
       sh.t = t.segment(c0, m);
       sh.goal = goal.middleCols(c0, m);
       if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
-      sh.net.forward(sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.out);
-      sh.out -= sh.goal;
-      sh.sq = double(sh.out.squaredNorm());
-      sh.out *= float(2.0 / double(n));
-      sh.net.backward(sh.out, sh.grad);
+      sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.out,
+                                     sh.grad);
     } catch (...) {
-      errors[size_t(s)] = std::current_exception();
+      errors_[size_t(s)] = std::current_exception();
     }
   }
-  for (auto& e : errors)
+  for (const auto& e : errors_)
     if (e) std::rethrow_exception(e);
   double sq = 0;
   for (int s = 0; s < k; ++s) sq += shards_[size_t(s)].sq;
