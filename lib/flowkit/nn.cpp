@@ -12,6 +12,9 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kSeluL = 1.0507009873554804934193349852946;
 constexpr double kSeluA = 1.6732632423543772848170429916717;
 constexpr double kLnEps = 1e-5;
+// Columns per block of a hidden layer's forward pass: at width 256 a block of h and of d is
+// 128 KB each, so the block stays in this machine's 512 KB L2 from the GEMM to the activation.
+constexpr Eigen::Index kLayerColumns = 256;
 
 // Index of the first tensor of the output layer in the layout.
 size_t out_index(const NetConfig& c) { return c.residual ? 2 + 4 * size_t(c.depth) : 2 * size_t(c.depth); }
@@ -32,7 +35,7 @@ void for_column_blocks(Eigen::Index rows, Eigen::Index cols, const F& f) {
   for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
 }
 
-// h = W x + b: the bias fills h and the GEMM accumulates into it (no zeroing pass, no bias pass).
+// h = W x + b where no activation follows: the bias fills h and the GEMM accumulates into it.
 template <class M, class W, class X, class B>
 void affine(M& h, const W& w, const X& x, const B& b) {
   h.resize(w.rows(), x.cols());
@@ -41,6 +44,17 @@ void affine(M& h, const W& w, const X& x, const B& b) {
     for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) = b;
   });
   h.noalias() += w * x;
+}
+
+// dh <- dh * d (the activation derivative) and bias = the row sums of the product, in one pass
+// over dh, column after column (a fixed order: the same bits at every thread count).
+template <class M, class G>
+void scale_and_sum(M& dh, const M& d, G&& bias) {
+  bias.setZero();
+  for (Eigen::Index j = 0; j < dh.cols(); ++j) {
+    dh.col(j).array() *= d.col(j).array();
+    bias += dh.col(j);
+  }
 }
 
 // Multiplies each block of n tangent columns by the activation derivative of the primal.
@@ -59,8 +73,8 @@ void activate_block(Activation a, B h, B d) {
   auto H = h.array();
   auto D = d.array();
   switch (a) {
-    case Activation::silu:  // d = s + h (1 - s) after h = z s
-      D = (S(1) + (-H).exp()).inverse();
+    case Activation::silu:  // d = s + h (1 - s) after h = z s (Eigen's float logistic: a rational fit)
+      D = H.logistic();
       H = H * D;
       D = D + H * (S(1) - D);
       return;
@@ -203,6 +217,41 @@ void Mlp<S>::activate(M& h, M& d) const {
   });
 }
 
+// Hidden layer l of a plain network: h_l = act(W_l h_{l-1} + b_l) (layer 0: of the input features,
+// plus the label embedding), d_l = act'(same). Column block by column block, each block going
+// from its bias fill through its GEMM to its activation while it is in cache (bench/NOTES.md,
+// item 16); the blocks are spread over the threads, each block's GEMM on its own thread, unless
+// already inside a parallel region. A column's bits do not depend on the blocks or threads.
+template <class S>
+void Mlp<S>::dense_layer(int l) {
+  const M& x = l == 0 ? inp_ : h_[size_t(l) - 1];
+  M& h = h_[size_t(l)];
+  M& d = d_[size_t(l)];
+  const Eigen::Index n = x.cols();
+  h.resize(cfg_.width, n);
+  d.resize(cfg_.width, n);
+  const MapM w = weight(2 * size_t(l));
+  const auto b = weight(2 * size_t(l) + 1).col(0);
+  const bool labelled = l == 0 && cfg_.num_classes > 0;
+  const Eigen::Index bc = kLayerColumns, nb = (n + bc - 1) / bc;
+  auto block = [&](Eigen::Index c0) {
+    const Eigen::Index k = std::min(bc, n - c0);
+    for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) = b;
+    if (labelled) {
+      const MapM e = weight(blocks_.size() - 1);
+      for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) += e.col(labels_[size_t(j)]);
+    }
+    h.middleCols(c0, k).noalias() += w * x.middleCols(c0, k);
+    activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
+  };
+  if (nb <= 1 || omp_in_parallel() || omp_get_max_threads() == 1) {
+    for (Eigen::Index i = 0; i < nb; ++i) block(i * bc);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index i = 0; i < nb; ++i) block(i * bc);
+}
+
 // Residual block l (0-based): yhat = LN(h_l) without gain, act = act(gamma yhat + beta).
 template <class S>
 void Mlp<S>::layer_norm(int l) {
@@ -235,20 +284,15 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   embed_time(t);
   labels_.assign(size_t(n), cfg_.num_classes);
   if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
-  // Input layer (+ label embedding)
-  M& h0 = h_[0];
-  affine(h0, weight(0), inp_, weight(1).col(0));
-  if (cfg_.num_classes > 0) {
-    const MapM e = weight(blocks_.size() - 1);
-    for (Eigen::Index j = 0; j < n; ++j) h0.col(j) += e.col(labels_[size_t(j)]);
-  }
   if (!cfg_.residual) {
-    activate(h0, d_[0]);
-    for (int l = 1; l < cfg_.depth; ++l) {
-      affine(h_[size_t(l)], weight(2 * size_t(l)), h_[size_t(l) - 1], weight(2 * size_t(l) + 1).col(0));
-      activate(h_[size_t(l)], d_[size_t(l)]);
-    }
+    for (int l = 0; l < cfg_.depth; ++l) dense_layer(l);
   } else {
+    M& h0 = h_[0];  // input layer (+ label embedding), no activation
+    affine(h0, weight(0), inp_, weight(1).col(0));
+    if (cfg_.num_classes > 0) {
+      const MapM e = weight(blocks_.size() - 1);
+      for (Eigen::Index j = 0; j < n; ++j) h0.col(j) += e.col(labels_[size_t(j)]);
+    }
     for (int l = 0; l < cfg_.depth; ++l) {
       layer_norm(l);
       M& h = h_[size_t(l) + 1];
@@ -265,35 +309,34 @@ template <class S>
 void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
   grad.assign(params_.size(), S(0));
   const size_t o = out_index(cfg_);
-  grad_of(grad, o).noalias() += gout * h_.back().transpose();
+  grad_of(grad, o).noalias() = gout * h_.back().transpose();
   grad_of(grad, o + 1) = gout.rowwise().sum();
-  g1_.resize(cfg_.width, gout.cols());
   g1_.noalias() = weight(o).transpose() * gout;
-  if (cfg_.residual)
+  if (cfg_.residual) {
     backward_residual(g1_, grad);
-  else
-    backward_plain(g1_, grad);
+    grad_of(grad, 1) = g1_.rowwise().sum();
+  } else {
+    backward_plain(g1_, grad);  // and the input layer's bias
+  }
   // Input layer: g1_ holds d loss / d (pre-activation of the first layer)
-  grad_of(grad, 0).noalias() += g1_ * inp_.transpose();
-  grad_of(grad, 1) = g1_.rowwise().sum();
+  grad_of(grad, 0).noalias() = g1_ * inp_.transpose();
   if (cfg_.num_classes > 0) {
     MapM ge = grad_of(grad, blocks_.size() - 1);
     for (Eigen::Index j = 0; j < g1_.cols(); ++j) ge.col(labels_[size_t(j)]) += g1_.col(j);
   }
 }
 
-// dh: d loss / d h_last on entry, d loss / d z_0 (first pre-activation) on exit.
+// dh: d loss / d h_last on entry, d loss / d z_0 (first pre-activation) on exit; every layer's
+// gradient is written, the input layer's bias included.
 template <class S>
 void Mlp<S>::backward_plain(M& dh, ParamVec<S>& grad) {
   for (int l = cfg_.depth - 1; l >= 1; --l) {
-    scale_tiled(dh, d_[size_t(l)]);
-    grad_of(grad, 2 * size_t(l)).noalias() += dh * h_[size_t(l) - 1].transpose();
-    grad_of(grad, 2 * size_t(l) + 1) = dh.rowwise().sum();
-    g2_.resize(dh.rows(), dh.cols());
+    scale_and_sum(dh, d_[size_t(l)], grad_of(grad, 2 * size_t(l) + 1).col(0));
+    grad_of(grad, 2 * size_t(l)).noalias() = dh * h_[size_t(l) - 1].transpose();
     g2_.noalias() = weight(2 * size_t(l)).transpose() * dh;
     dh.swap(g2_);
   }
-  scale_tiled(dh, d_[0]);
+  scale_and_sum(dh, d_[0], grad_of(grad, 1).col(0));
 }
 
 // dh: d loss / d h_L on entry, d loss / d h_0 on exit (the residual stream carries it).
@@ -305,7 +348,6 @@ void Mlp<S>::backward_residual(M& dh, ParamVec<S>& grad) {
     grad_of(grad, b + 2).noalias() = dh * act_[size_t(l)].transpose();
     grad_of(grad, b + 3) = dh.rowwise().sum();
     // Through the activation and the layer-norm gain and shift
-    g2_.resize(dh.rows(), dh.cols());
     g2_.noalias() = weight(b + 2).transpose() * dh;
     g2_.array() *= d_[size_t(l)].array();
     const M& y = yhat_[size_t(l)];
@@ -324,13 +366,11 @@ template <class S>
 void Mlp<S>::jvp(const M& dx, M& jout) {
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
-  t1_.resize(cfg_.width, dx.cols());
   t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
   if (cfg_.residual)
     jvp_residual(t1_);
   else
     jvp_plain(t1_);
-  jout.resize(cfg_.dim, dx.cols());
   jout.noalias() = weight(out_index(cfg_)) * t1_;
 }
 
@@ -338,7 +378,6 @@ template <class S>
 void Mlp<S>::jvp_plain(M& dh) {
   scale_tiled(dh, d_[0]);
   for (int l = 1; l < cfg_.depth; ++l) {
-    t2_.resize(dh.rows(), dh.cols());
     t2_.noalias() = weight(2 * size_t(l)) * dh;
     scale_tiled(t2_, d_[size_t(l)]);
     dh.swap(t2_);

@@ -68,6 +68,7 @@ class Mlp {
   MapM grad_of(ParamVec<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
   void embed_time(const V& t);
   void activate(M& h, M& d) const;
+  void dense_layer(int l);
   void layer_norm(int l);
   void backward_plain(M& dh, ParamVec<S>& grad);
   void backward_residual(M& dh, ParamVec<S>& grad);
