@@ -4,15 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
-#ifdef _OPENMP
-#include <omp.h>
-#else
-inline int omp_get_max_threads() { return 1; }
-#endif
 
 #include "flowkit/density.hpp"
 #include "flowkit/field_file.hpp"
 #include "flowkit/metrics.hpp"
+#include "flowkit/parallel.hpp"
 #include "flowkit/path.hpp"
 
 namespace flowkit::cli {
@@ -106,18 +102,10 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
         for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
           if (!xs[size_t(i)].col(j).allFinite())
             throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
-      std::string failure;
       const SerialProducts serial(got == 1 && xs[0].cols() < kSerialProductPoints);
-#pragma omp parallel for num_threads(got) schedule(static, 1)
-      for (int i = 0; i < got; ++i) {
-        try {
-          st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
-        } catch (const std::exception& e) {
-#pragma omp critical
-          failure = e.what();
-        }
-      }
-      if (!failure.empty()) throw Error(failure);
+      parallel_for(got, got, Spread::fixed, [&](int64_t i, int) {
+        st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
+      });
       for (int i = 0; i < got; ++i) {
         const Vec& lp = lps[size_t(i)];
         if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
@@ -185,24 +173,16 @@ void logp(const LogpFlags& fl, const Common& c) {
   const int64_t n = x.cols(), chunks = (n + kChunk - 1) / kChunk;
   Vec lp(n);
   std::vector<SolveStats> st(static_cast<size_t>(chunks));
-  std::string failure;
-#pragma omp parallel
-  {
-    auto f = field->clone();
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t k = 0; k < chunks; ++k) {
-      const int64_t first = k * kChunk, m = std::min(kChunk, n - first);
-      Vec out;
-      try {
-        st[k] = logp_chunk(*f, fl, o, c.seed, k, x.middleCols(first, m), out);
-        lp.segment(first, m) = out;
-      } catch (const std::exception& e) {
-#pragma omp critical
-        failure = e.what();
-      }
-    }
-  }
-  if (!failure.empty()) throw Error(failure);
+  const int w = int(std::min<int64_t>(omp_get_max_threads(), chunks));
+  std::vector<std::unique_ptr<Field>> fs;  // one per thread
+  for (int i = 0; i < std::max(w, 1); ++i) fs.push_back(field->clone());
+  std::vector<Vec> outs(fs.size());
+  parallel_for(chunks, w, Spread::dynamic, [&](int64_t k, int thread) {
+    const int64_t first = k * kChunk, m = std::min(kChunk, n - first);
+    Vec& out = outs[size_t(thread)];
+    st[size_t(k)] = logp_chunk(*fs[size_t(thread)], fl, o, c.seed, k, x.middleCols(first, m), out);
+    lp.segment(first, m) = out;
+  });
   if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
   int64_t nfe = 0;
   for (const auto& q : st) nfe = std::max(nfe, q.nfe);

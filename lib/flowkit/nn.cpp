@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+
+#include "flowkit/parallel.hpp"
 
 namespace flowkit {
 namespace {
@@ -26,13 +25,8 @@ template <class F>
 void for_column_blocks(Eigen::Index rows, Eigen::Index cols, const F& f) {
   const Eigen::Index bc = std::max<Eigen::Index>(1, 8192 / std::max<Eigen::Index>(1, rows));
   const Eigen::Index nb = (cols + bc - 1) / bc;
-  if (nb == 1 || rows * cols < 65536 || omp_in_parallel() || omp_get_max_threads() == 1) {
-    // Not `omp parallel if (false)`: that still sets up a team of one (a futex call) each time
-    for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
-    return;
-  }
-#pragma omp parallel for schedule(static)
-  for (Eigen::Index b = 0; b < nb; ++b) f(b * bc, std::min(bc, cols - b * bc));
+  const int threads = rows * cols < 65536 ? 1 : omp_get_max_threads();
+  parallel_for(nb, threads, Spread::fixed, [&](int64_t b, int) { f(b * bc, std::min(bc, cols - b * bc)); });
 }
 
 // h = W x + b where no activation follows: the bias fills h and the GEMM accumulates into it.
@@ -234,8 +228,8 @@ void Mlp<S>::dense_layer(int l) {
   const auto b = weight(2 * size_t(l) + 1).col(0);
   const bool labelled = l == 0 && cfg_.num_classes > 0;
   const Eigen::Index bc = kLayerColumns, nb = (n + bc - 1) / bc;
-  auto block = [&](Eigen::Index c0) {
-    const Eigen::Index k = std::min(bc, n - c0);
+  parallel_for(nb, omp_get_max_threads(), Spread::fixed, [&](int64_t i, int) {
+    const Eigen::Index c0 = i * bc, k = std::min(bc, n - c0);
     for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) = b;
     if (labelled) {
       const MapM e = weight(blocks_.size() - 1);
@@ -243,13 +237,7 @@ void Mlp<S>::dense_layer(int l) {
     }
     h.middleCols(c0, k).noalias() += w * x.middleCols(c0, k);
     activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
-  };
-  if (nb <= 1 || omp_in_parallel() || omp_get_max_threads() == 1) {
-    for (Eigen::Index i = 0; i < nb; ++i) block(i * bc);
-    return;
-  }
-#pragma omp parallel for schedule(static)
-  for (Eigen::Index i = 0; i < nb; ++i) block(i * bc);
+  });
 }
 
 // Residual block l (0-based): yhat = LN(h_l) without gain, act = act(gamma yhat + beta).

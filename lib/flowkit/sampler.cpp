@@ -2,11 +2,8 @@
 #include "flowkit/sampler.hpp"
 
 #include <algorithm>
-#include <exception>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "flowkit/parallel.hpp"
 
 namespace flowkit {
 namespace {
@@ -76,17 +73,9 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
       const SerialProducts serial(std::min(o.chunk, job.n - c0 * o.chunk) < kSerialProductPoints);
       stats[0] = solve_chunk(*fields[0], job, o, c0, out[0], obs);
     } else {
-      std::vector<std::exception_ptr> errors(static_cast<size_t>(w));
-#pragma omp parallel for num_threads(w) schedule(static, 1)
-      for (int i = 0; i < w; ++i) {
-        try {
-          stats[size_t(i)] = solve_chunk(*fields[size_t(i)], job, o, c0 + i, out[size_t(i)], obs);
-        } catch (...) {
-          errors[size_t(i)] = std::current_exception();
-        }
-      }
-      for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
+      parallel_for(w, w, Spread::fixed, [&](int64_t i, int) {
+        stats[size_t(i)] = solve_chunk(*fields[size_t(i)], job, o, c0 + i, out[size_t(i)], obs);
+      });
     }
     for (int i = 0; i < w; ++i) {
       add(total, stats[size_t(i)]);

@@ -1,8 +1,8 @@
 #include "flowkit/train_grad.hpp"
 
 #include <algorithm>
-#include <exception>
-#include <omp.h>
+
+#include "flowkit/parallel.hpp"
 
 namespace flowkit {
 namespace {
@@ -35,26 +35,18 @@ double BatchGradient::sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t
                               const Mat& goal, Params& grad) {
   const int64_t n = z.cols();
   while (shards_.size() < size_t(k)) shards_.emplace_back(net.config());
-  errors_.assign(size_t(k), nullptr);
   // Inside the team each thread's products stay on that thread (OpenBLAS and Eigen see it)
-#pragma omp parallel for num_threads(k) schedule(static, 1)
-  for (int s = 0; s < k; ++s) {
-    try {
-      Shard& sh = shards_[size_t(s)];
-      const int64_t c0 = n * s / k, m = n * (s + 1) / k - c0;
-      sh.net.params() = net.params();
-      sh.z = z.middleCols(c0, m);
-      sh.t = t.segment(c0, m);
-      sh.goal = goal.middleCols(c0, m);
-      if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
-      sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.out,
-                                     sh.grad);
-    } catch (...) {
-      errors_[size_t(s)] = std::current_exception();
-    }
-  }
-  for (const auto& e : errors_)
-    if (e) std::rethrow_exception(e);
+  parallel_for(k, k, Spread::fixed, [&](int64_t s, int) {
+    Shard& sh = shards_[size_t(s)];
+    const int64_t c0 = n * s / k, m = n * (s + 1) / k - c0;
+    sh.net.params() = net.params();
+    sh.z = z.middleCols(c0, m);
+    sh.t = t.segment(c0, m);
+    sh.goal = goal.middleCols(c0, m);
+    if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
+    sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.out,
+                                   sh.grad);
+  });
   double sq = 0;
   for (int s = 0; s < k; ++s) sq += shards_[size_t(s)].sq;
   grad = shards_[0].grad;

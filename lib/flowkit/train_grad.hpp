@@ -5,7 +5,6 @@
 // on the thread count only. (Sharing each GEMM between threads instead left a second core
 // 30% idle at width 256; bench/NOTES.md, item 14.)
 #pragma once
-#include <exception>
 #include <vector>
 
 #include "flowkit/nn.hpp"
@@ -38,7 +37,6 @@ class BatchGradient {
   double sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                  Params& grad);
   std::vector<Shard> shards_;
-  std::vector<std::exception_ptr> errors_;  // one per shard, from its thread
 };
 
 }  // namespace flowkit

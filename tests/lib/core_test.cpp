@@ -1,7 +1,11 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "flowkit/core.hpp"
+#include "flowkit/parallel.hpp"
 
 using namespace flowkit;
 
@@ -61,4 +65,40 @@ TEST_CASE("require_finite names the row", "[core]") {
   REQUIRE_NOTHROW(require_finite(m, "x"));
   m(1, 3) = NAN;
   REQUIRE_THROWS_WITH(require_finite(m, "x"), Catch::Contains("row 3"));
+}
+
+TEST_CASE("parallel_for: every piece once, and the lowest failing piece's error after the team joins", "[core]") {
+  set_threads(2);
+  for (Spread spread : {Spread::fixed, Spread::dynamic}) {
+    std::vector<int> runs(100, 0), thread_of(100, -1);
+    parallel_for(100, 2, spread, [&](int64_t i, int thread) {
+      runs[size_t(i)] += 1;
+      thread_of[size_t(i)] = thread;
+    });
+    CHECK(std::count(runs.begin(), runs.end(), 1) == 100);
+    CHECK(std::count(thread_of.begin(), thread_of.end(), 0) + std::count(thread_of.begin(), thread_of.end(), 1) == 100);
+    std::vector<int> seen(100, 0);
+    try {
+      parallel_for(100, 2, spread, [&](int64_t i, int) {
+        seen[size_t(i)] = 1;
+        // 37 fails last in time (its thread sleeps first): the error is still 37's
+        if (i == 37) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        if (i == 37 || i == 80) throw Error("piece " + std::to_string(i), ExitCode::usage);
+      });
+      FAIL("no exception");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()) == "piece 37");
+      CHECK(e.code() == ExitCode::usage);  // the exception itself, not a copy of its text
+    }
+    CHECK(std::count(seen.begin(), seen.end(), 1) == 100);  // the others still ran
+  }
+  // Inside a parallel region already: a plain loop on the calling thread
+  int inner_threads = 0;
+#pragma omp parallel num_threads(2)
+  {
+#pragma omp single
+    parallel_for(4, 2, Spread::fixed, [&](int64_t, int thread) { inner_threads = std::max(inner_threads, thread + 1); });
+  }
+  CHECK(inner_threads == 1);
+  set_threads(1);
 }
