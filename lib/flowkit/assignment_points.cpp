@@ -14,6 +14,7 @@
 
 #include "flowkit/assignment.hpp"
 #include "flowkit/assignment_tree.hpp"
+#include "flowkit/parallel.hpp"
 
 namespace flowkit {
 namespace {
@@ -150,20 +151,18 @@ class SparseAssignment {
     align_and_sort();
     tree_.build(b_, d_, n_);
     std::vector<std::vector<int>> col_nn(static_cast<size_t>(n_));
-#pragma omp parallel
-    {
-      std::vector<std::pair<double, int>> heap;
-#pragma omp for schedule(static)
-      for (int i = 0; i < n_; ++i) {  // columns near row i
-        nearest(&za_[size_t(i * d_)], zb_.data(), b_order_, b_keys_, k, heap);
-        for (const auto& h : heap) edges_[size_t(i)].push_back({h.second, sq_dist(a_, b_, d_, i, h.second)});
-      }
-#pragma omp for schedule(static)
-      for (int j = 0; j < n_; ++j) {  // rows near column j
-        nearest(&zb_[size_t(j * d_)], za_.data(), a_order_, a_keys_, k, heap);
-        for (const auto& h : heap) col_nn[size_t(j)].push_back(h.second);
-      }
-    }
+    const int threads = omp_get_max_threads();
+    std::vector<std::vector<std::pair<double, int>>> heaps(static_cast<size_t>(threads));  // one per thread
+    parallel_for(n_, threads, Spread::fixed, [&](int64_t i, int thread) {  // columns near row i
+      auto& heap = heaps[size_t(thread)];
+      nearest(&za_[size_t(i * d_)], zb_.data(), b_order_, b_keys_, k, heap);
+      for (const auto& h : heap) edges_[size_t(i)].push_back({h.second, sq_dist(a_, b_, d_, int(i), h.second)});
+    });
+    parallel_for(n_, threads, Spread::fixed, [&](int64_t j, int thread) {  // rows near column j
+      auto& heap = heaps[size_t(thread)];
+      nearest(&zb_[size_t(j * d_)], za_.data(), a_order_, a_keys_, k, heap);
+      for (const auto& h : heap) col_nn[size_t(j)].push_back(h.second);
+    });
     for (int j = 0; j < n_; ++j)
       for (int i : col_nn[size_t(j)]) edges_[size_t(i)].push_back({j, sq_dist(a_, b_, d_, i, j)});
     for (auto& row : edges_) {
@@ -188,25 +187,24 @@ class SparseAssignment {
     const double tol = 1e-12 * std::max(1.0, max_cost_);
     tree_.set_duals(b_, d_, v_);
     std::vector<char> freed(static_cast<size_t>(n_), 0);
-#pragma omp parallel
-    {
-      std::vector<std::pair<double, int>> violated;  // (reduced cost, column) of one row
-#pragma omp for schedule(dynamic, 64)
-      for (int i = 0; i < n_; ++i) {
-        violated.clear();
-        tree_.candidates(a_ + int64_t(i) * d_, d_, u_[size_t(i)], tol, [&](int j) {
-          const double r = sq_dist(a_, b_, d_, i, j) - u_[size_t(i)] - v_[size_t(j)];
-          if (r < -tol) violated.push_back({r, j});
-        });
-        if (violated.empty()) continue;
-        // The most violated few: while the duals are far from optimal almost every pair
-        // violates them, and adding all would make the graph dense
-        const size_t k = std::min(violated.size(), size_t(kMaxAdded));
-        std::partial_sort(violated.begin(), violated.begin() + long(k), violated.end());
-        for (size_t m = 0; m < k; ++m) edges_[size_t(i)].push_back({violated[m].second, sq_dist(a_, b_, d_, i, violated[m].second)});
-        freed[size_t(i)] = 1;
-      }
-    }
+    const int threads = omp_get_max_threads();
+    std::vector<std::vector<std::pair<double, int>>> violations(static_cast<size_t>(threads));  // one per thread
+    parallel_for(n_, threads, Spread::dynamic, [&](int64_t row, int thread) {
+      const int i = int(row);
+      auto& violated = violations[size_t(thread)];  // (reduced cost, column) of row i
+      violated.clear();
+      tree_.candidates(a_ + int64_t(i) * d_, d_, u_[size_t(i)], tol, [&](int j) {
+        const double r = sq_dist(a_, b_, d_, i, j) - u_[size_t(i)] - v_[size_t(j)];
+        if (r < -tol) violated.push_back({r, j});
+      });
+      if (violated.empty()) return;
+      // The most violated few: while the duals are far from optimal almost every pair
+      // violates them, and adding all would make the graph dense
+      const size_t k = std::min(violated.size(), size_t(kMaxAdded));
+      std::partial_sort(violated.begin(), violated.begin() + long(k), violated.end());
+      for (size_t m = 0; m < k; ++m) edges_[size_t(i)].push_back({violated[m].second, sq_dist(a_, b_, d_, i, violated[m].second)});
+      freed[size_t(i)] = 1;
+    });
     std::vector<int> rows;
     for (int i = 0; i < n_; ++i)
       if (freed[size_t(i)]) {

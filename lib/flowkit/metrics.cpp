@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "flowkit/assignment.hpp"
+#include "flowkit/parallel.hpp"
 
 namespace flowkit {
 
@@ -34,21 +35,18 @@ std::vector<double> pair_sums(const Mat& a, const Mat& b, bool same, int nk, Ker
   const MatD bt = b.transpose().cast<double>();  // one contiguous column per coordinate
   const int64_t n = a.cols(), m = b.cols(), d = a.rows();
   std::vector<double> rows(size_t(n * nk), 0.0);
-#pragma omp parallel
-  {
-    Eigen::ArrayXd d2(kBlock);
-#pragma omp for schedule(dynamic, 16)
-    for (int64_t i = 0; i < n; ++i) {
-      double* sums = &rows[size_t(i * nk)];
-      for (int64_t j0 = same ? i + 1 : 0; j0 < m; j0 += kBlock) {
-        const int64_t len = std::min(kBlock, m - j0);
-        auto block = d2.head(len);
-        block.setZero();
-        for (int64_t c = 0; c < d; ++c) block += (bt.col(c).segment(j0, len).array() - double(a(c, i))).square();
-        kernels(block, sums);
-      }
+  const int threads = omp_get_max_threads();
+  std::vector<Eigen::ArrayXd> d2s(static_cast<size_t>(threads), Eigen::ArrayXd(kBlock));  // one per thread
+  parallel_for(n, threads, Spread::dynamic, [&](int64_t i, int thread) {
+    double* sums = &rows[size_t(i * nk)];
+    for (int64_t j0 = same ? i + 1 : 0; j0 < m; j0 += kBlock) {
+      const int64_t len = std::min(kBlock, m - j0);
+      auto block = d2s[size_t(thread)].head(len);
+      block.setZero();
+      for (int64_t c = 0; c < d; ++c) block += (bt.col(c).segment(j0, len).array() - double(a(c, i))).square();
+      kernels(block, sums);
     }
-  }
+  });
   std::vector<double> total(size_t(nk), 0.0);
   for (int64_t i = 0; i < n; ++i)
     for (int k = 0; k < nk; ++k) total[size_t(k)] += rows[size_t(i * nk + k)];
@@ -173,21 +171,20 @@ double knn_label_agreement(const Mat& ref, const std::vector<int>& ref_labels, c
   require_dims(ref, query, 1);
   if (k < 1 || k > ref.cols()) throw usage_error("--knn must be between 1 and the reference size");
   std::vector<char> hit(query.cols(), 0);
-#pragma omp parallel
-  {
-    std::vector<std::pair<float, int64_t>> d(ref.cols());
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < query.cols(); ++i) {
-      for (int64_t j = 0; j < ref.cols(); ++j) d[j] = {(ref.col(j) - query.col(i)).squaredNorm(), j};
-      std::nth_element(d.begin(), d.begin() + (k - 1), d.end());
-      std::map<int, int> votes;
-      for (int m = 0; m < k; ++m) ++votes[ref_labels[d[m].second]];
-      int best = votes.begin()->first;
-      for (const auto& [label, count] : votes)
-        if (count > votes[best]) best = label;
-      hit[i] = best == query_labels[i];
-    }
-  }
+  const int threads = omp_get_max_threads();
+  std::vector<std::vector<std::pair<float, int64_t>>> ds(static_cast<size_t>(threads));  // one per thread
+  parallel_for(query.cols(), threads, Spread::fixed, [&](int64_t i, int thread) {
+    auto& d = ds[size_t(thread)];
+    d.resize(size_t(ref.cols()));
+    for (int64_t j = 0; j < ref.cols(); ++j) d[j] = {(ref.col(j) - query.col(i)).squaredNorm(), j};
+    std::nth_element(d.begin(), d.begin() + (k - 1), d.end());
+    std::map<int, int> votes;
+    for (int m = 0; m < k; ++m) ++votes[ref_labels[d[m].second]];
+    int best = votes.begin()->first;
+    for (const auto& [label, count] : votes)
+      if (count > votes[best]) best = label;
+    hit[i] = best == query_labels[i];
+  });
   return double(std::count(hit.begin(), hit.end(), 1)) / double(query.cols());
 }
 

@@ -11,7 +11,7 @@
 namespace flowkit {
 
 enum class Spread {
-  fixed,    // piece i on thread i mod threads: pieces of equal cost
+  fixed,    // each thread one contiguous, equal share of the pieces: pieces of equal cost
   dynamic,  // the next free thread takes the next piece: pieces of uneven cost
 };
 
@@ -42,7 +42,7 @@ void parallel_for(int64_t count, int threads, Spread spread, const F& f) {
   {
     const int thread = omp_get_thread_num();
     if (spread == Spread::fixed) {
-#pragma omp for schedule(static, 1)
+#pragma omp for schedule(static)
       for (int64_t i = 0; i < count; ++i) piece(i, thread);
     } else {
 #pragma omp for schedule(dynamic, 1)

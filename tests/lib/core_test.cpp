@@ -81,7 +81,7 @@ TEST_CASE("parallel_for: every piece once, and the lowest failing piece's error 
     try {
       parallel_for(100, 2, spread, [&](int64_t i, int) {
         seen[size_t(i)] = 1;
-        // 37 fails last in time (its thread sleeps first): the error is still 37's
+        // 37 fails last in time (it sleeps first; 80 is in the other half): the error is still 37's
         if (i == 37) std::this_thread::sleep_for(std::chrono::milliseconds(30));
         if (i == 37 || i == 80) throw Error("piece " + std::to_string(i), ExitCode::usage);
       });
