@@ -215,7 +215,7 @@ void Mlp<S>::activate(M& h, M& d) const {
 // plus the label embedding), d_l = act'(same). Column block by column block, each block going
 // from its bias fill through its GEMM to its activation while it is in cache (bench/NOTES.md,
 // item 16); the blocks are spread over the threads, each block's GEMM on its own thread, unless
-// already inside a parallel region. A column's bits do not depend on the blocks or threads.
+// already inside a parallel region. The blocks are fixed by n: the bits do not depend on the threads.
 template <class S>
 void Mlp<S>::dense_layer(int l) {
   const M& x = l == 0 ? inp_ : h_[size_t(l) - 1];
