@@ -173,7 +173,10 @@ void add_streams(CLI::App& app, State& st) {
       throw usage_error("--test-fraction must be between 0 and 1, got " + std::to_string(st.test_fraction));
     if (st.c.output == "-" && st.test_output == "-") throw usage_error("-o and --test-output cannot both be standard output");
     Rng rng(st.c.seed);
-    const auto [train, test] = split_stream(read_input(st.input), st.test_fraction, rng);
+    // Named references, not a structured binding: C++17 lets no lambda capture a binding (clang
+    // rejects it; g++ accepts it as an extension)
+    const std::pair<Stream, Stream> parts = split_stream(read_input(st.input), st.test_fraction, rng);
+    const Stream &train = parts.first, &test = parts.second;
     cli::Common tc = st.c;
     tc.output = st.test_output;
     const Format f1 = cli::output_format(st.c), f2 = cli::output_format(tc);
