@@ -204,7 +204,7 @@ class SparseAssignment {
       std::partial_sort(violated.begin(), violated.begin() + long(k), violated.end());
       for (size_t m = 0; m < k; ++m) edges_[size_t(i)].push_back({violated[m].second, sq_dist(a_, b_, d_, i, violated[m].second)});
       freed[size_t(i)] = 1;
-    });
+    }, 64);  // rows in turns of 64: a row is a cheap query
     std::vector<int> rows;
     for (int i = 0; i < n_; ++i)
       if (freed[size_t(i)]) {

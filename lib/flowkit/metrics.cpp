@@ -46,7 +46,7 @@ std::vector<double> pair_sums(const Mat& a, const Mat& b, bool same, int nk, Ker
       for (int64_t c = 0; c < d; ++c) block += (bt.col(c).segment(j0, len).array() - double(a(c, i))).square();
       kernels(block, sums);
     }
-  });
+  }, 16);  // rows in turns of 16
   std::vector<double> total(size_t(nk), 0.0);
   for (int64_t i = 0; i < n; ++i)
     for (int k = 0; k < nk; ++k) total[size_t(k)] += rows[size_t(i * nk + k)];

@@ -11,8 +11,10 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kSeluL = 1.0507009873554804934193349852946;
 constexpr double kSeluA = 1.6732632423543772848170429916717;
 constexpr double kLnEps = 1e-5;
-// Columns per block of a hidden layer's forward pass: at width 256 a block of h and of d is
-// 128 KB each, so the block stays in this machine's 512 KB L2 from the GEMM to the activation.
+// Columns per block of a hidden layer's forward pass. At width 256 a block of h and of d is
+// 256 KB each, within this machine's L2 (512 KB a core) and L3 from the GEMM to the
+// activation; smaller blocks re-pack W too often (128 columns: 3.4% of the time in packing
+// W, against 1.2%; bench/NOTES.md, item 16). Chosen by measurement.
 constexpr Eigen::Index kLayerColumns = 256;
 
 // Index of the first tensor of the output layer in the layout.
@@ -67,7 +69,7 @@ void activate_block(Activation a, B h, B d) {
   auto H = h.array();
   auto D = d.array();
   switch (a) {
-    case Activation::silu:  // d = s + h (1 - s) after h = z s (Eigen's float logistic: a rational fit)
+    case Activation::silu:  // d = s + h (1 - s) after h = z s (float: Eigen's rational fit, exp below -9)
       D = H.logistic();
       H = H * D;
       D = D + H * (S(1) - D);
@@ -214,8 +216,10 @@ void Mlp<S>::activate(M& h, M& d) const {
 // Hidden layer l of a plain network: h_l = act(W_l h_{l-1} + b_l) (layer 0: of the input features,
 // plus the label embedding), d_l = act'(same). Column block by column block, each block going
 // from its bias fill through its GEMM to its activation while it is in cache (bench/NOTES.md,
-// item 16); the blocks are spread over the threads, each block's GEMM on its own thread, unless
-// already inside a parallel region. The blocks are fixed by n: the bits do not depend on the threads.
+// item 16). With enough work for every thread (at least one block each, 65,536 values in all)
+// the blocks are spread over the threads, each block's GEMM on its own thread; otherwise they
+// run in turn and OpenBLAS may share each GEMM. The blocks are fixed by n, so for a thread
+// count the bits are always the same.
 template <class S>
 void Mlp<S>::dense_layer(int l) {
   const M& x = l == 0 ? inp_ : h_[size_t(l) - 1];
@@ -228,7 +232,9 @@ void Mlp<S>::dense_layer(int l) {
   const auto b = weight(2 * size_t(l) + 1).col(0);
   const bool labelled = l == 0 && cfg_.num_classes > 0;
   const Eigen::Index bc = kLayerColumns, nb = (n + bc - 1) / bc;
-  parallel_for(nb, omp_get_max_threads(), Spread::fixed, [&](int64_t i, int) {
+  const int most = omp_get_max_threads();
+  const int threads = nb >= most && cfg_.width * n >= 65536 ? most : 1;
+  parallel_for(nb, threads, Spread::fixed, [&](int64_t i, int) {
     const Eigen::Index c0 = i * bc, k = std::min(bc, n - c0);
     for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) = b;
     if (labelled) {
@@ -297,7 +303,7 @@ template <class S>
 void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
   grad.assign(params_.size(), S(0));
   const size_t o = out_index(cfg_);
-  grad_of(grad, o).noalias() = gout * h_.back().transpose();
+  grad_of(grad, o).noalias() += gout * h_.back().transpose();  // += : no second zeroing
   grad_of(grad, o + 1) = gout.rowwise().sum();
   g1_.noalias() = weight(o).transpose() * gout;
   if (cfg_.residual) {
@@ -307,7 +313,7 @@ void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
     backward_plain(g1_, grad);  // and the input layer's bias
   }
   // Input layer: g1_ holds d loss / d (pre-activation of the first layer)
-  grad_of(grad, 0).noalias() = g1_ * inp_.transpose();
+  grad_of(grad, 0).noalias() += g1_ * inp_.transpose();
   if (cfg_.num_classes > 0) {
     MapM ge = grad_of(grad, blocks_.size() - 1);
     for (Eigen::Index j = 0; j < g1_.cols(); ++j) ge.col(labels_[size_t(j)]) += g1_.col(j);
@@ -320,7 +326,7 @@ template <class S>
 void Mlp<S>::backward_plain(M& dh, ParamVec<S>& grad) {
   for (int l = cfg_.depth - 1; l >= 1; --l) {
     scale_and_sum(dh, d_[size_t(l)], grad_of(grad, 2 * size_t(l) + 1).col(0));
-    grad_of(grad, 2 * size_t(l)).noalias() = dh * h_[size_t(l) - 1].transpose();
+    grad_of(grad, 2 * size_t(l)).noalias() += dh * h_[size_t(l) - 1].transpose();
     g2_.noalias() = weight(2 * size_t(l)).transpose() * dh;
     dh.swap(g2_);
   }
@@ -333,7 +339,7 @@ void Mlp<S>::backward_residual(M& dh, ParamVec<S>& grad) {
   const S w = S(cfg_.width);
   for (int l = cfg_.depth - 1; l >= 0; --l) {
     const size_t b = 2 + 4 * size_t(l);
-    grad_of(grad, b + 2).noalias() = dh * act_[size_t(l)].transpose();
+    grad_of(grad, b + 2).noalias() += dh * act_[size_t(l)].transpose();
     grad_of(grad, b + 3) = dh.rowwise().sum();
     // Through the activation and the layer-norm gain and shift
     g2_.noalias() = weight(b + 2).transpose() * dh;

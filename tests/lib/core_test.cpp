@@ -74,9 +74,11 @@ TEST_CASE("parallel_for: every piece once, and the lowest failing piece's error 
     parallel_for(100, 2, spread, [&](int64_t i, int thread) {
       runs[size_t(i)] += 1;
       thread_of[size_t(i)] = thread;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // long enough for both threads to take pieces
     });
     CHECK(std::count(runs.begin(), runs.end(), 1) == 100);
     CHECK(std::count(thread_of.begin(), thread_of.end(), 0) + std::count(thread_of.begin(), thread_of.end(), 1) == 100);
+    CHECK(std::count(thread_of.begin(), thread_of.end(), 1) > 0);  // a team, not a loop
     std::vector<int> seen(100, 0);
     try {
       parallel_for(100, 2, spread, [&](int64_t i, int) {
@@ -90,15 +92,19 @@ TEST_CASE("parallel_for: every piece once, and the lowest failing piece's error 
       CHECK(std::string(e.what()) == "piece 37");
       CHECK(e.code() == ExitCode::usage);  // the exception itself, not a copy of its text
     }
-    CHECK(std::count(seen.begin(), seen.end(), 1) == 100);  // the others still ran
+    CHECK(std::count(seen.begin(), seen.begin() + 37, 1) == 37);  // every piece below the error ran
   }
-  // Inside a parallel region already: a plain loop on the calling thread
-  int inner_threads = 0;
+  // Inside a parallel region already: a plain loop on the calling thread, in the outer team
+  int level = 0, team = 0;
 #pragma omp parallel num_threads(2)
   {
 #pragma omp single
-    parallel_for(4, 2, Spread::fixed, [&](int64_t, int thread) { inner_threads = std::max(inner_threads, thread + 1); });
+    parallel_for(4, 2, Spread::fixed, [&](int64_t, int) {
+      level = omp_get_level();
+      team = omp_get_num_threads();
+    });
   }
-  CHECK(inner_threads == 1);
+  CHECK(level == 1);
+  CHECK(team == 2);
   set_threads(1);
 }
