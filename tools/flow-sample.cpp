@@ -27,7 +27,9 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
       if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
       w->write(x);
       const int64_t k = std::min<int64_t>(x.cols(), std::max<int64_t>(0, keep - first));
-      Eigen::Map<Mat>(picture.main.data.data() + first * d, d, k) = x.topLeftCorner(d, k);
+      // Only chunks with points for the picture: past its end (or with no picture, whose
+      // buffer is null) the offset pointer itself would be undefined behaviour
+      if (k > 0) Eigen::Map<Mat>(picture.main.data.data() + first * d, d, k) = x.topLeftCorner(d, k);
       progress.update(first + x.cols());
     });
     if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
