@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "flowkit/nn.hpp"
+#include "flowkit/nn/mlp.hpp"
 
 using namespace flowkit;
 

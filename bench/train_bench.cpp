@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "flowkit/train.hpp"
+#include "flowkit/train/train.hpp"
 
 using namespace flowkit;
 

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "flowkit/assignment.hpp"
-#include "flowkit/stream.hpp"
+#include "flowkit/eval/assignment.hpp"
+#include "flowkit/io/stream.hpp"
 
 using namespace flowkit;
 

@@ -6,10 +6,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "flowkit/cli.hpp"
-#include "flowkit/data.hpp"
-#include "flowkit/data_files.hpp"
-#include "flowkit/data_info.hpp"
+#include "flowkit/cli/cli.hpp"
+#include "flowkit/data/data.hpp"
+#include "flowkit/data/files.hpp"
+#include "flowkit/data/info.hpp"
 
 using namespace flowkit;
 
@@ -114,12 +114,15 @@ void add_grid(CLI::App& app, State& st) {
 void add_loaders(CLI::App& app, State& st) {
   auto* digits = app.add_subcommand("digits", commands()[1].help);
   digits->add_option("--file", st.file, "the digits CSV (gzipped or not; default: digits.csv.gz in $FLOWKIT_DATA, "
-                                        "the source tree's ../shared/data or the installed share/flowkit/data)");
+                                        "the installed share/flowkit/data or the source tree's share/data)");
   add_out(*digits, st);
   digits->callback([&st] {
-    std::string path = st.file.empty() ? default_digits_path() : st.file;
-    if (path.empty())
-      throw Error("cannot find digits.csv.gz (looked in $FLOWKIT_DATA, ../shared/data and share/flowkit/data); give --file");
+    std::string path = st.file.empty() ? find_data_file("digits.csv.gz") : st.file;
+    if (path.empty()) {
+      std::string looked;
+      for (const auto& d : data_dirs()) looked += (looked.empty() ? "" : ", ") + d;
+      throw Error("cannot find digits.csv.gz (looked in " + looked + "); give --file");
+    }
     cli::write_stream_output(st.c, load_digits(path).stream);
   });
 

@@ -1,5 +1,5 @@
 // flow-eval: log densities, field values, sample quality and path statistics.
-#include "flowkit/eval_cli.hpp"
+#include "flowkit/cli/eval.hpp"
 
 using namespace flowkit;
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <iostream>
 
-#include "flowkit/cli.hpp"
-#include "flowkit/plot.hpp"
-#include "flowkit/png.hpp"
+#include "flowkit/cli/cli.hpp"
+#include "flowkit/plot/plot.hpp"
+#include "flowkit/io/png.hpp"
 
 using namespace flowkit;
 

@@ -1,5 +1,5 @@
 // flow-sample: draws samples from a model by integrating its ODE or SDE, chunk by chunk.
-#include "flowkit/sample_cli.hpp"
+#include "flowkit/cli/sample.hpp"
 
 using namespace flowkit;
 

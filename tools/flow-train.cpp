@@ -9,9 +9,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "flowkit/cli.hpp"
-#include "flowkit/data.hpp"
-#include "flowkit/train.hpp"
+#include "flowkit/cli/cli.hpp"
+#include "flowkit/data/data.hpp"
+#include "flowkit/train/train.hpp"
 
 using namespace flowkit;
 

@@ -1,7 +1,7 @@
 // flow-traj: writes whole trajectories (T, n, d) of a model's ODE or SDE, with their times.
 #include <cmath>
 
-#include "flowkit/sample_cli.hpp"
+#include "flowkit/cli/sample.hpp"
 
 using namespace flowkit;
 

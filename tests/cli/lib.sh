@@ -3,7 +3,7 @@
 # temporary directory that is removed at the end.
 set -uo pipefail
 export PATH="$FLOWKIT_BIN:$PATH"
-FLOWKIT_SHARED="${FLOWKIT_SRC}/../shared"
+
 PYTHON=/usr/bin/python3  # Debian's python3, with python3-numpy
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -5,7 +5,6 @@ source "$FLOWKIT_SRC/tests/cli/lib.sh"
 script="$FLOWKIT_SRC/share/tutorial/make-pictures.sh"
 md="$FLOWKIT_SRC/share/tutorial.md"
 page="$FLOWKIT_SRC/man/flowkit-tutorial.7"
-export FLOWKIT_DATA="$FLOWKIT_SHARED/data"
 
 # Every command runs and succeeds
 sh_ok "FLOWKIT_QUICK=1 bash '$script' '$T/run'"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "flowkit/core.hpp"
+#include "flowkit/core/core.hpp"
 
 namespace flowkit::fuzz {
 

@@ -1,5 +1,5 @@
 // fuzz: CSV streams, through the CSV parser directly and through format detection.
-#include "flowkit/text_stream.hpp"
+#include "flowkit/io/text_stream.hpp"
 #include "stream_fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // fuzz: IDX files (MNIST), plain or gzipped: as images alone, and as images with themselves as
 // labels (so the label checks run on hostile headers too).
-#include "flowkit/data.hpp"
+#include "flowkit/data/data.hpp"
 #include "fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

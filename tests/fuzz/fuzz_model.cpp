@@ -1,7 +1,7 @@
 // fuzz: model files, as the programs read them: read_model_json on the file, load_field, then
 // one velocity evaluation of a small batch, so that a model the loader accepts is also usable.
-#include "flowkit/field.hpp"
-#include "flowkit/field_file.hpp"
+#include "flowkit/flow/field.hpp"
+#include "flowkit/model/field_file.hpp"
 #include "fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

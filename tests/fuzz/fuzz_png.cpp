@@ -1,6 +1,6 @@
 // fuzz: image loading (stb_image through the image-folder loader): one file in a folder,
 // loaded with the file's own channels and converted to grey.
-#include "flowkit/data.hpp"
+#include "flowkit/data/data.hpp"
 #include "fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

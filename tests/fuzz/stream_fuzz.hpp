@@ -3,7 +3,7 @@
 #pragma once
 #include <sstream>
 
-#include "flowkit/stream.hpp"
+#include "flowkit/io/stream.hpp"
 #include "fuzz.hpp"
 
 namespace flowkit::fuzz {

@@ -1,0 +1,414 @@
+// cli (evaluation): flags and drivers of flow-eval's subcommands.
+#include "flowkit/cli/eval.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+#include "flowkit/flow/density.hpp"
+#include "flowkit/model/field_file.hpp"
+#include "flowkit/eval/metrics.hpp"
+#include "flowkit/core/parallel.hpp"
+#include "flowkit/flow/path.hpp"
+
+namespace flowkit::cli {
+namespace {
+
+constexpr int64_t kChunk = 4096;  // points per chunk of logp / field
+
+// What `field --what` evaluates.
+enum class What { velocity, score, noise, data };
+const ChoiceTable<What>& whats() {
+  static const ChoiceTable<What> t = {{"velocity", What::velocity, "the velocity u(x, t)"},
+                                      {"score", What::score, "the score grad log p_t(x)"},
+                                      {"noise", What::noise, "the predicted noise x0 = -b(t) s"},
+                                      {"data", What::data, "the predicted data (x + b^2 s) / a"}};
+  return t;
+}
+
+// Points of a stream as a d x n batch (images flattened), with a clear error when empty.
+Mat stream_points(const Array& a, const std::string& where) {
+  if (a.shape.empty() || a.rows() == 0) throw Error("no points in " + where + " (shape " + a.shape_str() + ")");
+  Mat m = Eigen::Map<const Mat>(a.data.data(), a.shape.size() == 1 ? 1 : a.row_size(), a.rows());
+  require_finite(m, where);
+  return m;
+}
+
+std::vector<int> labels_of(const std::optional<Array>& c, int64_t n, const std::string& where) {
+  if (!c || c->size() != n) throw Error("knn needs labels (a companion array of " + std::to_string(n) + ") in " + where);
+  std::vector<int> l(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) l[i] = int(std::lround(c->data[i]));
+  return l;
+}
+
+void write_json(const Common& c, const nlohmann::json& j) {
+  write_output(c.output, [&](std::ostream& os) { os << j.dump(2) << '\n'; });
+}
+
+std::string name_of(const std::string& path) { return path == "-" || path.empty() ? "<stdin>" : path; }
+
+// --- logp ---------------------------------------------------------------------------------
+
+struct LogpRun {
+  std::unique_ptr<Field> field;
+  DensityOptions opt;
+  bool image = false;
+};
+
+// log p (or bits per dimension) of one chunk; dequantization noise and probes from
+// Rng(seed, chunk): the result does not depend on the thread count.
+SolveStats logp_chunk(Field& f, const LogpFlags& fl, const DensityOptions& o, uint64_t seed, int64_t chunk,
+                      Mat x, Vec& out) {
+  Rng rng(seed, uint64_t(chunk));
+  if (fl.dequantize) {
+    Mat u(x.rows(), x.cols());
+    rng.fill_uniform(u.data(), size_t(u.size()));
+    x += u / 256.0f;
+  }
+  SolveStats st = log_density(f, x, o, rng, out);
+  if (fl.bpd)
+    for (int64_t i = 0; i < out.size(); ++i) out[i] = float(bits_per_dim(out[i], int(x.rows()), fl.dequantize));
+  return st;
+}
+
+// Streams points through logp chunk by chunk (one chunk per thread at a time), so memory
+// stays at threads x chunk points whatever n is; text input of unknown length is kept whole.
+void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const DensityOptions& o) {
+  const std::string where = name_of(fl.input);
+  auto in = open_points_input(fl.input);
+  const int64_t d = in->dim(), rows_out = fl.with_points ? d + 1 : 1;
+  if (d != field.dim())
+    throw Error("points of dimension " + std::to_string(d) + " for a model of dimension " +
+                std::to_string(field.dim()) + " (" + where + ")");
+  const int w = std::max(1, omp_get_max_threads());
+  std::vector<std::unique_ptr<Field>> fs;
+  for (int i = 0; i < w; ++i) fs.push_back(field.clone());
+  const size_t nw = static_cast<size_t>(w);
+  std::vector<Mat> xs(nw, Mat(d, 0));
+  std::vector<Vec> lps(nw);
+  std::vector<SolveStats> st(nw);
+  double sum = 0, sum2 = 0;
+  int64_t n = 0, nfe = 0;
+  auto run = [&](std::ostream* os) {
+    const Format fmt = output_format(c);
+    std::unique_ptr<PointWriter> out;  // opened after the first checked chunk: an early error writes nothing
+    std::vector<Mat> kept;
+    for (int64_t k0 = 0;; k0 += w) {
+      // Read one chunk per thread, evaluate them together, write them in order
+      int got = 0;
+      while (got < w && in->read(xs[size_t(got)], kChunk) > 0) ++got;
+      if (got == 0) break;
+      for (int i = 0; i < got; ++i)
+        for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
+          if (!xs[size_t(i)].col(j).allFinite())
+            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
+      const SerialProducts serial(got == 1 && xs[0].cols() < kSerialProductPoints);
+      parallel_for(got, got, Spread::fixed, [&](int64_t i, int) {
+        st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
+      });
+      for (int i = 0; i < got; ++i) {
+        const Vec& lp = lps[size_t(i)];
+        if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
+        sum += lp.cast<double>().sum();
+        sum2 += lp.cast<double>().squaredNorm();
+        n += lp.size();
+        nfe = std::max(nfe, st[size_t(i)].nfe);
+        if (!os) continue;
+        Mat rows(rows_out, lp.size());
+        if (fl.with_points) rows << xs[size_t(i)], lp.transpose();
+        else rows = lp.transpose();
+        if (!out && in->count() >= 0) out = open_point_writer(*os, fmt, in->count(), rows_out);
+        if (out) out->write(rows);
+        else kept.push_back(std::move(rows));
+      }
+    }
+    if (n == 0) throw Error("empty stream: no points (" + where + ")");
+    if (!os) return;
+    if (!out) {
+      int64_t total = 0;
+      for (const auto& m : kept) total += m.cols();
+      out = open_point_writer(*os, fmt, total, rows_out);
+      for (const auto& m : kept) out->write(m);
+    }
+    out->finish(in->companion());
+  };
+  if (fl.summary) {
+    run(nullptr);
+    const double mean = n ? sum / double(n) : 0.0;
+    const double var = n > 1 ? std::max(0.0, (sum2 - double(n) * mean * mean) / double(n - 1)) : 0.0;
+    write_json(c, {{"n", n}, {"unit", "nats"}, {"mean", mean}, {"stderr", std::sqrt(var / double(std::max<int64_t>(n, 1)))},
+                   {"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
+                   {"divergence", choice_name(divergences(), resolve_divergence(field, o))}});
+    return;
+  }
+  write_output(c.output, [&](std::ostream& os) { run(&os); });
+  status(c, std::to_string(n) + " points, mean log p " + std::to_string(n ? sum / double(n) : 0.0) + ", NFE " +
+                std::to_string(nfe));
+}
+
+void logp(const LogpFlags& fl, const Common& c) {
+  apply_threads(c);
+  auto field = read_field(fl.model);
+  DensityOptions o;
+  o.ode.solver = parse_choice(solvers(), fl.solver, "solver");
+  if (o.ode.solver == Solver::em) throw usage_error("logp needs an ODE solver, not em");
+  o.ode.steps = fl.steps;
+  o.ode.rtol = fl.rtol;
+  o.ode.atol = fl.atol;
+  o.divergence = parse_choice(divergences(), fl.divergence, "divergence");
+  o.probe = parse_choice(probes(), fl.probe, "probe");
+  o.probes = fl.probes;
+  if (fl.steps < 1) throw usage_error("--steps must be at least 1");
+  if (fl.dequantize && !fl.bpd && !fl.summary) throw usage_error("--dequantize goes with --bpd or --summary");
+  if (fl.bpd && fl.with_points) throw usage_error("--bpd and --with-points do not go together");
+  resolve_divergence(*field, o);
+  // Points stream in bounded memory; images (with --bpd) are read whole
+  if (!fl.bpd && !fl.dequantize) return logp_stream(fl, c, *field, o);
+  const std::string where = name_of(fl.input);
+  Stream s = read_input(fl.input);
+  Mat x = stream_points(s.main, where);
+  if (x.rows() != field->dim())
+    throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
+                std::to_string(field->dim()) + " (" + where + ", shape " + s.main.shape_str() + ")");
+  const int64_t n = x.cols(), chunks = (n + kChunk - 1) / kChunk;
+  Vec lp(n);
+  std::vector<SolveStats> st(static_cast<size_t>(chunks));
+  const int w = int(std::min<int64_t>(omp_get_max_threads(), chunks));
+  std::vector<std::unique_ptr<Field>> fs;  // one per thread
+  for (int i = 0; i < std::max(w, 1); ++i) fs.push_back(field->clone());
+  std::vector<Vec> outs(fs.size());
+  parallel_for(chunks, w, Spread::dynamic, [&](int64_t k, int thread) {
+    const int64_t first = k * kChunk, m = std::min(kChunk, n - first);
+    Vec& out = outs[size_t(thread)];
+    st[size_t(k)] = logp_chunk(*fs[size_t(thread)], fl, o, c.seed, k, x.middleCols(first, m), out);
+    lp.segment(first, m) = out;
+  });
+  if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
+  int64_t nfe = 0;
+  for (const auto& q : st) nfe = std::max(nfe, q.nfe);
+  if (fl.summary) {
+    double mean = lp.cast<double>().mean();
+    double sd = n > 1 ? std::sqrt((lp.cast<double>().array() - mean).square().sum() / double(n - 1)) : 0.0;
+    write_json(c, {{"n", n}, {"unit", fl.bpd ? "bits/dim" : "nats"}, {"mean", mean}, {"stderr", sd / std::sqrt(double(n))},
+                   {"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
+                   {"divergence", choice_name(divergences(), resolve_divergence(*field, o))}});
+    return;
+  }
+  Stream out;
+  if (fl.with_points) {
+    Mat rows(x.rows() + 1, n);
+    rows << x, lp.transpose();
+    out.main = Array::from_points(rows);
+  } else {
+    out.main = Array::from_points(Mat(lp.transpose()));
+  }
+  out.companion = s.companion;
+  write_stream_output(c, out);
+  status(c, std::to_string(n) + " points, mean log p " + std::to_string(lp.cast<double>().mean()) + ", NFE " +
+                std::to_string(nfe));
+}
+
+// --- field --------------------------------------------------------------------------------
+
+void field_values(const FieldFlags& fl, const Common& c) {
+  apply_threads(c);
+  const What what = parse_choice(whats(), fl.what, "quantity");
+  if (!(fl.t >= 0 && fl.t <= 1)) throw usage_error("--t must be in [0, 1]");
+  nlohmann::json doc = read_model_json(fl.model);
+  auto field = load_field(doc, fl.model);
+  if (what != What::velocity && !field->has_score())
+    throw Error("this model (" + field->describe() + ") has no score, so no " + fl.what);
+  Schedule sched;
+  if (what == What::noise || what == What::data) {
+    if (!doc.contains("schedule") || !doc["schedule"].is_string())
+      throw Error("this model (" + field->describe() + ") has no schedule, so no " + fl.what);
+    sched = Schedule::parse(doc["schedule"].get<std::string>());
+  }
+  const std::string where = name_of(fl.input);
+  Stream s = read_input(fl.input);
+  Mat x = stream_points(s.main, where);
+  if (x.rows() != field->dim())
+    throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
+                std::to_string(field->dim()) + " (" + where + ")");
+  Mat v(x.rows(), x.cols());
+  if (what == What::velocity) field->velocity(x, fl.t, v);
+  else field->score(x, fl.t, v);
+  // Conversions from the score, t clamped where a or b vanishes
+  const double t = std::clamp(fl.t, kTMin, kTMax), a = sched.a(t), b = sched.b(t);
+  if (what == What::noise) v *= float(-b);
+  if (what == What::data) v = (x + float(b * b) * v) / float(a);
+  Stream out;
+  if (fl.with_points) {
+    Mat rows(2 * x.rows(), x.cols());
+    rows << x, v;
+    out.main = Array::from_points(rows);
+  } else {
+    out.main = Array::from_points(v);
+  }
+  out.companion = s.companion;
+  write_stream_output(c, out);
+}
+
+// --- compare ------------------------------------------------------------------------------
+
+// m columns of x drawn without replacement (seeded); all of x when m >= its size.
+Mat subsample(const Mat& x, int64_t m, uint64_t seed) {
+  if (m >= x.cols()) return x;
+  std::vector<size_t> idx(static_cast<size_t>(x.cols()));
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  Rng rng(seed, 13);
+  shuffle_indices(idx, rng);
+  Mat s(x.rows(), m);
+  for (int64_t i = 0; i < m; ++i) s.col(i) = x.col(int64_t(idx[size_t(i)]));
+  return s;
+}
+
+std::vector<Metric> chosen_metrics(const std::string& list, bool labelled) {
+  std::vector<Metric> out;
+  if (list.empty()) {
+    for (const auto& m : metric_names())
+      if (m.value != Metric::knn || labelled) out.push_back(m.value);
+    return out;
+  }
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find(',', pos);
+    if (end == std::string::npos) end = list.size();
+    out.push_back(parse_choice(metric_names(), list.substr(pos, end - pos), "metric"));
+    pos = end + 1;
+  }
+  return out;
+}
+
+void compare(const CompareFlags& fl, const Common& c) {
+  apply_threads(c);
+  if (fl.a == "-" && fl.b == "-") throw usage_error("only one of A and B can be standard input");
+  if (fl.projections < 1) throw usage_error("--projections must be at least 1");
+  if (fl.max_w2 < 1) throw usage_error("--max-w2 must be at least 1");
+  for (double h : fl.bandwidths)
+    if (!(h > 0)) throw usage_error("--bandwidths must be positive");
+  Stream sa = read_input(fl.a), sb = read_input(fl.b);
+  Mat a = stream_points(sa.main, name_of(fl.a)), b = stream_points(sb.main, name_of(fl.b));
+  if (a.rows() != b.rows())
+    throw Error("A and B have different dimensions: " + sa.main.shape_str() + " (" + name_of(fl.a) + ") and " +
+                sb.main.shape_str() + " (" + name_of(fl.b) + ")");
+  if (a.cols() < 2 || b.cols() < 2) throw Error("compare needs at least 2 points in each set");
+  const auto chosen = chosen_metrics(fl.metrics, sa.companion && sb.companion);
+  nlohmann::json j = {{"n_a", a.cols()}, {"n_b", b.cols()}, {"dim", a.rows()}};
+  for (Metric m : chosen) {
+    if (m == Metric::w2) {
+      const int64_t k = std::min({a.cols(), b.cols(), fl.max_w2});
+      j["w2"] = w2_exact(subsample(a, k, c.seed), subsample(b, k, c.seed + 1));
+      j["w2_points"] = k;
+    } else if (m == Metric::energy) {
+      j["energy"] = energy_distance(a, b);
+    } else if (m == Metric::mmd) {
+      std::vector<double> hs = fl.bandwidths;
+      if (hs.empty()) {
+        const double med = median_distance(a, b, c.seed);
+        for (double f : {0.25, 0.5, 1.0, 2.0, 4.0}) hs.push_back(f * med);
+      }
+      j["mmd"] = nlohmann::json::array();
+      const std::vector<double> mmd = mmd2_rbf(a, b, hs);
+      for (size_t i = 0; i < hs.size(); ++i) j["mmd"].push_back({{"sigma", hs[i]}, {"mmd2", mmd[i]}});
+    } else if (m == Metric::sliced) {
+      j["sliced_w2"] = sliced_w2(a, b, fl.projections, c.seed);
+      j["projections"] = fl.projections;
+    } else if (m == Metric::moments) {
+      j["mean_error"] = mean_error(a, b);
+      j["cov_error"] = cov_error(a, b);
+    } else {
+      j["knn_agreement"] = knn_label_agreement(b, labels_of(sb.companion, b.cols(), name_of(fl.b)), a,
+                                               labels_of(sa.companion, a.cols(), name_of(fl.a)), fl.knn);
+      j["knn_k"] = fl.knn;
+    }
+  }
+  write_json(c, j);
+}
+
+// --- paths --------------------------------------------------------------------------------
+
+void paths(const PathsFlags& fl, const Common& c) {
+  apply_threads(c);
+  const std::string where = name_of(fl.input);
+  Stream s = read_input(fl.input);
+  const auto& sh = s.main.shape;
+  if (sh.size() != 3 || sh[0] < 2 || sh[1] < 1)
+    throw Error("expected a trajectory of shape (T, n, d) with T >= 2, got " + s.main.shape_str() + " (" + where + ")");
+  std::vector<Mat> states;
+  const int64_t per = sh[1] * sh[2];
+  for (int64_t k = 0; k < sh[0]; ++k) {
+    states.push_back(Eigen::Map<const Mat>(s.main.data.data() + k * per, sh[2], sh[1]));
+    require_finite(states.back(), where + ", state " + std::to_string(k));
+  }
+  std::vector<double> times;
+  if (s.companion && s.companion->size() == sh[0]) {
+    for (float t : s.companion->data) times.push_back(t);
+  } else {
+    for (int64_t k = 0; k < sh[0]; ++k) times.push_back(double(k) / double(sh[0] - 1));
+  }
+  PathStats p = path_stats(states, times);
+  write_json(c, {{"points", sh[1]}, {"states", sh[0]}, {"path_energy", p.energy}, {"straightness", p.straightness},
+                 {"w2_endpoints", p.w2_endpoints}, {"energy_ratio", p.ratio}});
+}
+
+}  // namespace
+
+void add_logp(CLI::App& app, LogpFlags& f, Common& c) {
+  auto* s = app.add_subcommand("logp", "log density of each point by the reverse ODE (change of variables)");
+  s->add_option("-m,--model", f.model, "model file")->required();
+  s->add_option("points", f.input, "points (n, d) ('-' or none: standard input)");
+  s->add_option("--solver", f.solver, "ODE solver: " + choice_names(solvers()) + " (not em)")->capture_default_str();
+  s->add_option("--steps", f.steps, "solver steps (fixed-step solvers)")->capture_default_str();
+  s->add_option("--rtol", f.rtol, "relative tolerance (dopri5)")->capture_default_str();
+  s->add_option("--atol", f.atol, "absolute tolerance (dopri5)")->capture_default_str();
+  s->add_option("--divergence", f.divergence, "divergence: " + choice_names(divergences()))->capture_default_str();
+  s->add_option("--probe", f.probe, "Hutchinson probe: " + choice_names(probes()))->capture_default_str();
+  s->add_option("--probes", f.probes, "Hutchinson probes per point")->capture_default_str();
+  s->add_flag("--bpd", f.bpd, "bits per dimension -log p / (d ln 2) instead of log p");
+  s->add_flag("--dequantize", f.dequantize, "8-bit data in [0, 1]: add U[0, 1/256) noise and d log 256");
+  s->add_flag("--summary", f.summary, "one JSON object: mean, standard error, NFE");
+  s->add_flag("--with-points", f.with_points, "rows x..., log p (n, d + 1)");
+  add_all(*s, c);
+  s->callback([&] { logp(f, c); });
+}
+
+void add_field(CLI::App& app, FieldFlags& f, Common& c) {
+  auto* s = app.add_subcommand("field", "velocity, score, noise or data prediction at time T");
+  s->add_option("-m,--model", f.model, "model file")->required();
+  s->add_option("points", f.input, "points (n, d) ('-' or none: standard input)");
+  s->add_option("--t", f.t, "time in [0, 1]")->required();
+  s->add_option("--what", f.what, "quantity: " + choice_names(whats()))->capture_default_str();
+  s->add_flag("--with-points", f.with_points, "rows x..., value... (n, 2d), for arrow plots");
+  add_output(*s, c);
+  add_format(*s, c);
+  add_threads(*s, c);
+  s->callback([&] { field_values(f, c); });
+}
+
+void add_compare(CLI::App& app, CompareFlags& f, Common& c) {
+  auto* s = app.add_subcommand("compare", "sample quality between two point sets, as JSON");
+  s->add_option("a", f.a, "first point set (samples; '-': standard input)")->required();
+  s->add_option("b", f.b, "second point set (reference)")->required();
+  s->add_option("--metrics", f.metrics, "comma-separated: " + choice_names(metric_names()) + " (default: all)");
+  s->add_option("--projections", f.projections, "directions of the sliced W2")->capture_default_str();
+  s->add_option("--bandwidths", f.bandwidths, "MMD kernel widths (default: 0.25..4 x median distance)")
+      ->delimiter(',');
+  s->add_option("--knn", f.knn, "neighbours of the label classifier")->capture_default_str();
+  s->add_option("--max-w2", f.max_w2, "W2 on at most this many points per set (seeded subsample)")
+      ->capture_default_str();
+  add_output(*s, c);
+  add_seed(*s, c);
+  add_threads(*s, c);
+  s->callback([&] { compare(f, c); });
+}
+
+void add_paths(CLI::App& app, PathsFlags& f, Common& c) {
+  auto* s = app.add_subcommand("paths", "path energy and straightness of a trajectory, as JSON");
+  s->add_option("trajectory", f.input, "trajectory (T, n, d) with times (T,) ('-' or none: standard input)");
+  add_output(*s, c);
+  add_threads(*s, c);
+  s->callback([&] { paths(f, c); });
+}
+
+}  // namespace flowkit::cli

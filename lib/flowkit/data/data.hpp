@@ -1,0 +1,106 @@
+// data: built-in 2-D distributions (sample n points; exact log density where one exists),
+// evaluation grids, and image/label loaders. Never touches flags.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flowkit/io/array.hpp"
+#include "flowkit/core/choice.hpp"
+#include "flowkit/core/core.hpp"
+
+namespace flowkit {
+
+// The built-in distributions.
+enum class Toy { moons, circles, eightgaussians, checkerboard, spirals, swissroll, scurve, pinwheel, rings, gaussian, mixture };
+const ChoiceTable<Toy>& toys();
+
+// One parameter of a distribution: its flag name, default, meaning and allowed values.
+struct ToyParam {
+  enum Kind { any, nonneg, positive, count };  // count: an integer >= 1
+  const char* name;
+  double value;
+  const char* help;
+  Kind kind = nonneg;
+};
+// The parameters of a distribution, with their defaults.
+const std::vector<ToyParam>& toy_params(Toy t);
+// Its exact definition, in words and formulas (for --help and the man page).
+const char* toy_definition(Toy t);
+
+// A built-in distribution and its parameters by name (missing ones take their defaults).
+// For "mixture", `mixture` holds the JSON spec {"weights": [...], "means": [[...]], "vars": [[...]]}.
+struct ToySpec {
+  std::string name;
+  std::map<std::string, double> params;
+  std::string mixture = {};
+};
+
+// n samples (2 x n; d x n for gaussian/mixture) of a built-in distribution.
+Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng);
+// The same, also giving each point's class (moon, circle, component, arm, ring, cell).
+Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng, std::vector<float>& labels);
+
+// Whether a distribution has a closed-form density (gaussian, mixture, 8gaussians, checkerboard).
+bool toy_has_density(const ToySpec& spec);
+// Exact log density of each column of x (d x n); -inf off the support. Throws for others.
+VecD toy_log_density(const ToySpec& spec, const Mat& x);
+
+// A Gaussian mixture with diagonal covariances: sum_k w_k N(m_k, diag(v_k)).
+struct Mixture {
+  std::vector<double> weights;  // normalized to sum 1
+  std::vector<VecD> means, vars;
+  int64_t dim() const { return means.empty() ? 0 : means[0].size(); }
+};
+// Parses {"weights": [...], "means": [[...]], "vars": [[...]] or [v, ...]}; `where` names it.
+Mixture parse_mixture(const std::string& json_text, const std::string& where);
+// The mixture a distribution is (gaussian, 8gaussians and mixture are; others are not).
+std::optional<Mixture> toy_mixture(const ToySpec& spec);
+Mat sample_mixture(const Mixture& m, int64_t n, Rng& rng, std::vector<float>* labels = nullptr);
+// The same into out's columns (out keeps its storage when its shape is right).
+void sample_mixture_into(const Mixture& m, Rng& rng, Mat& out, std::vector<float>* labels = nullptr);
+
+// A built-in distribution with its name and parameters resolved once, drawing batch after
+// batch into the same storage (training's endless source).
+class ToySampler {
+ public:
+  explicit ToySampler(const ToySpec& spec);
+  // out.cols() samples into out (2 x n; d x n for gaussian/mixture); each point's class too.
+  void sample(Rng& rng, Mat& out, std::vector<float>* labels = nullptr) const;
+  Eigen::Index dim() const;
+
+ private:
+  Toy toy_;
+  std::vector<double> params_;
+  std::optional<Mixture> mixture_;
+};
+
+VecD mixture_log_density(const Mixture& m, const Mat& x);
+
+// A regular grid of size x size points at the cell centres of [x0, x1] x [y0, y1], x fastest
+// then y upwards (row-major: point i * size + j is column j of row i), so values over it
+// reshape to a (size, size) heat map.
+Mat grid_points(double x0, double x1, double y0, double y1, int64_t size);
+
+// Images with their labels: (n, H, W) or (n, H, W, C) in [0, 1], labels (n,).
+struct LabeledImages {
+  Stream stream;                     // main: images; companion: labels
+  std::vector<std::string> classes;  // label k names classes[k] (folder loaders)
+};
+// A folder of PNG/JPEG images; sub-folder names (sorted) become labels 0, 1, ...
+// channels: 0 keeps the files' own (1 for grey, else 3 or 4), 1 grey, 3 RGB, 4 RGBA.
+LabeledImages load_image_folder(const std::string& dir, int channels = 0);
+// IDX files (MNIST), optionally gzipped; pixels /255; labels optional ("" for none).
+LabeledImages load_idx(const std::string& images, const std::string& labels);
+// The 8x8 digits CSV (gzipped or not): 64 values 0..16 then the label, per line.
+LabeledImages load_digits(const std::string& path);
+// Where the built-in data files are looked for, in order: $FLOWKIT_DATA, the share/flowkit/data
+// beside the running program's prefix, the configured install folder, the source tree's
+// share/data.
+std::vector<std::string> data_dirs();
+// The first of data_dirs() holding `name` (or $FLOWKIT_DATA itself when it is a file called
+// `name`); "" when none does.
+std::string find_data_file(const std::string& name);
+
+}  // namespace flowkit

@@ -1,0 +1,30 @@
+// data: describing a stream (flow-data info) and splitting it into train and test parts.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+#include "flowkit/io/array.hpp"
+
+namespace flowkit {
+
+struct StreamInfo {
+  std::string source;  // "moons.npy", "<stdin>"
+  std::string format;  // npy, csv, json
+  std::string dtype;   // as stored: '<f4', '>i2', ... ("text" for CSV and JSON)
+  bool fortran = false;
+  int version = 0;     // NPY major version
+  Stream stream;
+};
+
+// Reads a stream ("-" or "": standard input) and how it was stored; NaN or Inf is an error
+// naming the row.
+StreamInfo describe_input(const std::string& path);
+nlohmann::json info_json(const StreamInfo& si);
+std::string info_text(const StreamInfo& si);
+
+// Rows (and their companion entries) shuffled with the generator: round(n * test_fraction) of
+// them, in their original order, make the test part; the rest, in order, the train part.
+std::pair<Stream, Stream> split_stream(const Stream& s, double test_fraction, Rng& rng);
+
+}  // namespace flowkit

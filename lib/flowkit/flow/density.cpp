@@ -1,0 +1,130 @@
+// density: the augmented ODE [dx/dt; d(int div)/dt] = [v; div v] through solve.hpp.
+#include "flowkit/flow/density.hpp"
+
+#include <cmath>
+
+namespace flowkit {
+
+const ChoiceTable<Divergence>& divergences() {
+  static const ChoiceTable<Divergence> t = {
+      {"auto", Divergence::automatic, "exact up to 256 dimensions, hutchinson above"},
+      {"exact", Divergence::exact, "trace of the Jacobian (d JVPs; closed form for oracles)"},
+      {"hutchinson", Divergence::hutchinson, "unbiased estimate e^T J e with --probes probes"}};
+  return t;
+}
+
+const ChoiceTable<Probe>& probes() {
+  static const ChoiceTable<Probe> t = {{"rademacher", Probe::rademacher, "entries +1 or -1"},
+                                       {"gaussian", Probe::gaussian, "entries N(0, 1)"}};
+  return t;
+}
+
+namespace {
+
+// The augmented system on y = [x; running divergence integral] ((d + 1) x n).
+class DivergenceSystem : public OdeSystem {
+ public:
+  DivergenceSystem(Field& f, Divergence div, Probe probe, int probes, int64_t n, Rng& rng)
+      : f_(f), d_(f.dim()), div_(div), x_(d_, n), v_(d_, n), jdx_(d_, n), e_(probes) {
+    if (div_ != Divergence::hutchinson) return;
+    for (Mat& e : e_) {
+      e.resize(d_, n);
+      if (probe == Probe::gaussian) rng.fill_normal(e);
+      else
+        for (int64_t i = 0; i < e.size(); ++i) e.data()[i] = rng.rademacher();
+    }
+  }
+
+  void eval(double t, const Mat& y, Mat& dy) override {
+    x_ = y.topRows(d_);
+    if (div_ == Divergence::exact) {
+      f_.velocity_divergence(x_, t, v_, divv_);
+      dy.topRows(d_) = v_;
+      dy.row(d_) = divv_.transpose();
+      return;
+    }
+    dy.row(d_).setZero();
+    for (const Mat& e : e_) {
+      f_.velocity_jvp(x_, t, e, v_, jdx_);
+      dy.row(d_) += (e.cwiseProduct(jdx_)).colwise().sum() / float(e_.size());
+    }
+    dy.topRows(d_) = v_;
+  }
+
+ private:
+  Field& f_;
+  int d_;
+  Divergence div_;
+  Mat x_, v_, jdx_;
+  Vec divv_;
+  std::vector<Mat> e_;
+};
+
+// Checks that the field has a density to evaluate and the points fit it.
+void require_density(const Field& f, const Mat& x) {
+  if (!f.source_is_gaussian())
+    throw Error("this model (" + f.describe() +
+                ") starts from a data set, not N(0, I): its source has no density, so log p is undefined");
+  if (x.rows() != f.dim())
+    throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
+                std::to_string(f.dim()));
+}
+
+SolveStats integrate_augmented(Field& f, Mat& y, const DensityOptions& o, Rng& rng, double t0, double t1) {
+  SolveOptions ode = o.ode;
+  ode.t0 = t0;
+  ode.t1 = t1;
+  DivergenceSystem sys(f, resolve_divergence(f, o), o.probe, o.probes, y.cols(), rng);
+  return integrate(sys, y, ode);
+}
+
+}  // namespace
+
+Divergence resolve_divergence(const Field& f, const DensityOptions& o) {
+  Divergence d = o.divergence;
+  if (d == Divergence::automatic)
+    d = f.dim() <= kExactDivergenceMaxDim || !f.has_jvp() ? Divergence::exact : Divergence::hutchinson;
+  if (d == Divergence::exact && !f.has_divergence())
+    throw Error("this model (" + f.describe() + ") has no exact divergence; use --divergence hutchinson");
+  if (d == Divergence::hutchinson && !f.has_jvp())
+    throw Error("this model (" + f.describe() + ") has no Jacobian-vector product; use --divergence exact");
+  if (d == Divergence::hutchinson && o.probes < 1) throw usage_error("--probes must be at least 1");
+  return d;
+}
+
+Vec log_normal(const Mat& z) {
+  const double c = 0.5 * double(z.rows()) * std::log(2.0 * M_PI);
+  Vec out(z.cols());
+  for (int64_t i = 0; i < z.cols(); ++i) out[i] = float(-0.5 * z.col(i).cast<double>().squaredNorm() - c);
+  return out;
+}
+
+SolveStats log_density(Field& f, const Mat& x, const DensityOptions& o, Rng& rng, Vec& logp) {
+  require_density(f, x);
+  Mat y(x.rows() + 1, x.cols());
+  y.topRows(x.rows()) = x;
+  y.row(x.rows()).setZero();
+  SolveStats st = integrate_augmented(f, y, o, rng, 1.0, 0.0);
+  // y_d(0) = -integral_0^1 div v dt
+  logp = log_normal(y.topRows(x.rows())) + y.row(x.rows()).transpose();
+  return st;
+}
+
+SolveStats sample_with_log_density(Field& f, Mat& x, const DensityOptions& o, Rng& rng, Vec& logp) {
+  require_density(f, x);
+  Mat y(x.rows() + 1, x.cols());
+  y.topRows(x.rows()) = x;
+  y.row(x.rows()).setZero();
+  Vec start = log_normal(x);
+  SolveStats st = integrate_augmented(f, y, o, rng, 0.0, 1.0);
+  x = y.topRows(x.rows());
+  logp = start - y.row(x.rows()).transpose();
+  return st;
+}
+
+double bits_per_dim(double logp, int d, bool dequantized) {
+  double nll = -logp + (dequantized ? d * std::log(256.0) : 0.0);
+  return nll / (d * std::log(2.0));
+}
+
+}  // namespace flowkit

@@ -1,0 +1,64 @@
+// field: one interface for "a time-dependent vector field": velocity at (x, t) for a whole
+// batch and, where it can, score, divergence and Jacobian-vector products. Implementations:
+// the learned model (field_learned.cpp), the exact Gaussian-mixture oracle (field_gmm.cpp) and
+// linear fields u = A x + b (field_linear.cpp). Never touches files: load_field takes JSON.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "flowkit/core/core.hpp"
+
+namespace flowkit {
+
+class Field {
+ public:
+  virtual ~Field() = default;
+  virtual int dim() const = 0;
+  // v = u(x, t) for every column of x (d x n). Implementations keep their own workspaces,
+  // so a Field is not shared between threads: clone() one per thread.
+  virtual void velocity(const Mat& x, double t, Mat& v) = 0;
+  virtual std::unique_ptr<Field> clone() const = 0;
+
+  // The score grad log p_t(x), for fields that have one (learned, oracle).
+  virtual bool has_score() const { return false; }
+  virtual void score(const Mat& x, double t, Mat& s);
+  // Velocity at t and score at ts (the SDE's clamped time) for the same batch; returns the
+  // number of field evaluations it took: 2 by default, 1 where the learned network's one
+  // prediction gives both (t == ts).
+  virtual int velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s);
+
+  // Velocity and its divergence (trace of the Jacobian) for every column: closed form for the
+  // oracle, d forward-mode JVPs for the network.
+  virtual bool has_divergence() const { return false; }
+  virtual void velocity_divergence(const Mat& x, double t, Mat& v, Vec& div);
+
+  // Velocity and the Jacobian-vector product J(x) dx, column by column (Hutchinson probes).
+  virtual bool has_jvp() const { return false; }
+  virtual void velocity_jvp(const Mat& x, double t, const Mat& dx, Mat& v, Mat& jdx);
+
+  // p_init: N(0, I) unless the field is a bridge from a data set (then it has no density).
+  virtual bool source_is_gaussian() const { return true; }
+  // The data shape of one sample (e.g. {8, 8} for digits; {d} for points).
+  virtual std::vector<int64_t> sample_shape() const { return {int64_t(dim())}; }
+  // Short description for messages and logs ("gmm (3 components, linear)").
+  virtual std::string describe() const = 0;
+
+  // Conditioning (class-conditional learned models): labels per column (-1: unconditional)
+  // and the guidance weight W: (1 - W) u(x, t, null) + W u(x, t, y).
+  virtual bool conditional() const { return false; }
+  virtual int num_classes() const { return 0; }
+  // The default accepts only unconditional labels (-1); conditional fields store them.
+  virtual void set_condition(const std::vector<int>& labels, double guidance);
+
+ protected:
+  // Usage error for a label this field cannot take (any class when it is unconditional).
+  void check_labels(const std::vector<int>& labels) const;
+};
+
+// Builds a field from a model document: "type" is "learned" (default when absent), "gmm" or
+// "linear". `where` names the source in error messages.
+std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string& where);
+
+}  // namespace flowkit

@@ -1,0 +1,49 @@
+// sampler: the chunked driver behind flow-sample and flow-traj. Points are processed in
+// chunks; chunk c draws its start noise and SDE noise from Rng(seed, c), so the bytes depend
+// only on the seed and the chunk size, never on how chunks are spread over threads. Each
+// thread works on its own clone of the field; memory stays at threads x chunk points.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "flowkit/flow/density.hpp"
+#include "flowkit/flow/field.hpp"
+#include "flowkit/flow/solve.hpp"
+
+namespace flowkit {
+
+struct SampleOptions {
+  SolveOptions ode;      // solver, grid, steps, t0, t1, tolerances (solver em: the SDE)
+  SdeOptions sde;        // used when ode.solver is em
+  uint64_t seed = 0;
+  int threads = 1;
+  int64_t chunk = 8192;  // points per chunk
+  double guidance = 1.0; // classifier-free guidance weight W (with labels)
+  bool with_logp = false; // append log p_1 of each sample as a last row (ODE from N(0, I) only)
+  DensityOptions density;  // divergence and probes of with_logp (its ode is taken from `ode`)
+};
+
+struct SampleJob {
+  int64_t n = 0;             // points to produce
+  const Mat* from = nullptr; // start points (d x m): point i starts at column i % m; else N(0, I)
+  std::vector<int> labels;   // empty, or one class per point (-1: unconditional)
+};
+
+// Final states of the chunk starting at point `first` (d x k, or (d + 1) x k with_logp: the
+// last row is the log density); called in chunk order, on the calling thread.
+using ChunkSink = std::function<void(int64_t first, const Mat& x)>;
+// Every state of a chunk along its solve (step 0 is the start); may be called from several
+// threads at once, each for a different chunk.
+using ChunkObserver = std::function<void(int64_t first, int64_t step, double t, const Mat& x)>;
+
+struct SampleStats {
+  int64_t nfe = 0;       // function evaluations per point (the most of any chunk)
+  int64_t steps = 0;     // accepted steps (the most of any chunk)
+  int64_t rejected = 0;  // dopri5, all chunks together
+  int64_t chunks = 0;
+};
+
+SampleStats sample_chunks(const Field& field, const SampleJob& job, const SampleOptions& o,
+                          const ChunkSink& sink, const ChunkObserver& obs = {});
+
+}  // namespace flowkit

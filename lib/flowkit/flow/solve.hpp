@@ -1,0 +1,85 @@
+// solve: ODE steppers (euler, midpoint, heun, rk4, dopri5) over any first-order system on a
+// batch, and Euler-Maruyama for the SDE of a field. Never touches files or flags.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "flowkit/core/choice.hpp"
+#include "flowkit/core/core.hpp"
+#include "flowkit/flow/field.hpp"
+#include "flowkit/flow/path.hpp"
+
+namespace flowkit {
+
+enum class Solver { euler, midpoint, heun, rk4, dopri5, em };
+const ChoiceTable<Solver>& solvers();
+// dopri5 chooses its own steps; the others walk a time grid.
+inline bool adaptive(Solver s) { return s == Solver::dopri5; }
+
+enum class GridKind { uniform, quadratic, cosine };  // quadratic/cosine: denser near t = 1
+const ChoiceTable<GridKind>& grids();
+// n + 1 times from t0 to t1 (either direction); non-uniform grids put their small steps at the
+// larger of t0 and t1 (near the data, where the field bends most).
+std::vector<double> time_grid(GridKind g, int steps, double t0, double t1);
+
+// dy/dt = f(t, y) on a state of any shape (rows x n). The density module integrates
+// [x; running divergence integral] through the same steppers.
+class OdeSystem {
+ public:
+  virtual ~OdeSystem() = default;
+  virtual void eval(double t, const Mat& y, Mat& dy) = 0;
+};
+
+// The ODE dx/dt = u(x, t) of a field.
+class FieldSystem : public OdeSystem {
+ public:
+  explicit FieldSystem(Field& f) : field_(f) {}
+  void eval(double t, const Mat& y, Mat& dy) override { field_.velocity(y, t, dy); }
+
+ private:
+  Field& field_;
+};
+
+struct SolveOptions {
+  Solver solver = Solver::euler;
+  int steps = 100;
+  double t0 = 0.0, t1 = 1.0;
+  GridKind grid = GridKind::uniform;
+  double rtol = 1e-5, atol = 1e-5;  // dopri5
+  int64_t max_steps = 100000;       // dopri5: a clear error when reached
+};
+
+struct SolveStats {
+  int64_t nfe = 0;       // function evaluations
+  int64_t steps = 0;     // accepted steps
+  int64_t rejected = 0;  // dopri5
+};
+
+// Called at the start and after every accepted step with the current time and state.
+using Observer = std::function<void(double t, const Mat& y)>;
+
+// Integrates y from t0 to t1 in place with an ODE solver (not em).
+SolveStats integrate(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Observer& obs = {});
+
+// Diffusion coefficient g(t) of the SDE.
+enum class NoiseKind { none, constant, linear, schedule };
+const ChoiceTable<NoiseKind>& noises();
+
+struct SdeOptions {
+  NoiseKind noise = NoiseKind::linear;
+  double sigma = 1.0;
+  bool score_drift = true;  // drift v + g^2/2 s (keeps the ODE's marginals); false: plain v
+  Schedule schedule;        // for g = sigma b(t)
+  int corrector_steps = 0;  // Langevin corrector steps after each step
+  double corrector_eps = 0.01;
+};
+double diffusion(const SdeOptions& o, double t);
+
+// Euler-Maruyama: x += h [v + g^2/2 s] + g sqrt(h) xi on the grid of opt. g = 0 gives
+// exactly the Euler ODE sampler. Backwards in time (t1 < t0) the score term changes sign,
+// h [v - g^2/2 s] with h < 0, which keeps the same marginals. The score is evaluated at t
+// clamped into [kTMin, kTMax]; nfe counts velocity and score evaluations.
+SolveStats sample_sde(Field& f, Mat& x, const SolveOptions& opt, const SdeOptions& sde, Rng& rng,
+                      const Observer& obs = {});
+
+}  // namespace flowkit

@@ -1,0 +1,141 @@
+// io: CSV read and write.
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <sstream>
+
+#include "flowkit/io/text_stream.hpp"
+
+namespace flowkit::text {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
+}
+
+std::vector<std::string> split_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  size_t start = 0;
+  for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+    cells.push_back(trim(line.substr(start, comma - start)));
+  cells.push_back(trim(line.substr(start)));
+  return cells;
+}
+
+std::optional<float> parse_number(const std::string& cell) {
+  if (cell.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const float v = std::strtof(cell.c_str(), &end);
+  if (end != cell.c_str() + cell.size()) return std::nullopt;
+  return v;
+}
+
+// Shape of a row from header names p<i>_<j>...: the last name's indices plus one.
+std::vector<int64_t> row_shape_from_names(const std::vector<std::string>& names) {
+  const std::string& last = names.back();
+  if (names.size() < 2 || last.size() < 2 || last[0] != 'p') return {int64_t(names.size())};
+  std::vector<int64_t> shape;
+  std::stringstream ss(last.substr(1));
+  for (std::string part; std::getline(ss, part, '_');) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return {int64_t(names.size())};
+    shape.push_back(std::stoll(part) + 1);
+  }
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  return n == int64_t(names.size()) && shape.size() >= 2 ? shape : std::vector<int64_t>{int64_t(names.size())};
+}
+
+// Header names for one row of the main array, and the companion column's name.
+std::vector<std::string> column_names(const Stream& s) {
+  std::vector<std::string> names;
+  const auto& shape = s.main.shape;
+  if (shape.size() <= 1) {
+    names.push_back("v");
+  } else if (shape.size() == 2) {
+    for (int64_t j = 0; j < shape[1]; ++j) names.push_back("x" + std::to_string(j));
+  } else {
+    const std::vector<int64_t> row(shape.begin() + 1, shape.end());
+    std::vector<int64_t> idx(row.size(), 0);
+    for (int64_t k = 0; k < s.main.row_size(); ++k) {
+      std::string n = "p";
+      for (size_t i = 0; i < idx.size(); ++i) n += (i ? "_" : "") + std::to_string(idx[i]);
+      names.push_back(n);
+      for (size_t i = idx.size(); i-- > 0 && ++idx[i] == row[i];) idx[i] = 0;
+    }
+  }
+  if (s.companion) names.push_back(companion_is_times(s) ? "time" : "label");
+  return names;
+}
+
+}  // namespace
+
+Stream read_csv(const std::string& text, const std::string& where) {
+  std::vector<std::string> names;
+  std::vector<float> values;
+  int64_t width = -1, rows = 0, line_no = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    const auto cells = split_cells(t);
+    std::vector<float> row;
+    for (size_t j = 0; j < cells.size(); ++j) {
+      const auto v = parse_number(cells[j]);
+      if (v) {
+        row.push_back(*v);
+        continue;
+      }
+      if (width < 0 && names.empty()) break;  // the header line
+      throw Error("non-numeric cell '" + cells[j].substr(0, 40) + "' at line " + std::to_string(line_no) +
+                  ", column " + std::to_string(j + 1) + " (" + where + ")");
+    }
+    if (row.size() < cells.size()) {
+      names = cells;
+      width = int64_t(cells.size());
+      continue;
+    }
+    if (width < 0) width = int64_t(row.size());
+    if (int64_t(row.size()) != width)
+      throw Error("ragged CSV: line " + std::to_string(line_no) + " has " + std::to_string(row.size()) +
+                  " values, expected " + std::to_string(width) + " (" + where + ")");
+    values.insert(values.end(), row.begin(), row.end());
+    ++rows;
+  }
+  if (rows == 0) throw Error("empty stream: no data rows (" + where + ")");
+  // A last column named label or time is the companion
+  Stream s;
+  const bool has_comp = !names.empty() && width > 1 && (names.back() == "label" || names.back() == "time");
+  const int64_t d = width - (has_comp ? 1 : 0);
+  if (has_comp) names.pop_back();
+  std::vector<int64_t> row_shape = names.empty() ? std::vector<int64_t>{d} : row_shape_from_names(names);
+  s.main.shape = {rows};
+  if (!(names.size() == 1 && names[0] == "v")) s.main.shape.insert(s.main.shape.end(), row_shape.begin(), row_shape.end());
+  s.main.data.resize(size_t(rows * d));
+  if (has_comp) s.companion = Array({rows});
+  for (int64_t i = 0; i < rows; ++i) {
+    std::copy_n(values.begin() + i * width, d, s.main.data.begin() + i * d);
+    if (has_comp) s.companion->data[size_t(i)] = values[size_t(i * width + d)];
+  }
+  return s;
+}
+
+void write_csv(std::ostream& out, const Stream& s) {
+  const auto names = column_names(s);
+  for (size_t j = 0; j < names.size(); ++j) out << (j ? "," : "") << names[j];
+  out << '\n';
+  const int64_t n = s.main.rows(), d = s.main.row_size();
+  std::string line;
+  for (int64_t i = 0; i < n; ++i) {
+    line.clear();
+    for (int64_t j = 0; j < d; ++j) line += (j ? "," : "") + format_float(s.main.data[size_t(i * d + j)]);
+    if (s.companion) line += "," + format_float(s.companion->data[size_t(i)]);
+    line += '\n';
+    out << line;
+  }
+}
+
+}  // namespace flowkit::text

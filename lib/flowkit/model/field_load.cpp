@@ -1,0 +1,60 @@
+// field: builds a field from a model document, dispatching on "type" after checking the
+// format name and version.
+#include "flowkit/core/choice.hpp"
+#include "flowkit/flow/field.hpp"
+#include "flowkit/flow/field_gmm.hpp"
+#include "flowkit/flow/field_linear.hpp"
+
+namespace flowkit {
+
+std::unique_ptr<Field> make_learned_field(const nlohmann::json& model, const std::string& where);
+
+namespace {
+enum class ModelType { learned, gmm, linear };
+
+const ChoiceTable<ModelType>& model_types() {
+  static const ChoiceTable<ModelType> t = {
+      {"learned", ModelType::learned, "a trained network (flow-train)"},
+      {"gmm", ModelType::gmm, "the exact field of a Gaussian mixture"},
+      {"linear", ModelType::linear, "u = A x + b"},
+  };
+  return t;
+}
+
+constexpr int kModelVersion = 1;
+
+// Format name and version: the first things a wrong or future file gets wrong.
+void check_header(const nlohmann::json& model, const std::string& where) {
+  if (!model.is_object()) throw Error(where + ": a model file is a JSON object, got " + model.type_name());
+  const auto f = model.find("format");
+  if (f == model.end()) throw Error(where + ": not a flowkit model (no \"format\": \"flowkit-model\")");
+  if (!f->is_string() || f->get<std::string>() != "flowkit-model")
+    throw Error(where + ": not a flowkit model (\"format\" is " + f->dump() + ", want \"flowkit-model\")");
+  const auto v = model.find("version");
+  if (v == model.end()) throw Error(where + ": model has no \"version\"");
+  if (!v->is_number_integer() || v->get<int64_t>() != kModelVersion)
+    throw Error(where + ": model version " + v->dump() + " is not supported (this flowkit reads version " +
+                std::to_string(kModelVersion) + ")");
+}
+
+ModelType model_type(const nlohmann::json& model, const std::string& where) {
+  const auto t = model.find("type");
+  if (t == model.end()) return ModelType::learned;
+  if (t->is_string())
+    for (const auto& c : model_types())
+      if (t->get<std::string>() == c.name) return c.value;
+  throw Error(where + ": unknown model type " + t->dump() + "; one of " + choice_names(model_types()));
+}
+}  // namespace
+
+std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string& where) {
+  check_header(model, where);
+  switch (model_type(model, where)) {
+    case ModelType::learned: return make_learned_field(model, where);
+    case ModelType::gmm: return GmmField::from_json(model, where);
+    case ModelType::linear: return LinearField::from_json(model, where);
+  }
+  return nullptr;
+}
+
+}  // namespace flowkit

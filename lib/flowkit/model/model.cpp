@@ -1,0 +1,266 @@
+#include "flowkit/model/model.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace flowkit {
+using nlohmann::json;
+
+namespace {
+const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// A field of j that must exist and have the given kind; errors say which and where.
+const json& field(const json& j, const std::string& key, const std::string& path, const std::string& where) {
+  if (!j.is_object() || !j.contains(key)) throw Error(where + ": missing field '" + path + key + "'");
+  return j.at(key);
+}
+
+int get_int(const json& j, const std::string& key, const std::string& path, const std::string& where) {
+  const json& v = field(j, key, path, where);
+  if (!v.is_number_integer()) throw Error(where + ": field '" + path + key + "' must be an integer");
+  return v.get<int>();
+}
+
+const std::string& get_str(const json& j, const std::string& key, const std::string& path, const std::string& where) {
+  const json& v = field(j, key, path, where);
+  if (!v.is_string()) throw Error(where + ": field '" + path + key + "' must be a string");
+  return v.get_ref<const std::string&>();
+}
+
+// A named choice: an unknown name in a file is a runtime error (exit 1), not a usage error.
+template <class E>
+E get_choice(const ChoiceTable<E>& t, const json& j, const std::string& key, const std::string& what,
+             const std::string& where) {
+  const std::string name = get_str(j, key, "", where);
+  for (const auto& c : t)
+    if (name == c.name) return c.value;
+  throw Error(where + ": unknown " + what + " '" + name + "'; one of " + choice_names(t));
+}
+
+Vec get_vec(const json& j, const std::string& key, int64_t d, const std::string& where) {
+  const json& v = field(j, key, "normalization.", where);
+  if (!v.is_array() || int64_t(v.size()) != d)
+    throw Error(where + ": 'normalization." + key + "' must be an array of " + std::to_string(d) + " numbers");
+  Vec out(d);
+  for (int64_t i = 0; i < d; ++i) {
+    if (!v[size_t(i)].is_number() || !std::isfinite(v[size_t(i)].get<double>()))
+      throw Error(where + ": 'normalization." + key + "[" + std::to_string(i) + "]' is not a finite number");
+    out[i] = v[size_t(i)].get<float>();
+  }
+  return out;
+}
+
+json tensors_to_json(const Params& w, const NetConfig& cfg) {
+  json arr = json::array();
+  for (const ParamBlock& b : param_layout(cfg)) {
+    arr.push_back({{"name", b.name}, {"shape", {b.rows, b.cols}}, {"data", floats_to_base64(w.data() + b.offset, b.size())}});
+  }
+  return arr;
+}
+
+Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::string& key,
+                                     const std::string& where) {
+  const auto layout = param_layout(cfg);
+  if (!arr.is_array() || arr.size() != layout.size())
+    throw Error(where + ": '" + key + "' must list " + std::to_string(layout.size()) +
+                " tensors for this architecture, found " + (arr.is_array() ? std::to_string(arr.size()) : "none"));
+  Params w(param_count(cfg));
+  for (size_t i = 0; i < layout.size(); ++i) {
+    const ParamBlock& b = layout[i];
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    const std::string name = get_str(arr[i], "name", at + ".", where);
+    if (name != b.name) throw Error(where + ": '" + at + "' is '" + name + "', expected '" + b.name + "'");
+    const json& shape = field(arr[i], "shape", at + ".", where);
+    if (shape != json{b.rows, b.cols})
+      throw Error(where + ": tensor '" + name + "' has shape " + shape.dump() + ", expected [" +
+                  std::to_string(b.rows) + "," + std::to_string(b.cols) + "]");
+    const std::string& data = get_str(arr[i], "data", at + ".", where);
+    const std::string what = where + ": tensor '" + name + "'";
+    const size_t count = base64_float_count(data, what);
+    if (count != b.size())
+      throw Error(what + " holds " + std::to_string(count) + " values, expected " + std::to_string(b.size()));
+    float* out = w.data() + b.offset;  // decoded in place: a model can be megabytes
+    base64_to_floats(data, out, what);
+    for (size_t k = 0; k < count; ++k)
+      if (!std::isfinite(out[k])) throw Error(what + " value " + std::to_string(k) + " is not finite");
+  }
+  return w;
+}
+
+NetConfig net_from_json(const json& a, int dim, const std::string& where) {
+  NetConfig c;
+  c.dim = dim;
+  c.width = get_int(a, "width", "architecture.", where);
+  c.depth = get_int(a, "depth", "architecture.", where);
+  c.time_freqs = get_int(a, "time_freqs", "architecture.", where);
+  c.num_classes = get_int(a, "num_classes", "architecture.", where);
+  const json& r = field(a, "residual", "architecture.", where);
+  if (!r.is_boolean()) throw Error(where + ": field 'architecture.residual' must be true or false");
+  c.residual = r.get<bool>();
+  c.activation = get_choice(activations(), a, "activation", "activation", where);
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(where + ": bad architecture: " + e.what());
+  }
+  return c;
+}
+}  // namespace
+
+std::string floats_to_base64(const float* v, size_t n) {
+  std::vector<unsigned char> bytes(n * 4);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &v[i], 4);
+    for (int k = 0; k < 4; ++k) bytes[4 * i + size_t(k)] = (u >> (8 * k)) & 0xFF;
+  }
+  std::string s;
+  s.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const uint32_t n = (uint32_t(bytes[i]) << 16) | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) |
+                       (i + 2 < bytes.size() ? uint32_t(bytes[i + 2]) : 0);
+    s += kB64[(n >> 18) & 63];
+    s += kB64[(n >> 12) & 63];
+    s += i + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=';
+    s += i + 2 < bytes.size() ? kB64[n & 63] : '=';
+  }
+  return s;
+}
+
+size_t base64_float_count(const std::string& s, const std::string& where) {
+  if (s.size() % 4 != 0) throw Error(where + ": base64 length " + std::to_string(s.size()) + " is not a multiple of 4");
+  const size_t pad = s.size() >= 4 ? size_t(s[s.size() - 1] == '=') + size_t(s[s.size() - 2] == '=') : 0;
+  const size_t nbytes = s.size() / 4 * 3 - pad;
+  if (nbytes % 4 != 0) throw Error(where + ": " + std::to_string(nbytes) + " bytes is not whole float32 values");
+  return nbytes / 4;
+}
+
+std::vector<float> base64_to_floats(const std::string& s, const std::string& where) {
+  std::vector<float> v(base64_float_count(s, where));
+  base64_to_floats(s, v.data(), where);
+  return v;
+}
+
+void base64_to_floats(const std::string& s, float* out, const std::string& where) {
+  const size_t nbytes = base64_float_count(s, where) * 4;
+  const size_t pad = s.size() / 4 * 3 - nbytes;
+  // The value of each byte as a base64 digit, -1 for any other byte
+  static const std::array<int8_t, 256> digit = [] {
+    std::array<int8_t, 256> a;
+    a.fill(-1);
+    for (int i = 0; i < 64; ++i) a[static_cast<unsigned char>(kB64[i])] = int8_t(i);
+    return a;
+  }();
+  // The bytes go straight into the floats (little-endian; swapped below on a big-endian host)
+  auto* bytes = reinterpret_cast<unsigned char*>(out);
+  const auto* c = reinterpret_cast<const unsigned char*>(s.data());
+  size_t nb = 0, i = 0;
+  // Every quad but the last has no padding: four table look-ups, one check, three bytes
+  for (; i + 4 < s.size(); i += 4, nb += 3) {
+    const int a = digit[c[i]], b = digit[c[i + 1]], d2 = digit[c[i + 2]], d3 = digit[c[i + 3]];
+    if ((a | b | d2 | d3) < 0) break;  // a bad character: the general loop below names it
+    const uint32_t n = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(d2) << 6 | uint32_t(d3);
+    bytes[nb] = (n >> 16) & 0xFF;
+    bytes[nb + 1] = (n >> 8) & 0xFF;
+    bytes[nb + 2] = n & 0xFF;
+  }
+  for (; i < s.size(); i += 4) {
+    const bool last = i + 4 == s.size();
+    uint32_t n = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const int d = digit[c[i + k]];
+      if (d < 0 && !(last && k >= 4 - pad)) throw Error(where + ": bad base64 character at offset " + std::to_string(i + k));
+      n = (n << 6) | uint32_t(d < 0 ? 0 : d);
+    }
+    for (int k = 0; k < 3 && nb < nbytes; ++k) bytes[nb++] = (n >> (16 - 8 * k)) & 0xFF;
+  }
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  for (size_t k = 0; k < nbytes / 4; ++k) {
+    uint32_t u;
+    std::memcpy(&u, &out[k], 4);
+    u = __builtin_bswap32(u);
+    std::memcpy(&out[k], &u, 4);
+  }
+#endif
+}
+
+void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift) {
+  out_scale = p == Predict::noise ? Vec::Ones(mean.size()) : scale;
+  out_shift = p == Predict::data ? mean : Vec::Zero(mean.size());
+}
+
+json model_to_json(const LearnedModel& m) {
+  const NetConfig& c = m.net;
+  json j = {{"format", kModelFormat},
+            {"version", kModelVersion},
+            {"type", "learned"},
+            {"dim", c.dim},
+            {"shape", m.shape},
+            {"normalization",
+             {{"mean", std::vector<float>(m.mean.data(), m.mean.data() + m.mean.size())},
+              {"scale", std::vector<float>(m.scale.data(), m.scale.data() + m.scale.size())}}},
+            {"schedule", m.schedule.name()},
+            {"predict", choice_name(predictions(), m.predict)},
+            {"source", m.source_data ? "data" : "gaussian"},
+            {"architecture",
+             {{"width", c.width},
+              {"depth", c.depth},
+              {"activation", choice_name(activations(), c.activation)},
+              {"time_freqs", c.time_freqs},
+              {"residual", c.residual},
+              {"num_classes", c.num_classes}}},
+            {"training", m.training},
+            {"sampling_weights", m.use_ema && !m.ema.empty() ? "ema" : "weights"},
+            {"weights", tensors_to_json(m.weights, c)}};
+  if (!m.ema.empty()) j["ema_weights"] = tensors_to_json(m.ema, c);
+  return j;
+}
+
+LearnedModel model_from_json(const json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": a model file is a JSON object");
+  const std::string format = get_str(j, "format", "", where);
+  if (format != kModelFormat) throw Error(where + ": format is '" + format + "', expected '" + kModelFormat + "'");
+  const int version = get_int(j, "version", "", where);
+  if (version != kModelVersion)
+    throw Error(where + ": model version " + std::to_string(version) + " is not supported (this flowkit reads version " +
+                std::to_string(kModelVersion) + ")");
+  if (j.contains("type") && j["type"] != "learned") throw Error(where + ": not a learned model (type " + j["type"].dump() + ")");
+  LearnedModel m;
+  const int dim = get_int(j, "dim", "", where);
+  if (dim < 1) throw Error(where + ": 'dim' must be positive, got " + std::to_string(dim));
+  const json& shape = field(j, "shape", "", where);
+  int64_t prod = 1;
+  if (!shape.is_array() || shape.empty()) throw Error(where + ": 'shape' must be a non-empty array of sizes");
+  for (const auto& s : shape) {
+    if (!s.is_number_integer() || s.get<int64_t>() < 1) throw Error(where + ": 'shape' " + shape.dump() + " has a bad size");
+    m.shape.push_back(s.get<int64_t>());
+    prod *= m.shape.back();
+  }
+  if (prod != dim) throw Error(where + ": 'shape' " + shape.dump() + " does not hold 'dim' " + std::to_string(dim) + " values");
+  const json& norm = field(j, "normalization", "", where);
+  m.mean = get_vec(norm, "mean", dim, where);
+  m.scale = get_vec(norm, "scale", dim, where);
+  if ((m.scale.array() <= 0).any()) throw Error(where + ": 'normalization.scale' must be positive");
+  try {
+    m.schedule = Schedule::parse(get_str(j, "schedule", "", where));
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
+  m.predict = get_choice(predictions(), j, "predict", "prediction", where);
+  const std::string source = get_str(j, "source", "", where);
+  if (source != "gaussian" && source != "data") throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
+  m.source_data = source == "data";
+  m.net = net_from_json(field(j, "architecture", "", where), dim, where);
+  m.weights = tensors_from_json(field(j, "weights", "", where), m.net, "weights", where);
+  if (j.contains("ema_weights")) m.ema = tensors_from_json(j["ema_weights"], m.net, "ema_weights", where);
+  const std::string use = j.value("sampling_weights", std::string("ema"));
+  if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
+  m.use_ema = use == "ema";
+  if (m.use_ema && m.ema.empty() && j.contains("sampling_weights"))
+    throw Error(where + ": 'sampling_weights' is 'ema' but the file has no 'ema_weights'");
+  if (j.contains("training")) m.training = j["training"];
+  return m;
+}
+
+}  // namespace flowkit

@@ -1,0 +1,50 @@
+// model file: a learned model as one JSON document ("format": "flowkit-model", "version": 1,
+// "type": "learned"): data shape, normalization, schedule, prediction, architecture, training
+// settings and final loss, weights (base64 of little-endian float32, with shapes) and their EMA.
+// Loading checks everything and says precisely what is wrong. Never touches files.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "flowkit/nn/mlp.hpp"
+#include "flowkit/flow/path.hpp"
+
+namespace flowkit {
+
+constexpr const char* kModelFormat = "flowkit-model";
+constexpr int kModelVersion = 1;
+
+struct LearnedModel {
+  NetConfig net;
+  Schedule schedule;
+  Predict predict = Predict::velocity;
+  std::vector<int64_t> shape;  // of one sample: {d} for points, {H, W} or {H, W, C} for images
+  Vec mean, scale;             // x = mean + scale * z: the network sees z
+  bool source_data = false;    // a bridge from a data set instead of N(0, I)
+  Params weights;  // the trained parameters (param_layout order)
+  Params ema;     // their moving average (empty: none)
+  bool use_ema = true;         // which set sampling uses
+  nlohmann::json training = nlohmann::json::object();  // settings and final loss
+
+  const Params& sampling_weights() const { return use_ema && !ema.empty() ? ema : weights; }
+};
+
+nlohmann::json model_to_json(const LearnedModel& m);
+// Parses and checks a learned model document; errors name `where` and the faulty field.
+LearnedModel model_from_json(const nlohmann::json& j, const std::string& where);
+
+// The network's output o (normalized units) maps to the prediction in data coordinates as
+// pred = out_scale * o + out_shift: velocity scale * o, data mean + scale * o, noise o.
+void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift);
+
+// Base64 of little-endian float32 and back (a size or character error throws with `where`).
+std::string floats_to_base64(const float* v, size_t n);
+inline std::string floats_to_base64(const std::vector<float>& v) { return floats_to_base64(v.data(), v.size()); }
+std::vector<float> base64_to_floats(const std::string& s, const std::string& where);
+// The number of float32 values base64 `s` holds (its length checked), and the decoding of
+// them straight into out[0, count).
+size_t base64_float_count(const std::string& s, const std::string& where);
+void base64_to_floats(const std::string& s, float* out, const std::string& where);
+
+}  // namespace flowkit

@@ -1,0 +1,92 @@
+// nn: the MLP vector field net(x, t[, y]) -> R^d over whole batches (one column per point):
+// forward, hand-written reverse mode (gradient of the parameters) and forward-mode
+// Jacobian-vector products in x. All parameters live in one flat vector. Templated on the
+// scalar: float for use, double for the gradient checks (instantiated in nn.cpp).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "flowkit/core/choice.hpp"
+#include "flowkit/core/core.hpp"
+#include "flowkit/nn/params.hpp"
+
+namespace flowkit {
+
+enum class Activation { silu, relu, gelu, tanh, selu };
+const ChoiceTable<Activation>& activations();
+
+// The architecture, everything a model file needs to rebuild the network.
+struct NetConfig {
+  int dim = 2;          // d: input and output size
+  int width = 128;      // hidden units
+  int depth = 3;        // hidden layers (plain) or residual blocks
+  Activation activation = Activation::silu;
+  int time_freqs = 8;   // K > 0: features sin(pi 2^k t), cos(pi 2^k t), k < K; 0: raw t
+  bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
+  int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
+
+  int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
+  int in_features() const { return dim + time_features(); }
+  void validate() const;  // usage error on a bad size
+};
+
+// One named tensor of the flat parameter vector: rows x cols, column-major, at offset.
+struct ParamBlock {
+  std::string name;
+  int rows = 0, cols = 0;
+  size_t offset = 0;
+  size_t size() const { return size_t(rows) * size_t(cols); }
+};
+std::vector<ParamBlock> param_layout(const NetConfig& cfg);
+size_t param_count(const NetConfig& cfg);
+
+template <class S>
+class Mlp {
+ public:
+  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+  using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+  explicit Mlp(const NetConfig& cfg);
+  const NetConfig& config() const { return cfg_; }
+  ParamVec<S>& params() { return params_; }
+  const ParamVec<S>& params() const { return params_; }
+  // Fan-in scaled normal weights, zero biases, unit layer-norm gains.
+  void init(Rng& rng);
+
+  // out = net(x, t_j, y_j) for every column j. labels: one per column in [0, num_classes]
+  // (num_classes: the null label), or nullptr (null label). Keeps what backward/jvp need.
+  void forward(const M& x, const V& t, const int* labels, M& out);
+  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param_count).
+  void backward(const M& gout, ParamVec<S>& grad);
+  // After forward on n columns: jout = J(x) dx for k blocks of n tangent columns (d x k n);
+  // the k directions of the same point share one batched pass.
+  void jvp(const M& dx, M& jout);
+
+ private:
+  using MapM = Eigen::Map<M>;
+  MapM weight(size_t i) { return MapM(params_.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
+  MapM grad_of(ParamVec<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
+  void embed_time(const V& t);
+  void activate(M& h, M& d) const;
+  void dense_layer(int l);
+  void layer_norm(int l);
+  void backward_plain(M& dh, ParamVec<S>& grad);
+  void backward_residual(M& dh, ParamVec<S>& grad);
+  void jvp_plain(M& dh);
+  void jvp_residual(M& dh);
+
+  NetConfig cfg_;
+  std::vector<ParamBlock> blocks_;
+  ParamVec<S> params_;
+  std::vector<int> labels_;  // of the last forward (null label when none given)
+  // Workspaces of the last forward, sized once per batch size
+  M inp_;                 // input features (in x n)
+  std::vector<M> h_;      // hidden states (plain: activations; residual: stream h_l)
+  std::vector<M> d_;      // activation derivatives at the pre-activations
+  std::vector<M> yhat_;   // residual: normalized h_{l-1}
+  std::vector<M> act_;    // residual: act(gamma yhat + beta)
+  std::vector<V> inv_;    // residual: 1 / sigma per column
+  M g1_, g2_, t1_, t2_;   // backward / jvp buffers
+};
+
+}  // namespace flowkit

@@ -1,0 +1,122 @@
+// plot: heat maps of values over a regular grid, with a colour bar.
+#include <algorithm>
+#include <cmath>
+
+#include "flowkit/plot/draw.hpp"
+
+namespace flowkit::plot {
+namespace {
+// The distinct values of one coordinate, which must be evenly spaced
+std::vector<double> grid_axis(std::vector<double> v, const char* name) {
+  std::sort(v.begin(), v.end());
+  const double span = v.back() - v.front(), tol = 1e-5 * std::max(span, 1e-30);
+  std::vector<double> u;
+  for (double x : v)
+    if (u.empty() || x - u.back() > tol) u.push_back(x);
+  const double step = u.size() > 1 ? span / double(u.size() - 1) : 0;
+  for (size_t i = 0; i < u.size(); ++i)
+    if (std::abs(u[i] - (u.front() + double(i) * step)) > 1e-3 * std::max(step, 1e-30))
+      throw Error(std::string("heat map rows (x, y, value) are not on a regular grid: the ") +
+                  name + " values are not evenly spaced");
+  return u;
+}
+
+size_t nearest(const std::vector<double>& axis, double v) {
+  if (axis.size() == 1) return 0;
+  const double step = (axis.back() - axis.front()) / double(axis.size() - 1);
+  return size_t(std::clamp(std::lround((v - axis.front()) / step), 0L, long(axis.size() - 1)));
+}
+
+// Centres of n cells covering a range
+std::vector<double> cell_centres(Range r, int64_t n) {
+  std::vector<double> c(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    c[size_t(i)] = r.lo + (double(i) + 0.5) * (r.hi - r.lo) / double(n);
+  return c;
+}
+
+// Values alone, x fastest, over the ranges of --range (cell centres)
+Grid grid_from_values(const Array& a, const Options& o) {
+  const int64_t n = a.shape[0], side = std::lround(std::sqrt(double(n)));
+  if (side * side != n)
+    throw Error("a heat map of values alone needs N*N rows (a square grid), got " + a.shape_str());
+  if (!o.xrange || !o.yrange)
+    throw usage_error("a heat map of values without coordinates needs --range xmin:xmax,ymin:ymax");
+  Grid g{cell_centres(*o.xrange, side), cell_centres(*o.yrange, side), a.data};
+  return g;
+}
+}  // namespace
+
+Grid grid_from_rows(const Array& a, const Options& o) {
+  if (a.shape.size() == 1 || (a.shape.size() == 2 && a.shape[1] == 1))
+    return grid_from_values(a, o);
+  if (a.shape.size() != 2 || a.shape[1] != 3)
+    throw Error("a heat map needs rows (x, y, value) or values alone, got an array of shape " +
+                a.shape_str());
+  const int64_t n = a.shape[0];
+  std::vector<double> xs(static_cast<size_t>(n)), ys(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    xs[size_t(i)] = a.data[size_t(3 * i)];
+    ys[size_t(i)] = a.data[size_t(3 * i + 1)];
+  }
+  Grid g{grid_axis(xs, "x"), grid_axis(ys, "y"), {}};
+  const size_t nx = g.xs.size(), ny = g.ys.size();
+  if (int64_t(nx * ny) != n)
+    throw Error("heat map rows (x, y, value) do not fill a grid: " + std::to_string(nx) +
+                " x values times " + std::to_string(ny) + " y values is not " + std::to_string(n) +
+                " rows");
+  g.v.assign(nx * ny, NAN);
+  for (int64_t i = 0; i < n; ++i) {
+    float& cell = g.v[nearest(g.ys, ys[size_t(i)]) * nx + nearest(g.xs, xs[size_t(i)])];
+    if (!std::isnan(cell))
+      throw Error("heat map rows (x, y, value): row " + std::to_string(i) +
+                  " repeats a grid point");
+    cell = a.data[size_t(3 * i + 2)];
+  }
+  return g;
+}
+
+// Robust limits: the maximum, and the 1st percentile but no more than 10 below the maximum
+Range value_range(const std::vector<float>& v, const Options& o) {
+  std::vector<float> s = v;
+  std::sort(s.begin(), s.end());
+  double hi = o.vmax ? *o.vmax : s.back();
+  double lo = o.vmin ? *o.vmin : std::max(double(s[size_t(0.01 * double(s.size() - 1))]), hi - 10);
+  if (o.vmin && o.vmax && !(lo < hi)) throw usage_error("--vmin must be below --vmax");
+  if (!(lo < hi)) {
+    if (o.vmin)
+      hi = lo + 1;
+    else
+      lo = hi - 1;
+  }
+  return {lo, hi};
+}
+
+// Each pixel takes the colour of the grid cell it falls in
+Canvas heatmap(const Grid& g, const Options& o, const Mat* overlay) {
+  const size_t nx = g.xs.size();
+  auto half_step = [](const std::vector<double>& a) {
+    return a.size() > 1 ? 0.5 * (a.back() - a.front()) / double(a.size() - 1) : 0.5;
+  };
+  const double hx = half_step(g.xs), hy = half_step(g.ys);
+  const Range values = value_range(g.v, o);
+  const Frame f = layout(o, {g.xs.front() - hx, g.xs.back() + hx},
+                         {g.ys.front() - hy, g.ys.back() + hy}, &values, Aspect::shrink);
+  Canvas c(o.width, o.height);
+  draw_grid(c, f);
+  for (int y = f.y0; y < f.y1; ++y)
+    for (int x = f.x0; x < f.x1; ++x) {
+      const double dx = f.data_x(x + 0.5), dy = f.data_y(y + 0.5);
+      if (dx < g.xs.front() - hx || dx > g.xs.back() + hx || dy < g.ys.front() - hy ||
+          dy > g.ys.back() + hy)
+        continue;
+      const float v = g.v[nearest(g.ys, dy) * nx + nearest(g.xs, dx)];
+      c.blend(x, y, viridis((v - values.lo) / (values.hi - values.lo)), 1);
+    }
+  draw_overlay(c, f, overlay);
+  draw_axes(c, f, o.title);
+  draw_colour_bar(c, f, values);
+  return c;
+}
+
+}  // namespace flowkit::plot

@@ -1,0 +1,101 @@
+// plot: the kinds of picture, the default kind for an array's shape, and the checks before
+// drawing a stream.
+#include <cmath>
+
+#include "flowkit/plot/plot.hpp"
+
+namespace flowkit::plot {
+
+const ChoiceTable<Kind>& kinds() {
+  static const ChoiceTable<Kind> t = {
+      {"scatter", Kind::scatter, "points (n, 2) as translucent dots"},
+      {"hist", Kind::hist, "points (n, 2) as a 2-D histogram"},
+      {"heatmap", Kind::heatmap, "rows (x, y, value) on a grid, or values (N*N,) with --range"},
+      {"images", Kind::images, "images (n, H, W) or (n, H, W, C) in [0, 1] as a grid"},
+      {"traj", Kind::traj, "trajectories (T, n, 2) as paths, or image trajectories (T, n, H*W)"},
+      {"quiver", Kind::quiver, "rows (x, y, u, v) as arrows"}};
+  return t;
+}
+
+namespace {
+bool perfect_square(int64_t v) {
+  const int64_t r = std::lround(std::sqrt(double(v)));
+  return v >= 4 && r * r == v;
+}
+
+Error unknown_shape(const Array& a) {
+  return Error(
+      "cannot tell what to draw from an array of shape " + a.shape_str() +
+      "; expected points (n, 2), rows (x, y, value) (n, 3), arrows (n, 4), images "
+      "(n, H, W[, C]) or trajectories (T, n, 2) (flattened images (n, H*W): --kind images)");
+}
+
+// Every value finite; the error names the row
+void require_finite_array(const Array& a, const char* what) {
+  const int64_t per_row = std::max<int64_t>(1, a.row_size());
+  for (size_t i = 0; i < a.data.size(); ++i)
+    if (!std::isfinite(a.data[i]))
+      throw Error(std::string(what) + " holds NaN or Inf (row " +
+                  std::to_string(int64_t(i) / per_row) + " of an array of shape " + a.shape_str() +
+                  ")");
+}
+
+Mat points_of(const Array& a, int64_t d, const char* what) {
+  if (a.shape.size() != 2 || a.shape[1] != d)
+    throw Error(std::string(what) + " needs an array of shape (n, " + std::to_string(d) +
+                "), got " + a.shape_str());
+  return a.points();
+}
+}  // namespace
+
+Kind infer_kind(const Array& a) {
+  const auto& s = a.shape;
+  switch (s.size()) {
+    case 1:
+      return Kind::heatmap;
+    case 2:
+      if (s[1] == 2) return Kind::scatter;
+      if (s[1] == 1 || s[1] == 3) return Kind::heatmap;
+      if (s[1] == 4) return Kind::quiver;
+      throw unknown_shape(a);
+    case 3:
+      if (s[2] == 2) return Kind::traj;
+      if (s[1] == s[2] || !perfect_square(s[2])) return Kind::images;
+      return Kind::traj;
+    case 4:
+      return s[3] == 1 || s[3] == 3 ? Kind::images : Kind::traj;
+    case 5:
+      return Kind::traj;
+    default:
+      throw unknown_shape(a);
+  }
+}
+
+Canvas render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) {
+  const Array& a = s.main;
+  if (a.shape.empty() || a.size() == 0)
+    throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());
+  require_finite_array(a, "the stream");
+  if (overlay && overlay->rows() != 2)
+    throw Error("the overlay needs points of shape (n, 2), got dimension " +
+                std::to_string(overlay->rows()));
+  const Array* companion = s.companion ? &*s.companion : nullptr;
+  switch (kind) {
+    case Kind::scatter:
+      return scatter(points_of(a, 2, "a scatter plot"), o, overlay);
+    case Kind::hist:
+      return histogram(points_of(a, 2, "a histogram"), o, overlay);
+    case Kind::quiver:
+      return quiver(points_of(a, 4, "a vector field plot (x, y, u, v)"), o, overlay);
+    case Kind::heatmap:
+      return heatmap(grid_from_rows(a, o), o, overlay);
+    case Kind::images:
+      return image_grid(a, companion, o);
+    case Kind::traj:
+      if (a.shape.size() == 3 && a.shape[2] == 2) return trajectories(a, o, overlay, companion);
+      return image_trajectories(a, companion, o);
+  }
+  throw unknown_shape(a);
+}
+
+}  // namespace flowkit::plot

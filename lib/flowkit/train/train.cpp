@@ -1,0 +1,419 @@
+#include "flowkit/train/train.hpp"
+
+#include <cmath>
+
+#include "flowkit/train/coupling.hpp"
+#include "flowkit/train/grad.hpp"
+
+namespace flowkit {
+using nlohmann::json;
+
+namespace {
+// Random streams: step s uses stream s; the others sit far above any step count.
+constexpr uint64_t kEpochStream = uint64_t(1) << 40;
+constexpr uint64_t kValStream = uint64_t(1) << 41;
+constexpr uint64_t kNormStream = kValStream + 1;
+constexpr uint64_t kSplitStream = kValStream + 2;
+constexpr uint64_t kInitStream = kValStream + 3;
+constexpr int64_t kMaxVal = 4096;   // validation points used
+constexpr int64_t kToyNorm = 10000; // toy samples for the normalization
+
+uint64_t fnv1a(uint64_t h, const void* p, size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001B3ULL;
+  return h;
+}
+
+uint64_t fingerprint(const TrainData& d) {
+  uint64_t h = 0xCBF29CE484222325ULL;
+  h = fnv1a(h, d.target.data(), size_t(d.target.size()) * sizeof(float));
+  h = fnv1a(h, d.labels.data(), d.labels.size() * sizeof(int));
+  return fnv1a(h, d.source.data(), size_t(d.source.size()) * sizeof(float));
+}
+
+std::string hex(uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
+}  // namespace
+
+const ChoiceTable<Coupling>& couplings() {
+  static const ChoiceTable<Coupling> t = {
+      {"independent", Coupling::independent, "x0 and x1 drawn independently"},
+      {"ot", Coupling::ot, "minibatch optimal transport: exact assignment on squared distance"},
+      {"sinkhorn", Coupling::sinkhorn, "entropic OT (Sinkhorn), pairs sampled from the plan"},
+  };
+  return t;
+}
+
+const ChoiceTable<TimeDist>& time_dists() {
+  static const ChoiceTable<TimeDist> t = {
+      {"uniform", TimeDist::uniform, "t ~ U[0, 1]"},
+      {"logit-normal", TimeDist::logit_normal, "t = sigmoid(n), n ~ N(0, 1): more weight mid-path"},
+  };
+  return t;
+}
+
+void TrainConfig::validate() const {
+  optim.validate();
+  if (steps < 1) throw usage_error("--steps must be at least 1, got " + std::to_string(steps));
+  if (batch < 1) throw usage_error("--batch must be at least 1, got " + std::to_string(batch));
+  if (!(ema >= 0 && ema < 1)) throw usage_error("--ema must be in [0, 1), got " + std::to_string(ema));
+  if (!(val_fraction >= 0 && val_fraction < 1)) throw usage_error("--val-fraction must be in [0, 1)");
+  if (!(cond_drop >= 0 && cond_drop < 1)) throw usage_error("--cond-drop must be in [0, 1)");
+  if (!(sigma_min >= 0) || !std::isfinite(sigma_min)) throw usage_error("--sigma-min must be 0 or positive");
+  if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
+}
+
+json TrainConfig::to_json() const {
+  return {{"steps", steps},
+          {"batch", batch},
+          {"optimizer", choice_name(optimizers(), optim.kind)},
+          {"lr", optim.lr},
+          {"warmup", optim.warmup},
+          {"decay", choice_name(decays(), optim.decay)},
+          {"weight_decay", optim.weight_decay},
+          {"clip", optim.clip},
+          {"ema", ema},
+          {"sigma_min", sigma_min},
+          {"t_dist", choice_name(time_dists(), t_dist)},
+          {"coupling", choice_name(couplings(), coupling)},
+          {"sinkhorn_eps", sinkhorn_eps},
+          {"val_fraction", val_fraction},
+          {"conditional", conditional},
+          {"cond_drop", cond_drop},
+          {"seed", seed},
+          {"toy", toy}};
+}
+
+TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
+  TrainConfig c;
+  try {
+    auto name = [&](const char* k) { return j.at(k).get<std::string>(); };
+    c.steps = j.at("steps").get<int64_t>();
+    c.batch = j.at("batch").get<int64_t>();
+    c.optim.kind = parse_choice(optimizers(), name("optimizer"), "optimizer");
+    c.optim.lr = j.at("lr").get<double>();
+    c.optim.warmup = j.at("warmup").get<int64_t>();
+    c.optim.decay = parse_choice(decays(), name("decay"), "decay");
+    c.optim.weight_decay = j.at("weight_decay").get<double>();
+    c.optim.clip = j.at("clip").get<double>();
+    c.ema = j.at("ema").get<double>();
+    c.sigma_min = j.at("sigma_min").get<double>();
+    c.t_dist = parse_choice(time_dists(), name("t_dist"), "time distribution");
+    c.coupling = parse_choice(couplings(), name("coupling"), "coupling");
+    c.sinkhorn_eps = j.at("sinkhorn_eps").get<double>();
+    c.val_fraction = j.at("val_fraction").get<double>();
+    c.conditional = j.at("conditional").get<bool>();
+    c.cond_drop = j.at("cond_drop").get<double>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.toy = name("toy");
+  } catch (const std::exception& e) {
+    throw Error(where + ": bad or missing training settings: " + e.what());
+  }
+  return c;
+}
+
+// Everything a step needs, sized once.
+struct Trainer::Impl {
+  TrainData data;
+  ToySpec toy;  // the built-in distribution when there is no data set
+  std::optional<ToySampler> toy_sampler;  // and its sampler, resolved once
+  Mlp<float> net, eval;
+  Adam adam;
+  BatchGradient batch_gradient;
+  Params grad, ema;
+  Vec mean, scale, out_scale, out_shift;
+  std::vector<size_t> train_idx, perm;
+  int64_t perm_epoch = -1;
+  Mat x0, x1, xt, target, z, goal, out, tmp;
+  Vec t;
+  std::vector<int> lab, lab_tmp;
+  Sinkhorn sinkhorn;
+  Mat val_z, val_goal, val_out;
+  Vec val_t;
+  std::vector<int> val_lab;
+  double loss_ema = 0;
+  int64_t loss_count = 0;
+  std::optional<double> last_val;
+  uint64_t fingerprint = 0;
+
+  Impl(const TrainConfig& c, TrainData d)
+      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)) {
+    toy.name = c.toy;
+  }
+};
+
+
+namespace {
+using Impl = Trainer::Impl;
+
+// The target points of a batch from the data set: epoch after epoch of seeded shuffles.
+void data_batch(const TrainConfig& c, Impl& m, int64_t step) {
+  const int64_t ntr = int64_t(m.train_idx.size());
+  for (int64_t k = 0; k < c.batch; ++k) {
+    const int64_t pos = step * c.batch + k, epoch = pos / ntr;
+    if (epoch != m.perm_epoch) {
+      m.perm = m.train_idx;
+      Rng r(c.seed, kEpochStream + uint64_t(epoch));
+      shuffle_indices(m.perm, r);
+      m.perm_epoch = epoch;
+    }
+    const size_t i = m.perm[size_t(pos % ntr)];
+    m.x1.col(k) = m.data.target.col(long(i));
+    if (!m.lab.empty()) m.lab[size_t(k)] = m.data.labels[i];
+  }
+}
+
+// Source points: N(0, I), or uniform draws from the source data set.
+void source_batch(Impl& m, Rng& r) {
+  if (m.data.source.size() == 0) {
+    r.fill_normal(m.x0);
+    return;
+  }
+  for (Eigen::Index k = 0; k < m.x0.cols(); ++k)
+    m.x0.col(k) = m.data.source.col(long(r.below(uint64_t(m.data.source.cols()))));
+}
+
+double draw_time(TimeDist d, Rng& r) {
+  if (d == TimeDist::uniform) return r.uniform();
+  return 1.0 / (1.0 + std::exp(-r.normal()));
+}
+
+// x_t, the conditional target, and both in normalized units (network input z, goal).
+void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
+  for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
+  for (Eigen::Index k = 0; k < m.t.size(); ++k) {
+    const double tk = m.t[k];
+    m.xt.col(k) = float(c.schedule.a(tk)) * m.x1.col(k) + float(c.schedule.b(tk)) * m.x0.col(k);
+  }
+  if (c.sigma_min > 0) {
+    r.fill_normal(m.tmp);
+    m.xt += float(c.sigma_min) * m.tmp;
+  }
+  conditional_target(c.predict, c.schedule, m.x0, m.x1, m.t, m.target);
+  m.z.array() = (m.xt.array().colwise() - m.mean.array()).colwise() / m.scale.array();
+  m.goal.array() = (m.target.array().colwise() - m.out_shift.array()).colwise() / m.out_scale.array();
+}
+
+// Fixed validation points, noise and times (labels kept), in normalized units.
+void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::vector<int>& labels) {
+  Rng r(c.seed, kValStream);
+  const Eigen::Index n = x1.cols();
+  m.x1 = x1;
+  m.lab = labels;
+  m.x0.resize(x1.rows(), n);
+  m.xt.resize(x1.rows(), n);
+  m.tmp.resize(x1.rows(), n);
+  m.t.resize(n);
+  source_batch(m, r);
+  path_batch(c, m, r);
+  m.val_z = m.z;
+  m.val_goal = m.goal;
+  m.val_t = m.t;
+  m.val_lab = m.lab;
+}
+
+// Sizes the step workspaces once, then builds the validation set in them.
+void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& val) {
+  const bool toy = m.data.target.size() == 0;
+  if (c.val_fraction > 0) {
+    Mat x1;
+    std::vector<int> labels;
+    if (toy) {
+      Rng r(c.seed, kValStream + 4);
+      x1 = sample_toy(m.toy, 2048, r);
+    } else {
+      const size_t nv = std::min(val.size(), size_t(kMaxVal));
+      x1.resize(m.data.target.rows(), long(nv));
+      for (size_t i = 0; i < nv; ++i) {
+        x1.col(long(i)) = m.data.target.col(long(val[i]));
+        if (!m.data.labels.empty()) labels.push_back(m.data.labels[val[i]]);
+      }
+    }
+    make_validation(c, m, x1, labels);
+  }
+  const Eigen::Index d = c.net.dim, b = c.batch;
+  for (Mat* w : {&m.x0, &m.x1, &m.xt, &m.target, &m.z, &m.goal, &m.out, &m.tmp}) w->resize(d, b);
+  m.t.resize(b);
+  m.lab.assign(m.data.labels.empty() ? 0 : size_t(b), 0);
+  m.lab_tmp = m.lab;
+}
+}  // namespace
+
+Trainer::~Trainer() = default;
+
+Trainer::Trainer(const TrainConfig& cfg, TrainData data) : cfg_(cfg) {
+  const bool toy = data.target.size() == 0;
+  if (toy && cfg.toy.empty()) throw usage_error("no training data and no --toy distribution");
+  if (toy) {
+    Rng r(cfg.seed, kNormStream);
+    ToySpec spec;
+    spec.name = cfg.toy;
+    data.target = sample_toy(spec, kToyNorm, r);
+    data.shape = {data.target.rows()};
+  }
+  cfg_.net.dim = int(data.target.rows());
+  cfg_.net.num_classes = 0;
+  if (cfg.conditional) {
+    if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
+    cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
+  }
+  if (data.source.size() > 0 && data.source.rows() != data.target.rows())
+    throw Error("the source data has dimension " + std::to_string(data.source.rows()) + ", the target " +
+                std::to_string(data.target.rows()));
+  cfg_.optim.total_steps = cfg.steps;
+  cfg_.validate();
+  impl_ = std::make_unique<Impl>(cfg_, std::move(data));
+  Impl& m = *impl_;
+  m.fingerprint = toy ? 0 : fingerprint(m.data);
+  // Split off the validation points (a seeded shuffle)
+  const int64_t n = m.data.target.cols();
+  std::vector<size_t> all(static_cast<size_t>(n));
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::vector<size_t> val;
+  if (toy) {
+    m.train_idx = all;
+  } else {
+    Rng r(cfg.seed, kSplitStream);
+    shuffle_indices(all, r);
+    const auto nval = size_t(std::llround(cfg.val_fraction * double(n)));
+    val.assign(all.begin(), all.begin() + long(nval));
+    m.train_idx.assign(all.begin() + long(nval), all.end());
+    std::sort(m.train_idx.begin(), m.train_idx.end());
+    if (int64_t(m.train_idx.size()) < cfg.batch)
+      throw Error("the data set has " + std::to_string(m.train_idx.size()) + " training points, fewer than one batch (" +
+                  std::to_string(cfg.batch) + "); use a smaller --batch");
+    if (cfg.val_fraction > 0 && val.empty()) throw Error("--val-fraction leaves no validation points");
+  }
+  // Normalization: per-dimension mean and scale of the training target
+  Mat tr(m.data.target.rows(), int64_t(m.train_idx.size()));
+  for (size_t i = 0; i < m.train_idx.size(); ++i) tr.col(long(i)) = m.data.target.col(long(m.train_idx[i]));
+  m.mean = tr.rowwise().mean();
+  const Vec sd = ((tr.colwise() - m.mean).array().square().rowwise().mean()).sqrt();
+  const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
+  m.scale = sd.array().max(floor);
+  output_affine(cfg.predict, m.mean, m.scale, m.out_scale, m.out_shift);
+  if (toy) m.data.target.resize(0, 0);
+  // Network and optimizer state
+  Rng r(cfg.seed, kInitStream);
+  m.net.init(r);
+  if (cfg.ema > 0) m.ema = m.net.params();
+  m.grad.resize(m.net.params().size());
+  init_validation(cfg_, m, val);
+}
+
+}  // namespace flowkit
+
+namespace flowkit {
+
+double Trainer::train_step() {
+  const TrainConfig& c = cfg_;
+  Impl& m = *impl_;
+  Rng r(c.seed, uint64_t(step_));
+  // The pairs (x0, x1), coupled, and the path
+  if (m.data.target.size() == 0) {
+    if (!m.toy_sampler) m.toy_sampler.emplace(m.toy);
+    m.x1.resize(m.toy_sampler->dim(), c.batch);
+    m.toy_sampler->sample(r, m.x1);
+  } else {
+    data_batch(c, m, step_);
+  }
+  source_batch(m, r);
+  if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);
+  if (c.coupling == Coupling::sinkhorn) m.sinkhorn.couple(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.sinkhorn_eps, r);
+  path_batch(c, m, r);
+  // Classifier-free guidance: drop labels to the null label with probability cond_drop
+  if (c.conditional)
+    for (int& y : m.lab)
+      if (r.uniform() < c.cond_drop) y = c.net.num_classes;
+  // Loss, gradient, update
+  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.out, m.grad);
+  if (!std::isfinite(loss)) return loss;
+  clip_grad_norm(m.grad, c.optim.clip);
+  m.adam.step(m.net.params(), m.grad, step_);
+  if (c.ema > 0) ema_update(m.ema, m.net.params(), c.ema, step_);
+  m.loss_ema = 0.98 * m.loss_ema + 0.02 * loss;
+  ++m.loss_count;
+  ++step_;
+  return loss;
+}
+
+double Trainer::smoothed_loss() const {
+  const Impl& m = *impl_;
+  return m.loss_count == 0 ? NAN : m.loss_ema / (1 - std::pow(0.98, double(m.loss_count)));
+}
+
+bool Trainer::has_validation() const { return impl_->val_z.cols() > 0; }
+
+double Trainer::validation_loss() {
+  Impl& m = *impl_;
+  if (!has_validation()) return NAN;
+  m.eval.params() = cfg_.ema > 0 ? m.ema : m.net.params();
+  m.eval.forward(m.val_z, m.val_t, m.val_lab.empty() ? nullptr : m.val_lab.data(), m.val_out);
+  const double v = double((m.val_out - m.val_goal).squaredNorm()) / double(m.val_z.cols());
+  m.last_val = v;
+  return v;
+}
+
+json Trainer::model_json() const {
+  const Impl& m = *impl_;
+  LearnedModel lm;
+  lm.net = cfg_.net;
+  lm.schedule = cfg_.schedule;
+  lm.predict = cfg_.predict;
+  lm.shape = m.data.shape;
+  lm.mean = m.mean;
+  lm.scale = m.scale;
+  lm.source_data = m.data.source.size() > 0;
+  lm.weights = m.net.params();
+  lm.ema = m.ema;
+  lm.training = cfg_.to_json();
+  lm.training["steps_done"] = step_;
+  lm.training["final_loss"] = m.loss_count ? json(smoothed_loss()) : json(nullptr);
+  if (m.last_val) lm.training["final_val_loss"] = *m.last_val;
+  return model_to_json(lm);
+}
+
+json Trainer::checkpoint_json() const {
+  const Impl& m = *impl_;
+  json j = model_json();
+  j["checkpoint"] = {{"step", step_},
+                     {"adam_m", floats_to_base64(m.adam.m().data(), m.adam.m().size())},
+                     {"adam_v", floats_to_base64(m.adam.v().data(), m.adam.v().size())},
+                     {"loss_ema", m.loss_ema},
+                     {"loss_count", m.loss_count},
+                     {"data_fingerprint", hex(m.fingerprint)}};
+  return j;
+}
+
+void Trainer::restore(const json& ck, const std::string& where) {
+  Impl& m = *impl_;
+  const LearnedModel lm = model_from_json(ck, where);
+  if (!ck.contains("checkpoint")) throw Error(where + ": not a checkpoint (no 'checkpoint' section)");
+  const json& c = ck["checkpoint"];
+  try {
+    if (c.at("data_fingerprint").get<std::string>() != hex(m.fingerprint))
+      throw Error(where + ": the checkpoint was trained on different data");
+    const int64_t s = c.at("step").get<int64_t>();
+    if (s < 0 || s > cfg_.steps)
+      throw Error(where + ": checkpoint step " + std::to_string(s) + " is beyond --steps " + std::to_string(cfg_.steps));
+    const auto mm = base64_to_floats(c.at("adam_m").get<std::string>(), where + ": adam_m");
+    const auto vv = base64_to_floats(c.at("adam_v").get<std::string>(), where + ": adam_v");
+    if (mm.size() != m.grad.size() || vv.size() != m.grad.size() || lm.weights.size() != m.grad.size() ||
+        (cfg_.ema > 0) != !lm.ema.empty())
+      throw Error(where + ": the checkpoint's sizes do not match its architecture");
+    m.net.params() = lm.weights;
+    m.ema = lm.ema;
+    m.adam.m().assign(mm.begin(), mm.end());
+    m.adam.v().assign(vv.begin(), vv.end());
+    m.loss_ema = c.at("loss_ema").get<double>();
+    m.loss_count = c.at("loss_count").get<int64_t>();
+    step_ = s;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": bad checkpoint section: " + e.what());
+  }
+}
+
+}  // namespace flowkit

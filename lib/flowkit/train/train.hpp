@@ -1,0 +1,99 @@
+// train: conditional flow matching. Mini-batches of (x0, x1) pairs (Gaussian or data source,
+// independent, exact-OT or Sinkhorn coupling), t uniform or logit-normal, the regression of the
+// network onto the conditional target in normalized coordinates, Adam, EMA, validation, and
+// checkpoints that resume bit-exactly. All randomness of step s comes from Rng(seed, s), so a
+// checkpoint needs only the step, the weights and the optimizer moments.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "flowkit/io/array.hpp"
+#include "flowkit/data/data.hpp"
+#include "flowkit/model/model.hpp"
+#include "flowkit/nn/optim.hpp"
+
+namespace flowkit {
+
+enum class Coupling { independent, ot, sinkhorn };
+const ChoiceTable<Coupling>& couplings();
+
+enum class TimeDist { uniform, logit_normal };
+const ChoiceTable<TimeDist>& time_dists();
+
+struct TrainConfig {
+  NetConfig net;  // net.dim and net.num_classes are set from the data
+  OptimConfig optim;
+  Schedule schedule;
+  Predict predict = Predict::velocity;
+  double sigma_min = 0.0;  // I-CFM: x_t = a x1 + b x0 + sigma_min eps
+  TimeDist t_dist = TimeDist::uniform;
+  Coupling coupling = Coupling::independent;
+  double sinkhorn_eps = 0.05;  // entropic regularization, relative to the mean cost
+  int64_t steps = 10000;
+  int64_t batch = 512;
+  double ema = 0.999;  // 0: no moving average
+  double val_fraction = 0.0;
+  bool conditional = false;
+  double cond_drop = 0.15;
+  uint64_t seed = 0;
+  std::string toy;  // the built-in distribution when there is no data set
+
+  void validate() const;  // usage errors
+  nlohmann::json to_json() const;
+  // The settings recorded in a model or checkpoint ("training"); `where` names the file.
+  static TrainConfig from_json(const nlohmann::json& j, const std::string& where);
+};
+
+// What training reads: a target data set (or a toy), labels, and an optional source set.
+struct TrainData {
+  Mat target;                  // d x n (empty with a toy)
+  std::vector<int> labels;     // one per target column, or empty
+  std::vector<int64_t> shape;  // of one sample
+  Mat source;                  // d x m: the bridge source, or empty for N(0, I)
+
+  // From streams: points (n, d) or images (n, H, W[, C]) with labels as the companion.
+  static TrainData from_streams(const Stream& target, const std::string& where, const Stream* source,
+                                const std::string& source_where, bool want_labels);
+};
+
+class Trainer {
+ public:
+  Trainer(const TrainConfig& cfg, TrainData data);
+  ~Trainer();
+  const TrainConfig& config() const { return cfg_; }
+  int64_t step() const { return step_; }
+  // One optimization step; returns the batch loss (mean squared error, normalized units).
+  double train_step();
+  bool has_validation() const;
+  double validation_loss();  // with the sampling weights, fixed points, noise and times
+  double smoothed_loss() const;
+
+  nlohmann::json model_json() const;
+  nlohmann::json checkpoint_json() const;
+  // Continues from a checkpoint written by a trainer with the same settings and data.
+  void restore(const nlohmann::json& ck, const std::string& where);
+
+  struct Impl;  // workspaces and state (train.cpp)
+
+ private:
+  TrainConfig cfg_;
+  int64_t step_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Progress and checkpoint hooks of the training loop (the program writes files and bars).
+struct TrainHooks {
+  int64_t report_every = 50;
+  int64_t checkpoint_every = 0;
+  std::function<void(int64_t step, double loss, std::optional<double> val_loss)> report;
+  std::function<void(const nlohmann::json& checkpoint, int64_t step)> checkpoint;
+  std::function<bool()> stop;  // asked between steps: true ends the run early (a signal)
+};
+
+// Runs until cfg.steps; a loss that is not finite stops with an Error naming the step (and
+// the last checkpoint written, if any). Returns the final model document, or null when
+// hooks.stop ended the run before cfg.steps.
+nlohmann::json run_training(Trainer& trainer, const TrainHooks& hooks);
+
+}  // namespace flowkit

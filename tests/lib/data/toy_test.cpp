@@ -1,0 +1,120 @@
+// Tests of the built-in distributions, mixtures and grids (lib/flowkit/toy.cpp, mixture.cpp).
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "flowkit/data/data.hpp"
+
+using namespace flowkit;
+
+namespace {
+Mat draw(const std::string& name, int64_t n, uint64_t seed = 1, std::map<std::string, double> p = {}) {
+  Rng rng(seed);
+  return sample_toy({name, std::move(p), ""}, n, rng);
+}
+// Midpoint-rule integral of exp(log density) over [-a, a]^2 on an N x N grid.
+double integral(const ToySpec& s, double a, int64_t N) {
+  const Mat g = grid_points(-a, a, -a, a, N);
+  return toy_log_density(s, g).array().exp().sum() * (2 * a) * (2 * a) / double(N * N);
+}
+}  // namespace
+
+TEST_CASE("Every distribution samples finite points, the same for the same seed", "[data]") {
+  for (const auto& c : toys()) {
+    if (std::string(c.name) == "mixture") continue;
+    const Mat a = draw(c.name, 500, 7), b = draw(c.name, 500, 7), other = draw(c.name, 500, 8);
+    INFO(c.name);
+    CHECK(a.rows() == 2);
+    CHECK(a.allFinite());
+    CHECK(a == b);
+    CHECK(a != other);
+    CHECK(a.array().abs().maxCoeff() < 8);
+  }
+}
+
+TEST_CASE("Checkerboard: samples in the 8 filled cells, evenly, and density 1/32 there", "[data]") {
+  const int64_t n = 80000;
+  const Mat x = draw("checkerboard", n, 3);
+  std::vector<int64_t> count(16, 0);
+  for (int64_t j = 0; j < n; ++j) {
+    const int i0 = int(std::floor((x(0, j) + 4) / 2)), i1 = int(std::floor((x(1, j) + 4) / 2));
+    REQUIRE((i0 >= 0 && i0 < 4 && i1 >= 0 && i1 < 4));
+    REQUIRE((i0 + i1) % 2 == 0);
+    ++count[size_t(4 * i1 + i0)];
+  }
+  // Chi-square over the 8 filled cells, 7 degrees of freedom: P(chi2 > 24.3) = 0.001
+  double chi2 = 0;
+  for (int c = 0; c < 16; ++c)
+    if (((c % 4) + (c / 4)) % 2 == 0) chi2 += std::pow(double(count[size_t(c)]) - n / 8.0, 2) / (n / 8.0);
+  CHECK(chi2 < 24.3);
+  const ToySpec s{"checkerboard", {}, ""};
+  const VecD lp = toy_log_density(s, x);
+  CHECK((lp.array() == -std::log(32.0)).all());
+  Mat off(2, 3);
+  off << -3, 5, 0.5, -1, 0, 0.5;  // (-3, -1): cell (0, 1), empty; (5, 0) outside; (0.5, 0.5): cell (2, 2)
+  const VecD lo = toy_log_density(s, off);
+  CHECK(std::isinf(lo[0]));
+  CHECK(std::isinf(lo[1]));
+  CHECK(lo[2] == Approx(-std::log(32.0)));
+  CHECK(integral(s, 4, 400) == Approx(1.0).epsilon(1e-9));
+}
+
+TEST_CASE("Gaussian and mixture moments match their parameters", "[data]") {
+  const int64_t n = 200000;
+  const Mat g = draw("gaussian", n, 5, {{"dim", 3}, {"mean", 1.5}, {"std", 2}});
+  REQUIRE(g.rows() == 3);
+  const Eigen::VectorXd mean = g.cast<double>().rowwise().mean();
+  const Eigen::VectorXd var = (g.cast<double>().colwise() - mean).array().square().rowwise().mean();
+  // Standard errors: 2/sqrt(n) = 0.0045 for the mean, 4 sqrt(2/n) = 0.013 for the variance
+  CHECK((mean.array() - 1.5).abs().maxCoeff() < 0.025);
+  CHECK((var.array() - 4).abs().maxCoeff() < 0.07);
+
+  ToySpec m{"mixture", {}, R"({"weights": [1, 3], "means": [[-2, 0], [2, 1]], "vars": [[0.25, 1], 0.5]})"};
+  Rng rng(9);
+  std::vector<float> labels;
+  const Mat x = sample_toy(m, n, rng, labels);
+  const Eigen::VectorXd mm = x.cast<double>().rowwise().mean();
+  // E x = 0.25 (-2, 0) + 0.75 (2, 1) = (1, 0.75)
+  CHECK(mm[0] == Approx(1.0).margin(0.02));
+  CHECK(mm[1] == Approx(0.75).margin(0.02));
+  double share1 = 0;
+  for (float l : labels) share1 += l;
+  CHECK(share1 / n == Approx(0.75).margin(0.005));
+}
+
+TEST_CASE("Exact log densities integrate to 1 and match the closed form", "[data]") {
+  CHECK(integral({"gaussian", {}, ""}, 8, 400) == Approx(1.0).epsilon(1e-4));
+  CHECK(integral({"8gaussians", {}, ""}, 4, 400) == Approx(1.0).epsilon(1e-4));
+  const ToySpec m{"mixture", {}, R"({"weights": [0.3, 0.7], "means": [[-1, 0], [1.5, 0.5]], "vars": [[0.2, 0.5], [1, 0.3]]})"};
+  CHECK(integral(m, 7, 500) == Approx(1.0).epsilon(1e-4));
+  // N(0, I) at the origin in 2-D: -log(2 pi)
+  Mat o = Mat::Zero(2, 1);
+  CHECK(toy_log_density({"gaussian", {}, ""}, o)[0] == Approx(-std::log(2 * M_PI)));
+  CHECK_FALSE(toy_has_density({"moons", {}, ""}));
+  CHECK_THROWS_WITH(toy_log_density({"moons", {}, ""}, o), Catch::Contains("no closed-form density"));
+}
+
+TEST_CASE("Bad names, parameters and mixture specs are clear errors", "[data]") {
+  Rng rng(1);
+  CHECK_THROWS_WITH(sample_toy({"moon", {}, ""}, 1, rng), Catch::Contains("unknown distribution 'moon'; one of moons"));
+  CHECK_THROWS_WITH(sample_toy({"moons", {{"radius", 1}}, ""}, 1, rng), Catch::Contains("one of noise"));
+  CHECK_THROWS_WITH(sample_toy({"moons", {{"noise", -1}}, ""}, 1, rng), Catch::Contains("--noise for moons must be"));
+  CHECK_THROWS_WITH(sample_toy({"rings", {{"rings", 2.5}}, ""}, 1, rng), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(parse_mixture("{\"means\": [[0, 0], [1]]}", "spec"), Catch::Contains("has dimension 1, expected 2"));
+  CHECK_THROWS_WITH(parse_mixture("{\"means\": [[0]], \"vars\": [[-1]]}", "spec"), Catch::Contains("positive variances"));
+  CHECK_THROWS_WITH(parse_mixture("{\"means\": [[0]], \"weights\": [1, 2]}", "spec"), Catch::Contains("\"weights\""));
+  CHECK_THROWS_WITH(parse_mixture("[1, 2]", "spec"), Catch::Contains("a mixture spec is an object"));
+  CHECK_THROWS_WITH(parse_mixture("{", "spec"), Catch::Contains("invalid JSON"));
+}
+
+TEST_CASE("A grid is row-major, x fastest, at cell centres", "[data]") {
+  const Mat g = grid_points(0, 4, -1, 1, 4);
+  REQUIRE(g.cols() == 16);
+  CHECK(g(0, 0) == 0.5f);
+  CHECK(g(1, 0) == -0.75f);
+  CHECK(g(0, 1) == 1.5f);  // next point: next x, same y
+  CHECK(g(1, 1) == -0.75f);
+  CHECK(g(0, 4) == 0.5f);  // next row: y goes up
+  CHECK(g(1, 4) == -0.25f);
+  CHECK(g(0, 15) == 3.5f);
+  CHECK(g(1, 15) == 0.75f);
+}

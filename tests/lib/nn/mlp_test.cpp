@@ -1,0 +1,167 @@
+// nn: reverse mode and forward mode against central finite differences, in double.
+#include <catch2/catch.hpp>
+
+#include "flowkit/nn/mlp.hpp"
+
+using namespace flowkit;
+using MlpD = Mlp<double>;
+
+namespace {
+struct Case {
+  MlpD net;
+  MatD x, gout;
+  VecD t;
+  std::vector<int> labels;
+};
+
+Case make_case(Activation act, bool residual, int classes) {
+  NetConfig c;
+  c.dim = 3;
+  c.width = 6;
+  c.depth = 3;
+  c.activation = act;
+  c.residual = residual;
+  c.num_classes = classes;
+  c.time_freqs = residual ? 0 : 2;
+  Case k{MlpD(c), MatD(), MatD(), VecD(), {}};
+  Rng rng(7);
+  k.net.init(rng);
+  for (auto& p : k.net.params()) p += 0.1 * rng.normal();  // gains and biases off their defaults
+  const int n = 5;
+  k.x = MatD(3, n);
+  k.gout = MatD(3, n);
+  k.t = VecD(n);
+  for (int j = 0; j < n; ++j) {
+    for (int i = 0; i < 3; ++i) k.x(i, j) = rng.normal(), k.gout(i, j) = rng.normal();
+    k.t[j] = rng.uniform();
+    k.labels.push_back(classes > 0 ? int(rng.below(uint64_t(classes) + 1)) : 0);
+  }
+  return k;
+}
+
+double loss(Case& k) {
+  MatD out;
+  k.net.forward(k.x, k.t, k.labels.data(), out);
+  return (out.array() * k.gout.array()).sum();
+}
+
+double rel_err(const VecD& a, const VecD& b) { return (a - b).norm() / std::max(a.norm(), 1e-300); }
+}  // namespace
+
+TEST_CASE("backward matches finite differences for every activation and block kind", "[nn]") {
+  for (const auto& a : activations())
+    for (int residual = 0; residual < 2; ++residual)
+      for (int classes : {0, 3}) {
+        Case k = make_case(a.value, residual, classes);
+        MatD out;
+        k.net.forward(k.x, k.t, k.labels.data(), out);
+        ParamVec<double> g;
+        k.net.backward(k.gout, g);
+        VecD fd(g.size()), an = Eigen::Map<VecD>(g.data(), Eigen::Index(g.size()));
+        const double h = 1e-6;
+        for (size_t i = 0; i < g.size(); ++i) {
+          double& p = k.net.params()[i];
+          const double keep = p;
+          p = keep + h;
+          const double lp = loss(k);
+          p = keep - h;
+          const double lm = loss(k);
+          p = keep;
+          fd[Eigen::Index(i)] = (lp - lm) / (2 * h);
+        }
+        INFO(a.name << " residual " << residual << " classes " << classes);
+        CHECK(rel_err(an, fd) < 1e-6);
+        if (classes > 0) {  // unused label rows get no gradient
+          CHECK(an.norm() > 0);
+        }
+      }
+}
+
+TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn]") {
+  for (const auto& a : activations())
+    for (int residual = 0; residual < 2; ++residual) {
+      Case k = make_case(a.value, residual, 2);
+      const Eigen::Index n = k.x.cols(), dirs = 3;
+      Rng rng(11);
+      MatD dx(3, dirs * n), jout, out, op, om;
+      for (Eigen::Index i = 0; i < dx.size(); ++i) dx.data()[i] = rng.normal();
+      // Finite differences, direction by direction
+      MatD fd(3, dirs * n);
+      const double h = 1e-6;
+      for (Eigen::Index b = 0; b < dirs; ++b) {
+        MatD xp = k.x + h * dx.middleCols(b * n, n), xm = k.x - h * dx.middleCols(b * n, n);
+        k.net.forward(xp, k.t, k.labels.data(), op);
+        k.net.forward(xm, k.t, k.labels.data(), om);
+        fd.middleCols(b * n, n) = (op - om) / (2 * h);
+      }
+      k.net.forward(k.x, k.t, k.labels.data(), out);
+      k.net.jvp(dx, jout);
+      INFO(a.name << " residual " << residual);
+      CHECK((jout - fd).norm() / fd.norm() < 1e-6);
+    }
+}
+
+TEST_CASE("float and double networks agree, and the layout is one flat vector", "[nn]") {
+  NetConfig c;
+  c.dim = 2;
+  c.width = 16;
+  c.depth = 2;
+  c.num_classes = 4;
+  const auto layout = param_layout(c);
+  CHECK(layout.front().name == "in.W");
+  CHECK(layout.back().name == "label.E");
+  CHECK(param_count(c) == size_t(16 * 18 + 16 + 16 * 16 + 16 + 2 * 16 + 2 + 16 * 5));
+  Mlp<float> f(c);
+  Mlp<double> d(c);
+  Rng rng(3);
+  f.init(rng);
+  for (size_t i = 0; i < f.params().size(); ++i) d.params()[i] = f.params()[i];
+  Mat x = Mat::Random(2, 7);
+  Vec t = (Vec::Random(7).array() + 1) / 2;
+  Mat of;
+  MatD od;
+  f.forward(x, t, nullptr, of);
+  d.forward(x.cast<double>(), t.cast<double>(), nullptr, od);
+  CHECK((of.cast<double>() - od).norm() / od.norm() < 1e-5);
+}
+
+TEST_CASE("a wide batch goes through the layers in column blocks: the same bits at any thread count", "[nn]") {
+  NetConfig c;
+  c.dim = 2;
+  c.width = 60;  // not a multiple of the SIMD width
+  c.depth = 3;
+  c.num_classes = 3;
+  Mlp<float> f(c);
+  Rng rng(5);
+  f.init(rng);
+  for (auto& p : f.params()) p += float(0.1 * rng.normal());
+  const int n = 1300;  // blocks of 256 columns, the last one partial; enough work for 2 threads
+  Mat x = Mat::Random(2, n);
+  Vec t = (Vec::Random(n).array() + 1) / 2;
+  std::vector<int> labels(n);
+  for (int j = 0; j < n; ++j) labels[size_t(j)] = int(rng.below(4));  // no period a block could hide
+  Mat one, two;
+  set_threads(1);
+  f.forward(x, t, labels.data(), one);
+  set_threads(2);
+  f.forward(x, t, labels.data(), two);
+  set_threads(1);
+  CHECK((one.array() == two.array()).all());
+  // Against slices of at most one block each: every block sees its own columns and labels
+  for (int c0 = 0; c0 < n; c0 += 100) {
+    const int k = std::min(100, n - c0);
+    Mat part;
+    f.forward(x.middleCols(c0, k), t.segment(c0, k), labels.data() + c0, part);
+    CAPTURE(c0);
+    CHECK((part - one.middleCols(c0, k)).norm() <= 1e-6 * part.norm());
+  }
+}
+
+TEST_CASE("bad network sizes are usage errors", "[nn]") {
+  NetConfig c;
+  c.width = 0;
+  CHECK_THROWS_AS(Mlp<float>(c), Error);
+  c.width = 8;
+  c.time_freqs = -1;
+  CHECK_THROWS_AS(Mlp<float>(c), Error);
+}
