@@ -15,11 +15,12 @@ using namespace flowkit;
 
 namespace {
 
-enum class Command { grid, digits, images, idx, convert, info, split };
+enum class Command { grid, digits, mnist, images, idx, convert, info, split };
 const ChoiceTable<Command>& commands() {
   static const ChoiceTable<Command> t = {
       {"grid", Command::grid, "a regular grid of points over a range (for density maps)"},
       {"digits", Command::digits, "the 8x8 digits (1797 images in [0, 1], labels 0..9)"},
+      {"mnist", Command::mnist, "10,000 MNIST digits (28x28 in [0, 1], labels 0..9), all or a fixed part"},
       {"images", Command::images, "a folder of PNG/JPEG images (sub-folder names become labels)"},
       {"idx", Command::idx, "IDX files (the MNIST format, also gzipped) with their labels"},
       {"convert", Command::convert, "any stream to any format"},
@@ -28,12 +29,28 @@ const ChoiceTable<Command>& commands() {
   return t;
 }
 
+// The --help line of a command
+const char* help(Command c) {
+  for (const auto& x : commands())
+    if (x.value == c) return x.help;
+  return "";
+}
+
+// A shipped data file by name, or an error naming every place looked in
+std::string shipped_file(const std::string& name) {
+  const std::string path = find_data_file(name);
+  if (!path.empty()) return path;
+  std::string looked;
+  for (const auto& d : data_dirs()) looked += (looked.empty() ? "" : ", ") + d;
+  throw Error("cannot find " + name + " (looked in " + looked + ")");
+}
+
 struct State {
   cli::Common c;
   int64_t n = 1000;
   bool labels = false;
   std::map<std::string, std::map<std::string, double>> params;  // per distribution
-  std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels;
+  std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
   int64_t size = 100;
   int channels = 0;
   double test_fraction = 0.2;
@@ -98,7 +115,7 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
 }
 
 void add_grid(CLI::App& app, State& st) {
-  auto* sub = app.add_subcommand("grid", commands()[0].help);
+  auto* sub = app.add_subcommand("grid", help(Command::grid));
   sub->footer("Points at the centres of size x size cells, x fastest then y upwards: values over the grid "
               "reshape to a (size, size) heat map with row 0 at the bottom.");
   sub->add_option("--range", st.range, "a:b for both axes, or x0:x1,y0:y1 (default -4:4)");
@@ -112,21 +129,24 @@ void add_grid(CLI::App& app, State& st) {
 }
 
 void add_loaders(CLI::App& app, State& st) {
-  auto* digits = app.add_subcommand("digits", commands()[1].help);
+  auto* digits = app.add_subcommand("digits", help(Command::digits));
   digits->add_option("--file", st.file, "the digits CSV (gzipped or not; default: digits.csv.gz in $FLOWKIT_DATA, "
                                         "the installed share/flowkit/data or the source tree's share/data)");
   add_out(*digits, st);
   digits->callback([&st] {
-    std::string path = st.file.empty() ? find_data_file("digits.csv.gz") : st.file;
-    if (path.empty()) {
-      std::string looked;
-      for (const auto& d : data_dirs()) looked += (looked.empty() ? "" : ", ") + d;
-      throw Error("cannot find digits.csv.gz (looked in " + looked + "); give --file");
-    }
+    const std::string path = st.file.empty() ? shipped_file("digits.csv.gz") : st.file;
     cli::write_stream_output(st.c, load_digits(path).stream);
   });
 
-  auto* images = app.add_subcommand("images", commands()[2].help);
+  auto* mnist = app.add_subcommand("mnist", help(Command::mnist));
+  mnist->add_option("--part", st.part, "which digits: " + choice_names(mnist_parts()) + " (default all)");
+  add_out(*mnist, st);
+  mnist->callback([&st] {
+    const MnistPart part = parse_choice(mnist_parts(), st.part, "part");
+    cli::write_stream_output(st.c, load_mnist(shipped_file(kMnistImages), shipped_file(kMnistLabels), part).stream);
+  });
+
+  auto* images = app.add_subcommand("images", help(Command::images));
   images->add_option("dir", st.dir, "the folder of images")->required();
   images->add_option("--channels", st.channels, "0: as in the files (default), 1: grey (n, H, W), 3: RGB, 4: RGBA (n, H, W, C)");
   add_out(*images, st);
@@ -138,7 +158,7 @@ void add_loaders(CLI::App& app, State& st) {
     cli::write_stream_output(st.c, li.stream);
   });
 
-  auto* idx = app.add_subcommand("idx", commands()[3].help);
+  auto* idx = app.add_subcommand("idx", help(Command::idx));
   idx->add_option("images", st.idx_images, "the IDX image file (e.g. train-images-idx3-ubyte.gz)")->required();
   idx->add_option("labels", st.idx_labels, "the IDX label file (optional)");
   add_out(*idx, st);
@@ -146,12 +166,12 @@ void add_loaders(CLI::App& app, State& st) {
 }
 
 void add_streams(CLI::App& app, State& st) {
-  auto* convert = app.add_subcommand("convert", commands()[4].help);
+  auto* convert = app.add_subcommand("convert", help(Command::convert));
   convert->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
   add_out(*convert, st);
   convert->callback([&st] { cli::write_stream_output(st.c, read_input(st.input)); });
 
-  auto* info = app.add_subcommand("info", commands()[5].help);
+  auto* info = app.add_subcommand("info", help(Command::info));
   info->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
   info->add_option("-f,--format", st.c.format, "text (default) or json");
   cli::add_output(*info, st.c);
@@ -165,7 +185,7 @@ void add_streams(CLI::App& app, State& st) {
     });
   });
 
-  auto* split = app.add_subcommand("split", commands()[6].help);
+  auto* split = app.add_subcommand("split", help(Command::split));
   split->add_option("input", st.input, "the stream to read ('-' or none: standard input)");
   split->add_option("--test-fraction", st.test_fraction, "share of the rows for the test part (default 0.2)");
   split->add_option("--test-output", st.test_output, "where the test part goes")->required();

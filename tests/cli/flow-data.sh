@@ -31,6 +31,13 @@ mkdir data && { yes 16 | head -64 | paste -sd, | sed 's/$/,7/'; yes 0 | head -64
 sh_ok "FLOWKIT_DATA=\$PWD/data flow-data digits -f json | py 'j = json.load(sys.stdin); assert j[\"labels\"] == [7, 3] and np.array(j[\"data\"]).shape == (2, 8, 8) and j[\"data\"][0][7][7] == 1'"
 sh_ok "flow-data digits --file data/digits.csv.gz | flow-data info | grep -q '^shape      (2, 8, 8)'"
 
+# MNIST: the shipped 10,000 digits, bytes / 255, and the fixed split (100 of each class held out,
+# the same rows as the whole set's first 100 of each class)
+sh_ok "flow-data mnist | py 'f = data(); a, l = np.load(f), np.load(f); assert a.shape == (10000, 28, 28) and np.abs(a * 255 - np.round(a * 255)).max() < 1e-4 and np.bincount(l.astype(int)).min() > 800'"
+sh_ok "flow-data mnist --part heldout -o held.npy && flow-data mnist --part train -o train.npy && flow-data mnist -o all.npy"
+sh_ok "py 'f, g, h = open(\"held.npy\", \"rb\"), open(\"train.npy\", \"rb\"), open(\"all.npy\", \"rb\"); x, xl, y, yl, a, al = np.load(f), np.load(f), np.load(g), np.load(g), np.load(h), np.load(h); assert len(x) == 1000 and len(y) == 9000 and (np.bincount(xl.astype(int)) == 100).all(); first = np.concatenate([np.flatnonzero(al == c)[:100] for c in range(10)]); assert (a[first] == x).all() and np.isin(np.arange(10000), first, invert=True).sum() == 9000'"
+bad 2 "unknown part 'test'; one of all, train, heldout" flow-data mnist --part test
+
 # Image folders and IDX files
 mkdir -p pics/zebra pics/ant
 $MKPNG pics/zebra/1.png 3 2 1 10 && $MKPNG pics/ant/1.png 3 2 1 20 && $MKPNG pics/ant/2.png 3 2 1 255

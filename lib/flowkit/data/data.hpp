@@ -95,6 +95,19 @@ LabeledImages load_image_folder(const std::string& dir, int channels = 0);
 LabeledImages load_idx(const std::string& images, const std::string& labels);
 // The 8x8 digits CSV (gzipped or not): 64 values 0..16 then the label, per line.
 LabeledImages load_digits(const std::string& path);
+// The MNIST subset of share/data (10,000 digits, classes in file order) and its fixed split:
+// the first kMnistHeldoutPerClass digits of each class are held out, the rest are for training.
+constexpr const char* kMnistImages = "mnist-images-idx3-ubyte.gz";
+constexpr const char* kMnistLabels = "mnist-labels-idx1-ubyte.gz";
+constexpr int kMnistClasses = 10;
+constexpr int kMnistHeldoutPerClass = 100;
+enum class MnistPart { all, train, heldout };
+const ChoiceTable<MnistPart>& mnist_parts();
+// Which rows are held out, from the labels alone (an Error for a label outside 0..9).
+std::vector<bool> mnist_heldout(const std::vector<float>& labels);
+// The images (n, 28, 28) in [0, 1] with their labels, the whole set or one part of it.
+LabeledImages load_mnist(const std::string& images, const std::string& labels, MnistPart part);
+
 // Where the built-in data files are looked for, in order: $FLOWKIT_DATA, the share/flowkit/data
 // beside the running program's prefix, the configured install folder, the source tree's
 // share/data.
