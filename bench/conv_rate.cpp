@@ -45,7 +45,8 @@ void im2col_nchw(const float* x, const Shape& s, float* col) {
       for (int y = 0; y < s.h; ++y)
         for (int xx = 0; xx < s.w; ++xx) {
           const int yy = y + dy, x2 = xx + dx;
-          o[y * s.w + xx] = (yy < 0 || yy >= s.h || x2 < 0 || x2 >= s.w) ? 0.f : x[(c * s.h + yy) * s.w + x2];
+          o[y * s.w + xx] =
+              (yy < 0 || yy >= s.h || x2 < 0 || x2 >= s.w) ? 0.f : x[(c * s.h + yy) * s.w + x2];
         }
     }
 }
@@ -59,7 +60,8 @@ void col2im_nchw(const float* col, const Shape& s, float* x) {
       for (int y = 0; y < s.h; ++y)
         for (int xx = 0; xx < s.w; ++xx) {
           const int yy = y + dy, x2 = xx + dx;
-          if (yy >= 0 && yy < s.h && x2 >= 0 && x2 < s.w) x[(c * s.h + yy) * s.w + x2] += o[y * s.w + xx];
+          if (yy >= 0 && yy < s.h && x2 >= 0 && x2 < s.w)
+            x[(c * s.h + yy) * s.w + x2] += o[y * s.w + xx];
         }
     }
 }
@@ -151,7 +153,8 @@ double run_nhwc(const Shape& s, int reps) {
 // The three GEMMs of run_nhwc alone (no im2col, no col2im): what the copies cost.
 double run_gemms(const Shape& s, int reps) {
   const int cols = kChunk * s.hw();
-  Mat w = Mat::Random(s.c, 9 * s.c), dw(s.c, 9 * s.c), col = Mat::Random(9 * s.c, cols), dcol(9 * s.c, cols);
+  Mat w = Mat::Random(s.c, 9 * s.c), dw(s.c, 9 * s.c), col = Mat::Random(9 * s.c, cols),
+      dcol(9 * s.c, cols);
   Mat o(s.c, cols), g = Mat::Random(s.c, cols);
   return ms_per(reps, [&] {
     for (int i = 0; i < s.n; i += kChunk) o.noalias() = w * col;
@@ -172,16 +175,20 @@ double run_dnnl(const Shape& s, int reps, dnnl::memory::format_tag tag) {
   engine eng(engine::kind::cpu, 0);
   stream st(eng);
   const memory::dims src{s.n, s.c, s.h, s.w}, wei{s.c, s.c, 3, 3}, bia{s.c}, one{1, 1}, pad{1, 1};
-  const memory::desc a_md(src, dt::f32, tag), w_md(wei, dt::f32, ft::any), b_md(bia, dt::f32, ft::x);
-  const convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, a_md, w_md, b_md,
-                                     a_md, one, pad, pad);
+  const memory::desc a_md(src, dt::f32, tag), w_md(wei, dt::f32, ft::any),
+      b_md(bia, dt::f32, ft::x);
+  const convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
+                                     a_md, w_md, b_md, a_md, one, pad, pad);
   const convolution_forward::primitive_desc fpd(fd, eng);
-  const convolution_backward_data::desc bdd(algorithm::convolution_direct, a_md, w_md, a_md, one, pad, pad);
+  const convolution_backward_data::desc bdd(algorithm::convolution_direct, a_md, w_md, a_md, one,
+                                            pad, pad);
   const convolution_backward_data::primitive_desc bdpd(bdd, eng, fpd);
-  const convolution_backward_weights::desc bwd(algorithm::convolution_direct, a_md, w_md, b_md, a_md, one, pad, pad);
+  const convolution_backward_weights::desc bwd(algorithm::convolution_direct, a_md, w_md, b_md,
+                                               a_md, one, pad, pad);
   const convolution_backward_weights::primitive_desc bwpd(bwd, eng, fpd);
-  std::fprintf(stderr, "oneDNN %s: fwd %s, bwd data %s, bwd weights %s\n", tag == ft::any ? "any" : "fixed",
-               fpd.impl_info_str(), bdpd.impl_info_str(), bwpd.impl_info_str());
+  std::fprintf(stderr, "oneDNN %s: fwd %s, bwd data %s, bwd weights %s\n",
+               tag == ft::any ? "any" : "fixed", fpd.impl_info_str(), bdpd.impl_info_str(),
+               bwpd.impl_info_str());
   auto filled = [&](const memory::desc& md) {
     memory m(md, eng);
     float* p = static_cast<float*>(m.get_data_handle());
@@ -189,15 +196,20 @@ double run_dnnl(const Shape& s, int reps, dnnl::memory::format_tag tag) {
     return m;
   };
   memory x = filled(fpd.src_desc()), w = filled(fpd.weights_desc()), b = filled(fpd.bias_desc());
-  memory y = filled(fpd.dst_desc()), g = filled(bdpd.diff_dst_desc()), dx = filled(bdpd.diff_src_desc());
+  memory y = filled(fpd.dst_desc()), g = filled(bdpd.diff_dst_desc()),
+         dx = filled(bdpd.diff_src_desc());
   memory dw = filled(bwpd.diff_weights_desc()), db = filled(bwpd.diff_bias_desc());
   convolution_forward f(fpd);
   convolution_backward_data bd(bdpd);
   convolution_backward_weights bw(bwpd);
   return ms_per(reps, [&] {
-    f.execute(st, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}});
+    f.execute(st,
+              {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}});
     bd.execute(st, {{DNNL_ARG_DIFF_DST, g}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, dx}});
-    bw.execute(st, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, g}, {DNNL_ARG_DIFF_WEIGHTS, dw}, {DNNL_ARG_DIFF_BIAS, db}});
+    bw.execute(st, {{DNNL_ARG_SRC, x},
+                    {DNNL_ARG_DIFF_DST, g},
+                    {DNNL_ARG_DIFF_WEIGHTS, dw},
+                    {DNNL_ARG_DIFF_BIAS, db}});
     st.wait();
   });
 }
@@ -206,7 +218,8 @@ double run_dnnl(const Shape& s, int reps, dnnl::memory::format_tag tag) {
 void report(const char* method, const Shape& s, int threads, double ms) {
   const double gflop = 3 * 2.0 * s.n * s.hw() * s.c * 9.0 * s.c * 1e-9;
   std::printf(
-      "{\"method\": \"%s\", \"threads\": %d, \"batch\": %d, \"channels\": %d, \"size\": %d, \"ms\": %.2f, "
+      "{\"method\": \"%s\", \"threads\": %d, \"batch\": %d, \"channels\": %d, \"size\": %d, "
+      "\"ms\": %.2f, "
       "\"gflops\": %.1f}\n",
       method, threads, s.n, s.c, s.h, ms, gflop / (ms * 1e-3));
   std::fflush(stdout);

@@ -70,7 +70,8 @@ void Conv<S>::col2im(const ImageGeom& g, int i0, int m, M& gx) const {
 
 template <class S>
 void Conv<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y) {
-  if (x.rows() != cin_ || x.cols() != g.pixels()) throw Error("convolution input has the wrong shape");
+  if (x.rows() != cin_ || x.cols() != g.pixels())
+    throw Error("convolution input has the wrong shape");
   const CMapM w(p + w_off_, cout_, Eigen::Index(k_) * k_ * cin_);
   const auto b = CMapM(p + b_off_, cout_, 1).col(0);
   const ImageGeom o = out_geom(g);
@@ -95,7 +96,8 @@ void Conv<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y) {
 template <class S>
 void Conv<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& gy, S* grad, M* gx) {
   const ImageGeom o = out_geom(g);
-  if (gy.rows() != cout_ || gy.cols() != o.pixels()) throw Error("convolution output gradient has the wrong shape");
+  if (gy.rows() != cout_ || gy.cols() != o.pixels())
+    throw Error("convolution output gradient has the wrong shape");
   const Eigen::Index kc = Eigen::Index(k_) * k_ * cin_;
   const CMapM w(p + w_off_, cout_, kc);
   if (gx) gx->resize(cin_, g.pixels());
@@ -132,18 +134,20 @@ void upsample2(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& x, const 
   for (int i = 0; i < g.n; ++i)
     for (int yy = 0; yy < o.h; ++yy)
       for (int xx = 0; xx < o.w; ++xx)
-        y.col((Eigen::Index(i) * o.h + yy) * o.w + xx) = x.col((Eigen::Index(i) * g.h + yy / 2) * g.w + xx / 2);
+        y.col((Eigen::Index(i) * o.h + yy) * o.w + xx) =
+            x.col((Eigen::Index(i) * g.h + yy / 2) * g.w + xx / 2);
 }
 
 template <class S>
-void upsample2_adjoint(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gy, const ImageGeom& g,
-                       Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gx) {
+void upsample2_adjoint(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gy,
+                       const ImageGeom& g, Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gx) {
   const ImageGeom o = g.twice();
   gx.setZero(gy.rows(), g.pixels());
   for (int i = 0; i < g.n; ++i)
     for (int yy = 0; yy < o.h; ++yy)
       for (int xx = 0; xx < o.w; ++xx)
-        gx.col((Eigen::Index(i) * g.h + yy / 2) * g.w + xx / 2) += gy.col((Eigen::Index(i) * o.h + yy) * o.w + xx);
+        gx.col((Eigen::Index(i) * g.h + yy / 2) * g.w + xx / 2) +=
+            gy.col((Eigen::Index(i) * o.h + yy) * o.w + xx);
 }
 
 template class Conv<float>;

@@ -55,7 +55,7 @@ template <class S>
 void upsample2(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& x, const ImageGeom& g,
                Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& y);
 template <class S>
-void upsample2_adjoint(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gy, const ImageGeom& g,
-                       Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gx);
+void upsample2_adjoint(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gy,
+                       const ImageGeom& g, Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& gx);
 
 }  // namespace flowkit

@@ -17,9 +17,13 @@ dnnl::engine& cpu_engine() {
 }
 
 // A memory object over the caller's buffer, its pointer set at each call.
-memory user_memory(const memory::desc& md) { return memory(md, cpu_engine(), DNNL_MEMORY_NONE); }
+memory user_memory(const memory::desc& md) {
+  return memory(md, cpu_engine(), DNNL_MEMORY_NONE);
+}
 
-void set(memory& m, const float* p) { m.set_data_handle(const_cast<float*>(p)); }
+void set(memory& m, const float* p) {
+  m.set_data_handle(const_cast<float*>(p));
+}
 }  // namespace
 
 // The primitives for one geometry, their memory objects and argument maps.
@@ -37,17 +41,19 @@ struct DnnlConv::Impl {
 
 void DnnlConv::Impl::build(const ImageGeom& g) {
   using namespace dnnl;
-  const memory::dims src{g.n, cin, g.h, g.w}, dst{g.n, cout, g.h / stride, g.w / stride}, wei{cout, cin, 3, 3};
+  const memory::dims src{g.n, cin, g.h, g.w}, dst{g.n, cout, g.h / stride, g.w / stride},
+      wei{cout, cin, 3, 3};
   const memory::dims strides{stride, stride}, pad{1, 1};
-  const memory::desc x_md(src, kF32, Tag::nhwc), y_md(dst, kF32, Tag::nhwc), any(wei, kF32, Tag::any);
+  const memory::desc x_md(src, kF32, Tag::nhwc), y_md(dst, kF32, Tag::nhwc),
+      any(wei, kF32, Tag::any);
   const memory::desc b_md({cout}, kF32, Tag::x), user_md(wei, kF32, Tag::hwio);
   const auto algo = algorithm::convolution_direct;
   const convolution_forward::primitive_desc fpd(
       {prop_kind::forward_training, algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine());
-  const convolution_backward_data::primitive_desc bdpd({algo, x_md, any, y_md, strides, pad, pad}, cpu_engine(),
-                                                       fpd);
-  const convolution_backward_weights::primitive_desc bwpd({algo, x_md, any, b_md, y_md, strides, pad, pad},
-                                                          cpu_engine(), fpd);
+  const convolution_backward_data::primitive_desc bdpd({algo, x_md, any, y_md, strides, pad, pad},
+                                                       cpu_engine(), fpd);
+  const convolution_backward_weights::primitive_desc bwpd(
+      {algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine(), fpd);
   fwd = convolution_forward(fpd);
   bwd_data = convolution_backward_data(bdpd);
   bwd_weights = convolution_backward_weights(bwpd);
@@ -69,8 +75,10 @@ void DnnlConv::Impl::build(const ImageGeom& g) {
   dw_to_user = reorder(dw_conv, dw_user);
   fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
   bwd_data_args = {{DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_WEIGHTS, w_bwd}, {DNNL_ARG_DIFF_SRC, gx}};
-  bwd_weights_args = {
-      {DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_WEIGHTS, dw_conv}, {DNNL_ARG_DIFF_BIAS, db}};
+  bwd_weights_args = {{DNNL_ARG_SRC, x},
+                      {DNNL_ARG_DIFF_DST, gy},
+                      {DNNL_ARG_DIFF_WEIGHTS, dw_conv},
+                      {DNNL_ARG_DIFF_BIAS, db}};
   w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
   w_to_bwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_bwd}};
   dw_to_user_args = {{DNNL_ARG_FROM, dw_conv}, {DNNL_ARG_TO, dw_user}};
@@ -85,7 +93,8 @@ DnnlConv::DnnlConv(int cin, int cout, int stride) : impl_(std::make_unique<Impl>
 
 DnnlConv::~DnnlConv() = default;
 
-void DnnlConv::forward(const float* w, const float* b, const float* x, const ImageGeom& g, float* y) {
+void DnnlConv::forward(const float* w, const float* b, const float* x, const ImageGeom& g,
+                       float* y) {
   Impl& m = *impl_;
   try {
     if (g.n != m.geom.n || g.h != m.geom.h || g.w != m.geom.w) m.build(g);
@@ -101,10 +110,11 @@ void DnnlConv::forward(const float* w, const float* b, const float* x, const Ima
   }
 }
 
-void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw, float* db,
-                        float* gx) {
+void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, const float* gy,
+                        float* dw, float* db, float* gx) {
   Impl& m = *impl_;
-  if (g.n != m.geom.n || g.h != m.geom.h || g.w != m.geom.w) throw Error("convolution backward without its forward");
+  if (g.n != m.geom.n || g.h != m.geom.h || g.w != m.geom.w)
+    throw Error("convolution backward without its forward");
   try {
     set(m.gy, gy);
     if (gx) {

@@ -19,8 +19,8 @@ class DnnlConv {
   void forward(const float* w, const float* b, const float* x, const ImageGeom& g, float* y);
   // After forward on the same geometry: dw, db += the weight and bias gradients (when dw is not
   // null); gx = the input gradient (when not null).
-  void backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw, float* db,
-                float* gx);
+  void backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw,
+                float* db, float* gx);
 
  private:
   struct Impl;

@@ -9,7 +9,8 @@ template <class S>
 GroupNormSilu<S>::GroupNormSilu(int c, int groups, size_t gamma_off, size_t beta_off)
     : c_(c), groups_(groups), gamma_off_(gamma_off), beta_off_(beta_off) {
   if (groups < 1 || c % groups != 0)
-    throw usage_error(std::to_string(c) + " channels do not split into " + std::to_string(groups) + " groups");
+    throw usage_error(std::to_string(c) + " channels do not split into " + std::to_string(groups) +
+                      " groups");
 }
 
 template <class S>

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "flowkit/core/parallel.hpp"
 #include "flowkit/nn/unet_block.hpp"
 
 namespace flowkit {
@@ -16,8 +17,9 @@ size_t offset_of(const std::vector<ParamBlock>& layout, const std::string& name)
 
 ResBlockOffsets block_offsets(const std::vector<ParamBlock>& v, const std::string& p, bool skip) {
   auto at = [&](const char* s) { return offset_of(v, p + s); };
-  ResBlockOffsets o{at(".norm1.gamma"), at(".norm1.beta"), at(".conv1.W"), at(".conv1.b"), at(".emb.W"),
-                    at(".emb.b"),       at(".norm2.gamma"), at(".norm2.beta"), at(".conv2.W"), at(".conv2.b")};
+  ResBlockOffsets o{at(".norm1.gamma"), at(".norm1.beta"), at(".conv1.W"),     at(".conv1.b"),
+                    at(".emb.W"),       at(".emb.b"),      at(".norm2.gamma"), at(".norm2.beta"),
+                    at(".conv2.W"),     at(".conv2.b")};
   if (skip) {
     o.skip_w = at(".skip.W");
     o.skip_b = at(".skip.b");
@@ -67,9 +69,12 @@ struct UNet<S>::Impl {
 template <class S>
 UNet<S>::Impl::Impl(const UNetConfig& c)
     : layout(unet_layout(c)),
-      in(c.image_channels, c.channels[0], 3, 1, offset_of(layout, "in.W"), offset_of(layout, "in.b")),
-      out_norm(c.channels[0], c.groups, offset_of(layout, "out.norm.gamma"), offset_of(layout, "out.norm.beta")),
-      out(c.channels[0], c.image_channels, 3, 1, offset_of(layout, "out.W"), offset_of(layout, "out.b")) {
+      in(c.image_channels, c.channels[0], 3, 1, offset_of(layout, "in.W"),
+         offset_of(layout, "in.b")),
+      out_norm(c.channels[0], c.groups, offset_of(layout, "out.norm.gamma"),
+               offset_of(layout, "out.norm.beta")),
+      out(c.channels[0], c.image_channels, 3, 1, offset_of(layout, "out.W"),
+          offset_of(layout, "out.b")) {
   const int L = c.levels();
   blocks.reserve(size_t(2 * L * c.blocks));
   for (int l = 0; l < L; ++l) {
@@ -86,14 +91,15 @@ UNet<S>::Impl::Impl(const UNetConfig& c)
   }
   for (int l = 0; l + 1 < L; ++l) {
     const std::string p = "up" + std::to_string(l) + ".up.";
-    up.emplace_back(c.channels[size_t(l) + 1], c.channels[size_t(l)], 3, 1, offset_of(layout, p + "W"),
-                    offset_of(layout, p + "b"));
+    up.emplace_back(c.channels[size_t(l) + 1], c.channels[size_t(l)], 3, 1,
+                    offset_of(layout, p + "W"), offset_of(layout, p + "b"));
   }
   for (int l = L - 2; l >= 0; --l) {
     const int ch = c.channels[size_t(l)];
     for (int b = 0; b < c.blocks; ++b) {
       const std::string p = "up" + std::to_string(l) + ".block" + std::to_string(b);
-      blocks.emplace_back(b == 0 ? 2 * ch : ch, ch, c.embed, c.groups, block_offsets(layout, p, b == 0));
+      blocks.emplace_back(b == 0 ? 2 * ch : ch, ch, c.embed, c.groups,
+                          block_offsets(layout, p, b == 0));
     }
   }
   block_in.resize(blocks.size());
@@ -143,7 +149,8 @@ void UNet<S>::Impl::embed_backward(const S* p, const UNetConfig& c, S* grad) {
   }
   ge1.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed).transpose() * gs;
   ge1.array() *= de1.array();
-  MapM(grad + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs).noalias() += ge1 * feat.transpose();
+  MapM(grad + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs).noalias() +=
+      ge1 * feat.transpose();
   MapM(grad + offset_of(layout, "time.b1"), c.embed, 1).col(0) += ge1.rowwise().sum();
 }
 
@@ -167,7 +174,8 @@ void UNet<S>::init(Rng& rng) {
     const bool zero = ends(b.name, ".conv2.W") || b.name == "out.W";
     const bool matrix = b.cols > 1 && !zero;
     const double sd = b.name == "label.E" ? 1.0 : 1.0 / std::sqrt(double(b.cols));
-    for (size_t k = 0; k < b.size(); ++k) p[k] = ends(b.name, ".gamma") ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
+    for (size_t k = 0; k < b.size(); ++k)
+      p[k] = ends(b.name, ".gamma") ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
   }
 }
 
@@ -177,6 +185,7 @@ void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   const UNetConfig& c = cfg_;
   const int n = int(x.cols()), L = c.levels();
   if (x.rows() != c.dim() || t.size() != n) throw Error("network input has the wrong shape");
+  const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
   const S* p = params_.data();
   m.labels.assign(size_t(n), c.num_classes);
   if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
@@ -237,7 +246,9 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   const UNetConfig& c = cfg_;
   const int L = c.levels();
   const int n = m.geom.empty() ? 0 : m.geom[0].n;
-  if (gout.rows() != c.dim() || gout.cols() != n) throw Error("output gradient has the wrong shape (no forward?)");
+  if (gout.rows() != c.dim() || gout.cols() != n)
+    throw Error("output gradient has the wrong shape (no forward?)");
+  const SerialProducts serial(!omp_in_parallel());
   const S* p = params_.data();
   if (grad) m.gs.setZero(c.embed, n);
   m.gy = Eigen::Map<const M>(gout.data(), c.image_channels, m.geom[0].pixels());

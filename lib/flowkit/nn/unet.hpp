@@ -4,7 +4,9 @@
 // + skip), a stride-2 convolution down between levels, nearest 2x up-sampling + 3x3 conv up,
 // the down path's output of each level concatenated on the way up. Forward, reverse mode for
 // the parameters and the input (VJP). Parameters in one flat vector with named blocks, like
-// the MLP's. Templated on the scalar: float for use, double for the gradient checks.
+// the MLP's. Templated on the scalar: float for use, double for the gradient checks. Its
+// kernels run on the calling thread (the same bits at any thread count): the callers split
+// batches over threads (training's shards, sampling's and evaluation's chunks).
 #pragma once
 #include <memory>
 #include <string>
@@ -14,28 +16,9 @@
 #include "flowkit/nn/mlp.hpp"
 #include "flowkit/nn/norm.hpp"
 #include "flowkit/nn/params.hpp"
+#include "flowkit/nn/unet_config.hpp"
 
 namespace flowkit {
-
-// The U-Net's architecture: everything a model file needs to rebuild it besides the labels.
-struct UNetConfig {
-  int image_channels = 1;  // C: 1 or 3
-  int height = 0, width = 0;
-  std::vector<int> channels{32, 64};  // per level; the image halves from one level to the next
-  int blocks = 1;                     // residual blocks per level (down and up)
-  int embed = 64;                     // width of the time/class embedding
-  int groups = 4;                     // GroupNorm groups: every channel count divisible by it
-  int time_freqs = 8;                 // Fourier features sin, cos(pi 2^k t), k < time_freqs
-  int num_classes = 0;                // > 0: label embedding with num_classes + 1 rows (last: null)
-
-  int levels() const { return int(channels.size()); }
-  int dim() const { return image_channels * height * width; }
-  void validate() const;  // usage error naming what it cannot take
-};
-
-// "32,64" -> {32, 64} (usage error on anything else).
-std::vector<int> parse_channel_list(const std::string& s);
-std::string channel_list_str(const std::vector<int>& c);
 
 std::vector<ParamBlock> unet_layout(const UNetConfig& cfg);
 size_t unet_param_count(const UNetConfig& cfg);

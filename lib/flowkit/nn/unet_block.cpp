@@ -36,7 +36,8 @@ void ResBlock<S>::forward(const S* p, const M& x, const ImageGeom& g, const M& s
 }
 
 template <class S>
-void ResBlock<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs, M& gx) {
+void ResBlock<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad,
+                           M* gs, M& gx) {
   using CMapM = Eigen::Map<const M>;
   using MapM = Eigen::Map<M>;
   conv2_.backward(p, a2_, g, gy, grad, &g2_);

@@ -11,7 +11,8 @@ namespace flowkit {
 
 // Where the block's tensors sit in the flat parameter vector.
 struct ResBlockOffsets {
-  size_t norm1_gamma, norm1_beta, conv1_w, conv1_b, emb_w, emb_b, norm2_gamma, norm2_beta, conv2_w, conv2_b;
+  size_t norm1_gamma, norm1_beta, conv1_w, conv1_b, emb_w, emb_b, norm2_gamma, norm2_beta, conv2_w,
+      conv2_b;
   size_t skip_w = 0, skip_b = 0;  // when cin != cout
 };
 
@@ -25,7 +26,8 @@ class ResBlock {
   void forward(const S* p, const M& x, const ImageGeom& g, const M& s);
   // gy = dL/d out (overwritten: scratch). grad += parameter gradients and gs += dL/ds unless
   // grad is null; gx = dL/dx.
-  void backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs, M& gx);
+  void backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs,
+                M& gx);
 
  private:
   int cin_, cout_, embed_;

@@ -10,7 +10,8 @@ void need(bool ok, const std::string& what) {
 }
 
 // The tensors of one residual block cin -> cout under prefix p.
-void add_block(std::vector<ParamBlock>& v, size_t& off, const std::string& p, int cin, int cout, int embed) {
+void add_block(std::vector<ParamBlock>& v, size_t& off, const std::string& p, int cin, int cout,
+               int embed) {
   auto add = [&](const std::string& name, int r, int k) {
     v.push_back({p + name, r, k, off});
     off += size_t(r) * size_t(k);
@@ -35,22 +36,23 @@ void add_block(std::vector<ParamBlock>& v, size_t& off, const std::string& p, in
 void UNetConfig::validate() const {
   need(image_channels == 1 || image_channels == 3,
        "the U-Net takes images of 1 or 3 channels, got " + std::to_string(image_channels));
-  need(levels() >= 1 && levels() <= 6, "--channels must list 1 to 6 levels, got " + std::to_string(levels()));
+  need(levels() >= 1 && levels() <= 6,
+       "--channels must list 1 to 6 levels, got " + std::to_string(levels()));
   need(groups >= 1, "--groups must be at least 1, got " + std::to_string(groups));
   for (int c : channels)
     need(c >= 1 && c <= 4096 && c % groups == 0,
-         "--channels " + channel_list_str(channels) + ": every count must be a positive multiple of --groups " +
-             std::to_string(groups));
+         "--channels " + channel_list_str(channels) +
+             ": every count must be a positive multiple of --groups " + std::to_string(groups));
   need(blocks >= 1 && blocks <= 16, "--blocks must be in 1..16, got " + std::to_string(blocks));
   need(embed >= 1 && embed <= 65536, "--embed must be in 1..65536, got " + std::to_string(embed));
-  need(time_freqs >= 1 && time_freqs <= 64, "--time-freqs must be in 1..64 for the U-Net, got " +
-                                                std::to_string(time_freqs));
+  need(time_freqs >= 1 && time_freqs <= 64,
+       "--time-freqs must be in 1..64 for the U-Net, got " + std::to_string(time_freqs));
   need(num_classes >= 0, "the number of classes must not be negative");
   const int f = 1 << (levels() - 1);
   need(height >= 1 && width >= 1 && height % f == 0 && width % f == 0,
-       "a U-Net of " + std::to_string(levels()) + " levels needs images whose height and width divide by " +
-           std::to_string(f) + ", got " + std::to_string(height) + "x" + std::to_string(width) +
-           " (use fewer --channels levels)");
+       "a U-Net of " + std::to_string(levels()) +
+           " levels needs images whose height and width divide by " + std::to_string(f) + ", got " +
+           std::to_string(height) + "x" + std::to_string(width) + " (use fewer --channels levels)");
 }
 
 std::vector<int> parse_channel_list(const std::string& s) {
@@ -65,10 +67,12 @@ std::vector<int> parse_channel_list(const std::string& s) {
     } catch (const std::exception&) {
       used = 0;
     }
-    need(used == item.size() && used > 0 && v > 0, "--channels takes positive counts like 32,64, got '" + s + "'");
+    need(used == item.size() && used > 0 && v > 0,
+         "--channels takes positive counts like 32,64, got '" + s + "'");
     out.push_back(v);
   }
-  need(!out.empty() && s.back() != ',', "--channels takes positive counts like 32,64, got '" + s + "'");
+  need(!out.empty() && s.back() != ',',
+       "--channels takes positive counts like 32,64, got '" + s + "'");
   return out;
 }
 
@@ -97,7 +101,8 @@ std::vector<ParamBlock> unet_layout(const UNetConfig& c) {
     const int ch = c.channels[size_t(l)];
     for (int b = 0; b < c.blocks; ++b) {
       const int cin = b > 0 ? ch : l > 0 ? c.channels[size_t(l) - 1] : ch;
-      add_block(v, off, "down" + std::to_string(l) + ".block" + std::to_string(b), cin, ch, c.embed);
+      add_block(v, off, "down" + std::to_string(l) + ".block" + std::to_string(b), cin, ch,
+                c.embed);
     }
     if (l + 1 < c.levels()) {
       add("down" + std::to_string(l) + ".down.W", ch, 9 * ch);
@@ -109,7 +114,8 @@ std::vector<ParamBlock> unet_layout(const UNetConfig& c) {
     add("up" + std::to_string(l) + ".up.W", ch, 9 * c.channels[size_t(l) + 1]);
     add("up" + std::to_string(l) + ".up.b", ch, 1);
     for (int b = 0; b < c.blocks; ++b)
-      add_block(v, off, "up" + std::to_string(l) + ".block" + std::to_string(b), b == 0 ? 2 * ch : ch, ch, c.embed);
+      add_block(v, off, "up" + std::to_string(l) + ".block" + std::to_string(b),
+                b == 0 ? 2 * ch : ch, ch, c.embed);
   }
   add("out.norm.gamma", c.channels[0], 1);
   add("out.norm.beta", c.channels[0], 1);

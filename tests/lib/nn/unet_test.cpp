@@ -1,8 +1,9 @@
 // nn: the U-Net's layers and the whole network against central finite differences, in double.
+#include "flowkit/nn/unet.hpp"
+
 #include <catch2/catch.hpp>
 #include <functional>
 
-#include "flowkit/nn/unet.hpp"
 #include "flowkit/nn/unet_block.hpp"
 
 using namespace flowkit;
@@ -15,7 +16,9 @@ MatD normal(Eigen::Index r, Eigen::Index c, Rng& rng) {
   return m;
 }
 
-double rel_err(const VecD& a, const VecD& b) { return (a - b).norm() / std::max(b.norm(), 1e-300); }
+double rel_err(const VecD& a, const VecD& b) {
+  return (a - b).norm() / std::max(b.norm(), 1e-300);
+}
 
 // Central differences of f over every coordinate of v (restored afterwards).
 VecD numeric_gradient(double* v, Eigen::Index size, const std::function<double()>& f) {
@@ -33,8 +36,12 @@ VecD numeric_gradient(double* v, Eigen::Index size, const std::function<double()
   return g;
 }
 
-VecD as_vec(const ParamVec<double>& p) { return Eigen::Map<const VecD>(p.data(), Eigen::Index(p.size())); }
-VecD as_vec(const MatD& m) { return Eigen::Map<const VecD>(m.data(), m.size()); }
+VecD as_vec(const ParamVec<double>& p) {
+  return Eigen::Map<const VecD>(p.data(), Eigen::Index(p.size()));
+}
+VecD as_vec(const MatD& m) {
+  return Eigen::Map<const VecD>(m.data(), m.size());
+}
 
 // A layer under test: forward from (params, x) to y, backward to (grad, gx), checked against
 // the finite differences of sum(gout . y) in the parameters and the input.
@@ -81,7 +88,9 @@ TEST_CASE("convolutions: 3x3 stride 1 and 2 and 1x1 match finite differences", "
     const MatD gout = normal(cout, conv.out_geom(g).pixels(), rng);
     check_layer(
         p, x, gout, [&](const MatD& in, MatD& y) { conv.forward(p.data(), in, g, y); },
-        [&](const MatD& gy, double* grad, MatD& gx) { conv.backward(p.data(), x, g, gy, grad, &gx); });
+        [&](const MatD& gy, double* grad, MatD& gx) {
+          conv.backward(p.data(), x, g, gy, grad, &gx);
+        });
   }
 }
 
@@ -122,10 +131,10 @@ TEST_CASE("a 3x3 convolution sums the right neighbours, zero beyond the border",
   Mat x(1, 12), y;
   for (int k = 0; k < 12; ++k) x(0, k) = float(k + 1);
   conv.forward(p.data(), x, g, y);
-  CHECK(y(0, 0) == 0.5f);            // (0, 0): outside
-  CHECK(y(0, 5) == 1.f + 0.5f);      // (1, 1) <- (0, 0)
-  CHECK(y(0, 11) == 7.f + 0.5f);     // (2, 3) <- (1, 2)
-  CHECK(y(0, 4) == 0.5f);            // (1, 0): left of the image
+  CHECK(y(0, 0) == 0.5f);         // (0, 0): outside
+  CHECK(y(0, 5) == 1.f + 0.5f);   // (1, 1) <- (0, 0)
+  CHECK(y(0, 11) == 7.f + 0.5f);  // (2, 3) <- (1, 2)
+  CHECK(y(0, 4) == 0.5f);         // (1, 0): left of the image
 }
 
 TEST_CASE("up-sampling and its adjoint", "[unet]") {
@@ -134,7 +143,7 @@ TEST_CASE("up-sampling and its adjoint", "[unet]") {
   MatD x = normal(3, g.pixels(), rng), y, gy = normal(3, g.twice().pixels(), rng), gx;
   upsample2(x, g, y);
   CHECK(y(1, 4 * 6 + 0 * 6 + 1) == x(1, 6 + 0));  // image 1, (0, 1) <- (0, 0)
-  CHECK(y(2, 3 * 6 + 5) == x(2, 1 * 3 + 2));       // image 0, (3, 5) <- (1, 2)
+  CHECK(y(2, 3 * 6 + 5) == x(2, 1 * 3 + 2));      // image 0, (3, 5) <- (1, 2)
   upsample2_adjoint(gy, g, gx);
   CHECK(std::abs((y.array() * gy.array()).sum() - (x.array() * gx.array()).sum()) < 1e-12);
 }
@@ -165,12 +174,13 @@ TEST_CASE("the residual block matches finite differences, with and without a 1x1
     const ImageGeom g{2, 3, 2};
     std::vector<size_t> off;
     size_t at = 0;
-    for (size_t sz : {cin, cin, 9 * cin * cout, cout, cout * embed, cout, cout, cout, 9 * cout * cout, cout,
-                      cin * cout, cout}) {
+    for (size_t sz : {cin, cin, 9 * cin * cout, cout, cout * embed, cout, cout, cout,
+                      9 * cout * cout, cout, cin * cout, cout}) {
       off.push_back(at);
       at += sz;
     }
-    ResBlockOffsets o{off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], off[11]};
+    ResBlockOffsets o{off[0], off[1], off[2], off[3], off[4],  off[5],
+                      off[6], off[7], off[8], off[9], off[10], off[11]};
     ParamVec<double> p = random_params(at, rng);
     ResBlock<double> block(cin, cout, embed, groups, o);
     MatD x = normal(cin, g.pixels(), rng), s = normal(embed, g.n, rng);
@@ -275,7 +285,7 @@ TEST_CASE("a wide U-Net batch gives the same bits at 1 and 2 threads", "[unet]")
   rng.fill_normal(x);
   rng.fill_normal(gout);
   Vec t(n);
-  std::vector<int> labels(size_t(n));
+  std::vector<int> labels(static_cast<size_t>(n));
   for (int j = 0; j < n; ++j) t[j] = float(rng.uniform()), labels[size_t(j)] = j % 11;
   Mat out[2], gin[2];
   ParamVec<float> grad[2];
@@ -305,11 +315,14 @@ TEST_CASE("U-Net settings it cannot take are usage errors", "[unet]") {
   };
   CHECK_FALSE(bad([](UNetConfig&) {}));
   CHECK(bad([](UNetConfig& c) { c.height = 5; }));  // 2 levels: sizes divide by 2
-  CHECK(bad([](UNetConfig& c) { c.channels = {4, 6, 8}; }));  // 3 levels: 4x6 would need divisible by 4
+  CHECK(bad([](UNetConfig& c) {
+    c.channels = {4, 6, 8};
+  }));  // 3 levels: 4x6 would need divisible by 4
   CHECK(bad([](UNetConfig& c) { c.channels = {4, 5}; }));  // 5 channels in 2 groups
   CHECK(bad([](UNetConfig& c) { c.image_channels = 2; }));
   CHECK(bad([](UNetConfig& c) { c.groups = 0; }));
   CHECK(bad([](UNetConfig& c) { c.channels.clear(); }));
   CHECK(parse_channel_list("32,64") == std::vector<int>{32, 64});
-  for (const char* s : {"", "32,", "a", "32,-4", "3 2", ",8"}) CHECK_THROWS_AS(parse_channel_list(s), Error);
+  for (const char* s : {"", "32,", "a", "32,-4", "3 2", ",8"})
+    CHECK_THROWS_AS(parse_channel_list(s), Error);
 }
