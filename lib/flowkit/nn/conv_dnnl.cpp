@@ -1,5 +1,6 @@
 #include "flowkit/nn/conv_dnnl.hpp"
 
+#include <algorithm>
 #include <dnnl.hpp>
 #include <unordered_map>
 #include <vector>
@@ -24,12 +25,19 @@ memory user_memory(const memory::desc& md) {
 void set(memory& m, const float* p) {
   m.set_data_handle(const_cast<float*>(p));
 }
+
+// Geometries kept built: a sampler's last piece of a chunk and training's validation batch
+// alternate with the full-size batch.
+constexpr size_t kPlans = 4;
+
+bool same(const ImageGeom& a, const ImageGeom& b) {
+  return a.n == b.n && a.h == b.h && a.w == b.w;
+}
 }  // namespace
 
 // The primitives for one geometry, their memory objects and argument maps.
-struct DnnlConv::Impl {
+struct DnnlPlan {
   int cin, cout, stride;
-  dnnl::stream st{cpu_engine()};
   ImageGeom geom{-1, -1, -1};
   dnnl::primitive fwd, bwd_data, bwd_weights, w_to_fwd, w_to_bwd, dw_to_user;
   memory x, y, gy, gx, w_user, w_fwd, w_bwd, b, dw_conv, dw_user, db;
@@ -39,7 +47,32 @@ struct DnnlConv::Impl {
   void build(const ImageGeom& g);
 };
 
-void DnnlConv::Impl::build(const ImageGeom& g) {
+struct DnnlConv::Impl {
+  int cin, cout, stride;
+  dnnl::stream st{cpu_engine()};
+  std::vector<std::unique_ptr<DnnlPlan>> plans;  // the most recently used first
+  // The plan for g, built when new (the least recently used one goes beyond kPlans).
+  DnnlPlan& plan(const ImageGeom& g);
+};
+
+DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g) {
+  size_t i = 0;
+  while (i < plans.size() && !same(plans[i]->geom, g)) ++i;
+  if (i == plans.size()) {
+    auto p = std::make_unique<DnnlPlan>();
+    p->cin = cin;
+    p->cout = cout;
+    p->stride = stride;
+    p->build(g);
+    if (plans.size() == kPlans) plans.pop_back();
+    plans.insert(plans.begin(), std::move(p));
+  } else if (i > 0) {
+    std::rotate(plans.begin(), plans.begin() + long(i), plans.begin() + long(i) + 1);
+  }
+  return *plans[0];
+}
+
+void DnnlPlan::build(const ImageGeom& g) {
   using namespace dnnl;
   const memory::dims src{g.n, cin, g.h, g.w}, dst{g.n, cout, g.h / stride, g.w / stride},
       wei{cout, cin, 3, 3};
@@ -97,13 +130,13 @@ void DnnlConv::forward(const float* w, const float* b, const float* x, const Ima
                        float* y) {
   Impl& m = *impl_;
   try {
-    if (g.n != m.geom.n || g.h != m.geom.h || g.w != m.geom.w) m.build(g);
-    set(m.w_user, w);
-    m.w_to_fwd.execute(m.st, m.w_to_fwd_args);
-    set(m.x, x);
-    set(m.b, b);
-    set(m.y, y);
-    m.fwd.execute(m.st, m.fwd_args);
+    DnnlPlan& p = m.plan(g);
+    set(p.w_user, w);
+    p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
+    set(p.x, x);
+    set(p.b, b);
+    set(p.y, y);
+    p.fwd.execute(m.st, p.fwd_args);
     m.st.wait();
   } catch (const dnnl::error& e) {
     throw Error(std::string("oneDNN convolution: ") + e.what());
@@ -113,28 +146,28 @@ void DnnlConv::forward(const float* w, const float* b, const float* x, const Ima
 void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, const float* gy,
                         float* dw, float* db, float* gx) {
   Impl& m = *impl_;
-  if (g.n != m.geom.n || g.h != m.geom.h || g.w != m.geom.w)
-    throw Error("convolution backward without its forward");
+  DnnlPlan* p = nullptr;
   try {
-    set(m.gy, gy);
+    p = &m.plan(g);
+    set(p->gy, gy);
     if (gx) {
-      set(m.w_user, w);
-      m.w_to_bwd.execute(m.st, m.w_to_bwd_args);
-      set(m.gx, gx);
-      m.bwd_data.execute(m.st, m.bwd_data_args);
+      set(p->w_user, w);
+      p->w_to_bwd.execute(m.st, p->w_to_bwd_args);
+      set(p->gx, gx);
+      p->bwd_data.execute(m.st, p->bwd_data_args);
     }
     if (dw) {
-      set(m.x, x);
-      m.bwd_weights.execute(m.st, m.bwd_weights_args);
-      m.dw_to_user.execute(m.st, m.dw_to_user_args);
+      set(p->x, x);
+      p->bwd_weights.execute(m.st, p->bwd_weights_args);
+      p->dw_to_user.execute(m.st, p->dw_to_user_args);
     }
     m.st.wait();
   } catch (const dnnl::error& e) {
     throw Error(std::string("oneDNN convolution: ") + e.what());
   }
   if (!dw) return;
-  for (size_t k = 0; k < m.dw_buf.size(); ++k) dw[k] += m.dw_buf[k];
-  for (size_t k = 0; k < m.db_buf.size(); ++k) db[k] += m.db_buf[k];
+  for (size_t k = 0; k < p->dw_buf.size(); ++k) dw[k] += p->dw_buf[k];
+  for (size_t k = 0; k < p->db_buf.size(); ++k) db[k] += p->db_buf[k];
 }
 
 }  // namespace flowkit
