@@ -20,7 +20,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume;
+  std::string checkpoint, resume, net = "mlp", channels = "32,64";
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -72,12 +72,20 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--weight-decay", c.optim.weight_decay, "weight decay")->capture_default_str();
   app.add_option("--clip", c.optim.clip, "clip the gradient norm to this (0: off)")->capture_default_str();
   app.add_option("--ema", c.ema, "decay of the weights' moving average, used for sampling (0: off)")->capture_default_str();
+  app.add_option("--net", o.net, "network:\n" + choice_help(net_kinds()))->capture_default_str();
   app.add_option("--width", c.net.width, "hidden units per layer")->capture_default_str();
   app.add_option("--depth", c.net.depth, "hidden layers (residual blocks with --residual)")->capture_default_str();
   app.add_option("--activation", o.activation, "activation:\n" + choice_help(activations()))->capture_default_str();
   app.add_option("--time-freqs", c.net.time_freqs, "Fourier features sin/cos(pi 2^k t), k < K, of the time (0: raw t)")
       ->capture_default_str();
   app.add_flag("--residual", c.net.residual, "residual blocks with layer norm (for deeper networks)");
+  app.add_option("--channels", o.channels, "--net unet: channels per level, comma-separated (the image halves "
+                                           "from one level to the next)")
+      ->capture_default_str();
+  app.add_option("--blocks", c.net.unet.blocks, "--net unet: residual blocks per level")->capture_default_str();
+  app.add_option("--embed", c.net.unet.embed, "--net unet: width of the time and label embedding")->capture_default_str();
+  app.add_option("--groups", c.net.unet.groups, "--net unet: GroupNorm groups (every channel count divisible by it)")
+      ->capture_default_str();
   app.add_option("--schedule", o.schedule, "probability path:\n" + choice_help(schedules()))->capture_default_str();
   app.add_option("--predict", o.predict, "what the network predicts:\n" + choice_help(predictions()))->capture_default_str();
   app.add_option("--sigma-min", c.sigma_min, "noise on the path: x_t = a x1 + b x0 + sigma eps (I-CFM)")->capture_default_str();
@@ -133,6 +141,8 @@ void parse_names(Options& o) {
   c.optim.decay = parse_choice(decays(), o.decay, "decay");
   c.optim.kind = parse_choice(optimizers(), o.optimizer, "optimizer");
   c.net.activation = parse_choice(activations(), o.activation, "activation");
+  c.net.kind = parse_choice(net_kinds(), o.net, "network");
+  c.net.unet.channels = parse_channel_list(o.channels);
   c.schedule = Schedule::parse(o.schedule);
   c.predict = parse_choice(predictions(), o.predict, "prediction");
   c.t_dist = parse_choice(time_dists(), o.t_dist, "time distribution");

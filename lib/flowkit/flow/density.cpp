@@ -45,7 +45,10 @@ class DivergenceSystem : public OdeSystem {
     }
     dy.row(d_).setZero();
     for (const Mat& e : e_) {
-      f_.velocity_jvp(x_, t, e, v_, jdx_);
+      if (f_.has_jvp())
+        f_.velocity_jvp(x_, t, e, v_, jdx_);
+      else
+        f_.velocity_vjp(x_, t, e, v_, jdx_);  // e^T J^T e = e^T J e
       dy.row(d_) += (e.cwiseProduct(jdx_)).colwise().sum() / float(e_.size());
     }
     dy.topRows(d_) = v_;
@@ -83,10 +86,11 @@ SolveStats integrate_augmented(Field& f, Mat& y, const DensityOptions& o, Rng& r
 Divergence resolve_divergence(const Field& f, const DensityOptions& o) {
   Divergence d = o.divergence;
   if (d == Divergence::automatic)
-    d = f.dim() <= kExactDivergenceMaxDim || !f.has_jvp() ? Divergence::exact : Divergence::hutchinson;
+    d = f.dim() <= kExactDivergenceMaxDim || !(f.has_jvp() || f.has_vjp()) ? Divergence::exact
+                                                                           : Divergence::hutchinson;
   if (d == Divergence::exact && !f.has_divergence())
     throw Error("this model (" + f.describe() + ") has no exact divergence; use --divergence hutchinson");
-  if (d == Divergence::hutchinson && !f.has_jvp())
+  if (d == Divergence::hutchinson && !f.has_jvp() && !f.has_vjp())
     throw Error("this model (" + f.describe() + ") has no Jacobian-vector product; use --divergence exact");
   if (d == Divergence::hutchinson && o.probes < 1) throw usage_error("--probes must be at least 1");
   return d;

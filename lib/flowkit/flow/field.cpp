@@ -14,6 +14,10 @@ void Field::velocity_jvp(const Mat&, double, const Mat&, Mat&, Mat&) {
   throw Error("this field (" + describe() + ") has no Jacobian-vector product");
 }
 
+void Field::velocity_vjp(const Mat&, double, const Mat&, Mat&, Mat&) {
+  throw Error("this field (" + describe() + ") has no vector-Jacobian product");
+}
+
 int Field::velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) {
   velocity(x, t, v);
   score(x, ts, s);

@@ -38,6 +38,11 @@ class Field {
   virtual bool has_jvp() const { return false; }
   virtual void velocity_jvp(const Mat& x, double t, const Mat& dx, Mat& v, Mat& jdx);
 
+  // Velocity and the vector-Jacobian product J(x)^T u, column by column (Hutchinson probes
+  // for networks with reverse mode only: e^T J e = (J^T e)^T e).
+  virtual bool has_vjp() const { return false; }
+  virtual void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu);
+
   // p_init: N(0, I) unless the field is a bridge from a data set (then it has no density).
   virtual bool source_is_gaussian() const { return true; }
   // The data shape of one sample (e.g. {8, 8} for digits; {d} for points).

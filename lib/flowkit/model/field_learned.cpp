@@ -2,9 +2,15 @@
 // normalized units; the prediction in data coordinates is pred = A o + c (model.hpp), and
 // the velocity is affine in it: v = c1 x + c2 pred (path.hpp). Hence, by the chain rule,
 // J_v = c1 I + c2 A J_o diag(1 / scale) and div v = c1 d + c2 sum_i (A_i / scale_i) (J_o)_ii.
-// Classifier-free guidance mixes the predictions: (1 - W) o(null) + W o(y).
+// Classifier-free guidance mixes the predictions: (1 - W) o(null) + W o(y). The MLP gives
+// J_o dz (forward mode); the U-Net gives J_o^T g (reverse mode): J_v^T u = c1 u +
+// diag(1 / scale) J_o^T (c2 A u), and its exact divergence takes one reverse pass per coordinate.
+#include <algorithm>
+
+#include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/field.hpp"
 #include "flowkit/model/model.hpp"
+#include "flowkit/nn/net.hpp"
 
 namespace flowkit {
 namespace {
@@ -25,16 +31,15 @@ class LearnedField : public Field {
   }
   bool has_score() const override { return !m_->source_data; }
   bool has_divergence() const override { return true; }
-  bool has_jvp() const override { return true; }
+  bool has_jvp() const override { return net_.has_jvp(); }
+  bool has_vjp() const override { return net_.has_vjp(); }
   bool source_is_gaussian() const override { return !m_->source_data; }
   std::vector<int64_t> sample_shape() const override { return m_->shape; }
   bool conditional() const override { return m_->net.num_classes > 0; }
   int num_classes() const override { return m_->net.num_classes; }
   std::string describe() const override {
-    const NetConfig& c = m_->net;
-    return "learned (MLP " + std::to_string(c.depth) + "x" + std::to_string(c.width) + " " +
-           choice_name(activations(), c.activation) + (c.residual ? " residual" : "") + ", " + m_->schedule.name() +
-           ", predicts " + choice_name(predictions(), m_->predict) + ")";
+    return "learned (" + net_.describe() + ", " + m_->schedule.name() + ", predicts " +
+           choice_name(predictions(), m_->predict) + ")";
   }
 
   void set_condition(const std::vector<int>& labels, double guidance) override {
@@ -65,6 +70,7 @@ class LearnedField : public Field {
   }
 
   void velocity_divergence(const Mat& x, double t, Mat& v, Vec& div) override {
+    if (!net_.has_jvp()) return divergence_by_vjp(x, t, v, div);
     const Eigen::Index n = x.cols(), d = dim();
     // One tangent block per coordinate: e_i in x is e_i / scale_i in z
     dz_.setZero(d, d * n);
@@ -84,9 +90,101 @@ class LearnedField : public Field {
     jdx = float(c1) * dx + float(c2) * (jo_.array().colwise() * a_.array()).matrix();
   }
 
+  void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu) override {
+    const auto [c1, c2] = affine_coefficients(t);
+    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
+    g_ = (u.array().colwise() * a_.array()) * float(c2);
+    pred_.resize(x.rows(), x.cols());
+    jo_.resize(x.rows(), x.cols());
+    pieces(x.cols(), [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
+      w.load(z_, tv_, c0, m);
+      w.g = g_.middleCols(c0, m);
+      w.net.forward(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out);
+      w.net.vjp(w.g, w.jo);
+      if (mixed) {
+        w.net.forward(w.z, w.t, nullptr, w.null_out);
+        w.net.vjp(w.g, w.null_jo);
+        w.out = float(guidance_) * w.out + float(1.0 - guidance_) * w.null_out;
+        w.jo = float(guidance_) * w.jo + float(1.0 - guidance_) * w.null_jo;
+      }
+      pred_.middleCols(c0, m) = w.out;
+      jo_.middleCols(c0, m) = w.jo;
+    });
+    pred_ = (pred_.array().colwise() * a_.array()).colwise() + c_.array();
+    prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
+    jtu = float(c1) * u + (jo_.array().colwise() * inv_scale_.array()).matrix();
+  }
+
  private:
+  // z_, tv_ and (when guided: returns true) lab_ for a batch x at time t.
+  bool prepare(const Mat& x, double t) {
+    if (x.rows() != dim()) throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " + std::to_string(dim()));
+    z_ = (x.array().colwise() - m_->mean.array()).colwise() * inv_scale_.array();
+    tv_.setConstant(x.cols(), float(t));
+    const bool guided = conditional() && !labels_.empty();
+    if (guided) fill_labels(x.cols());
+    return guided;
+  }
+
+  // Images per piece of a U-Net batch: the U-Net keeps every activation of a forward pass
+  // (about 40 tensors of C x H x W per image), so a chunk of 8,192 would need gigabytes.
+  static constexpr Eigen::Index kPiece = 64;
+
+  // A thread's copy of the network and its slices of the batch.
+  struct Worker {
+    explicit Worker(const LearnedModel& m) : net(m.net) { net.params() = m.sampling_weights(); }
+    void load(const Mat& zall, const Vec& tall, Eigen::Index c0, Eigen::Index m) {
+      z = zall.middleCols(c0, m);
+      t = tall.segment(c0, m);
+    }
+    Net net;
+    Mat z, out, null_out, g, jo, null_jo;
+    Vec t;
+  };
+
+  // f(first column, columns, worker) for pieces of kPiece columns, spread over the threads
+  // unless already on one of a team. Each piece's bits do not depend on the thread.
+  template <class F>
+  void pieces(Eigen::Index n, const F& f) {
+    const int64_t count = (n + kPiece - 1) / kPiece;
+    const int threads = omp_in_parallel() ? 1 : int(std::min<int64_t>(omp_get_max_threads(), count));
+    while (workers_.size() < size_t(std::max(threads, 1))) workers_.push_back(std::make_unique<Worker>(*m_));
+    parallel_for(count, threads, Spread::fixed, [&](int64_t i, int thread) {
+      const Eigen::Index c0 = i * kPiece;
+      f(c0, std::min(kPiece, n - c0), *workers_[size_t(thread)]);
+    });
+  }
+
+  // The exact divergence by reverse mode: (J_o^T e_i)_i for every coordinate i, each label set
+  // of the guidance mix from its own forward pass.
+  void divergence_by_vjp(const Mat& x, double t, Mat& v, Vec& div) {
+    const Eigen::Index n = x.cols(), d = dim();
+    const auto [c1, c2] = affine_coefficients(t);
+    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
+    div.setConstant(n, float(c1 * double(d)));
+    pred_.resize(d, n);
+    pieces(n, [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
+      w.load(z_, tv_, c0, m);
+      for (int pass = 0; pass < (mixed ? 2 : 1); ++pass) {
+        const float wt = !mixed ? 1.f : pass == 0 ? float(guidance_) : float(1.0 - guidance_);
+        w.net.forward(w.z, w.t, guided && pass == 0 ? lab_.data() + c0 : nullptr, pass == 0 ? w.out : w.null_out);
+        for (Eigen::Index i = 0; i < d; ++i) {
+          w.g.setZero(d, m);
+          w.g.row(i).setOnes();
+          w.net.vjp(w.g, w.jo);
+          div.segment(c0, m) += (wt * float(c2) * a_[i] * inv_scale_[i]) * w.jo.row(i).transpose();
+        }
+      }
+      if (mixed) w.out = float(guidance_) * w.out + float(1.0 - guidance_) * w.null_out;
+      pred_.middleCols(c0, m) = w.out;
+    });
+    pred_ = (pred_.array().colwise() * a_.array()).colwise() + c_.array();
+    prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
+  }
+
   // The guided network output in normalized units, for every column of x.
   void network(const Mat& x, double t, Mat& out) {
+    if (m_->net.kind == NetKind::unet) return network_pieces(x, t, out);
     const Eigen::Index n = x.cols();
     if (x.rows() != dim()) throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " + std::to_string(dim()));
     z_ = (x.array().colwise() - m_->mean.array()).colwise() * inv_scale_.array();
@@ -101,6 +199,21 @@ class LearnedField : public Field {
       net_.forward(z_, tv_, nullptr, null_out_);
       out = float(guidance_) * out + float(1.0 - guidance_) * null_out_;
     }
+  }
+
+  // network() for the U-Net, piece by piece.
+  void network_pieces(const Mat& x, double t, Mat& out) {
+    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
+    out.resize(x.rows(), x.cols());
+    pieces(x.cols(), [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
+      w.load(z_, tv_, c0, m);
+      w.net.forward(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out);
+      if (mixed) {
+        w.net.forward(w.z, w.t, nullptr, w.null_out);
+        w.out = float(guidance_) * w.out + float(1.0 - guidance_) * w.null_out;
+      }
+      out.middleCols(c0, m) = w.out;
+    });
   }
 
   void predict(const Mat& x, double t, Mat& pred) {
@@ -149,11 +262,12 @@ class LearnedField : public Field {
   }
 
   std::shared_ptr<const LearnedModel> m_;
-  Mlp<float> net_;
+  Net net_;
   Vec a_, c_, inv_scale_, tv_;
-  Mat z_, pred_, null_out_, dz_, jo_, null_jo_;
+  Mat z_, pred_, null_out_, dz_, jo_, null_jo_, g_;
   std::vector<int> labels_, lab_;
   double guidance_ = 1.0;
+  std::vector<std::unique_ptr<Worker>> workers_;  // the U-Net's, one per thread
 };
 
 }  // namespace

@@ -88,23 +88,78 @@ Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::strin
   return w;
 }
 
-NetConfig net_from_json(const json& a, int dim, const std::string& where) {
+// Names an architecture field the file has and this kind does not take.
+void check_fields(const json& a, std::initializer_list<const char*> known, const std::string& where) {
+  for (const auto& item : a.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || item.key() == k;
+    if (!ok) throw Error(where + ": unknown field 'architecture." + item.key() + "' for this network kind");
+  }
+}
+
+// The U-Net's settings; its image (height, width, channels) is the model's sample shape.
+void unet_from_json(const json& a, const std::vector<int64_t>& shape, NetConfig& c, const std::string& where) {
+  check_fields(a, {"kind", "channels", "blocks", "embed", "groups", "time_freqs", "num_classes"}, where);
+  UNetConfig& u = c.unet;
+  const json& ch = field(a, "channels", "architecture.", where);
+  if (!ch.is_array() || ch.empty()) throw Error(where + ": 'architecture.channels' must be an array of counts");
+  u.channels.clear();
+  for (const auto& v : ch) {
+    if (!v.is_number_integer()) throw Error(where + ": 'architecture.channels' must hold integers");
+    u.channels.push_back(v.get<int>());
+  }
+  u.blocks = get_int(a, "blocks", "architecture.", where);
+  u.embed = get_int(a, "embed", "architecture.", where);
+  u.groups = get_int(a, "groups", "architecture.", where);
+  if (shape.size() != 2 && shape.size() != 3)
+    throw Error(where + ": a U-Net model needs an image 'shape' [H, W] or [H, W, C]");
+  u.height = int(shape[0]);
+  u.width = int(shape[1]);
+  u.image_channels = shape.size() == 3 ? int(shape[2]) : 1;
+}
+
+NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shape, const std::string& where) {
   NetConfig c;
   c.dim = dim;
-  c.width = get_int(a, "width", "architecture.", where);
-  c.depth = get_int(a, "depth", "architecture.", where);
+  if (a.is_object() && a.contains("kind"))
+    c.kind = get_choice(net_kinds(), a, "kind", "network kind", where);
   c.time_freqs = get_int(a, "time_freqs", "architecture.", where);
   c.num_classes = get_int(a, "num_classes", "architecture.", where);
-  const json& r = field(a, "residual", "architecture.", where);
-  if (!r.is_boolean()) throw Error(where + ": field 'architecture.residual' must be true or false");
-  c.residual = r.get<bool>();
-  c.activation = get_choice(activations(), a, "activation", "activation", where);
+  if (c.kind == NetKind::unet) {
+    unet_from_json(a, shape, c, where);
+  } else {
+    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes"}, where);
+    c.width = get_int(a, "width", "architecture.", where);
+    c.depth = get_int(a, "depth", "architecture.", where);
+    const json& r = field(a, "residual", "architecture.", where);
+    if (!r.is_boolean()) throw Error(where + ": field 'architecture.residual' must be true or false");
+    c.residual = r.get<bool>();
+    c.activation = get_choice(activations(), a, "activation", "activation", where);
+  }
   try {
     c.validate();
   } catch (const Error& e) {
     throw Error(where + ": bad architecture: " + e.what());
   }
   return c;
+}
+
+// The architecture section of either kind.
+json net_to_json(const NetConfig& c) {
+  if (c.kind == NetKind::unet)
+    return {{"kind", "unet"},
+            {"channels", c.unet.channels},
+            {"blocks", c.unet.blocks},
+            {"embed", c.unet.embed},
+            {"groups", c.unet.groups},
+            {"time_freqs", c.time_freqs},
+            {"num_classes", c.num_classes}};
+  return {{"width", c.width},
+          {"depth", c.depth},
+          {"activation", choice_name(activations(), c.activation)},
+          {"time_freqs", c.time_freqs},
+          {"residual", c.residual},
+          {"num_classes", c.num_classes}};
 }
 }  // namespace
 
@@ -203,13 +258,7 @@ json model_to_json(const LearnedModel& m) {
             {"schedule", m.schedule.name()},
             {"predict", choice_name(predictions(), m.predict)},
             {"source", m.source_data ? "data" : "gaussian"},
-            {"architecture",
-             {{"width", c.width},
-              {"depth", c.depth},
-              {"activation", choice_name(activations(), c.activation)},
-              {"time_freqs", c.time_freqs},
-              {"residual", c.residual},
-              {"num_classes", c.num_classes}}},
+            {"architecture", net_to_json(c)},
             {"training", m.training},
             {"sampling_weights", m.use_ema && !m.ema.empty() ? "ema" : "weights"},
             {"weights", tensors_to_json(m.weights, c)}};
@@ -251,7 +300,7 @@ LearnedModel model_from_json(const json& j, const std::string& where) {
   const std::string source = get_str(j, "source", "", where);
   if (source != "gaussian" && source != "data") throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
   m.source_data = source == "data";
-  m.net = net_from_json(field(j, "architecture", "", where), dim, where);
+  m.net = net_from_json(field(j, "architecture", "", where), dim, m.shape, where);
   m.weights = tensors_from_json(field(j, "weights", "", where), m.net, "weights", where);
   if (j.contains("ema_weights")) m.ema = tensors_from_json(j["ema_weights"], m.net, "ema_weights", where);
   const std::string use = j.value("sampling_weights", std::string("ema"));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "flowkit/core/parallel.hpp"
+#include "flowkit/nn/unet.hpp"
 
 namespace flowkit {
 namespace {
@@ -111,10 +112,23 @@ const ChoiceTable<Activation>& activations() {
   return t;
 }
 
+const ChoiceTable<NetKind>& net_kinds() {
+  static const ChoiceTable<NetKind> t = {
+      {"mlp", NetKind::mlp, "multilayer perceptron over points (or flattened images)"},
+      {"unet", NetKind::unet, "convolutional U-Net over images (H, W[, C])"},
+  };
+  return t;
+}
+
 void NetConfig::validate() const {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw usage_error(what);
   };
+  if (kind == NetKind::unet) {
+    unet_config().validate();
+    need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
+    return;
+  }
   need(dim >= 1, "the data dimension must be at least 1, got " + std::to_string(dim));
   need(width >= 1 && width <= 65536, "--width must be in 1..65536, got " + std::to_string(width));
   need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
@@ -123,6 +137,7 @@ void NetConfig::validate() const {
 }
 
 std::vector<ParamBlock> param_layout(const NetConfig& c) {
+  if (c.kind == NetKind::unet) return unet_layout(c.unet_config());
   std::vector<ParamBlock> v;
   size_t off = 0;
   auto add = [&](std::string name, int r, int k) {
@@ -153,6 +168,7 @@ size_t param_count(const NetConfig& c) {
 
 template <class S>
 Mlp<S>::Mlp(const NetConfig& cfg) : cfg_(cfg), blocks_(param_layout(cfg)), params_(param_count(cfg), S(0)) {
+  if (cfg.kind != NetKind::mlp) throw Error("an MLP built from another network's settings");
   cfg_.validate();
   const int n = cfg.depth + (cfg.residual ? 1 : 0);
   h_.resize(size_t(n));

@@ -9,14 +9,20 @@
 #include "flowkit/core/choice.hpp"
 #include "flowkit/core/core.hpp"
 #include "flowkit/nn/params.hpp"
+#include "flowkit/nn/unet_config.hpp"
 
 namespace flowkit {
 
 enum class Activation { silu, relu, gelu, tanh, selu };
 const ChoiceTable<Activation>& activations();
 
+// The network kind: an MLP over points, or a convolutional U-Net over images (unet.hpp).
+enum class NetKind { mlp, unet };
+const ChoiceTable<NetKind>& net_kinds();
+
 // The architecture, everything a model file needs to rebuild the network.
 struct NetConfig {
+  NetKind kind = NetKind::mlp;
   int dim = 2;          // d: input and output size
   int width = 128;      // hidden units
   int depth = 3;        // hidden layers (plain) or residual blocks
@@ -25,6 +31,15 @@ struct NetConfig {
   bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
 
+  UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
+
+  // The U-Net's settings with num_classes and time_freqs filled in.
+  UNetConfig unet_config() const {
+    UNetConfig u = unet;
+    u.num_classes = num_classes;
+    u.time_freqs = time_freqs;
+    return u;
+  }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
   int in_features() const { return dim + time_features(); }
   void validate() const;  // usage error on a bad size
@@ -37,6 +52,7 @@ struct ParamBlock {
   size_t offset = 0;
   size_t size() const { return size_t(rows) * size_t(cols); }
 };
+// The layout of either kind (the U-Net's: unet_layout).
 std::vector<ParamBlock> param_layout(const NetConfig& cfg);
 size_t param_count(const NetConfig& cfg);
 

@@ -8,7 +8,7 @@ namespace flowkit {
 namespace {
 // The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
 // batch's n columns (the gradient of this share of the batch's mean).
-double squared_error_gradient(Mlp<float>& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
+double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
                               int64_t n, Mat& out, Params& grad) {
   net.forward(z, t, lab, out);
   out -= goal;
@@ -23,7 +23,7 @@ int BatchGradient::shard_count(int64_t n) {
   return int(std::clamp<int64_t>(n / kMinShardColumns, 1, omp_get_max_threads()));
 }
 
-double BatchGradient::operator()(Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
+double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
                                  const Mat& goal, Mat& out, Params& grad) {
   const int64_t n = z.cols();
   const int k = shard_count(n);
@@ -31,7 +31,7 @@ double BatchGradient::operator()(Mlp<float>& net, const Mat& z, const Vec& t, co
   return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, out, grad) / double(n);
 }
 
-double BatchGradient::sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
+double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
                               const Mat& goal, Params& grad) {
   const int64_t n = z.cols();
   while (shards_.size() < size_t(k)) shards_.emplace_back(net.config());

@@ -7,7 +7,7 @@
 #pragma once
 #include <vector>
 
-#include "flowkit/nn/mlp.hpp"
+#include "flowkit/nn/net.hpp"
 
 namespace flowkit {
 
@@ -18,7 +18,7 @@ class BatchGradient {
  public:
   // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
   // it is finite. `out` is scratch. `lab` is empty or one label per column.
-  double operator()(Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
+  double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                     Mat& out, Params& grad);
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
   // least kMinShardColumns columns.
@@ -27,14 +27,14 @@ class BatchGradient {
  private:
   struct Shard {
     explicit Shard(const NetConfig& c) : net(c) {}
-    Mlp<float> net;
+    Net net;
     Mat z, goal, out;
     Vec t;
     std::vector<int> lab;
     Params grad;
     double sq = 0;  // sum of squared errors
   };
-  double sharded(int k, Mlp<float>& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
+  double sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                  Params& grad);
   std::vector<Shard> shards_;
 };

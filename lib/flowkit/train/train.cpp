@@ -31,6 +31,17 @@ uint64_t fingerprint(const TrainData& d) {
   return fnv1a(h, d.source.data(), size_t(d.source.size()) * sizeof(float));
 }
 
+// The U-Net's image from the data's sample shape: (H, W) or (H, W, C).
+void set_unet_image(NetConfig& c, const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t v : shape) s += (s.empty() ? "" : ", ") + std::to_string(v);
+  if (shape.size() != 2 && shape.size() != 3)
+    throw usage_error("--net unet needs images (n, H, W) or (n, H, W, C); the data's samples have shape (" + s + ")");
+  c.unet.height = int(shape[0]);
+  c.unet.width = int(shape[1]);
+  c.unet.image_channels = shape.size() == 3 ? int(shape[2]) : 1;
+}
+
 std::string hex(uint64_t v) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
@@ -120,7 +131,7 @@ struct Trainer::Impl {
   TrainData data;
   ToySpec toy;  // the built-in distribution when there is no data set
   std::optional<ToySampler> toy_sampler;  // and its sampler, resolved once
-  Mlp<float> net, eval;
+  Net net, eval;
   Adam adam;
   BatchGradient batch_gradient;
   Params grad, ema;
@@ -255,6 +266,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data) : cfg_(cfg) {
     data.shape = {data.target.rows()};
   }
   cfg_.net.dim = int(data.target.rows());
+  if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
   if (cfg.conditional) {
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");

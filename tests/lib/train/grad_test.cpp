@@ -38,7 +38,7 @@ TEST_CASE("a batch split over threads gives the whole batch's loss and gradient"
     NetConfig c;
     c.width = 32;
     c.num_classes = classes;
-    Mlp<float> net(c);
+    Net net(c);
     Rng r(1);
     net.init(r);
     const int64_t n = 300;  // 4 shards of 75 columns at 4 threads
@@ -68,7 +68,7 @@ TEST_CASE("a batch split over threads gives the whole batch's loss and gradient"
 TEST_CASE("a batch too small to share stays on one thread", "[train]") {
   NetConfig c;
   c.width = 16;
-  Mlp<float> net(c);
+  Net net(c);
   Rng r(2);
   net.init(r);
   const Batch b = make_batch(kMinShardColumns + 1, 0);  // one shard: the whole-batch path, bit for bit

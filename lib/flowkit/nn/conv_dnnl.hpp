@@ -1,0 +1,31 @@
+// nn: a 3x3 convolution (pad 1, stride 1 or 2) in float through oneDNN, on NHWC tensors as
+// conv.hpp stores them: 3 to 4.5 times the im2col + SGEMM rate on this machine (bench/NOTES.md,
+// item 18). Primitives are built for a geometry on first use and kept (the last four); the
+// argument maps are kept too, so a call allocates nothing of ours. Backward needs no forward
+// before it: the weights' reorder is its own.
+#pragma once
+#include <memory>
+
+#include "flowkit/nn/conv.hpp"
+
+namespace flowkit {
+
+class DnnlConv {
+ public:
+  DnnlConv(int cin, int cout, int stride);
+  ~DnnlConv();
+  DnnlConv(const DnnlConv&) = delete;
+  DnnlConv& operator=(const DnnlConv&) = delete;
+  // y = conv(x) + b; w: cout x (9 cin), column (ky 3 + kx) cin + c (HWIO).
+  void forward(const float* w, const float* b, const float* x, const ImageGeom& g, float* y);
+  // dw, db += the weight and bias gradients (when dw is not null); gx = the input gradient
+  // (when not null).
+  void backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw,
+                float* db, float* gx);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowkit

@@ -1,0 +1,38 @@
+// nn: the float network a learned model holds, of either kind (NetConfig::kind): the MLP or
+// the U-Net behind one interface, so that training, the field and the model file hold either.
+#pragma once
+#include <memory>
+
+#include "flowkit/nn/mlp.hpp"
+#include "flowkit/nn/unet.hpp"
+
+namespace flowkit {
+
+class Net {
+ public:
+  explicit Net(const NetConfig& cfg);
+  const NetConfig& config() const { return cfg_; }
+  Params& params() { return mlp_ ? mlp_->params() : unet_->params(); }
+  const Params& params() const { return mlp_ ? mlp_->params() : unet_->params(); }
+  void init(Rng& rng);
+
+  // As Mlp: out = net(x, t_j, y_j); labels one per column in [0, num_classes] or nullptr.
+  void forward(const Mat& x, const Vec& t, const int* labels, Mat& out);
+  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten.
+  void backward(const Mat& gout, Params& grad);
+  // Forward-mode products (the MLP): jout = J dx for k blocks of n tangent columns.
+  bool has_jvp() const { return bool(mlp_); }
+  void jvp(const Mat& dx, Mat& jout);
+  // Reverse-mode products (the U-Net): gin = J^T gout, column by column.
+  bool has_vjp() const { return bool(unet_); }
+  void vjp(const Mat& gout, Mat& gin);
+  // "MLP 3x128 silu" or "U-Net 32,64 x1 embed 64".
+  std::string describe() const;
+
+ private:
+  NetConfig cfg_;
+  std::unique_ptr<Mlp<float>> mlp_;
+  std::unique_ptr<UNet<float>> unet_;
+};
+
+}  // namespace flowkit

@@ -1,0 +1,34 @@
+// nn: GroupNorm followed by SiLU over a batch of images (the NHWC tensors of conv.hpp):
+// y = silu(gamma (x - mu) / sigma + beta), mu and sigma over each image's channels of a group.
+// Keeps the normalized input and the SiLU derivative for backward.
+#pragma once
+#include "flowkit/nn/conv.hpp"
+
+namespace flowkit {
+
+template <class S>
+class GroupNormSilu {
+ public:
+  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+  using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+  // c channels in `groups` groups (c divisible by it); gamma, beta (c each) at the offsets.
+  GroupNormSilu(int c, int groups, size_t gamma_off, size_t beta_off);
+  void forward(const S* p, const M& x, const ImageGeom& g, M& y);
+  // gy = dL/dy on entry (overwritten: scratch); grad += dL/d(gamma, beta) unless null; gx = dL/dx.
+  void backward(const S* p, const ImageGeom& g, M& gy, S* grad, M& gx);
+
+ private:
+  using CMapV = Eigen::Map<const V>;
+  // Per-channel values from per-group ones (v: groups) into out (c).
+  template <class E>
+  void expand(const E& v, V& out) const;
+  void reduce(const V& per_channel, V& out) const;  // group sums of per-channel sums
+
+  int c_, groups_;
+  size_t gamma_off_, beta_off_;
+  M xhat_, d_;
+  M inv_;  // groups x n: 1 / sigma
+  V sum_, grp_, chan_, chan2_;
+};
+
+}  // namespace flowkit

@@ -1,0 +1,297 @@
+#include "flowkit/nn/unet.hpp"
+
+#include <cmath>
+
+#include "flowkit/core/parallel.hpp"
+#include "flowkit/nn/unet_block.hpp"
+
+namespace flowkit {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+size_t offset_of(const std::vector<ParamBlock>& layout, const std::string& name) {
+  for (const ParamBlock& b : layout)
+    if (b.name == name) return b.offset;
+  throw Error("U-Net layout has no tensor '" + name + "'");
+}
+
+ResBlockOffsets block_offsets(const std::vector<ParamBlock>& v, const std::string& p, bool skip) {
+  auto at = [&](const char* s) { return offset_of(v, p + s); };
+  ResBlockOffsets o{at(".norm1.gamma"), at(".norm1.beta"), at(".conv1.W"),     at(".conv1.b"),
+                    at(".emb.W"),       at(".emb.b"),      at(".norm2.gamma"), at(".norm2.beta"),
+                    at(".conv2.W"),     at(".conv2.b")};
+  if (skip) {
+    o.skip_w = at(".skip.W");
+    o.skip_b = at(".skip.b");
+  }
+  return o;
+}
+
+// y = silu(y) in place and d = silu'(pre-activation).
+template <class M>
+void silu(M& y, M& d) {
+  using S = typename M::Scalar;
+  d.resize(y.rows(), y.cols());
+  d.array() = y.array().logistic();
+  y.array() *= d.array();
+  d.array() += y.array() * (S(1) - d.array());
+}
+}  // namespace
+
+// Layers, tensors kept for backward, and the gradient buffers of the reverse pass.
+template <class S>
+struct UNet<S>::Impl {
+  using M = typename UNet<S>::M;
+  using V = typename UNet<S>::V;
+  std::vector<ParamBlock> layout;
+  Conv<S> in;
+  std::vector<ResBlock<S>> blocks;  // down path, then up path, in order
+  std::vector<Conv<S>> down, up;    // down[l]: level l -> l + 1; up[l]: level l + 1 -> l
+  GroupNormSilu<S> out_norm;
+  Conv<S> out;
+  std::vector<ImageGeom> geom;  // per level
+  std::vector<const M*> block_in;
+  std::vector<const M*> skip;  // the down path's output of each level
+  std::vector<M> down_out, up_in, up_out, cat;
+  M x, h_in, out_a, y;  // the input as C x pixels, the stem's output, the output norm's, the output
+  // Embedding: Fourier features, hidden layer, its derivative, e, silu(e) and its derivative
+  M feat, e1, de1, s, ds;
+  std::vector<int> labels;
+  // Reverse pass
+  M gy, ga, gh, gt, gs, ge1, gup, gx;
+  std::vector<M> gskip;
+
+  explicit Impl(const UNetConfig& c);
+  void embed(const S* p, const UNetConfig& c, const V& t);
+  void embed_backward(const S* p, const UNetConfig& c, S* grad);
+};
+
+template <class S>
+UNet<S>::Impl::Impl(const UNetConfig& c)
+    : layout(unet_layout(c)),
+      in(c.image_channels, c.channels[0], 3, 1, offset_of(layout, "in.W"),
+         offset_of(layout, "in.b")),
+      out_norm(c.channels[0], c.groups, offset_of(layout, "out.norm.gamma"),
+               offset_of(layout, "out.norm.beta")),
+      out(c.channels[0], c.image_channels, 3, 1, offset_of(layout, "out.W"),
+          offset_of(layout, "out.b")) {
+  const int L = c.levels();
+  blocks.reserve(size_t(2 * L * c.blocks));
+  for (int l = 0; l < L; ++l) {
+    const int ch = c.channels[size_t(l)];
+    for (int b = 0; b < c.blocks; ++b) {
+      const int cin = b > 0 ? ch : l > 0 ? c.channels[size_t(l) - 1] : ch;
+      const std::string p = "down" + std::to_string(l) + ".block" + std::to_string(b);
+      blocks.emplace_back(cin, ch, c.embed, c.groups, block_offsets(layout, p, cin != ch));
+    }
+    if (l + 1 < L) {
+      const std::string p = "down" + std::to_string(l) + ".down.";
+      down.emplace_back(ch, ch, 3, 2, offset_of(layout, p + "W"), offset_of(layout, p + "b"));
+    }
+  }
+  for (int l = 0; l + 1 < L; ++l) {
+    const std::string p = "up" + std::to_string(l) + ".up.";
+    up.emplace_back(c.channels[size_t(l) + 1], c.channels[size_t(l)], 3, 1,
+                    offset_of(layout, p + "W"), offset_of(layout, p + "b"));
+  }
+  for (int l = L - 2; l >= 0; --l) {
+    const int ch = c.channels[size_t(l)];
+    for (int b = 0; b < c.blocks; ++b) {
+      const std::string p = "up" + std::to_string(l) + ".block" + std::to_string(b);
+      blocks.emplace_back(b == 0 ? 2 * ch : ch, ch, c.embed, c.groups,
+                          block_offsets(layout, p, b == 0));
+    }
+  }
+  block_in.resize(blocks.size());
+  skip.resize(size_t(L));
+  for (auto* v : {&down_out, &up_in, &up_out, &cat, &gskip}) v->resize(size_t(L));
+}
+
+// s = silu(W2 silu(W1 f(t) + b1) + b2 + E_y), one column per image; f: sin, cos(pi 2^k t).
+template <class S>
+void UNet<S>::Impl::embed(const S* p, const UNetConfig& c, const V& t) {
+  using CMapM = Eigen::Map<const M>;
+  const Eigen::Index n = t.size();
+  feat.resize(2 * c.time_freqs, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double sn = std::sin(kPi * double(t[j])), cs = std::cos(kPi * double(t[j]));
+    for (int f = 0; f < c.time_freqs; ++f) {
+      feat(2 * f, j) = S(sn);
+      feat(2 * f + 1, j) = S(cs);
+      const double s2 = 2 * sn * cs;
+      cs = (cs - sn) * (cs + sn);
+      sn = s2;
+    }
+  }
+  e1.noalias() = CMapM(p + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs) * feat;
+  e1.colwise() += CMapM(p + offset_of(layout, "time.b1"), c.embed, 1).col(0);
+  silu(e1, de1);
+  s.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed) * e1;
+  s.colwise() += CMapM(p + offset_of(layout, "time.b2"), c.embed, 1).col(0);
+  if (c.num_classes > 0) {
+    const CMapM e(p + offset_of(layout, "label.E"), c.embed, c.num_classes + 1);
+    for (Eigen::Index j = 0; j < n; ++j) s.col(j) += e.col(labels[size_t(j)]);
+  }
+  silu(s, ds);
+}
+
+// From gs = dL/ds into the embedding's parameter gradients.
+template <class S>
+void UNet<S>::Impl::embed_backward(const S* p, const UNetConfig& c, S* grad) {
+  using CMapM = Eigen::Map<const M>;
+  using MapM = Eigen::Map<M>;
+  gs.array() *= ds.array();
+  MapM(grad + offset_of(layout, "time.W2"), c.embed, c.embed).noalias() += gs * e1.transpose();
+  MapM(grad + offset_of(layout, "time.b2"), c.embed, 1).col(0) += gs.rowwise().sum();
+  if (c.num_classes > 0) {
+    MapM e(grad + offset_of(layout, "label.E"), c.embed, c.num_classes + 1);
+    for (Eigen::Index j = 0; j < gs.cols(); ++j) e.col(labels[size_t(j)]) += gs.col(j);
+  }
+  ge1.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed).transpose() * gs;
+  ge1.array() *= de1.array();
+  MapM(grad + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs).noalias() +=
+      ge1 * feat.transpose();
+  MapM(grad + offset_of(layout, "time.b1"), c.embed, 1).col(0) += ge1.rowwise().sum();
+}
+
+template <class S>
+UNet<S>::UNet(const UNetConfig& cfg) : cfg_(cfg) {
+  cfg_.validate();
+  params_.assign(unet_param_count(cfg_), S(0));
+  impl_ = std::make_unique<Impl>(cfg_);
+}
+
+template <class S>
+UNet<S>::~UNet() = default;
+
+template <class S>
+void UNet<S>::init(Rng& rng) {
+  auto ends = [](const std::string& s, const std::string& e) {
+    return s.size() >= e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0;
+  };
+  for (const ParamBlock& b : impl_->layout) {
+    S* p = params_.data() + b.offset;
+    const bool zero = ends(b.name, ".conv2.W") || b.name == "out.W";
+    const bool matrix = b.cols > 1 && !zero;
+    const double sd = b.name == "label.E" ? 1.0 : 1.0 / std::sqrt(double(b.cols));
+    for (size_t k = 0; k < b.size(); ++k)
+      p[k] = ends(b.name, ".gamma") ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
+  }
+}
+
+template <class S>
+void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
+  Impl& m = *impl_;
+  const UNetConfig& c = cfg_;
+  const int n = int(x.cols()), L = c.levels();
+  if (x.rows() != c.dim() || t.size() != n) throw Error("network input has the wrong shape");
+  const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
+  const S* p = params_.data();
+  m.labels.assign(size_t(n), c.num_classes);
+  if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
+  m.geom.resize(size_t(L));
+  for (int l = 0; l < L; ++l) m.geom[size_t(l)] = {n, c.height >> l, c.width >> l};
+  m.embed(p, c, t);
+  m.x = Eigen::Map<const M>(x.data(), c.image_channels, m.geom[0].pixels());
+  m.in.forward(p, m.x, m.geom[0], m.h_in);
+  const M* h = &m.h_in;
+  size_t k = 0;
+  for (int l = 0; l < L; ++l) {
+    for (int b = 0; b < c.blocks; ++b, ++k) {
+      m.block_in[k] = h;
+      m.blocks[k].forward(p, *h, m.geom[size_t(l)], m.s);
+      h = &m.blocks[k].out();
+    }
+    m.skip[size_t(l)] = h;
+    if (l + 1 < L) {
+      m.down[size_t(l)].forward(p, *h, m.geom[size_t(l)], m.down_out[size_t(l)]);
+      h = &m.down_out[size_t(l)];
+    }
+  }
+  for (int l = L - 2; l >= 0; --l) {
+    const size_t u = size_t(l);
+    upsample2(*h, m.geom[u + 1], m.up_in[u]);
+    m.up[u].forward(p, m.up_in[u], m.geom[u], m.up_out[u]);
+    m.cat[u].resize(2 * c.channels[u], m.geom[u].pixels());
+    m.cat[u].topRows(c.channels[u]) = m.up_out[u];
+    m.cat[u].bottomRows(c.channels[u]) = *m.skip[u];
+    h = &m.cat[u];
+    for (int b = 0; b < c.blocks; ++b, ++k) {
+      m.block_in[k] = h;
+      m.blocks[k].forward(p, *h, m.geom[u], m.s);
+      h = &m.blocks[k].out();
+    }
+  }
+  m.out_norm.forward(p, *h, m.geom[0], m.out_a);
+  m.out.forward(p, m.out_a, m.geom[0], m.y);
+  out.resize(c.dim(), n);
+  out = Eigen::Map<const M>(m.y.data(), c.dim(), n);
+}
+
+template <class S>
+void UNet<S>::backward(const M& gout, ParamVec<S>& grad) {
+  grad.assign(params_.size(), S(0));
+  reverse(gout, grad.data(), nullptr);
+}
+
+template <class S>
+void UNet<S>::vjp(const M& gout, M& gin) {
+  reverse(gout, nullptr, &gin);
+}
+
+// The reverse pass: parameter gradients into grad (unless null), the input's into gin (if asked).
+template <class S>
+void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
+  Impl& m = *impl_;
+  const UNetConfig& c = cfg_;
+  const int L = c.levels();
+  const int n = m.geom.empty() ? 0 : m.geom[0].n;
+  if (gout.rows() != c.dim() || gout.cols() != n)
+    throw Error("output gradient has the wrong shape (no forward?)");
+  const SerialProducts serial(!omp_in_parallel());
+  const S* p = params_.data();
+  if (grad) m.gs.setZero(c.embed, n);
+  m.gy = Eigen::Map<const M>(gout.data(), c.image_channels, m.geom[0].pixels());
+  m.out.backward(p, m.out_a, m.geom[0], m.gy, grad, &m.ga);
+  m.out_norm.backward(p, m.geom[0], m.ga, grad, m.gh);
+  size_t k = m.blocks.size();
+  M* gs = grad ? &m.gs : nullptr;
+  // Up path, in reverse: levels 0 .. L-2
+  for (int l = 0; l + 1 < L; ++l) {
+    const size_t u = size_t(l);
+    for (int b = c.blocks - 1; b >= 0; --b) {
+      --k;
+      m.blocks[k].backward(p, *m.block_in[k], m.geom[u], m.s, m.gh, grad, gs, m.gt);
+      m.gh.swap(m.gt);
+    }
+    m.gskip[u] = m.gh.bottomRows(c.channels[u]);
+    m.gup = m.gh.topRows(c.channels[u]);
+    m.up[u].backward(p, m.up_in[u], m.geom[u], m.gup, grad, &m.gt);
+    upsample2_adjoint(m.gt, m.geom[u + 1], m.gh);
+  }
+  // Down path, in reverse: levels L-1 .. 0
+  for (int l = L - 1; l >= 0; --l) {
+    const size_t u = size_t(l);
+    if (l + 1 < L) {
+      m.down[u].backward(p, *m.skip[u], m.geom[u], m.gh, grad, &m.gt);
+      m.gh.swap(m.gt);
+      m.gh += m.gskip[u];
+    }
+    for (int b = c.blocks - 1; b >= 0; --b) {
+      --k;
+      m.blocks[k].backward(p, *m.block_in[k], m.geom[u], m.s, m.gh, grad, gs, m.gt);
+      m.gh.swap(m.gt);
+    }
+  }
+  m.in.backward(p, m.x, m.geom[0], m.gh, grad, gin ? &m.gx : nullptr);
+  if (gin) {
+    gin->resize(c.dim(), n);
+    *gin = Eigen::Map<const M>(m.gx.data(), c.dim(), n);
+  }
+  if (grad) m.embed_backward(p, c, grad);
+}
+
+template class UNet<float>;
+template class UNet<double>;
+
+}  // namespace flowkit

@@ -1,0 +1,60 @@
+// nn: the convolutional U-Net vector field net(x, t[, y]) over batches of images, one column
+// per image (H, W, C order: the NHWC tensors of conv.hpp). Levels of residual blocks
+// (GroupNorm, SiLU, 3x3 conv, + the projected time/class embedding, GroupNorm, SiLU, 3x3 conv,
+// + skip), a stride-2 convolution down between levels, nearest 2x up-sampling + 3x3 conv up,
+// the down path's output of each level concatenated on the way up. Forward, reverse mode for
+// the parameters and the input (VJP). Parameters in one flat vector with named blocks, like
+// the MLP's. Templated on the scalar: float for use, double for the gradient checks. Its
+// kernels run on the calling thread (the same bits at any thread count): the callers split
+// batches over threads (training's shards, sampling's and evaluation's chunks).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowkit/nn/conv.hpp"
+#include "flowkit/nn/mlp.hpp"
+#include "flowkit/nn/norm.hpp"
+#include "flowkit/nn/params.hpp"
+#include "flowkit/nn/unet_config.hpp"
+
+namespace flowkit {
+
+std::vector<ParamBlock> unet_layout(const UNetConfig& cfg);
+size_t unet_param_count(const UNetConfig& cfg);
+
+template <class S>
+class UNet {
+ public:
+  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+  using V = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+  explicit UNet(const UNetConfig& cfg);
+  ~UNet();
+  UNet(const UNet&) = delete;
+  UNet& operator=(const UNet&) = delete;
+  const UNetConfig& config() const { return cfg_; }
+  ParamVec<S>& params() { return params_; }
+  const ParamVec<S>& params() const { return params_; }
+  // Fan-in scaled normal weights, zero biases, unit GroupNorm gains; each block's second
+  // convolution and the output convolution start at zero (every block starts as its skip).
+  void init(Rng& rng);
+
+  // out = net(x, t_j, y_j) for every column j (d x n, d = C H W). labels: one per column in
+  // [0, num_classes] (num_classes: the null label), or nullptr (null label).
+  void forward(const M& x, const V& t, const int* labels, M& out);
+  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param count).
+  void backward(const M& gout, ParamVec<S>& grad);
+  // After forward: gin = J(x)^T gout, column by column (d x n).
+  void vjp(const M& gout, M& gin);
+
+  struct Impl;
+
+ private:
+  void reverse(const M& gout, S* grad, M* gin);
+  UNetConfig cfg_;
+  ParamVec<S> params_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowkit

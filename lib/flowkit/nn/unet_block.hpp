@@ -1,0 +1,41 @@
+// nn: the U-Net's residual block (private to unet.cpp and its tests): y = conv2(gnsilu2(
+// conv1(gnsilu1(x)) + W_e s + b_e)) + skip(x), s = silu(embedding) one column per image, the
+// skip a 1x1 convolution when the channel count changes. Owns its output and workspaces.
+#pragma once
+#include <optional>
+
+#include "flowkit/nn/conv.hpp"
+#include "flowkit/nn/norm.hpp"
+
+namespace flowkit {
+
+// Where the block's tensors sit in the flat parameter vector.
+struct ResBlockOffsets {
+  size_t norm1_gamma, norm1_beta, conv1_w, conv1_b, emb_w, emb_b, norm2_gamma, norm2_beta, conv2_w,
+      conv2_b;
+  size_t skip_w = 0, skip_b = 0;  // when cin != cout
+};
+
+template <class S>
+class ResBlock {
+ public:
+  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+  ResBlock(int cin, int cout, int embed, int groups, const ResBlockOffsets& o);
+  const M& out() const { return out_; }
+  // out() = block(x); s: embed x n.
+  void forward(const S* p, const M& x, const ImageGeom& g, const M& s);
+  // gy = dL/d out (overwritten: scratch). grad += parameter gradients and gs += dL/ds unless
+  // grad is null; gx = dL/dx.
+  void backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs,
+                M& gx);
+
+ private:
+  int cin_, cout_, embed_;
+  ResBlockOffsets o_;
+  GroupNormSilu<S> norm1_, norm2_;
+  Conv<S> conv1_, conv2_;
+  std::optional<Conv<S>> skip_;
+  M a1_, h_, a2_, out_, proj_, g1_, g2_, gh_, gskip_;
+};
+
+}  // namespace flowkit

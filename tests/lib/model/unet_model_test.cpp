@@ -1,0 +1,90 @@
+// model: a U-Net model file round-trips, and its architecture section is checked field by field.
+#include <catch2/catch.hpp>
+
+#include "flowkit/model/model.hpp"
+#include "flowkit/nn/net.hpp"
+
+using namespace flowkit;
+using nlohmann::json;
+
+namespace {
+LearnedModel unet_model() {
+  LearnedModel m;
+  m.net.kind = NetKind::unet;
+  m.net.dim = 4 * 6 * 3;
+  m.net.num_classes = 2;
+  m.net.unet.channels = {4, 8};
+  m.net.unet.groups = 2;
+  m.net.unet.embed = 6;
+  m.net.unet.height = 4;
+  m.net.unet.width = 6;
+  m.net.unet.image_channels = 3;
+  m.shape = {4, 6, 3};
+  m.mean = Vec::Zero(m.net.dim);
+  m.scale = Vec::Ones(m.net.dim);
+  Net net(m.net);
+  Rng r(1);
+  net.init(r);
+  m.weights = net.params();
+  return m;
+}
+
+std::string load_error(const json& j) {
+  try {
+    model_from_json(j, "m.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a U-Net model file round-trips and rebuilds the same network", "[model][unet]") {
+  const LearnedModel m = unet_model();
+  const json j = model_to_json(m);
+  CHECK(j["architecture"] == json{{"kind", "unet"},
+                                  {"channels", {4, 8}},
+                                  {"blocks", 1},
+                                  {"embed", 6},
+                                  {"groups", 2},
+                                  {"time_freqs", 8},
+                                  {"num_classes", 2}});
+  const LearnedModel back = model_from_json(json::parse(j.dump()), "m.json");
+  CHECK(back.weights == m.weights);
+  CHECK(back.net.kind == NetKind::unet);
+  CHECK(back.net.unet.channels == m.net.unet.channels);
+  CHECK(back.net.unet.image_channels == 3);
+  CHECK(back.net.unet.height == 4);
+  CHECK(back.net.unet.width == 6);
+  Net a(m.net), b(back.net);
+  a.params() = m.weights;
+  b.params() = back.weights;
+  Mat x = Mat::Random(m.net.dim, 2), ya, yb;
+  const Vec t = Vec::Constant(2, 0.25f);
+  a.forward(x, t, nullptr, ya);
+  b.forward(x, t, nullptr, yb);
+  CHECK(ya == yb);
+}
+
+TEST_CASE("a U-Net architecture with a missing, unknown or bad field is a clear error",
+          "[model][unet]") {
+  const json good = model_to_json(unet_model());
+  json j = good;
+  j["architecture"].erase("embed");
+  CHECK_THAT(load_error(j), Catch::Contains("missing field 'architecture.embed'"));
+  j = good;
+  j["architecture"]["width"] = 8;
+  CHECK_THAT(load_error(j), Catch::Contains("unknown field 'architecture.width'"));
+  j = good;
+  j["architecture"]["kind"] = "transformer";
+  CHECK_THAT(load_error(j), Catch::Contains("unknown network kind 'transformer'"));
+  j = good;
+  j["architecture"]["channels"] = {4, 5};
+  CHECK_THAT(load_error(j), Catch::Contains("multiple of --groups"));
+  j = good;
+  j["shape"] = {72};
+  CHECK_THAT(load_error(j), Catch::Contains("needs an image 'shape'"));
+  j = good;
+  j["architecture"]["channels"] = {4, 8, 8};  // 4 x 6 images do not halve twice
+  CHECK_THAT(load_error(j), Catch::Contains("divide by 4"));
+}
