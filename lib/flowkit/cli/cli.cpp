@@ -100,7 +100,8 @@ int apply_threads(const Common& c) {
 }
 
 Format output_format(const Common& c) {
-  const bool to_tty = (c.output.empty() || c.output == "-") && ::isatty(STDOUT_FILENO);
+  // (under mpirun standard output is mpirun's relay, a terminal whatever the user's is)
+  const bool to_tty = (c.output.empty() || c.output == "-") && ::isatty(STDOUT_FILENO) && !several_processes();
   if (c.format.empty()) return to_tty ? Format::csv : Format::npy;
   const Format f = parse_choice(formats(), c.format, "format");
   if (f == Format::npy && to_tty)
