@@ -1,4 +1,5 @@
 // flow-sample: draws samples from a model by integrating its ODE or SDE, chunk by chunk.
+#include "flowkit/cli/mpi.hpp"
 #include "flowkit/cli/sample.hpp"
 
 using namespace flowkit;
@@ -12,6 +13,12 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
   cli::SamplePlan p = cli::plan_sampling(f, app, c);
   if (!f.png.empty()) cli::check_png(p, false);
   const Format fmt = cli::output_format(c);
+  // Under mpirun the other processes solve their chunks and send them to process 0, which writes
+  Comm& comm = cli::world();
+  if (comm.rank() > 0) {
+    sample_chunks(*p.field, p.job, p.opt, {}, {}, comm);
+    return;
+  }
   const int64_t d = p.field->dim(), keep = f.png.empty() ? 0 : std::min(p.job.n, kPngPoints);
   // With --logp each sample carries its log density as a last column
   const std::vector<int64_t> out_shape = f.logp ? std::vector<int64_t>{d + 1} : p.shape;
@@ -31,7 +38,7 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
       // buffer is null) the offset pointer itself would be undefined behaviour
       if (k > 0) Eigen::Map<Mat>(picture.main.data.data() + first * d, d, k) = x.topLeftCorner(d, k);
       progress.update(first + x.cols());
-    });
+    }, {}, comm);
     if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
     w->finish(cli::label_array(p));
   });

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "flowkit/cli/cli.hpp"
+#include "flowkit/cli/mpi.hpp"
 #include "flowkit/data/data.hpp"
 #include "flowkit/train/train.hpp"
 
@@ -99,6 +100,9 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--cond-drop", c.cond_drop, "probability of dropping a label (classifier-free guidance)")->capture_default_str();
   cli::add_seed(app, o.common);
   cli::add_threads(app, o.common);
+  app.add_option("--shards", c.shards, "split each batch into N gradient shards over all processes (mpirun) and "
+                                       "threads, summed in shard order: the same N gives the same bits with any "
+                                       "process and thread count (default 0: one per thread of each process)");
   cli::add_quiet_log(app, o.common);
   app.add_option("--checkpoint-every", o.checkpoint_every, "write a checkpoint every N steps (0: never)");
   app.add_option("--checkpoint", o.checkpoint, "checkpoint file (default MODEL.ckpt)");
@@ -132,6 +136,7 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
   c.schedule = m.schedule;
   c.predict = m.predict;
   if (steps_given) c.steps = o.cfg.steps;
+  c.shards = o.cfg.shards;
   o.cfg = c;
   o.toy = c.toy;
 }
@@ -152,19 +157,28 @@ void parse_names(Options& o) {
   if (o.data.empty() && o.toy.empty()) o.toy = "checkerboard";
   c.toy = o.data.empty() ? o.toy : "";
   if (o.checkpoint_every < 0) throw usage_error("--checkpoint-every must be 0 or positive");
+  if (c.shards < 0) throw usage_error("--shards must be 0 (one per thread) or positive");
 }
 
 // Interrupted: the checkpoint (not the model) is written, and one line says where; the exit
-// status is 128 + the signal (130 for SIGINT, 143 for SIGTERM).
-int interrupted(const Options& o, const Trainer& trainer, bool after_bar) {
+// status is 128 + the signal (130 for SIGINT, 143 for SIGTERM). Under mpirun every process
+// stops at the same step and process 0 writes.
+int interrupted(const Options& o, const Trainer& trainer, bool after_bar, int sig) {
+  if (cli::world().rank() > 0) return 128 + sig;
   cli::write_output(o.checkpoint, [&](std::ostream& os) { os << trainer.checkpoint_json().dump() << '\n'; });
   std::cerr << (after_bar ? "\r\033[K" : "") << "flow-train: interrupted at step " << trainer.step()
             << "; checkpoint written to " << o.checkpoint << " (resume with --resume " << o.checkpoint << ")\n";
-  return 128 + int(g_signal);
+  return 128 + sig;
 }
 
 // Returns 0, or the exit status of a run that a signal interrupted (128 + the signal).
 int train(Options& o, bool steps_given) {
+  Comm& comm = cli::world();
+  const bool writer = comm.rank() == 0;  // only process 0 writes files, logs and progress
+  if (!writer) {
+    o.common.quiet = true;
+    o.common.log.clear();
+  }
   nlohmann::json ck;
   if (!o.resume.empty()) {
     ck = read_checkpoint(o.resume);
@@ -172,9 +186,9 @@ int train(Options& o, bool steps_given) {
   }
   o.cfg.validate();
   cli::apply_threads(o.common);
-  check_writable(o.common.output);
+  if (writer) check_writable(o.common.output);
   if (o.checkpoint.empty()) o.checkpoint = (o.common.output == "-" ? std::string("model.json") : o.common.output) + ".ckpt";
-  if (o.checkpoint_every > 0) check_writable(o.checkpoint);
+  if (writer && o.checkpoint_every > 0) check_writable(o.checkpoint);
   // Data
   TrainData data;
   if (o.cfg.toy.empty()) {
@@ -186,13 +200,13 @@ int train(Options& o, bool steps_given) {
   } else if (!o.source.empty()) {
     data.source = TrainData::from_streams(read_input(o.source), o.source, nullptr, "", false).target;
   }
-  Trainer trainer(o.cfg, std::move(data));
+  Trainer trainer(o.cfg, std::move(data), comm);
   if (!ck.is_null()) trainer.restore(ck, o.resume);
   // The loop, with progress, log and checkpoints
   cli::Progress progress(o.common, o.cfg.steps, "flow-train");
   TrainHooks hooks;
   hooks.report_every = std::max<int64_t>(1, o.cfg.steps / 200);
-  hooks.checkpoint_every = o.checkpoint_every;
+  hooks.checkpoint_every = writer ? o.checkpoint_every : 0;
   hooks.report = [&](int64_t, double loss, std::optional<double> val) {
     nlohmann::json f = {{"loss", loss}};
     if (val) f["val_loss"] = *val;
@@ -201,14 +215,17 @@ int train(Options& o, bool steps_given) {
   hooks.checkpoint = [&](const nlohmann::json& j, int64_t) {
     cli::write_output(o.checkpoint, [&](std::ostream& os) { os << j.dump() << '\n'; });
   };
-  hooks.stop = [] { return g_signal != 0; };
+  // A signal to any process stops them all (one small allreduce a step under mpirun)
+  int stop_signal = 0;
+  hooks.stop = [&] { return (stop_signal = comm.max(int(g_signal))) != 0; };
   catch_signals();
   const nlohmann::json model = run_training(trainer, hooks);
   if (model.is_null()) {
     progress.event({{"event", "interrupted"}, {"step", trainer.step()}});
-    return interrupted(o, trainer, progress.interactive());
+    return interrupted(o, trainer, progress.interactive(), stop_signal);
   }
   progress.finish({{"loss", trainer.smoothed_loss()}});
+  if (!writer) return 0;
   cli::write_output(o.common.output, [&](std::ostream& os) { os << model.dump(1) << '\n'; });
   std::string line = "trained " + std::to_string(trainer.step()) + " steps, loss " + std::to_string(trainer.smoothed_loss());
   if (model["training"].contains("final_val_loss"))

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <thread>
 
+#include "flowkit/cli/mpi.hpp"
+
 namespace flowkit::cli {
 namespace {
 std::string g_prog = "flowkit";
@@ -38,6 +40,19 @@ std::string dir_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The error line and its status. Under mpirun the failing rank ends every rank (no rank may
+// wait forever in a collective for it); a rank other than 0 waits a moment first, so that when
+// every rank fails alike (a bad flag, a missing file) only rank 0's line is printed.
+int fail(const std::string& line, int code) {
+  const bool group = several_processes();
+  if (group && world().rank() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::cerr << line;
+  if (group && world().rank() > 0) std::cerr << " (rank " << world().rank() << " of " << world().size() << ")";
+  std::cerr << '\n' << std::flush;
+  if (group) abort_all(code);
+  return code;
 }
 
 void fsync_path(const std::string& path, int flags) {
@@ -85,7 +100,8 @@ int apply_threads(const Common& c) {
 }
 
 Format output_format(const Common& c) {
-  const bool to_tty = (c.output.empty() || c.output == "-") && ::isatty(STDOUT_FILENO);
+  // (under mpirun standard output is mpirun's relay, a terminal whatever the user's is)
+  const bool to_tty = (c.output.empty() || c.output == "-") && ::isatty(STDOUT_FILENO) && !several_processes();
   if (c.format.empty()) return to_tty ? Format::csv : Format::npy;
   const Format f = parse_choice(formats(), c.format, "format");
   if (f == Format::npy && to_tty)
@@ -145,9 +161,12 @@ int run(const std::string& prog, const std::string& description, int argc, char*
   g_prog = prog;
   reuse_freed_memory();
   std::signal(SIGPIPE, SIG_DFL);
+  world();  // under mpirun, MPI starts now: an error from here on ends every process
   CLI::App app(description, prog);
-  app.set_version_flag("-V,--version", prog + " (flowkit) " FLOWKIT_VERSION);
+  app.set_version_flag("-V,--version", prog + " (flowkit) " FLOWKIT_VERSION "\nMPI: " + mpi_version());
   app.get_formatter()->column_width(34);
+  const std::string head = prog + ": error: ";
+  const std::string usage = " (run '" + prog + " --help' for usage)";
   try {
     define(app);
     try {
@@ -160,21 +179,16 @@ int run(const std::string& prog, const std::string& description, int argc, char*
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
       if (e.get_exit_code() == 0) return app.exit(e);
-      std::cerr << prog << ": error: " << e.what() << " (run '" << prog << " --help' for usage)\n";
-      return int(ExitCode::usage);
+      return fail(head + e.what() + usage, int(ExitCode::usage));
     }
   } catch (const Error& e) {
-    std::cerr << prog << ": error: " << e.what();
-    if (e.code() == ExitCode::usage) std::cerr << " (run '" << prog << " --help' for usage)";
-    std::cerr << '\n';
-    return int(e.code());
+    return fail(head + e.what() + (e.code() == ExitCode::usage ? usage : ""), int(e.code()));
   } catch (const std::bad_alloc&) {
-    std::cerr << prog << ": error: out of memory\n";
-    return int(ExitCode::runtime);
+    return fail(head + "out of memory", int(ExitCode::runtime));
   } catch (const std::exception& e) {
-    std::cerr << prog << ": error: " << e.what() << '\n';
-    return int(ExitCode::runtime);
+    return fail(head + e.what(), int(ExitCode::runtime));
   }
+  finish();
   return int(ExitCode::ok);
 }
 

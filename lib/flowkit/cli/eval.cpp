@@ -10,6 +10,7 @@
 #include "flowkit/eval/metrics.hpp"
 #include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/path.hpp"
+#include "flowkit/cli/mpi.hpp"
 
 namespace flowkit::cli {
 namespace {
@@ -71,41 +72,129 @@ SolveStats logp_chunk(Field& f, const LogpFlags& fl, const DensityOptions& o, ui
   return st;
 }
 
+// Under mpirun each round of chunks is dealt out in contiguous runs, one chunk per thread of
+// each process; process 0 reads the points, sends each process its run and gets back the log
+// densities. The chunk numbers, and so the random numbers, are those of one process.
+struct LogpTeam {
+  Comm& comm;
+  std::vector<int64_t> off;  // where each process's run starts in a round; off.back(): its length
+
+  LogpTeam(Comm& c, int threads) : comm(c), off(size_t(c.size()) + 1, 0) {
+    std::vector<int64_t> w(size_t(c.size()));
+    const int64_t mine = threads;
+    comm.allgather(&mine, sizeof mine, w.data());
+    for (size_t r = 0; r < w.size(); ++r) off[r + 1] = off[r] + w[r];
+  }
+  int64_t run_of(int p, int64_t got, int64_t& end) const {
+    end = std::min(off[size_t(p) + 1], got);
+    return std::min(off[size_t(p)], got);
+  }
+  // Process 0: the others' chunks of a round (first chunk number k0) out
+  void deal(int64_t k0, int64_t got, const std::vector<Mat>& xs) {
+    for (int p = 1; p < comm.size(); ++p) {
+      int64_t end;
+      const int64_t a = run_of(p, got, end);
+      if (end <= a) continue;
+      const int64_t head[2] = {end - a, k0 + a};
+      comm.send(p, head, sizeof head);
+      for (int64_t i = a; i < end; ++i) {
+        const int64_t cols = xs[size_t(i)].cols();
+        comm.send(p, &cols, sizeof cols);
+        comm.send(p, xs[size_t(i)].data(), size_t(xs[size_t(i)].size()) * sizeof(float));
+      }
+    }
+  }
+  // Process 0: their log densities and function evaluations back, in order
+  void collect(int64_t got, const std::vector<Mat>& xs, std::vector<Vec>& lps, std::vector<SolveStats>& st) {
+    for (int p = 1; p < comm.size(); ++p) {
+      int64_t end;
+      for (int64_t i = run_of(p, got, end); i < end; ++i) {
+        lps[size_t(i)].resize(xs[size_t(i)].cols());
+        comm.recv(p, lps[size_t(i)].data(), size_t(lps[size_t(i)].size()) * sizeof(float));
+        comm.recv(p, &st[size_t(i)].nfe, sizeof(int64_t));
+      }
+    }
+  }
+  void done() {
+    const int64_t head[2] = {0, 0};
+    for (int p = 1; p < comm.size(); ++p) comm.send(p, head, sizeof head);
+  }
+};
+
+// Another process than 0: evaluates the runs process 0 sends until it says done.
+void logp_worker(Comm& comm, const LogpFlags& fl, const Common& c, const Field& field, const DensityOptions& o) {
+  std::vector<std::unique_ptr<Field>> fs;
+  std::vector<Mat> xs;
+  std::vector<Vec> lps;
+  std::vector<SolveStats> st;
+  for (;;) {
+    int64_t head[2];
+    comm.recv(0, head, sizeof head);
+    const int64_t k = head[0];
+    if (k == 0) return;
+    while (int64_t(fs.size()) < k) fs.push_back(field.clone());
+    xs.resize(size_t(k));
+    lps.resize(size_t(k));
+    st.resize(size_t(k));
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t cols;
+      comm.recv(0, &cols, sizeof cols);
+      xs[size_t(i)].resize(field.dim(), cols);
+      comm.recv(0, xs[size_t(i)].data(), size_t(xs[size_t(i)].size()) * sizeof(float));
+    }
+    const SerialProducts serial(k == 1 && xs[0].cols() < kSerialProductPoints);
+    parallel_for(k, int(k), Spread::fixed, [&](int64_t i, int) {
+      st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, head[1] + i, xs[size_t(i)], lps[size_t(i)]);
+    });
+    for (int64_t i = 0; i < k; ++i) {
+      comm.send(0, lps[size_t(i)].data(), size_t(lps[size_t(i)].size()) * sizeof(float));
+      comm.send(0, &st[size_t(i)].nfe, sizeof(int64_t));
+    }
+  }
+}
+
 // Streams points through logp chunk by chunk (one chunk per thread at a time), so memory
 // stays at threads x chunk points whatever n is; text input of unknown length is kept whole.
+// Under mpirun, this is process 0, and a round holds a chunk per thread of every process.
 void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const DensityOptions& o) {
+  const int w = std::max(1, omp_get_max_threads());
+  LogpTeam team(world(), w);
+  if (team.comm.rank() > 0) return logp_worker(team.comm, fl, c, field, o);
+  const int64_t round = team.off.back();
   const std::string where = name_of(fl.input);
   auto in = open_points_input(fl.input);
   const int64_t d = in->dim(), rows_out = fl.with_points ? d + 1 : 1;
   if (d != field.dim())
     throw Error("points of dimension " + std::to_string(d) + " for a model of dimension " +
                 std::to_string(field.dim()) + " (" + where + ")");
-  const int w = std::max(1, omp_get_max_threads());
   std::vector<std::unique_ptr<Field>> fs;
   for (int i = 0; i < w; ++i) fs.push_back(field.clone());
-  const size_t nw = static_cast<size_t>(w);
-  std::vector<Mat> xs(nw, Mat(d, 0));
-  std::vector<Vec> lps(nw);
-  std::vector<SolveStats> st(nw);
+  const size_t nr = static_cast<size_t>(round);
+  std::vector<Mat> xs(nr, Mat(d, 0));
+  std::vector<Vec> lps(nr);
+  std::vector<SolveStats> st(nr);
   double sum = 0, sum2 = 0;
   int64_t n = 0, nfe = 0;
   auto run = [&](std::ostream* os) {
     const Format fmt = output_format(c);
     std::unique_ptr<PointWriter> out;  // opened after the first checked chunk: an early error writes nothing
     std::vector<Mat> kept;
-    for (int64_t k0 = 0;; k0 += w) {
-      // Read one chunk per thread, evaluate them together, write them in order
+    for (int64_t k0 = 0;; k0 += round) {
+      // Read one chunk per thread (of every process), evaluate them together, write them in order
       int got = 0;
-      while (got < w && in->read(xs[size_t(got)], kChunk) > 0) ++got;
+      while (got < round && in->read(xs[size_t(got)], kChunk) > 0) ++got;
       if (got == 0) break;
       for (int i = 0; i < got; ++i)
         for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
           if (!xs[size_t(i)].col(j).allFinite())
             throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
-      const SerialProducts serial(got == 1 && xs[0].cols() < kSerialProductPoints);
-      parallel_for(got, got, Spread::fixed, [&](int64_t i, int) {
+      team.deal(k0, got, xs);
+      const int own = int(std::min<int64_t>(w, got));
+      const SerialProducts serial(own == 1 && xs[0].cols() < kSerialProductPoints);
+      parallel_for(own, own, Spread::fixed, [&](int64_t i, int) {
         st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
       });
+      team.collect(got, xs, lps, st);
       for (int i = 0; i < got; ++i) {
         const Vec& lp = lps[size_t(i)];
         if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
@@ -122,6 +211,7 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
         else kept.push_back(std::move(rows));
       }
     }
+    team.done();
     if (n == 0) throw Error("empty stream: no points (" + where + ")");
     if (!os) return;
     if (!out) {
@@ -164,6 +254,7 @@ void logp(const LogpFlags& fl, const Common& c) {
   resolve_divergence(*field, o);
   // Points stream in bounded memory; images (with --bpd) are read whole
   if (!fl.bpd && !fl.dequantize) return logp_stream(fl, c, *field, o);
+  if (world().rank() > 0) return;  // images with --bpd: process 0 alone
   const std::string where = name_of(fl.input);
   Stream s = read_input(fl.input);
   Mat x = stream_points(s.main, where);

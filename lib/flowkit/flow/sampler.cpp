@@ -46,10 +46,46 @@ void add(SampleStats& total, const SolveStats& s) {
   ++total.chunks;
 }
 
+// Process 0: the other processes' chunks of the round starting at chunk r0, in order.
+void receive_round(Comm& comm, const SampleJob& job, const SampleOptions& o, int64_t dim, int64_t r0,
+                   const std::vector<int64_t>& off, int64_t chunks, const ChunkSink& sink) {
+  Mat x;
+  for (int p = 1; p < comm.size(); ++p)
+    for (int64_t c = r0 + off[size_t(p)]; c < std::min(r0 + off[size_t(p) + 1], chunks); ++c) {
+      const int64_t first = c * o.chunk;
+      x.resize(dim + (o.with_logp ? 1 : 0), std::min(o.chunk, job.n - first));
+      comm.recv(p, x.data(), size_t(x.size()) * sizeof(float));
+      sink(first, x);
+    }
+}
+
+// The totals of every process.
+SampleStats combine(Comm& comm, const SampleStats& mine) {
+  std::vector<SampleStats> all(size_t(comm.size()));
+  comm.allgather(&mine, sizeof mine, all.data());
+  SampleStats t;
+  for (const SampleStats& s : all) {
+    t.nfe = std::max(t.nfe, s.nfe);
+    t.steps = std::max(t.steps, s.steps);
+    t.rejected += s.rejected;
+    t.chunks += s.chunks;
+  }
+  return t;
+}
+
+// Where each process's run starts in a round, and the round's length (the sum of every
+// process's threads, which may differ between machines).
+std::vector<int64_t> round_offsets(Comm& comm, int64_t mine) {
+  std::vector<int64_t> off(size_t(comm.size()) + 1, 0), w(size_t(comm.size()));
+  comm.allgather(&mine, sizeof mine, w.data());
+  for (size_t r = 0; r < w.size(); ++r) off[r + 1] = off[r] + w[r];
+  return off;
+}
+
 }  // namespace
 
 SampleStats sample_chunks(const Field& field, const SampleJob& job, const SampleOptions& o,
-                          const ChunkSink& sink, const ChunkObserver& obs) {
+                          const ChunkSink& sink, const ChunkObserver& obs, Comm& comm) {
   if (job.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(job.n));
   if (o.chunk < 1) throw Error("chunk size must be positive");
   if (!job.labels.empty() && int64_t(job.labels.size()) != job.n)
@@ -66,23 +102,30 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
   std::vector<Mat> out(fields.size());
   std::vector<SolveStats> stats(fields.size());
   SampleStats total;
-  // Waves of one chunk per thread; each wave's results go to the sink in order
-  for (int64_t c0 = 0; c0 < chunks; c0 += int64_t(fields.size())) {
-    const int w = int(std::min<int64_t>(int64_t(fields.size()), chunks - c0));
+  const int rank = comm.rank();
+  const std::vector<int64_t> off = round_offsets(comm, int64_t(threads));
+  const int64_t round = off.back();
+  // Rounds: this process's wave of one chunk per thread; process 0 hands its own and then every
+  // other process's results to the sink in order
+  for (int64_t r0 = 0; r0 < chunks; r0 += round) {
+    const int64_t c0 = r0 + off[size_t(rank)];
+    const int w = int(std::clamp<int64_t>(std::min<int64_t>(int64_t(fields.size()), chunks - c0), 0, threads));
     if (w == 1) {
       const SerialProducts serial(std::min(o.chunk, job.n - c0 * o.chunk) < kSerialProductPoints);
       stats[0] = solve_chunk(*fields[0], job, o, c0, out[0], obs);
-    } else {
+    } else if (w > 1) {
       parallel_for(w, w, Spread::fixed, [&](int64_t i, int) {
         stats[size_t(i)] = solve_chunk(*fields[size_t(i)], job, o, c0 + i, out[size_t(i)], obs);
       });
     }
     for (int i = 0; i < w; ++i) {
       add(total, stats[size_t(i)]);
-      sink((c0 + i) * o.chunk, out[size_t(i)]);
+      if (rank == 0) sink((c0 + i) * o.chunk, out[size_t(i)]);
+      else comm.send(0, out[size_t(i)].data(), size_t(out[size_t(i)].size()) * sizeof(float));
     }
+    if (rank == 0) receive_round(comm, job, o, field.dim(), r0, off, chunks, sink);
   }
-  return total;
+  return comm.size() > 1 ? combine(comm, total) : total;
 }
 
 }  // namespace flowkit

@@ -1,11 +1,15 @@
 // sampler: the chunked driver behind flow-sample and flow-traj. Points are processed in
 // chunks; chunk c draws its start noise and SDE noise from Rng(seed, c), so the bytes depend
 // only on the seed and the chunk size, never on how chunks are spread over threads. Each
-// thread works on its own clone of the field; memory stays at threads x chunk points.
+// thread works on its own clone of the field; memory stays at threads x chunk points. Across
+// processes (mpirun) the chunks go in rounds: each process takes a contiguous run of each
+// round, one chunk per thread, and sends its results to process 0, whose sink sees every chunk
+// in order; the bytes are those of one process.
 #pragma once
 #include <functional>
 #include <vector>
 
+#include "flowkit/core/comm.hpp"
 #include "flowkit/flow/density.hpp"
 #include "flowkit/flow/field.hpp"
 #include "flowkit/flow/solve.hpp"
@@ -43,7 +47,9 @@ struct SampleStats {
   int64_t chunks = 0;
 };
 
+// With several processes in `comm` the sink is called on process 0 only (for every chunk), the
+// observer on the process that solves the chunk, and every process returns the totals.
 SampleStats sample_chunks(const Field& field, const SampleJob& job, const SampleOptions& o,
-                          const ChunkSink& sink, const ChunkObserver& obs = {});
+                          const ChunkSink& sink, const ChunkObserver& obs = {}, Comm& comm = Comm::single());
 
 }  // namespace flowkit

@@ -3,10 +3,14 @@
 // share of the columns through its own copy of the network (its own workspaces, its products
 // on its own thread), and the shares' gradients are summed in shard order, so the bits depend
 // on the thread count only. (Sharing each GEMM between threads instead left a second core
-// 30% idle at width 256; bench/NOTES.md, item 14.)
+// 30% idle at width 256; bench/NOTES.md, item 14.) Across processes (mpirun) the batch's
+// shards are dealt out in contiguous runs, one run per process; every process gathers every
+// shard's gradient and sums them all in shard order, so the bits depend on the number of
+// shards only, not on how many processes and threads computed them.
 #pragma once
 #include <vector>
 
+#include "flowkit/core/comm.hpp"
 #include "flowkit/nn/net.hpp"
 
 namespace flowkit {
@@ -16,6 +20,9 @@ constexpr int64_t kMinShardColumns = 64;
 
 class BatchGradient {
  public:
+  // `shards`: the shards of a batch over all processes of `comm` (0: one per thread of each
+  // process, each with at least kMinShardColumns columns; a multiple of the process count).
+  explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0) : comm_(comm), wanted_(shards) {}
   // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
   // it is finite. `out` is scratch. `lab` is empty or one label per column.
   double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
@@ -23,6 +30,9 @@ class BatchGradient {
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
   // least kMinShardColumns columns.
   static int shard_count(int64_t n);
+  // The shards of a batch of n columns over all processes (usage errors for a --shards that
+  // the processes cannot share or that exceeds n); agreed between the processes once.
+  int plan(int64_t n);
 
  private:
   struct Shard {
@@ -36,7 +46,13 @@ class BatchGradient {
   };
   double sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                  Params& grad);
+  void gather(int total, Params& grad, double& sq);
+  Comm& comm_;
+  int wanted_;
+  int64_t planned_n_ = -1;
+  int total_ = 0;
   std::vector<Shard> shards_;
+  std::vector<float> mine_, all_;  // this process's shards, every shard: gradient and loss
 };
 
 }  // namespace flowkit

@@ -42,6 +42,17 @@ void set_unet_image(NetConfig& c, const std::vector<int64_t>& shape) {
   c.unet.image_channels = shape.size() == 3 ? int(shape[2]) : 1;
 }
 
+// Each process reads the data itself: they must all have read the same bytes.
+void same_data_everywhere(Comm& comm, uint64_t fp) {
+  if (comm.size() == 1) return;
+  std::vector<uint64_t> all(size_t(comm.size()));
+  comm.allgather(&fp, sizeof fp, all.data());
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0])
+      throw Error("process " + std::to_string(r) + " read different training data than process 0 (every process "
+                  "reads the data file itself: give them all the same file)");
+}
+
 std::string hex(uint64_t v) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
@@ -150,8 +161,8 @@ struct Trainer::Impl {
   std::optional<double> last_val;
   uint64_t fingerprint = 0;
 
-  Impl(const TrainConfig& c, TrainData d)
-      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)) {
+  Impl(const TrainConfig& c, TrainData d, Comm& comm)
+      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)), batch_gradient(comm, c.shards) {
     toy.name = c.toy;
   }
 };
@@ -255,7 +266,7 @@ void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& v
 
 Trainer::~Trainer() = default;
 
-Trainer::Trainer(const TrainConfig& cfg, TrainData data) : cfg_(cfg) {
+Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg) {
   const bool toy = data.target.size() == 0;
   if (toy && cfg.toy.empty()) throw usage_error("no training data and no --toy distribution");
   if (toy) {
@@ -277,9 +288,11 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data) : cfg_(cfg) {
                 std::to_string(data.target.rows()));
   cfg_.optim.total_steps = cfg.steps;
   cfg_.validate();
-  impl_ = std::make_unique<Impl>(cfg_, std::move(data));
+  impl_ = std::make_unique<Impl>(cfg_, std::move(data), comm);
   Impl& m = *impl_;
   m.fingerprint = toy ? 0 : fingerprint(m.data);
+  same_data_everywhere(comm, m.fingerprint);
+  m.batch_gradient.plan(cfg.batch);
   // Split off the validation points (a seeded shuffle)
   const int64_t n = m.data.target.cols();
   std::vector<size_t> all(static_cast<size_t>(n));

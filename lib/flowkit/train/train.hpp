@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "flowkit/core/comm.hpp"
 #include "flowkit/io/array.hpp"
 #include "flowkit/data/data.hpp"
 #include "flowkit/model/model.hpp"
@@ -38,6 +39,8 @@ struct TrainConfig {
   double cond_drop = 0.15;
   uint64_t seed = 0;
   std::string toy;  // the built-in distribution when there is no data set
+  int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
+                    // run is computed, like the thread count, so not recorded in the model
 
   void validate() const;  // usage errors
   nlohmann::json to_json() const;
@@ -59,7 +62,9 @@ struct TrainData {
 
 class Trainer {
  public:
-  Trainer(const TrainConfig& cfg, TrainData data);
+  // With several processes in `comm` (mpirun), each computes its run of the batch's shards
+  // and they exchange gradients (train/grad.hpp); every process must be given the same data.
+  Trainer(const TrainConfig& cfg, TrainData data, Comm& comm = Comm::single());
   ~Trainer();
   const TrainConfig& config() const { return cfg_; }
   int64_t step() const { return step_; }
