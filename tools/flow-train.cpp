@@ -12,6 +12,7 @@
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/cli/mpi.hpp"
 #include "flowkit/data/data.hpp"
+#include "flowkit/model/field_file.hpp"
 #include "flowkit/train/train.hpp"
 
 using namespace flowkit;
@@ -21,7 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume, net = "mlp", channels = "32,64";
+  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64";
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -61,7 +62,10 @@ void define(CLI::App& app, Options& o) {
   TrainConfig& c = o.cfg;
   app.add_option("data", o.data, "training data: points (n, d) or images (n, H, W[, C]); '-' is standard input "
                                  "(default: the --toy distribution)");
-  cli::add_output(app, o.common, "model file to write (default model.json; '-' is standard output)");
+  cli::add_output(app, o.common, "model file to write (default model.json; a name ending in .safetensors: "
+                                 "safetensors; '-' is standard output, JSON)");
+  app.add_option("--convert", o.convert, "no training: write the model file IN (JSON or safetensors) to -o in "
+                                         "-o's form, losslessly");
   app.add_option("--toy", o.toy, "train on a built-in distribution, an endless source (default checkerboard): " +
                                      choice_names(toys()));
   app.add_option("--steps", c.steps, "optimization steps")->capture_default_str();
@@ -226,7 +230,9 @@ int train(Options& o, bool steps_given) {
   }
   progress.finish({{"loss", trainer.smoothed_loss()}});
   if (!writer) return 0;
-  cli::write_output(o.common.output, [&](std::ostream& os) { os << model.dump(1) << '\n'; });
+  cli::write_output(o.common.output, [&](std::ostream& os) {
+    write_model(os, model, model_format_for(o.common.output), o.common.output);
+  });
   std::string line = "trained " + std::to_string(trainer.step()) + " steps, loss " + std::to_string(trainer.smoothed_loss());
   if (model["training"].contains("final_val_loss"))
     line += ", validation loss " + std::to_string(model["training"]["final_val_loss"].get<double>());
@@ -244,6 +250,12 @@ int main(int argc, char** argv) {
                   [&](CLI::App& app) {
                     define(app, o);
                     app.callback([&] {
+                      if (!o.convert.empty()) {
+                        cli::write_output(o.common.output, [&](std::ostream& os) {
+                          convert_model(o.convert, os, model_format_for(o.common.output));
+                        });
+                        return;
+                      }
                       parse_names(o);
                       signal_status = train(o, app.count("--steps") > 0);
                     });

@@ -90,6 +90,39 @@ short = json.loads(json.dumps(m)); short["weights"][0]["data"] = short["weights"
 write("learned_short.json", short)
 open("learned_trunc.json", "w").write(json.dumps(m)[: len(json.dumps(m)) // 2])
 PY
+  flow-train --convert learned.json -o learned.safetensors 2>/dev/null || fail "flow-train could not convert the fixture"
+  $PYTHON - <<'PY'
+import json, struct
+b = open("learned.safetensors", "rb").read()
+(n,) = struct.unpack("<Q", b[:8])
+h, data = json.loads(b[8:8 + n]), b[8 + n:]
+def write(name, header, body=data, raw=None):
+    t = raw if raw is not None else json.dumps(header).encode()
+    open(name, "wb").write(struct.pack("<Q", len(t)) + t + body)
+def edit(f):
+    g = json.loads(json.dumps(h)); f(g); return g
+names = [k for k in h if k != "__metadata__"]
+first = min(names, key=lambda k: h[k]["data_offsets"][0])
+last = max(names, key=lambda k: h[k]["data_offsets"][1])
+second = sorted(names, key=lambda k: h[k]["data_offsets"][0])[1]
+write("st_notjson.safetensors", None, raw=b"{not json at all}")
+open("st_hdrlen.safetensors", "wb").write(struct.pack("<Q", len(b)) + b[8:])
+open("st_hdrhuge.safetensors", "wb").write(struct.pack("<Q", 1 << 40) + b[8:])
+open("st_tiny.safetensors", "wb").write(b[:5])
+open("st_trunc.safetensors", "wb").write(b[: len(b) - 100])
+def past(g): g[last]["data_offsets"][1] += 4
+write("st_past.safetensors", edit(past))
+def overlap(g): g[second]["data_offsets"] = [o - 4 for o in g[second]["data_offsets"]]
+write("st_overlap.safetensors", edit(overlap))
+def f16(g): g[first]["dtype"] = "F16"
+write("st_f16.safetensors", edit(f16))
+def i32(g): g[first]["dtype"] = "I32"
+write("st_i32.safetensors", edit(i32))
+def shape(g): g["weights.in.W"]["shape"] = g["weights.in.W"]["shape"][::-1]
+write("st_shape.safetensors", edit(shape))
+def nometa(g): del g["__metadata__"]
+write("st_nometa.safetensors", edit(nometa))
+PY
 fi
 cd "$T"
 

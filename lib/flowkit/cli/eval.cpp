@@ -305,8 +305,9 @@ void field_values(const FieldFlags& fl, const Common& c) {
   apply_threads(c);
   const What what = parse_choice(whats(), fl.what, "quantity");
   if (!(fl.t >= 0 && fl.t <= 1)) throw usage_error("--t must be in [0, 1]");
-  nlohmann::json doc = read_model_json(fl.model);
-  auto field = load_field(doc, fl.model);
+  ModelFile mf = read_model(fl.model);
+  const nlohmann::json& doc = mf.doc;
+  auto field = std::move(mf.field);
   if (what != What::velocity && !field->has_score())
     throw Error("this model (" + field->describe() + ") has no score, so no " + fl.what);
   Schedule sched;

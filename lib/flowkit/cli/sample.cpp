@@ -161,8 +161,9 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
   SamplePlan p;
   if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
   p.model = f.model;
-  const nlohmann::json doc = read_model_json(f.model);
-  p.field = load_field(doc, f.model);
+  ModelFile mf = read_model(f.model);
+  const nlohmann::json& doc = mf.doc;
+  p.field = std::move(mf.field);
   p.shape = p.field->sample_shape();
   p.job.n = f.n;
   plan_solver(f, app, p, doc);

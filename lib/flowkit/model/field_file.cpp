@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "flowkit/io/json_text.hpp"
+#include "flowkit/model/model_safetensors.hpp"
 
 namespace flowkit {
 
@@ -29,6 +30,29 @@ nlohmann::json read_model_json(const std::string& path) {
   return parse_json(text, path);
 }
 
-std::unique_ptr<Field> read_field(const std::string& path) { return load_field(read_model_json(path), path); }
+std::unique_ptr<Field> make_learned_field(LearnedModel m);
+
+ModelFile read_model(const std::string& path) {
+  ModelFile f;
+  if (safetensors::looks_like(path)) {
+    f.field = make_learned_field(model_from_safetensors(safetensors::File::open(path), &f.doc));
+    return f;
+  }
+  f.doc = read_model_json(path);
+  f.field = load_field(f.doc, path);
+  return f;
+}
+
+void convert_model(const std::string& in, std::ostream& os, ModelFormat to) {
+  if (!safetensors::looks_like(in)) {
+    write_model(os, read_model_json(in), to, in);
+    return;
+  }
+  const LearnedModel m = model_from_safetensors(safetensors::File::open(in));
+  if (to == ModelFormat::safetensors) write_model_safetensors(os, m);
+  else os << model_to_json(m).dump(1) << '\n';
+}
+
+std::unique_ptr<Field> read_field(const std::string& path) { return read_model(path).field; }
 
 }  // namespace flowkit

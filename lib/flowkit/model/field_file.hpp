@@ -1,10 +1,12 @@
-// field: reading a model file (JSON) into a field; the one place a field meets a file.
+// field: reading a model file (JSON, or safetensors for a learned model) into a field; the one
+// place a field meets a file.
 #pragma once
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "flowkit/flow/field.hpp"
+#include "flowkit/model/model_safetensors.hpp"
 
 namespace flowkit {
 
@@ -12,7 +14,21 @@ namespace flowkit {
 // JSON, truncated).
 nlohmann::json read_model_json(const std::string& path);
 
-// load_field(read_model_json(path), path).
+// A model file read: its JSON document (for safetensors, the configuration without the
+// tensors) and its field.
+struct ModelFile {
+  nlohmann::json doc;
+  std::unique_ptr<Field> field;
+};
+// A safetensors file (its extension, or its first bytes) is mapped and checked
+// (model_from_safetensors); anything else is a JSON document for load_field.
+ModelFile read_model(const std::string& path);
+
+// Writes the model file `in` in the form `to`, losslessly (the same float32 bits, the same
+// configuration): a learned model either way, an analytic one to JSON only.
+void convert_model(const std::string& in, std::ostream& os, ModelFormat to);
+
+// read_model(path).field.
 std::unique_ptr<Field> read_field(const std::string& path);
 
 }  // namespace flowkit

@@ -272,8 +272,12 @@ class LearnedField : public Field {
 
 }  // namespace
 
+std::unique_ptr<Field> make_learned_field(LearnedModel m) {
+  return std::make_unique<LearnedField>(std::make_shared<const LearnedModel>(std::move(m)));
+}
+
 std::unique_ptr<Field> make_learned_field(const nlohmann::json& model, const std::string& where) {
-  return std::make_unique<LearnedField>(std::make_shared<const LearnedModel>(model_from_json(model, where)));
+  return make_learned_field(model_from_json(model, where));
 }
 
 }  // namespace flowkit

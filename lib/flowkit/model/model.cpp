@@ -266,7 +266,7 @@ json model_to_json(const LearnedModel& m) {
   return j;
 }
 
-LearnedModel model_from_json(const json& j, const std::string& where) {
+LearnedModel model_config_from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where + ": a model file is a JSON object");
   const std::string format = get_str(j, "format", "", where);
   if (format != kModelFormat) throw Error(where + ": format is '" + format + "', expected '" + kModelFormat + "'");
@@ -301,14 +301,23 @@ LearnedModel model_from_json(const json& j, const std::string& where) {
   if (source != "gaussian" && source != "data") throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
   m.source_data = source == "data";
   m.net = net_from_json(field(j, "architecture", "", where), dim, m.shape, where);
-  m.weights = tensors_from_json(field(j, "weights", "", where), m.net, "weights", where);
-  if (j.contains("ema_weights")) m.ema = tensors_from_json(j["ema_weights"], m.net, "ema_weights", where);
   const std::string use = j.value("sampling_weights", std::string("ema"));
   if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
   m.use_ema = use == "ema";
-  if (m.use_ema && m.ema.empty() && j.contains("sampling_weights"))
-    throw Error(where + ": 'sampling_weights' is 'ema' but the file has no 'ema_weights'");
   if (j.contains("training")) m.training = j["training"];
+  return m;
+}
+
+void check_sampling_weights(const LearnedModel& m, const json& j, const std::string& ema_name, const std::string& where) {
+  if (m.use_ema && m.ema.empty() && j.contains("sampling_weights"))
+    throw Error(where + ": 'sampling_weights' is 'ema' but the file has no '" + ema_name + "'");
+}
+
+LearnedModel model_from_json(const json& j, const std::string& where) {
+  LearnedModel m = model_config_from_json(j, where);
+  m.weights = tensors_from_json(field(j, "weights", "", where), m.net, "weights", where);
+  if (j.contains("ema_weights")) m.ema = tensors_from_json(j["ema_weights"], m.net, "ema_weights", where);
+  check_sampling_weights(m, j, "ema_weights", where);
   return m;
 }
 

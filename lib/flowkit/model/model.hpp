@@ -33,6 +33,13 @@ struct LearnedModel {
 nlohmann::json model_to_json(const LearnedModel& m);
 // Parses and checks a learned model document; errors name `where` and the faulty field.
 LearnedModel model_from_json(const nlohmann::json& j, const std::string& where);
+// The same without the tensors: everything but `weights` and `ema` (which stay empty), for a
+// file that keeps its tensors elsewhere (safetensors).
+LearnedModel model_config_from_json(const nlohmann::json& j, const std::string& where);
+// A model asking for its EMA (`sampling_weights` "ema") must have one; `ema_name` names the
+// missing tensors in the error.
+void check_sampling_weights(const LearnedModel& m, const nlohmann::json& j, const std::string& ema_name,
+                            const std::string& where);
 
 // The network's output o (normalized units) maps to the prediction in data coordinates as
 // pred = out_scale * o + out_shift: velocity scale * o, data mean + scale * o, noise o.
