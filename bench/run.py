@@ -5,7 +5,14 @@ peer at each thread count, prints one table and writes the results as JSON.
 Every flowkit figure comes from the programs themselves (flow-train, flow-sample, flow-eval)
 except the GEMM rate and W2 (bench/gemm_rate, bench/w2_rate: the library without I/O).
 Long workloads are measured over fewer steps and scaled to the stated work (the cost of one
-step does not depend on the step count); each row says what was measured."""
+step does not depend on the step count); each row says what was measured.
+
+Both sides are timed alike: one untimed warm-up run, then --reps timed runs, the best kept
+(flowkit: whole program runs; PyTorch and POT: the workload repeated inside one process,
+after its warm-up). PyTorch samples and integrates densities in chunks of 4,096 points, as
+flowkit does; its one-batch figure is an extra row. Start-up is the same job on both sides:
+a fresh process that loads the same model file (PyTorch: torch_flow.py's loader) and writes
+a 1-point sample, 100 Euler steps; the best of --startup-runs (hyperfine) for both."""
 import argparse
 import datetime
 import json
@@ -104,6 +111,7 @@ class Bench:
         base = ["--width", width, "--depth", depth, "--batch", batch, "--threads", t, "--seed", 1, "-q"]
         model = os.path.join(self.tmp, "train.json")
         times = []
+        self.run(self.flow("flow-train", "--steps", k0, "-o", model, *base), t)  # warm-up
         for k in (k0, k1):
             best = min(self.run(self.flow("flow-train", "--steps", k, "-o", model, *base), t)[0]
                        for _ in range(self.a.reps))
@@ -111,7 +119,7 @@ class Bench:
         _, mib, _ = self.run(self.flow("flow-train", "--steps", k1, "-o", model, *base), t)
         ours = (k1 - k0) / (times[1] - times[0])
         r, pmib = self.peer_json("torch_flow.py", t, "train", "--width", width, "--depth", depth, "--batch", batch,
-                                 "--steps", k1 - k0, "--warmup", max(2, k0))
+                                 "--steps", k1 - k0, "--warmup", max(2, k0), "--reps", self.a.reps)
         flops = batch * (6 * weights(width, depth) - 2 * (2 + 16) * width)
         name = "train w%d d%d b%d" % (width, depth, batch)
         self.add(name, "steps/s", t, ours, r["steps_per_s"], True, mib, pmib,
@@ -130,6 +138,7 @@ class Bench:
     # Seconds of a whole run of `steps` steps from runs of k0 and k1 steps: the fixed cost (start-up,
     # model, output) plus `steps` times the cost of one step.
     def scaled_seconds(self, cmd_of, t, k0, k1, steps):
+        self.run(cmd_of(k0), t)  # warm-up
         s0 = min(self.run(cmd_of(k0), t)[0] for _ in range(self.a.reps))
         runs = [self.run(cmd_of(k1), t) for _ in range(self.a.reps)]
         s1, mib = min(r[0] for r in runs), max(r[1] for r in runs)
@@ -142,11 +151,14 @@ class Bench:
         cmd = lambda k: self.flow("flow-sample", "-m", self.model(), "-n", n, "--solver", solver, "--steps", k,
                                   "--threads", t, "--seed", 1, "-q", "-o", out)
         s, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
-        r, pmib = self.peer_json("torch_flow.py", t, "sample", "--n", n, "--solver", solver, "--steps", measured)
-        theirs = n / (r["seconds"] * steps / measured)
-        self.add("sample %dk %s %d steps" % (n // 1000, solver, steps), "points/s", t, n / s, theirs, True, mib, pmib,
-                 "flowkit: runs of %d and %d steps, scaled to %d; PyTorch: loop of %d steps, scaled"
-                 % (measured, 2 * measured, steps, measured))
+        name = "sample %dk %s %d steps" % (n // 1000, solver, steps)
+        for chunk in (4096, 0):  # PyTorch in flowkit's chunks, then the whole set in one batch
+            r, pmib = self.peer_json("torch_flow.py", t, "sample", "--model", self.model(), "--n", n, "--solver",
+                                     solver, "--steps", measured, "--reps", self.a.reps, "--chunk", chunk)
+            theirs = n / (r["seconds"] * steps / measured)
+            self.add(name + ("" if chunk else " (PyTorch one batch)"), "points/s", t, n / s, theirs, True, mib, pmib,
+                     "flowkit: runs of %d and %d steps, scaled to %d; PyTorch: %s, loop of %d steps, scaled"
+                     % (measured, 2 * measured, steps, "chunks of %d" % chunk if chunk else "one batch", measured))
 
     def logp(self, t, steps, measured):
         n = self.a.logp_points
@@ -157,10 +169,13 @@ class Bench:
         cmd = lambda k: self.flow("flow-eval", "logp", "-m", self.model(), pts, "--solver", "rk4", "--steps", k,
                                   "--threads", t, "-q", "-o", out)
         s, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
-        r, pmib = self.peer_json("torch_flow.py", t, "logp", "--n", n, "--steps", measured)
-        theirs = n / (r["seconds"] * steps / measured)
-        self.add("exact logp d=2 rk4 %d steps" % steps, "points/s", t, n / s, theirs, True, mib, pmib,
-                 "%d points; flowkit: runs of %d and %d steps, scaled to %d" % (n, measured, 2 * measured, steps))
+        for chunk in (4096, 0):
+            r, pmib = self.peer_json("torch_flow.py", t, "logp", "--model", self.model(), "--n", n, "--steps", measured,
+                                     "--reps", self.a.reps, "--chunk", chunk)
+            theirs = n / (r["seconds"] * steps / measured)
+            self.add("exact logp d=2 rk4 %d steps" % steps + ("" if chunk else " (PyTorch one batch)"), "points/s", t,
+                     n / s, theirs, True, mib, pmib, "%d points; flowkit: runs of %d and %d steps, scaled to %d; "
+                     "PyTorch: %s" % (n, measured, 2 * measured, steps, "chunks of %d" % chunk if chunk else "one batch"))
 
     def w2(self, t, n):
         a, b = (os.path.join(self.tmp, "w2_%s_%d.npy" % (s, n)) for s in "ab")
@@ -168,9 +183,9 @@ class Bench:
                         "np.save('%s', r.standard_normal((%d, 2)).astype(np.float32)); "
                         "np.save('%s', (r.standard_normal((%d, 2)) * [1.5, 0.7] + [1, 0]).astype(np.float32))"
                         % (n, a, n, b, n)], check=True)
-        _, mib, out = self.run([os.path.join(self.benchbin, "w2_rate"), a, b], t)
+        _, mib, out = self.run([os.path.join(self.benchbin, "w2_rate"), a, b, str(self.a.reps)], t)
         ours = json.loads(out)
-        theirs, pmib = self.peer_json("pot_w2.py", t, a, b)
+        theirs, pmib = self.peer_json("pot_w2.py", t, a, b, "--reps", self.a.reps)
         agree = abs(ours["w2"] - theirs["w2"]) <= 1e-5 * theirs["w2"]
         self.add("W2 exact %d points" % n, "s", t, ours["seconds"], theirs["seconds"], False, mib, pmib,
                  "W2 %.6f vs POT %.6f (%s); POT: cost matrix %.2f s + emd2 %.2f s" %
@@ -178,21 +193,34 @@ class Bench:
 
     def startup(self):
         progs = sorted(f for f in os.listdir(self.bin) if f.startswith("flow-"))
-        for p in progs:
-            self.add("start-up %s --version" % p, "ms", 1, self.hyperfine(self.flow(p, "--version")),
-                     self.torch_import_ms(), False, None, None, "peer: python3 -c 'import torch'")
-        ours = self.hyperfine(self.flow("flow-sample", "-m", self.model(), "-n", 1, "-q", "-o",
-                                        os.path.join(self.tmp, "one.npy")))
-        theirs = self.hyperfine(self.peer("torch_flow.py", "sample", "--n", 1, "--steps", 100))
-        self.add("start-up 1-point sample (100 euler)", "ms", 1, ours, theirs, False, None, None,
-                 "peer: torch_flow.py sample --n 1")
+        for p in progs:  # flowkit alone: PyTorch has no program that does nothing but start
+            self.add("start-up %s --version" % p, "ms", 1, self.hyperfine(self.flow(p, "--version")), None, False,
+                     None, None, "best of %d" % self.a.startup_runs)
+        agree = self.same_field()
+        one = os.path.join(self.tmp, "one.npy")
+        ours = self.hyperfine(self.flow("flow-sample", "-m", self.model(), "-n", 1, "--solver", "euler", "--steps",
+                                        100, "--threads", 1, "-q", "-o", one))
+        theirs = self.hyperfine(self.peer("torch_flow.py", "sample", "--model", self.model(), "--n", 1, "--solver",
+                                          "euler", "--steps", 100, "--threads", 1, "--out", one))
+        self.add("start-up: 1-point sample of the w256 d4 model (fresh process)", "ms", 1, ours, theirs, False, None,
+                 None, "both load the same model file and write one point (100 Euler steps); best of %d; "
+                 "PyTorch loader: %s" % (self.a.startup_runs, agree))
 
-    def torch_import_ms(self):
-        if not hasattr(self, "_torch_ms"):
-            self._torch_ms = self.hyperfine([PY, "-c", "import torch"])
-        return self._torch_ms
+    # The PyTorch loader gives flowkit's field: v(x, 0.5) at 64 points from both, compared.
+    def same_field(self):
+        pts, v = os.path.join(self.tmp, "field_points.npy"), os.path.join(self.tmp, "field.npy")
+        subprocess.run([PY, "-c", "import numpy as np; np.save('%s', 2 * np.random.default_rng(3).standard_normal("
+                        "(64, 2)).astype(np.float32))" % pts], check=True)
+        self.run(self.flow("flow-eval", "field", "-m", self.model(), pts, "--t", 0.5, "-o", v))
+        r, _ = self.peer_json("torch_flow.py", 1, "field", "--model", self.model(), "--points", pts, "--t", 0.5)
+        import numpy as np
+        ours, theirs = np.load(v), np.array(r["v"])
+        err = float(np.abs(ours - theirs).max() / max(np.abs(ours).max(), 1e-30))
+        if err > 1e-3:
+            raise RuntimeError("torch_flow.py's loader does not give flowkit's field (relative error %.2g)" % err)
+        return "same field (relative error %.1g)" % err
 
-    # Mean wall milliseconds over repeated runs (hyperfine if installed, else a loop).
+    # Best wall milliseconds of repeated runs after 3 warm-up runs (hyperfine if installed, else a loop).
     def hyperfine(self, cmd):
         runs = self.a.startup_runs
         if shutil.which("hyperfine"):
@@ -201,11 +229,10 @@ class Bench:
                             subprocess.list2cmdline(cmd)], env=self.env, cwd=self.tmp, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             with open(js) as f:
-                return 1e3 * json.load(f)["results"][0]["mean"]
-        total = 0.0
-        for _ in range(runs):
-            total += self.run(cmd)[0]
-        return 1e3 * total / runs
+                return 1e3 * json.load(f)["results"][0]["min"]
+        for _ in range(3):
+            self.run(cmd)
+        return 1e3 * min(self.run(cmd)[0] for _ in range(runs))
 
     def go(self):
         self.gemm_rate = {}
@@ -269,7 +296,8 @@ def main():
     p.add_argument("--build", default="build")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("-o", "--output", default="bench/results.json")
-    p.add_argument("--reps", type=int, default=2, help="repetitions of the short flowkit runs (best is kept)")
+    p.add_argument("--reps", type=int, default=2, help="timed repetitions of every workload, on both sides, after "
+                   "one untimed warm-up (the best is kept)")
     p.add_argument("--train-steps", type=int, default=30, help="timed steps at width 256 (x25 at width 64)")
     p.add_argument("--points", type=int, default=100000)
     p.add_argument("--euler-steps", type=int, default=4, help="Euler steps measured (scaled to 100)")

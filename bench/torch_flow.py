@@ -4,9 +4,18 @@ sinusoidal time features sin/cos(pi 2^k t), k < K; silu; `depth` hidden layers o
 the same batch, optimizer and solver. Prints one JSON object on stdout.
 
   torch_flow.py gemm  --threads T --n 1024 2048
-  torch_flow.py train --threads T --width 256 --depth 4 --batch 4096 --steps 20
-  torch_flow.py sample --threads T --n 100000 --solver euler --steps 4
-  torch_flow.py logp --threads T --n 2000 --steps 5
+  torch_flow.py train --threads T --width 256 --depth 4 --batch 4096 --steps 20 --reps 2
+  torch_flow.py sample --threads T --model M.json --n 100000 --solver euler --steps 4 --reps 2
+  torch_flow.py logp --threads T --model M.json --n 8192 --steps 1 --reps 2
+  torch_flow.py sample --model M.json --n 1 --steps 100 --out one.npy     (the start-up job)
+  torch_flow.py field --model M.json --points P.npy --t 0.5                (check the loader)
+
+Timed workloads run once untimed (warm-up), then --reps times; the best is reported, as
+share/bench does for flowkit. sample and logp integrate --chunk points at a time (4096, as
+flowkit does; 0: all in one batch). --model reads a flowkit model file (type learned, silu MLP
+predicting velocity) into the same network: the weights it samples with (EMA or not, as the
+file says), its normalization and time features; without it the network is initialised at
+random with the same shapes.
 
 Run it with LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp: the "blas" field of
 the output says which BLAS library the process mapped (a result on the reference BLAS is not
@@ -50,6 +59,62 @@ class Net(torch.nn.Module):
 
 def weight_count(dim, width, depth, freqs):
     return (dim + 2 * freqs) * width + (depth - 1) * width * width + width * dim
+
+
+def load_flowkit(path):
+    """A flowkit model file (doc/DESIGN.md, "The model file") as a Net and its normalization:
+    v(x, t) = scale * net((x - mean) / scale, t) for a velocity-predicting model."""
+    import base64
+    import numpy as np
+    with open(path) as f:
+        m = json.load(f)
+    arch = m["architecture"]
+    supported = (m["type"] == "learned" and m["predict"] == "velocity" and arch["activation"] == "silu"
+                 and not arch["residual"] and arch["num_classes"] == 0 and arch["time_freqs"] > 0)
+    if not supported:
+        raise SystemExit("torch_flow.py: error: only unconditional silu MLPs predicting velocity (%s)" % path)
+    net = Net(m["dim"], arch["width"], arch["depth"], arch["time_freqs"])
+    tensors = m["ema_weights"] if m.get("sampling_weights", "ema") == "ema" and "ema_weights" in m else m["weights"]
+    linears = [l for l in net.mlp if isinstance(l, torch.nn.Linear)]
+    names = ["in"] + ["hidden%d" % i for i in range(1, arch["depth"])] + ["out"]
+    by_name = {t["name"]: t for t in tensors}
+    with torch.no_grad():
+        for lin, name in zip(linears, names):
+            for suffix, param in (("W", lin.weight), ("b", lin.bias)):
+                t = by_name[name + "." + suffix]
+                rows, cols = t["shape"]  # Eigen: column-major rows x cols
+                a = np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(cols, rows).T.copy()
+                param.copy_(torch.from_numpy(a).reshape(param.shape))
+    norm = m["normalization"]
+    mean = torch.tensor(norm["mean"], dtype=torch.float32)
+    scale = torch.tensor(norm["scale"], dtype=torch.float32)
+    return net, mean, scale
+
+
+def make_field(a):
+    """The velocity v(x, t) of --model, or of a randomly initialised net of the same shape."""
+    if a.model:
+        net, mean, scale = load_flowkit(a.model)
+        return net, lambda y, t: scale * net((y - mean) / scale, torch.full((y.shape[0],), t))
+    torch.manual_seed(a.seed)
+    net = Net(2, a.width, a.depth, a.freqs)
+    return net, lambda y, t: net(y, torch.full((y.shape[0],), t))
+
+
+def best_of(a, run):
+    """Runs run() once untimed, then a.reps times; the best seconds and the last result."""
+    run()
+    best, out = float("inf"), None
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        out = run()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def chunks(n, size):
+    size = size if size > 0 else n
+    return [(i, min(size, n - i)) for i in range(0, n, size)]
 
 
 def checkerboard(n, g):
@@ -105,10 +170,12 @@ def bench_train(a):
 
     for _ in range(a.warmup):
         step()
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        loss = step()
-    s = time.perf_counter() - t0
+    s = float("inf")
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            loss = step()
+        s = min(s, time.perf_counter() - t0)
     w = weight_count(2, a.width, a.depth, a.freqs)
     first = (2 + 2 * a.freqs) * a.width
     flops = a.batch * (6 * w - 2 * first)  # forward, weight gradients, input gradients (not of layer 1)
@@ -124,47 +191,74 @@ def rk4_step(f, y, t, h):
 
 
 def bench_sample(a):
+    net, f = make_field(a)
     torch.manual_seed(a.seed)
-    net = Net(2, a.width, a.depth, a.freqs)
-    x = torch.randn(a.n, 2)
     h = 1.0 / a.steps
-    with torch.no_grad():
-        f = lambda y, t: net(y, torch.full((y.shape[0],), t))
-        t0 = time.perf_counter()
-        for k in range(a.steps):
-            x = x + h * f(x, k * h) if a.solver == "euler" else rk4_step(f, x, k * h, h)
-        s = time.perf_counter() - t0
-    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean": x.mean(0).tolist()}
+
+    def run():
+        out = []
+        with torch.no_grad():
+            for _, m in chunks(a.n, a.chunk):
+                x = torch.randn(m, net.mlp[-1].out_features)
+                for k in range(a.steps):
+                    x = x + h * f(x, k * h) if a.solver == "euler" else rk4_step(f, x, k * h, h)
+                out.append(x)
+        return torch.cat(out)
+
+    if a.out:  # the start-up job: one run, written like flow-sample -o
+        import numpy as np
+        np.save(a.out, run().numpy())
+        return {"n": a.n, "out": a.out}
+    s, x = best_of(a, run)
+    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean": x.mean(0).tolist(),
+            "chunk": a.chunk, "reps": a.reps}
 
 
 def bench_logp(a):
     """log p_1(x) = log N(x_0) - int_0^1 div v dt, rk4 from t = 1 to 0, divergence by autograd."""
-    torch.manual_seed(a.seed)
-    net = Net(2, a.width, a.depth, a.freqs)
+    net, field = make_field(a)
     for p in net.parameters():
         p.requires_grad_(False)
-    d = 2
+    d = net.mlp[-1].out_features
 
     def f(y, t):
         with torch.enable_grad():
             x = y[:, :d].detach().requires_grad_(True)
-            v = net(x, torch.full((x.shape[0],), t))
+            v = field(x, t)
             div = sum(torch.autograd.grad(v[:, i].sum(), x, retain_graph=i < d - 1)[0][:, i] for i in range(d))
         return torch.cat([v.detach(), div.detach().reshape(-1, 1)], dim=1)
 
-    y = torch.cat([torch.randn(a.n, d), torch.zeros(a.n, 1)], dim=1)
+    torch.manual_seed(a.seed)
+    x1 = torch.randn(a.n, d)
     h = -1.0 / a.steps
-    t0 = time.perf_counter()
-    for k in range(a.steps):
-        y = rk4_step(f, y, 1.0 + k * h, h)
-    s = time.perf_counter() - t0
-    logp = -0.5 * y[:, :d].square().sum(1) - 0.5 * d * math.log(2 * math.pi) - y[:, d]
-    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean_logp": float(logp.mean())}
+
+    def run():
+        out = []
+        for i, m in chunks(a.n, a.chunk):
+            y = torch.cat([x1[i:i + m], torch.zeros(m, 1)], dim=1)
+            for k in range(a.steps):
+                y = rk4_step(f, y, 1.0 + k * h, h)
+            out.append(-0.5 * y[:, :d].square().sum(1) - 0.5 * d * math.log(2 * math.pi) - y[:, d])
+        return torch.cat(out)
+
+    s, logp = best_of(a, run)
+    return {"seconds": s, "points_per_s_at_measured_steps": a.n / s, "mean_logp": float(logp.mean()),
+            "chunk": a.chunk, "reps": a.reps}
+
+
+def bench_field(a):
+    """v(x, t) of --model at the points of --points (to compare with flow-eval field)."""
+    import numpy as np
+    _, f = make_field(a)
+    x = torch.from_numpy(np.load(a.points).astype(np.float32))
+    with torch.no_grad():
+        v = f(x, a.t)
+    return {"v": v.tolist()}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["gemm", "train", "sample", "logp"])
+    p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--n", type=int, nargs="+", default=[1024])
     p.add_argument("--width", type=int, default=256)
@@ -179,11 +273,18 @@ def main():
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--foreach", type=int, default=1, help="Adam's multi-tensor update (1) or per tensor (0)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reps", type=int, default=2, help="timed repetitions after one warm-up; the best is kept")
+    p.add_argument("--chunk", type=int, default=4096, help="points integrated together (0: all at once)")
+    p.add_argument("--model", help="a flowkit model file to load (sample, logp, field)")
+    p.add_argument("--out", help="sample: write the points to this .npy (one untimed run)")
+    p.add_argument("--points", help="field: the points (.npy)")
+    p.add_argument("--t", type=float, default=0.5, help="field: the time")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.what != "gemm":
         a.n = a.n[0]
-    r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp}[a.what](a)
+    r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp,
+         "field": bench_field}[a.what](a)
     r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
     print(json.dumps(r))
 

@@ -4,7 +4,8 @@
 # class-conditional samples that a k-nearest-neighbour classifier fitted on held-out real
 # digits assigns to the intended class, and the bits per dimension of the held-out digits.
 # Usage: bash share/examples/digits.sh [--quick] [OUTDIR]      (default OUTDIR: digits)
-#   --quick (or FLOWKIT_QUICK=1): tiny models and few samples, a smoke run of well under a minute.
+#   --quick (or FLOWKIT_QUICK=1): small models (1500 steps, about 3.5 s of one core each) and few
+#   samples, for the tests: kNN accuracy 0.84-0.86 at W = 2 and 0.54 at W = 1 (two seeds).
 # Models already in OUTDIR are reused; delete them to train again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +20,7 @@ cd "$out"
 # Settings: the full run trains each model in about 75 s of one core (one thread, so that the
 # models and pictures are the same bytes everywhere).
 if [ "$quick" = 1 ]; then
-  train=(--steps 150 --batch 64 --width 64 --depth 2 --lr 0.002 --warmup 20 --threads 1)
+  train=(--steps 1500 --batch 128 --width 256 --depth 3 --lr 0.002 --warmup 100 --threads 1)
   per_class=10 sample=(--solver heun --steps 8) logp=(--steps 4 --divergence hutchinson)
   logp_points=0.1
 else

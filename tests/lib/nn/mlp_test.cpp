@@ -71,10 +71,38 @@ TEST_CASE("backward matches finite differences for every activation and block ki
         }
         INFO(a.name << " residual " << residual << " classes " << classes);
         CHECK(rel_err(an, fd) < 1e-6);
-        if (classes > 0) {  // unused label rows get no gradient
-          CHECK(an.norm() > 0);
-        }
       }
+}
+
+// The label embedding E (width x (classes + 1), one column per label, the last the null label):
+// a column whose label is not in the batch gets exactly zero gradient, every used column a
+// non-zero one (the embedding adds E[:, y] to the first hidden layer's pre-activation).
+TEST_CASE("unused label rows get exactly zero gradient, used rows a non-zero one", "[nn]") {
+  for (const auto& a : activations())
+    for (int residual = 0; residual < 2; ++residual) {
+      Case k = make_case(a.value, residual, 4);
+      MatD out;
+      ParamVec<double> g;
+      k.labels = {0, 1, 2, 3, 4};  // first a batch that uses every label, into the same vector g
+      k.net.forward(k.x, k.t, k.labels.data(), out);
+      k.net.backward(k.gout, g);
+      k.labels = {0, 2, 2, 4, 0};  // labels 1 and 3 unused; 4 is the null label
+      k.net.forward(k.x, k.t, k.labels.data(), out);
+      k.net.backward(k.gout, g);
+      const auto layout = param_layout(k.net.config());
+      const ParamBlock& e = layout.back();
+      REQUIRE(e.name == "label.E");
+      REQUIRE(e.cols == 5);
+      INFO(a.name << " residual " << residual);
+      for (int y = 0; y < e.cols; ++y) {
+        const Eigen::Map<const VecD> col(g.data() + e.offset + size_t(y) * size_t(e.rows), e.rows);
+        INFO("label " << y << " gradient norm " << col.norm());
+        if (y == 1 || y == 3)
+          CHECK(col.cwiseAbs().maxCoeff() == 0.0);
+        else
+          CHECK(col.norm() > 1e-3);
+      }
+    }
 }
 
 TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn]") {
