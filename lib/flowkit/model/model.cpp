@@ -190,6 +190,14 @@ void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale,
   out_shift = p == Predict::data ? mean : Vec::Zero(mean.size());
 }
 
+double sigma_min_of(const nlohmann::json& training, const std::string& where) {
+  if (!training.is_object() || !training.contains("sigma_min")) return 0.0;
+  const nlohmann::json& v = training["sigma_min"];
+  if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+    throw Error(where + ": 'training.sigma_min' must be a number >= 0, got " + v.dump());
+  return v.get<double>();
+}
+
 json model_to_json(const LearnedModel& m) {
   const NetConfig& c = m.net;
   json j = {{"format", kModelFormat},
@@ -260,6 +268,7 @@ LearnedModel model_from_json(const json& j, const std::string& where) {
   if (m.use_ema && m.ema.empty() && j.contains("sampling_weights"))
     throw Error(where + ": 'sampling_weights' is 'ema' but the file has no 'ema_weights'");
   if (j.contains("training")) m.training = j["training"];
+  m.schedule.sigma_min = sigma_min_of(m.training, where);
   return m;
 }
 

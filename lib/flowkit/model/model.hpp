@@ -34,6 +34,10 @@ nlohmann::json model_to_json(const LearnedModel& m);
 // Parses and checks a learned model document; errors name `where` and the faulty field.
 LearnedModel model_from_json(const nlohmann::json& j, const std::string& where);
 
+// The path's blur sigma_min recorded in a model's training settings (0 when absent); the
+// conversions to score, noise and data need it (path.hpp, Schedule::sigma_min).
+double sigma_min_of(const nlohmann::json& training, const std::string& where);
+
 // The network's output o (normalized units) maps to the prediction in data coordinates as
 // pred = out_scale * o + out_shift: velocity scale * o, data mean + scale * o, noise o.
 void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift);
