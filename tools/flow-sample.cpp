@@ -44,6 +44,10 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
   });
   progress.finish(cli::summary_json(p, st));
   cli::status(c, cli::summary(p, st, "samples"));
+  if (st.diverged > 0)
+    cli::status(c, "warning: " + std::to_string(st.diverged) + " of " + std::to_string(p.job.n) +
+                       " samples diverged: written as +inf" + (f.logp ? ", with log p = -inf" : ""),
+                true);
   if (f.png.empty()) return;
   if (auto labels = cli::label_array(p)) {
     labels->data.resize(size_t(keep));

@@ -121,4 +121,52 @@ assert abs(p[\"path_energy\"] - 4) < 1e-4 and abs(p[\"straightness\"] - 1) < 1e-
 sh_ok 'flow-traj -m two.json -n 100 --steps 10 --solver rk4 | flow-eval paths > p2.json'
 check '/usr/bin/python3 -c "
 import json; p = json.load(open(\"p2.json\")); assert p[\"energy_ratio\"] >= 0.99 and 0 < p[\"straightness\"] <= 1, p"' "paths of flow-traj output"
+# Flows that leave the float range: u = diag(-120, 0.5) x diverges backwards from every point
+# off the line x_1 = 0 (log p = -inf, one line on stderr, status 0); the points on it keep
+# their exact log density log N((0, e^-0.5 x_2)) + 119.5. rk4 and dopri5 alike; the heat map
+# draws it; the summary counts the -inf points and averages the others.
+printf '{"format": "flowkit-model", "version": 1, "type": "linear", "A": [[-120, 0], [0, 0.5]], "b": [0, 0]}' >steep.json
+ok flow-data grid --range -6:6 --size 25 -o g25.npy
+for solver in rk4 dopri5; do
+  checks=$((checks + 1))
+  flow-eval logp -m steep.json g25.npy --solver $solver --with-points -o steep-$solver.npy 2>steep-$solver.err ||
+    fail "logp of a diverging flow ($solver) exits non-zero: $(cat steep-$solver.err)"
+  check '[ "$(wc -l <steep-$solver.err)" = 1 ] && grep -q "warning: 600 of 625 points have log p = -inf" steep-$solver.err' \
+    "one line on stderr counts the -inf points ($solver): $(cat steep-$solver.err)"
+  check '/usr/bin/python3 -c "
+import numpy as np
+a = np.load(\"steep-$solver.npy\"); g = np.load(\"g25.npy\")
+assert a.shape == (625, 3) and np.array_equal(a[:, :2], g), a.shape
+lp = a[:, 2].astype(np.float64); on = g[:, 0] == 0
+assert not np.isnan(lp).any() and on.sum() == 25
+assert (lp[~on] == -np.inf).all(), lp[~on]
+want = -0.5 * (np.exp(-0.5) * g[on, 1]) ** 2 - np.log(2 * np.pi) + 119.5
+assert np.abs(lp[on] - want).max() < 1e-3, np.abs(lp[on] - want).max()"' "every row written, -inf off x_1 = 0, exact on it ($solver)"
+done
+ok flow-plot steep-rk4.npy --heatmap -o steep.png
+ok flow-eval logp -m steep.json g25.npy --solver dopri5 --summary -o steep-summary.json
+check '/usr/bin/python3 -c "
+import json, numpy as np; s = json.load(open(\"steep-summary.json\")); a = np.load(\"steep-rk4.npy\")[:, 2]
+assert s[\"n\"] == 625 and s[\"n_inf\"] == 600, s
+assert abs(s[\"mean\"] - a[np.isfinite(a)].mean()) < 1e-3, s"' "--summary: n_inf and the mean of the finite points"
+printf '{"format": "flowkit-model", "version": 1, "type": "linear", "A": [[120, 0], [0, 120]], "b": [0, 0]}' >up.json
+ok flow-sample -m up.json -n 50 --solver dopri5 --logp -o up.npy
+check '/usr/bin/python3 -c "
+import numpy as np; a = np.load(\"up.npy\"); assert a.shape == (50, 3) and (a[:, 2] == -np.inf).all() and not np.isnan(a).any(), a[:3]"' \
+  "flow-sample --logp: a diverging flow gives -inf, never NaN"
+# --dequantize: flow-train records the levels of quantized data (the digits: k / 16, 17
+# levels); plain --dequantize takes them, --dequantize=L overrides, a model without them is a
+# usage error.
+ok flow-data digits -o digits.npy
+ok flow-train digits.npy --steps 20 --batch 64 --width 16 --depth 1 --threads 1 -q -o dig.json
+check '/usr/bin/python3 -c "
+import json; m = json.load(open(\"dig.json\")); assert m[\"training\"][\"levels\"] == 17, m[\"training\"]"' "flow-train records 17 levels for the digits"
+/usr/bin/python3 -c "import numpy as np; np.save('d50.npy', np.load('digits.npy')[:50])"
+ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize --summary -o deq.json
+ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=17 --summary -o deq17.json
+ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=256 --summary -o deq256.json
+check 'cmp -s deq.json deq17.json' "--dequantize takes the model's 17 levels"
+check '! cmp -s deq.json deq256.json' "--dequantize=256 is another figure"
+bad 2 "records no levels" flow-eval logp -m two.json grid.npy --bpd --dequantize
+bad 2 "needs a number L >= 2" flow-eval logp -m dig.json d50.npy --bpd --dequantize=1
 finish

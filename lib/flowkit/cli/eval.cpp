@@ -7,6 +7,8 @@
 
 #include "flowkit/flow/density.hpp"
 #include "flowkit/model/field_file.hpp"
+#include "flowkit/data/info.hpp"
+#include "flowkit/model/model.hpp"
 #include "flowkit/eval/metrics.hpp"
 #include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/path.hpp"
@@ -23,7 +25,7 @@ const ChoiceTable<What>& whats() {
   static const ChoiceTable<What> t = {{"velocity", What::velocity, "the velocity u(x, t)"},
                                       {"score", What::score, "the score grad log p_t(x)"},
                                       {"noise", What::noise, "the predicted noise x0 = -b(t) s"},
-                                      {"data", What::data, "the predicted data (x + b^2 s) / a"}};
+                                      {"data", What::data, "the predicted data (x + B^2 s) / a, B^2 = b^2 + sigma_min^2"}};
   return t;
 }
 
@@ -50,6 +52,43 @@ std::string name_of(const std::string& path) { return path == "-" || path.empty(
 
 // --- logp ---------------------------------------------------------------------------------
 
+// Running sums over the finite values of log p (or bits per dimension); the others are the
+// points whose flow diverged (-inf, or +inf bits).
+struct LogpTally {
+  double sum = 0, sum2 = 0;
+  int64_t n = 0, finite = 0;
+  void add(const Vec& lp) {
+    for (Eigen::Index i = 0; i < lp.size(); ++i) {
+      if (!std::isfinite(lp[i])) continue;
+      sum += double(lp[i]);
+      sum2 += double(lp[i]) * double(lp[i]);
+      ++finite;
+    }
+    n += lp.size();
+  }
+  double mean() const { return finite ? sum / double(finite) : 0.0; }
+  double stderr_of_mean() const {
+    if (finite < 2) return 0.0;
+    const double m = mean(), var = std::max(0.0, (sum2 - double(finite) * m * m) / double(finite - 1));
+    return std::sqrt(var / double(finite));
+  }
+  // The --summary object: the mean over the finite points, and how many were not.
+  nlohmann::json summary(const std::string& unit) const {
+    nlohmann::json j = {{"n", n}, {"unit", unit}, {"n_inf", n - finite}};
+    j["mean"] = finite ? nlohmann::json(mean()) : nlohmann::json(nullptr);
+    j["stderr"] = stderr_of_mean();
+    return j;
+  }
+  // One line on stderr when some points diverged.
+  void warn(const Common& c, bool bpd) const {
+    if (finite == n) return;
+    status(c, "warning: " + std::to_string(n - finite) + " of " + std::to_string(n) + " points have " +
+                  (bpd ? "+inf bits per dimension" : "log p = -inf") +
+                  ": their flow diverged (a density below what float holds)",
+           true);
+  }
+};
+
 struct LogpRun {
   std::unique_ptr<Field> field;
   DensityOptions opt;
@@ -58,17 +97,18 @@ struct LogpRun {
 
 // log p (or bits per dimension) of one chunk; dequantization noise and probes from
 // Rng(seed, chunk): the result does not depend on the thread count.
-SolveStats logp_chunk(Field& f, const LogpFlags& fl, const DensityOptions& o, uint64_t seed, int64_t chunk,
-                      Mat x, Vec& out) {
+// With `levels` L >= 2 the points (values k / (L - 1)) get U[0, 1/(L - 1)) noise first.
+SolveStats logp_chunk(Field& f, const LogpFlags& fl, int levels, const DensityOptions& o, uint64_t seed,
+                      int64_t chunk, Mat x, Vec& out) {
   Rng rng(seed, uint64_t(chunk));
-  if (fl.dequantize) {
+  if (levels >= 2) {
     Mat u(x.rows(), x.cols());
     rng.fill_uniform(u.data(), size_t(u.size()));
-    x += u / 256.0f;
+    x += u / float(levels - 1);
   }
   SolveStats st = log_density(f, x, o, rng, out);
   if (fl.bpd)
-    for (int64_t i = 0; i < out.size(); ++i) out[i] = float(bits_per_dim(out[i], int(x.rows()), fl.dequantize));
+    for (int64_t i = 0; i < out.size(); ++i) out[i] = float(bits_per_dim(out[i], int(x.rows()), levels));
   return st;
 }
 
@@ -144,13 +184,37 @@ void logp_worker(Comm& comm, const LogpFlags& fl, const Common& c, const Field& 
     }
     const SerialProducts serial(k == 1 && xs[0].cols() < kSerialProductPoints);
     parallel_for(k, int(k), Spread::fixed, [&](int64_t i, int) {
-      st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, head[1] + i, xs[size_t(i)], lps[size_t(i)]);
+      st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, 0, o, c.seed, head[1] + i, xs[size_t(i)], lps[size_t(i)]);
     });
     for (int64_t i = 0; i < k; ++i) {
       comm.send(0, lps[size_t(i)].data(), size_t(lps[size_t(i)].size()) * sizeof(float));
       comm.send(0, &st[size_t(i)].nfe, sizeof(int64_t));
     }
   }
+}
+
+// The levels of --dequantize: L from --dequantize=L, else those the model file recorded of
+// its training data (flow-train finds them), else a usage error; 0 without --dequantize.
+int dequantize_levels(const LogpFlags& fl, const nlohmann::json& doc) {
+  if (!fl.dequantize) return 0;
+  if (fl.levels != "auto") {
+    size_t used = 0;
+    int L = 0;
+    try {
+      L = std::stoi(fl.levels, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != fl.levels.size() || L < 2)
+      throw usage_error("--dequantize=L needs a number L >= 2 of levels, got '" + fl.levels + "'");
+    return L;
+  }
+  const auto tr = doc.find("training");
+  if (tr != doc.end() && tr->is_object() && tr->contains("levels") && (*tr)["levels"].is_number_integer() &&
+      (*tr)["levels"].get<int64_t>() >= 2 && (*tr)["levels"].get<int64_t>() <= kMaxLevels)
+    return int((*tr)["levels"].get<int64_t>());
+  throw usage_error("--dequantize: " + fl.model + " records no levels of its training data; give them, " +
+                    "e.g. --dequantize=256 for 8-bit images scaled into [0, 1]");
 }
 
 // Streams points through logp chunk by chunk (one chunk per thread at a time), so memory
@@ -173,8 +237,8 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
   std::vector<Mat> xs(nr, Mat(d, 0));
   std::vector<Vec> lps(nr);
   std::vector<SolveStats> st(nr);
-  double sum = 0, sum2 = 0;
-  int64_t n = 0, nfe = 0;
+  LogpTally tally;
+  int64_t nfe = 0;
   auto run = [&](std::ostream* os) {
     const Format fmt = output_format(c);
     std::unique_ptr<PointWriter> out;  // opened after the first checked chunk: an early error writes nothing
@@ -187,20 +251,17 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
       for (int i = 0; i < got; ++i)
         for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
           if (!xs[size_t(i)].col(j).allFinite())
-            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(n + i * kChunk + j) + " (" + where + ")");
+            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(tally.n + i * kChunk + j) + " (" + where + ")");
       team.deal(k0, got, xs);
       const int own = int(std::min<int64_t>(w, got));
       const SerialProducts serial(own == 1 && xs[0].cols() < kSerialProductPoints);
       parallel_for(own, own, Spread::fixed, [&](int64_t i, int) {
-        st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
+        st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, 0, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
       });
       team.collect(got, xs, lps, st);
       for (int i = 0; i < got; ++i) {
         const Vec& lp = lps[size_t(i)];
-        if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
-        sum += lp.cast<double>().sum();
-        sum2 += lp.cast<double>().squaredNorm();
-        n += lp.size();
+        tally.add(lp);
         nfe = std::max(nfe, st[size_t(i)].nfe);
         if (!os) continue;
         Mat rows(rows_out, lp.size());
@@ -212,7 +273,7 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
       }
     }
     team.done();
-    if (n == 0) throw Error("empty stream: no points (" + where + ")");
+    if (tally.n == 0) throw Error("empty stream: no points (" + where + ")");
     if (!os) return;
     if (!out) {
       int64_t total = 0;
@@ -224,21 +285,24 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
   };
   if (fl.summary) {
     run(nullptr);
-    const double mean = n ? sum / double(n) : 0.0;
-    const double var = n > 1 ? std::max(0.0, (sum2 - double(n) * mean * mean) / double(n - 1)) : 0.0;
-    write_json(c, {{"n", n}, {"unit", "nats"}, {"mean", mean}, {"stderr", std::sqrt(var / double(std::max<int64_t>(n, 1)))},
-                   {"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
-                   {"divergence", choice_name(divergences(), resolve_divergence(field, o))}});
+    tally.warn(c, false);
+    nlohmann::json j = tally.summary("nats");
+    j.update({{"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
+              {"divergence", choice_name(divergences(), resolve_divergence(field, o))}});
+    write_json(c, j);
     return;
   }
   write_output(c.output, [&](std::ostream& os) { run(&os); });
-  status(c, std::to_string(n) + " points, mean log p " + std::to_string(n ? sum / double(n) : 0.0) + ", NFE " +
+  tally.warn(c, false);
+  status(c, std::to_string(tally.n) + " points, mean log p " + std::to_string(tally.mean()) + ", NFE " +
                 std::to_string(nfe));
 }
 
 void logp(const LogpFlags& fl, const Common& c) {
   apply_threads(c);
-  auto field = read_field(fl.model);
+  const nlohmann::json doc = read_model_json(fl.model);
+  auto field = load_field(doc, fl.model);
+  const int levels = dequantize_levels(fl, doc);
   DensityOptions o;
   o.ode.solver = parse_choice(solvers(), fl.solver, "solver");
   if (o.ode.solver == Solver::em) throw usage_error("logp needs an ODE solver, not em");
@@ -249,11 +313,11 @@ void logp(const LogpFlags& fl, const Common& c) {
   o.probe = parse_choice(probes(), fl.probe, "probe");
   o.probes = fl.probes;
   if (fl.steps < 1) throw usage_error("--steps must be at least 1");
-  if (fl.dequantize && !fl.bpd && !fl.summary) throw usage_error("--dequantize goes with --bpd or --summary");
+  if (levels && !fl.bpd && !fl.summary) throw usage_error("--dequantize goes with --bpd or --summary");
   if (fl.bpd && fl.with_points) throw usage_error("--bpd and --with-points do not go together");
   resolve_divergence(*field, o);
   // Points stream in bounded memory; images (with --bpd) are read whole
-  if (!fl.bpd && !fl.dequantize) return logp_stream(fl, c, *field, o);
+  if (!fl.bpd && !levels) return logp_stream(fl, c, *field, o);
   if (world().rank() > 0) return;  // images with --bpd: process 0 alone
   const std::string where = name_of(fl.input);
   Stream s = read_input(fl.input);
@@ -271,18 +335,19 @@ void logp(const LogpFlags& fl, const Common& c) {
   parallel_for(chunks, w, Spread::dynamic, [&](int64_t k, int thread) {
     const int64_t first = k * kChunk, m = std::min(kChunk, n - first);
     Vec& out = outs[size_t(thread)];
-    st[size_t(k)] = logp_chunk(*fs[size_t(thread)], fl, o, c.seed, k, x.middleCols(first, m), out);
+    st[size_t(k)] = logp_chunk(*fs[size_t(thread)], fl, levels, o, c.seed, k, x.middleCols(first, m), out);
     lp.segment(first, m) = out;
   });
-  if (!lp.allFinite()) throw Error("log density is not finite for some points (" + where + ")");
   int64_t nfe = 0;
   for (const auto& q : st) nfe = std::max(nfe, q.nfe);
+  LogpTally tally;
+  tally.add(lp);
+  tally.warn(c, fl.bpd);
   if (fl.summary) {
-    double mean = lp.cast<double>().mean();
-    double sd = n > 1 ? std::sqrt((lp.cast<double>().array() - mean).square().sum() / double(n - 1)) : 0.0;
-    write_json(c, {{"n", n}, {"unit", fl.bpd ? "bits/dim" : "nats"}, {"mean", mean}, {"stderr", sd / std::sqrt(double(n))},
-                   {"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
-                   {"divergence", choice_name(divergences(), resolve_divergence(*field, o))}});
+    nlohmann::json j = tally.summary(fl.bpd ? "bits/dim" : "nats");
+    j.update({{"nfe", nfe}, {"solver", fl.solver}, {"steps", fl.steps},
+              {"divergence", choice_name(divergences(), resolve_divergence(*field, o))}});
+    write_json(c, j);
     return;
   }
   Stream out;
@@ -295,7 +360,7 @@ void logp(const LogpFlags& fl, const Common& c) {
   }
   out.companion = s.companion;
   write_stream_output(c, out);
-  status(c, std::to_string(n) + " points, mean log p " + std::to_string(lp.cast<double>().mean()) + ", NFE " +
+  status(c, std::to_string(n) + " points, mean log p " + std::to_string(tally.mean()) + ", NFE " +
                 std::to_string(nfe));
 }
 
@@ -315,6 +380,7 @@ void field_values(const FieldFlags& fl, const Common& c) {
     if (!doc.contains("schedule") || !doc["schedule"].is_string())
       throw Error("this model (" + field->describe() + ") has no schedule, so no " + fl.what);
     sched = Schedule::parse(doc["schedule"].get<std::string>());
+    if (doc.contains("training")) sched.sigma_min = sigma_min_of(doc["training"], fl.model);
   }
   const std::string where = name_of(fl.input);
   Stream s = read_input(fl.input);
@@ -328,7 +394,7 @@ void field_values(const FieldFlags& fl, const Common& c) {
   // Conversions from the score, t clamped where a or b vanishes
   const double t = std::clamp(fl.t, kTMin, kTMax), a = sched.a(t), b = sched.b(t);
   if (what == What::noise) v *= float(-b);
-  if (what == What::data) v = (x + float(b * b) * v) / float(a);
+  if (what == What::data) v = (x + float(sched.noise_var(t)) * v) / float(a);
   Stream out;
   if (fl.with_points) {
     Mat rows(2 * x.rows(), x.cols());
@@ -458,11 +524,17 @@ void add_logp(CLI::App& app, LogpFlags& f, Common& c) {
   s->add_option("--probe", f.probe, "Hutchinson probe: " + choice_names(probes()))->capture_default_str();
   s->add_option("--probes", f.probes, "Hutchinson probes per point")->capture_default_str();
   s->add_flag("--bpd", f.bpd, "bits per dimension -log p / (d ln 2) instead of log p");
-  s->add_flag("--dequantize", f.dequantize, "8-bit data in [0, 1]: add U[0, 1/256) noise and d log 256");
+  s->add_flag("--dequantize{auto}", f.levels,
+              "quantized data k / (L - 1) in [0, 1]: add U[0, 1/(L - 1)) noise and d log(L - 1); "
+              "--dequantize=L gives L, plain --dequantize takes the levels the model recorded of its data "
+              "(flow-train: 17 for the digits, 256 for 8-bit images)");
   s->add_flag("--summary", f.summary, "one JSON object: mean, standard error, NFE");
   s->add_flag("--with-points", f.with_points, "rows x..., log p (n, d + 1)");
   add_all(*s, c);
-  s->callback([&] { logp(f, c); });
+  s->callback([&f, &c, s] {
+    f.dequantize = s->count("--dequantize") > 0;
+    logp(f, c);
+  });
 }
 
 void add_field(CLI::App& app, FieldFlags& f, Common& c) {

@@ -12,7 +12,9 @@ struct LogpFlags {
   std::string solver = "rk4", divergence = "auto", probe = "rademacher";
   int steps = 100, probes = 1;
   double rtol = 1e-5, atol = 1e-5;
-  bool bpd = false, dequantize = false, summary = false, with_points = false;
+  bool bpd = false, summary = false, with_points = false;
+  bool dequantize = false;  // --dequantize[=L] given
+  std::string levels;       // its L, or "auto": the levels the model recorded
 };
 struct FieldFlags {
   std::string model, input = "-", what = "velocity";

@@ -149,4 +149,17 @@ std::pair<Stream, Stream> split_stream(const Stream& s, double test_fraction, Rn
   return out;
 }
 
+int quantization_levels(const float* v, size_t n) {
+  if (n == 0) return 0;
+  for (int q = 1; q < kMaxLevels; ++q) {
+    bool all = true;
+    for (size_t i = 0; i < n && all; ++i) {
+      const double k = double(v[i]) * q;
+      all = v[i] >= 0 && v[i] <= 1 && std::abs(k - std::round(k)) < 1e-3;
+    }
+    if (all) return q + 1;
+  }
+  return 0;
+}
+
 }  // namespace flowkit

@@ -23,6 +23,12 @@ StreamInfo describe_input(const std::string& path);
 nlohmann::json info_json(const StreamInfo& si);
 std::string info_text(const StreamInfo& si);
 
+// The number of levels L of quantized data: the smallest L in [2, 256] such that every value
+// is k / (L - 1) for an integer k in [0, L - 1] (the 8x8 digits: 17; 8-bit images: 256), or 0
+// when the data are not quantized so. Dequantized densities need it (doc/MATH.md).
+constexpr int kMaxLevels = 256;
+int quantization_levels(const float* v, size_t n);
+
 // Rows (and their companion entries) shuffled with the generator: round(n * test_fraction) of
 // them, in their original order, make the test part; the rest, in order, the train part.
 std::pair<Stream, Stream> split_stream(const Stream& s, double test_fraction, Rng& rng);

@@ -81,6 +81,13 @@ SolveStats integrate_augmented(Field& f, Mat& y, const DensityOptions& o, Rng& r
   return integrate(sys, y, ode);
 }
 
+// A point whose flow diverged (its column frozen at +inf by the solver) has a density below
+// what float holds: log p = -inf, never NaN.
+void mark_diverged(const Mat& y, Vec& logp) {
+  for (Eigen::Index j = 0; j < y.cols(); ++j)
+    if (diverged_column(y, j) || std::isnan(logp[j])) logp[j] = -INFINITY;
+}
+
 }  // namespace
 
 Divergence resolve_divergence(const Field& f, const DensityOptions& o) {
@@ -111,6 +118,7 @@ SolveStats log_density(Field& f, const Mat& x, const DensityOptions& o, Rng& rng
   SolveStats st = integrate_augmented(f, y, o, rng, 1.0, 0.0);
   // y_d(0) = -integral_0^1 div v dt
   logp = log_normal(y.topRows(x.rows())) + y.row(x.rows()).transpose();
+  mark_diverged(y, logp);
   return st;
 }
 
@@ -123,11 +131,12 @@ SolveStats sample_with_log_density(Field& f, Mat& x, const DensityOptions& o, Rn
   SolveStats st = integrate_augmented(f, y, o, rng, 0.0, 1.0);
   x = y.topRows(x.rows());
   logp = start - y.row(x.rows()).transpose();
+  mark_diverged(y, logp);
   return st;
 }
 
-double bits_per_dim(double logp, int d, bool dequantized) {
-  double nll = -logp + (dequantized ? d * std::log(256.0) : 0.0);
+double bits_per_dim(double logp, int d, int levels) {
+  const double nll = -logp + (levels >= 2 ? d * std::log(double(levels - 1)) : 0.0);
   return nll / (d * std::log(2.0));
 }
 

@@ -28,18 +28,22 @@ struct DensityOptions {
 // cannot provide it).
 Divergence resolve_divergence(const Field& f, const DensityOptions& o);
 
-// log p_1(x) for every column of x (d x n); `rng` draws the Hutchinson probes.
+// log p_1(x) for every column of x (d x n); `rng` draws the Hutchinson probes. A point whose
+// reverse flow diverges (solve.hpp, kDiverged) gets -inf; the others are unaffected; the
+// returned stats count them in `diverged`.
 SolveStats log_density(Field& f, const Mat& x, const DensityOptions& o, Rng& rng, Vec& logp);
 
 // Samples with their log density in one pass: x holds the start noise (d x n, from N(0, I))
-// and ends as the samples; logp gets log p_1 of each.
+// and ends as the samples; logp gets log p_1 of each (-inf, and the sample +inf, for a point
+// whose flow diverged).
 SolveStats sample_with_log_density(Field& f, Mat& x, const DensityOptions& o, Rng& rng, Vec& logp);
 
 // log N(z; 0, I) per column.
 Vec log_normal(const Mat& z);
 
-// Bits per dimension of a log density: (-logp + offset) / (d ln 2), where offset is
-// d log 256 for 8-bit data scaled into [0, 1] and dequantized, else 0.
-double bits_per_dim(double logp, int d, bool dequantized);
+// Bits per dimension of a log density: (-logp + offset) / (d ln 2). For data of L levels
+// k / (L - 1) in [0, 1], dequantized with U[0, 1/(L - 1)) noise, the offset is d log(L - 1)
+// (the change of scale from bins of width 1/(L - 1) to the integers k); levels = 0: none.
+double bits_per_dim(double logp, int d, int levels);
 
 }  // namespace flowkit

@@ -70,7 +70,7 @@ std::unique_ptr<GmmField> GmmField::from_json(const nlohmann::json& doc, const s
 void GmmField::prepare(double t) {
   if (!std::isfinite(s_.da(t))) t = kTMin;  // poly:k with k < 1 is singular at t = 0
   const double a = s_.a(t), b = s_.b(t), da = s_.da(t), db = s_.db(t);
-  const MatD C = (a * a) * g_.variances.array() + b * b;
+  const MatD C = (a * a) * g_.variances.array() + s_.noise_var(t);
   const MatD dC = (2 * a * da) * g_.variances.array() + 2 * b * db;
   am_ = (a * g_.means).cast<float>();
   dam_ = (da * g_.means).cast<float>();

@@ -87,6 +87,35 @@ double Schedule::db(double t) const {
   return -da(t);
 }
 
+double Schedule::time_of_a(double av) const {
+  av = std::clamp(av, 0.0, 1.0);
+  switch (kind) {
+    case ScheduleKind::linear: return av;
+    case ScheduleKind::cosine: return 2 / kPi * std::asin(av);
+    case ScheduleKind::poly: return std::pow(av, 1 / k);
+  }
+  return av;
+}
+
+double Schedule::time_of_b(double bv) const {
+  bv = std::clamp(bv, 0.0, 1.0);
+  switch (kind) {
+    case ScheduleKind::linear: return 1 - bv;
+    case ScheduleKind::cosine: return 2 / kPi * std::acos(bv);
+    case ScheduleKind::poly: return std::pow(1 - bv, 1 / k);
+  }
+  return 1 - bv;
+}
+
+double conversion_time(Predict p, const Schedule& s, double t) {
+  switch (p) {
+    case Predict::velocity: return t;
+    case Predict::noise: return std::clamp(std::max(t, s.time_of_a(kConvertMin)), kTMin, kTMax);
+    case Predict::data: return std::clamp(std::min(t, s.time_of_b(kConvertMin)), kTMin, kTMax);
+  }
+  return t;
+}
+
 void conditional_target(Predict p, const Schedule& s, const Mat& x0, const Mat& x1,
                         const Eigen::VectorXf& t, Mat& target) {
   switch (p) {
@@ -108,21 +137,22 @@ void prediction_to_velocity(Predict p, const Schedule& s, double t, const Mat& x
     if (&v != &pred) v = pred;
     return;
   }
-  const double tc = clamp_t(t), a = s.a(tc), b = s.b(tc), da = s.da(tc), db = s.db(tc);
-  if (p == Predict::noise) {  // x1hat = (x - b eps) / a; v = a' x1hat + b' eps
-    v = float(da / a) * x + float(db - da * b / a) * pred;
-  } else {  // eps = (x - a x1hat) / b; v = a' x1hat + b' eps
-    v = float(db / b) * x + float(da - db * a / b) * pred;
+  const double tc = conversion_time(p, s, t), a = s.a(tc), b = s.b(tc), da = s.da(tc), db = s.db(tc),
+               B2 = s.noise_var(tc);
+  if (p == Predict::noise) {  // v = (a'/a) x + (b' - a' B^2 / (a b)) eps
+    v = float(da / a) * x + float(db - da * B2 / (a * b)) * pred;
+  } else {  // v = a' x1hat + (b b' / B^2) (x - a x1hat)
+    v = float(b * db / B2) * x + float(da - a * b * db / B2) * pred;
   }
 }
 
 void prediction_to_score(Predict p, const Schedule& s, double t, const Mat& x, const Mat& pred,
                          Mat& score) {
-  const double tc = clamp_t(t), a = s.a(tc), b = s.b(tc);
+  const double tc = clamp_t(t), a = s.a(tc), b = s.b(tc), B2 = s.noise_var(tc);
   switch (p) {
     case Predict::noise: score = float(-1.0 / b) * pred; return;  // s = -eps / b
-    case Predict::data:  // eps = (x - a x1hat) / b; s = -eps / b
-      score = float(-1.0 / (b * b)) * x + float(a / (b * b)) * pred;
+    case Predict::data:  // s = (a x1hat - x) / B^2
+      score = float(-1.0 / B2) * x + float(a / B2) * pred;
       return;
     case Predict::velocity: velocity_to_score(s, t, x, pred, score); return;
   }
@@ -130,7 +160,7 @@ void prediction_to_score(Predict p, const Schedule& s, double t, const Mat& x, c
 
 void velocity_to_score(const Schedule& s, double t, const Mat& x, const Mat& v, Mat& score) {
   const double tc = clamp_t(t), a = s.a(tc), b = s.b(tc), da = s.da(tc), db = s.db(tc);
-  const double den = da * b * b - a * b * db;
+  const double den = da * s.noise_var(tc) - a * b * db;
   score = float(a / den) * v - float(da / den) * x;
 }
 

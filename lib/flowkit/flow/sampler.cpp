@@ -43,6 +43,7 @@ void add(SampleStats& total, const SolveStats& s) {
   total.nfe = std::max(total.nfe, s.nfe);
   total.steps = std::max(total.steps, s.steps);
   total.rejected += s.rejected;
+  total.diverged += s.diverged;
   ++total.chunks;
 }
 

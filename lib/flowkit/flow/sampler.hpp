@@ -44,6 +44,7 @@ struct SampleStats {
   int64_t nfe = 0;       // function evaluations per point (the most of any chunk)
   int64_t steps = 0;     // accepted steps (the most of any chunk)
   int64_t rejected = 0;  // dopri5, all chunks together
+  int64_t diverged = 0;  // points whose flow diverged (+inf; log p -inf), all chunks together
   int64_t chunks = 0;
 };
 

@@ -57,6 +57,18 @@ std::vector<double> time_grid(GridKind g, int steps, double t0, double t1) {
 
 namespace detail {
 
+int64_t freeze_diverged(Mat& y) {
+  int64_t frozen = 0;
+  for (Eigen::Index j = 0; j < y.cols(); ++j) {
+    bool out = false;
+    for (Eigen::Index i = 0; i < y.rows() && !out; ++i) out = !(std::abs(y(i, j)) <= kDiverged);
+    if (!out) continue;
+    y.col(j).setConstant(INFINITY);
+    ++frozen;
+  }
+  return frozen;
+}
+
 FixedStepper::FixedStepper(Solver s, Eigen::Index rows, Eigen::Index cols) : solver_(s) {
   k1_.resize(rows, cols);
   if (s == Solver::euler) return;
@@ -112,6 +124,7 @@ SolveStats integrate(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Obse
   if (obs) obs(ts[0], y);
   for (size_t i = 0; i + 1 < ts.size(); ++i) {
     stepper.step(sys, ts[i], ts[i + 1] - ts[i], y, st.nfe);
+    st.diverged = detail::freeze_diverged(y);
     ++st.steps;
     if (obs) obs(ts[i + 1], y);
   }

@@ -1,6 +1,7 @@
 // solve: ODE steppers (euler, midpoint, heun, rk4, dopri5) over any first-order system on a
 // batch, and Euler-Maruyama for the SDE of a field. Never touches files or flags.
 #pragma once
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -53,7 +54,15 @@ struct SolveStats {
   int64_t nfe = 0;       // function evaluations
   int64_t steps = 0;     // accepted steps
   int64_t rejected = 0;  // dopri5
+  int64_t diverged = 0;  // points frozen at +inf (below)
 };
+
+// A point whose state turns non-finite or leaves [-kDiverged, kDiverged] has diverged (its
+// flow is leaving the float range: |x|^2 / 2 alone would be 5e29). Every ODE solver then sets
+// its column to +inf and keeps it there; dopri5 leaves it out of step-size control, so one
+// diverging point cannot stall a batch. The other columns are untouched.
+constexpr float kDiverged = 1e15f;
+inline bool diverged_column(const Mat& y, Eigen::Index j) { return !std::isfinite(y(0, j)); }
 
 // Called at the start and after every accepted step with the current time and state.
 using Observer = std::function<void(double t, const Mat& y)>;
@@ -70,13 +79,20 @@ struct SdeOptions {
   double sigma = 1.0;
   bool score_drift = true;  // drift v + g^2/2 s (keeps the ODE's marginals); false: plain v
   Schedule schedule;        // for g = sigma b(t)
-  int corrector_steps = 0;  // Langevin corrector steps after each step
+  int corrector_steps = 0;  // Langevin corrector steps after each step inside (0, 1)
   double corrector_eps = 0.01;
 };
 double diffusion(const SdeOptions& o, double t);
 
+// `steps` Langevin steps at a fixed time t in [kTMin, kTMax]: x += eps s(x, t) + sqrt(2 eps) xi,
+// xi ~ N(0, I) from rng; s and xi are workspaces. They leave p_t invariant (for small eps) and
+// pull other laws towards it. Returns the score evaluations.
+int64_t langevin_correct(Field& f, Mat& x, double t, int steps, double eps, Rng& rng, Mat& s, Mat& xi);
+
 // Euler-Maruyama: x += h [v + g^2/2 s] + g sqrt(h) xi on the grid of opt. g = 0 gives
-// exactly the Euler ODE sampler. Backwards in time (t1 < t0) the score term changes sign,
+// exactly the Euler ODE sampler. The corrector runs after each step that ends inside
+// [kTMin, kTMax], never after the last one (at t = 1 the score of a learned field is not
+// defined). Backwards in time (t1 < t0) the score term changes sign,
 // h [v - g^2/2 s] with h < 0, which keeps the same marginals. The score is evaluated at t
 // clamped into [kTMin, kTMax]; nfe counts velocity and score evaluations.
 SolveStats sample_sde(Field& f, Mat& x, const SolveOptions& opt, const SdeOptions& sde, Rng& rng,

@@ -7,6 +7,10 @@ namespace flowkit::detail {
 // Adaptive Dormand-Prince 5(4) from opt.t0 to opt.t1 (solve_dopri5.cpp).
 SolveStats integrate_dopri5(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Observer& obs);
 
+// Sets every column of y that is non-finite or beyond kDiverged to +inf; returns how many
+// columns are (now) at +inf.
+int64_t freeze_diverged(Mat& y);
+
 // One explicit Runge-Kutta step of a fixed-step solver, with workspaces sized once.
 class FixedStepper {
  public:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "flowkit/flow/solve_detail.hpp"
 
@@ -27,16 +28,33 @@ constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -
 // Step-size controller constants (Hairer's DOPRI5 defaults)
 constexpr double kSafe = 0.9, kFacMin = 0.2, kFacMax = 10.0, kBeta = 0.04;
 constexpr double kExpo = 0.2 - 0.75 * kBeta;
+// A live point whose stages are still not finite at a step this small (times the interval)
+// has diverged: it is frozen, and the others go on at the same step.
+constexpr double kFreezeStep = 1e-6;
 
-// Root mean square of e / (atol + rtol max(|y|, |z|)) over every entry.
-double error_norm(const Mat& e, const Mat& y, const Mat& z, double rtol, double atol) {
+// Root mean square of e / (atol + rtol max(|y|, |z|)) over the entries of the live columns
+// (those where y is finite); a live column whose share is not finite is left out and, when
+// `bad` is given, listed there.
+double error_norm(const Mat& e, const Mat& y, const Mat& z, double rtol, double atol,
+                  std::vector<Eigen::Index>* bad = nullptr) {
   double sum = 0;
-  for (Eigen::Index i = 0; i < e.size(); ++i) {
-    const double sk = atol + rtol * std::max(std::abs(double(y.data()[i])), std::abs(double(z.data()[i])));
-    const double r = e.data()[i] / sk;
-    sum += r * r;
+  Eigen::Index live = 0;
+  for (Eigen::Index j = 0; j < e.cols(); ++j) {
+    if (diverged_column(y, j)) continue;
+    const double before = sum;
+    for (Eigen::Index i = 0; i < e.rows(); ++i) {
+      const double sk = atol + rtol * std::max(std::abs(double(y(i, j))), std::abs(double(z(i, j))));
+      const double r = e(i, j) / sk;
+      sum += r * r;
+    }
+    if (std::isfinite(sum)) {
+      ++live;
+      continue;
+    }
+    sum = before;
+    if (bad) bad->push_back(j);
   }
-  return std::sqrt(sum / double(std::max<Eigen::Index>(1, e.size())));
+  return std::sqrt(sum / double(std::max<Eigen::Index>(1, live * e.rows())));
 }
 
 std::string at(double t, double h) {
@@ -59,12 +77,13 @@ class Dopri5 {
     ++st_.nfe;
   }
   double initial_step(const Mat& y, double dir);
-  double attempt(double t, double h, const Mat& y);  // fills y5_ and k7_; returns the error norm
+  double attempt(double t, double h, const Mat& y);  // fills y5_, k7_ and bad_; returns the error norm
 
   OdeSystem& sys_;
   const SolveOptions& o_;
   SolveStats st_;
   Mat k1_, k2_, k3_, k4_, k5_, k6_, k7_, tmp_, y5_;
+  std::vector<Eigen::Index> bad_;  // live columns whose last attempt was not finite
 };
 
 // Hairer's starting step: from the sizes of y, f and an estimate of the second derivative.
@@ -99,11 +118,13 @@ double Dopri5::attempt(double t, double h, const Mat& y) {
   y5_ = y + f(a71) * k1_ + f(a73) * k3_ + f(a74) * k4_ + f(a75) * k5_ + f(a76) * k6_;
   eval(t + h, y5_, k7_);
   tmp_ = f(e1) * k1_ + f(e3) * k3_ + f(e4) * k4_ + f(e5) * k5_ + f(e6) * k6_ + f(e7) * k7_;
-  return error_norm(tmp_, y, y5_, o_.rtol, o_.atol);
+  bad_.clear();
+  return error_norm(tmp_, y, y5_, o_.rtol, o_.atol, &bad_);
 }
 
 SolveStats Dopri5::run(Mat& y, const Observer& obs) {
   double t = o_.t0;
+  st_.diverged = freeze_diverged(y);
   if (obs) obs(t, y);
   if (o_.t1 == o_.t0) return st_;
   const double dir = o_.t1 > o_.t0 ? 1 : -1, span = std::abs(o_.t1 - o_.t0);
@@ -120,10 +141,15 @@ SolveStats Dopri5::run(Mat& y, const Observer& obs) {
     if (h < 1e-14 * std::max(1.0, std::abs(t)))
       throw Error("dopri5 step size underflow " + at(t, h) + " (is the field finite?)");
     const double err = attempt(t, dir * h, y);
-    if (!std::isfinite(err)) {  // a non-finite stage: retry much smaller
-      h *= kFacMin;
-      ++st_.rejected;
-      last_rejected = true;
+    if (!bad_.empty()) {  // a live point's stages are not finite: retry much smaller, then freeze it
+      if (h > kFreezeStep * span) {
+        h *= kFacMin;
+        ++st_.rejected;
+        last_rejected = true;
+        continue;
+      }
+      for (const Eigen::Index j : bad_) y.col(j).setConstant(INFINITY);
+      st_.diverged += int64_t(bad_.size());
       continue;
     }
     const double fac11 = std::pow(err, kExpo);
@@ -136,6 +162,7 @@ SolveStats Dopri5::run(Mat& y, const Observer& obs) {
       t = last ? o_.t1 : t + dir * h;
       y.swap(y5_);
       k1_.swap(k7_);
+      st_.diverged = freeze_diverged(y);
       ++st_.steps;
       last_rejected = false;
       if (obs) obs(t, y);

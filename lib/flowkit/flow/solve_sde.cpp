@@ -27,6 +27,19 @@ double diffusion(const SdeOptions& o, double t) {
   return 0;
 }
 
+int64_t langevin_correct(Field& f, Mat& x, double t, int steps, double eps, Rng& rng, Mat& s, Mat& xi) {
+  if (t < kTMin || t > kTMax)
+    throw Error("the Langevin corrector runs at t in [1e-4, 1 - 1e-4], where the score is defined");
+  xi.resize(x.rows(), x.cols());
+  for (int i = 0; i < steps; ++i) {
+    f.score(x, t, s);
+    rng.fill_normal(xi);
+    x.noalias() += float(eps) * s;
+    x.noalias() += float(std::sqrt(2 * eps)) * xi;
+  }
+  return steps;
+}
+
 namespace {
 
 // Workspaces and counters of one Euler-Maruyama run.
@@ -54,15 +67,10 @@ class EulerMaruyama {
     }
   }
 
-  // Langevin steps at fixed t: x <- x + eps s + sqrt(2 eps) xi.
+  // Langevin steps at fixed t, only where every score is defined (never at t = 0 or 1).
   void correct(Mat& x, double t) {
-    for (int i = 0; i < o_.corrector_steps; ++i) {
-      f_.score(x, std::clamp(t, kTMin, kTMax), s_);
-      ++st.nfe;
-      rng_.fill_normal(xi_);
-      x.noalias() += float(o_.corrector_eps) * s_;
-      x.noalias() += float(std::sqrt(2 * o_.corrector_eps)) * xi_;
-    }
+    if (o_.corrector_steps == 0 || t < kTMin || t > kTMax) return;
+    st.nfe += langevin_correct(f_, x, t, o_.corrector_steps, o_.corrector_eps, rng_, s_, xi_);
   }
 
   SolveStats st;

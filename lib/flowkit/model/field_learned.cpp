@@ -50,20 +50,20 @@ class LearnedField : public Field {
   }
 
   void velocity(const Mat& x, double t, Mat& v) override {
-    predict(x, t, pred_);
+    predict(x, net_time(t, false), pred_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
   }
 
   void score(const Mat& x, double t, Mat& s) override {
     if (!has_score()) return Field::score(x, t, s);
-    predict(x, t, pred_);
+    predict(x, net_time(t, true), pred_);
     prediction_to_score(m_->predict, m_->schedule, t, x, pred_, s);
   }
 
   // One network pass gives both: velocity and score are affine in the same prediction.
   int velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) override {
-    if (!has_score() || t != ts) return Field::velocity_score(x, t, ts, v, s);
-    predict(x, t, pred_);
+    if (!has_score() || net_time(t, false) != net_time(ts, true)) return Field::velocity_score(x, t, ts, v, s);
+    predict(x, net_time(t, false), pred_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     prediction_to_score(m_->predict, m_->schedule, t, x, pred_, s);
     return 1;
@@ -75,7 +75,7 @@ class LearnedField : public Field {
     // One tangent block per coordinate: e_i in x is e_i / scale_i in z
     dz_.setZero(d, d * n);
     for (Eigen::Index i = 0; i < d; ++i) dz_.row(i).segment(i * n, n).setConstant(inv_scale_[i]);
-    predict_jvp(x, t, dz_, jo_);
+    predict_jvp(x, net_time(t, false), dz_, jo_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     const auto [c1, c2] = affine_coefficients(t);
     div.setConstant(n, float(c1 * double(d)));
@@ -84,7 +84,7 @@ class LearnedField : public Field {
 
   void velocity_jvp(const Mat& x, double t, const Mat& dx, Mat& v, Mat& jdx) override {
     dz_ = dx.array().colwise() * inv_scale_.array();
-    predict_jvp(x, t, dz_, jo_);
+    predict_jvp(x, net_time(t, false), dz_, jo_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     const auto [c1, c2] = affine_coefficients(t);
     jdx = float(c1) * dx + float(c2) * (jo_.array().colwise() * a_.array()).matrix();
@@ -92,7 +92,7 @@ class LearnedField : public Field {
 
   void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu) override {
     const auto [c1, c2] = affine_coefficients(t);
-    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
+    const bool guided = prepare(x, net_time(t, false)), mixed = guided && guidance_ != 1.0;
     g_ = (u.array().colwise() * a_.array()) * float(c2);
     pred_.resize(x.rows(), x.cols());
     jo_.resize(x.rows(), x.cols());
@@ -160,7 +160,7 @@ class LearnedField : public Field {
   void divergence_by_vjp(const Mat& x, double t, Mat& v, Vec& div) {
     const Eigen::Index n = x.cols(), d = dim();
     const auto [c1, c2] = affine_coefficients(t);
-    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
+    const bool guided = prepare(x, net_time(t, false)), mixed = guided && guidance_ != 1.0;
     div.setConstant(n, float(c1 * double(d)));
     pred_.resize(d, n);
     pieces(n, [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
@@ -180,6 +180,14 @@ class LearnedField : public Field {
     });
     pred_ = (pred_.array().colwise() * a_.array()).colwise() + c_.array();
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
+  }
+
+  // The time the network sees: the time its prediction is converted at. A velocity needs no
+  // conversion; a noise or data prediction is converted where its division is well
+  // conditioned (path.hpp, conversion_time), and a score at t clamped into [kTMin, kTMax]; the
+  // network sees that same time, so prediction and conversion agree (doc/MATH.md).
+  double net_time(double t, bool for_score) const {
+    return for_score ? std::clamp(t, kTMin, kTMax) : conversion_time(m_->predict, m_->schedule, t);
   }
 
   // The guided network output in normalized units, for every column of x.

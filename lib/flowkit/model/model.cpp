@@ -245,6 +245,14 @@ void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale,
   out_shift = p == Predict::data ? mean : Vec::Zero(mean.size());
 }
 
+double sigma_min_of(const nlohmann::json& training, const std::string& where) {
+  if (!training.is_object() || !training.contains("sigma_min")) return 0.0;
+  const nlohmann::json& v = training["sigma_min"];
+  if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+    throw Error(where + ": 'training.sigma_min' must be a number >= 0, got " + v.dump());
+  return v.get<double>();
+}
+
 json model_to_json(const LearnedModel& m) {
   const NetConfig& c = m.net;
   json j = {{"format", kModelFormat},
@@ -305,6 +313,7 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
   m.use_ema = use == "ema";
   if (j.contains("training")) m.training = j["training"];
+  m.schedule.sigma_min = sigma_min_of(m.training, where);
   return m;
 }
 

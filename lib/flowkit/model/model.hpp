@@ -41,6 +41,10 @@ LearnedModel model_config_from_json(const nlohmann::json& j, const std::string& 
 void check_sampling_weights(const LearnedModel& m, const nlohmann::json& j, const std::string& ema_name,
                             const std::string& where);
 
+// The path's blur sigma_min recorded in a model's training settings (0 when absent); the
+// conversions to score, noise and data need it (path.hpp, Schedule::sigma_min).
+double sigma_min_of(const nlohmann::json& training, const std::string& where);
+
 // The network's output o (normalized units) maps to the prediction in data coordinates as
 // pred = out_scale * o + out_shift: velocity scale * o, data mean + scale * o, noise o.
 void output_affine(Predict p, const Vec& mean, const Vec& scale, Vec& out_scale, Vec& out_shift);

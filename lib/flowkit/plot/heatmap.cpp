@@ -76,9 +76,13 @@ Grid grid_from_rows(const Array& a, const Options& o) {
   return g;
 }
 
-// Robust limits: the maximum, and the 1st percentile but no more than 10 below the maximum
+// Robust limits over the finite values: the maximum, and the 1st percentile but no more than
+// 10 below the maximum (-inf and +inf then take the lowest and highest colour)
 Range value_range(const std::vector<float>& v, const Options& o) {
-  std::vector<float> s = v;
+  std::vector<float> s;
+  for (float x : v)
+    if (std::isfinite(x)) s.push_back(x);
+  if (s.empty()) s.push_back(0);
   std::sort(s.begin(), s.end());
   double hi = o.vmax ? *o.vmax : s.back();
   double lo = o.vmin ? *o.vmin : std::max(double(s[size_t(0.01 * double(s.size() - 1))]), hi - 10);

@@ -40,6 +40,18 @@ void require_finite_array(const Array& a, const char* what) {
                   ")");
 }
 
+// A heat map's values may be -inf or +inf (a density below or a cost beyond what float holds,
+// drawn in the lowest or highest colour); NaN and non-finite coordinates are errors.
+void require_heatmap_values(const Array& a) {
+  const int64_t per_row = std::max<int64_t>(1, a.row_size());
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    const bool value = per_row == 1 || int64_t(i) % per_row == per_row - 1;
+    if (value ? !std::isnan(a.data[i]) : std::isfinite(a.data[i])) continue;
+    throw Error(std::string("the stream holds ") + (value ? "NaN" : "NaN or Inf") + " (row " +
+                std::to_string(int64_t(i) / per_row) + " of an array of shape " + a.shape_str() + ")");
+  }
+}
+
 Mat points_of(const Array& a, int64_t d, const char* what) {
   if (a.shape.size() != 2 || a.shape[1] != d)
     throw Error(std::string(what) + " needs an array of shape (n, " + std::to_string(d) +
@@ -75,7 +87,8 @@ Canvas render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) 
   const Array& a = s.main;
   if (a.shape.empty() || a.size() == 0)
     throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());
-  require_finite_array(a, "the stream");
+  if (kind == Kind::heatmap) require_heatmap_values(a);
+  else require_finite_array(a, "the stream");
   if (overlay && overlay->rows() != 2)
     throw Error("the overlay needs points of shape (n, 2), got dimension " +
                 std::to_string(overlay->rows()));

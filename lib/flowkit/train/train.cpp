@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "flowkit/data/info.hpp"
 #include "flowkit/train/coupling.hpp"
 #include "flowkit/train/grad.hpp"
 
@@ -140,6 +141,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
 // Everything a step needs, sized once.
 struct Trainer::Impl {
   TrainData data;
+  int levels = 0;  // of quantized training data (k / (L - 1)), else 0
   ToySpec toy;  // the built-in distribution when there is no data set
   std::optional<ToySampler> toy_sampler;  // and its sampler, resolved once
   Net net, eval;
@@ -293,6 +295,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   m.fingerprint = toy ? 0 : fingerprint(m.data);
   same_data_everywhere(comm, m.fingerprint);
   m.batch_gradient.plan(cfg.batch);
+  m.levels = toy ? 0 : quantization_levels(m.data.target.data(), size_t(m.data.target.size()));
   // Split off the validation points (a seeded shuffle)
   const int64_t n = m.data.target.cols();
   std::vector<size_t> all(static_cast<size_t>(n));
@@ -387,6 +390,7 @@ json Trainer::model_json() const {
   LearnedModel lm;
   lm.net = cfg_.net;
   lm.schedule = cfg_.schedule;
+  lm.schedule.sigma_min = cfg_.sigma_min;
   lm.predict = cfg_.predict;
   lm.shape = m.data.shape;
   lm.mean = m.mean;
@@ -396,6 +400,7 @@ json Trainer::model_json() const {
   lm.ema = m.ema;
   lm.training = cfg_.to_json();
   lm.training["steps_done"] = step_;
+  if (m.levels > 0) lm.training["levels"] = m.levels;  // quantized data: for --dequantize
   lm.training["final_loss"] = m.loss_count ? json(smoothed_loss()) : json(nullptr);
   if (m.last_val) lm.training["final_val_loss"] = *m.last_val;
   return model_to_json(lm);

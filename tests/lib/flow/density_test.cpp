@@ -124,8 +124,10 @@ TEST_CASE("Hutchinson's estimate is unbiased: its mean agrees within the standar
 }
 
 TEST_CASE("bits per dimension and bad inputs", "[density]") {
-  CHECK(bits_per_dim(-2.0 * std::log(2.0), 2, false) == Approx(1.0));
-  CHECK(bits_per_dim(0.0, 64, true) == Approx(8.0));
+  CHECK(bits_per_dim(-2.0 * std::log(2.0), 2, 0) == Approx(1.0));
+  // Levels k / (L - 1): bins of width 1 / (L - 1), log2(L - 1) bits per dimension at log p = 0
+  CHECK(bits_per_dim(0.0, 64, 17) == Approx(4.0));
+  CHECK(bits_per_dim(0.0, 64, 256) == Approx(std::log2(255.0)));
   Rng rng(5);
   GmmField f(random_gmm(2, 2, rng), Schedule::parse("linear"));
   DensityOptions o;
@@ -133,4 +135,75 @@ TEST_CASE("bits per dimension and bad inputs", "[density]") {
   CHECK_THROWS_AS(log_density(f, Mat::Zero(3, 4), o, rng, lp), Error);
   o.divergence = Divergence::hutchinson;
   CHECK_THROWS_AS(log_density(f, Mat::Zero(2, 4), o, rng, lp), Error);
+}
+
+namespace {
+// The solvers of the overflow tests: rk4 at 100 steps and dopri5 at its default tolerances.
+std::vector<DensityOptions> overflow_solvers() {
+  DensityOptions rk4, dopri;
+  rk4.ode.solver = Solver::rk4;
+  rk4.ode.steps = 100;
+  dopri.ode.solver = Solver::dopri5;
+  return {rk4, dopri};
+}
+}  // namespace
+
+TEST_CASE("a flow that leaves the float range gives log p = -inf, never NaN, in bounded steps", "[density]") {
+  // u = -120 x: the reverse flow from x reaches e^120 x (beyond float), the density
+  // log N(e^120 x) + 240 is below what float holds
+  LinearField f(-120.0 * MatD::Identity(2, 2), VecD::Zero(2));
+  Mat x(2, 144);
+  for (int i = 0; i < 12; ++i)
+    for (int j = 0; j < 12; ++j) x.col(12 * i + j) << float(-6 + i * 12.0 / 11), float(-6 + j * 12.0 / 11);
+  Rng rng(6);
+  for (const DensityOptions& o : overflow_solvers()) {
+    INFO(choice_name(solvers(), o.ode.solver));
+    Vec lp;
+    const SolveStats st = log_density(f, x, o, rng, lp);
+    CHECK(st.diverged == x.cols());
+    CHECK((lp.array() == -INFINITY).all());
+    CHECK(st.nfe < 2000);  // dopri5 drops the frozen points from its step-size control
+  }
+  // Forwards (samples with their log density) the same: u = +120 x from N(0, I)
+  LinearField up(120.0 * MatD::Identity(2, 2), VecD::Zero(2));
+  for (const DensityOptions& o : overflow_solvers()) {
+    Mat z(2, 50);
+    rng.fill_normal(z);
+    Vec lp;
+    const SolveStats st = sample_with_log_density(up, z, o, rng, lp);
+    CHECK(st.diverged == 50);
+    CHECK((lp.array() == -INFINITY).all());
+    CHECK((z.array() == INFINITY).all());
+  }
+}
+
+TEST_CASE("points whose flow diverges leave the others' log densities exact", "[density]") {
+  // u = diag(-120, 0.5) x: a point with x_1 = 0 flows back to X_0 = (0, e^-0.5 x_2), so
+  // log p_1 = log N(X_0) - tr A exactly; every other point diverges
+  MatD A = MatD::Zero(2, 2);
+  A(0, 0) = -120;
+  A(1, 1) = 0.5;
+  LinearField f(A, VecD::Zero(2));
+  Rng rng(7);
+  Mat x(2, 100), calm(2, 50);
+  rng.fill_normal(x);
+  for (int j = 0; j < 50; ++j) {
+    x(0, 2 * j) = 0;
+    calm.col(j) = x.col(2 * j);
+  }
+  Mat back = calm;
+  back.row(1) *= float(std::exp(-0.5));
+  const Vec want = log_normal(back).array() + 119.5f;
+  for (const DensityOptions& o : overflow_solvers()) {
+    INFO(choice_name(solvers(), o.ode.solver));
+    Vec mixed, alone;
+    const SolveStats st = log_density(f, x, o, rng, mixed);
+    log_density(f, calm, o, rng, alone);
+    CHECK(st.diverged == 50);
+    for (int j = 0; j < 50; ++j) {
+      CHECK(mixed[2 * j + 1] == -INFINITY);
+      CHECK(std::abs(mixed[2 * j] - want[j]) < 1e-3);
+      CHECK(std::abs(mixed[2 * j] - alone[j]) < 1e-4);
+    }
+  }
 }

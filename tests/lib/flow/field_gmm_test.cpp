@@ -229,3 +229,38 @@ TEST_CASE("gmm: with component labels it is class-conditional, with guidance", "
   doc["labels"] = {0, 1};
   REQUIRE_THROWS_WITH(load_field(doc, "c.json"), Catch::Contains("want one per component (3)"));
 }
+
+TEST_CASE("sigma_min: every conversion gives the blurred path's exact mixture score and velocity", "[field]") {
+  // Training with --sigma-min s draws x_t = a x1 + b x0 + s eps: for a mixture target the
+  // marginal is the mixture with C_k = a^2 S_k + b^2 + s^2 (the oracle below), and a perfect
+  // network learns its velocity, E[x0 | x_t] = -b score and E[x1 | x_t] = (x + B^2 score) / a
+  // with B^2 = b^2 + s^2 (MATH.md).
+  const Mat x = probe_points();
+  for (const char* name : kSchedules) {
+    Schedule s = Schedule::parse(name);
+    s.sigma_min = 0.3;
+    const auto base = mixture(name);
+    GmmField f(base->gmm(), s);
+    for (double t : {0.2, 0.5, 0.8, 0.95}) {
+      INFO(name << " at t = " << t);
+      Mat v, score, got;
+      f.velocity(x, t, v);
+      f.score(x, t, score);
+      const float scale = score.cwiseAbs().maxCoeff(), vscale = v.cwiseAbs().maxCoeff();
+      velocity_to_score(s, t, x, v, got);
+      CHECK((got - score).cwiseAbs().maxCoeff() < 1e-4f * scale);
+      const Mat eps = float(-s.b(t)) * score, x1hat = (x + float(s.noise_var(t)) * score) / float(s.a(t));
+      prediction_to_velocity(Predict::noise, s, t, x, eps, got);
+      CHECK((got - v).cwiseAbs().maxCoeff() < 1e-4f * vscale);
+      prediction_to_velocity(Predict::data, s, t, x, x1hat, got);
+      CHECK((got - v).cwiseAbs().maxCoeff() < 1e-4f * vscale);
+      prediction_to_score(Predict::data, s, t, x, x1hat, got);
+      CHECK((got - score).cwiseAbs().maxCoeff() < 1e-4f * scale);
+      // The conversion that forgets sigma_min is far off: the test can fail
+      Schedule plain = s;
+      plain.sigma_min = 0;
+      velocity_to_score(plain, t, x, v, got);
+      CHECK((got - score).cwiseAbs().maxCoeff() > 0.05f * scale);
+    }
+  }
+}

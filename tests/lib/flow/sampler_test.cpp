@@ -258,3 +258,47 @@ TEST_CASE("sampler: labels per point draw each class of a conditional oracle", "
   CHECK(right > 35);
   CHECK(right < 65);
 }
+
+TEST_CASE("sampler: the Langevin corrector pulls a wrong law towards p_t", "[solve]") {
+  // Start from exact samples of p_t scaled by 2 and shifted; Langevin steps with the exact
+  // score at the same t must bring the moments back to p_t's (a no-op stays far off).
+  auto f = mixture("linear");
+  const double t = 0.6, a = f->schedule().a(t), b = f->schedule().b(t);
+  Gmm gt = f->gmm();  // p_t: means a m_k, variances a^2 S_k + b^2
+  gt.means *= a;
+  gt.variances = (a * a * gt.variances.array() + b * b).matrix();
+  const Moments want = exact_moments(gt);
+  Rng rng(8);
+  Mat x1 = f->sample(4000, rng), x0(2, 4000);
+  rng.fill_normal(x0);
+  Mat x = 2.0f * (float(a) * x1 + float(b) * x0);
+  x.row(0).array() += 1.5f;
+  x.row(1).array() -= 1.0f;
+  auto error = [&](const Mat& y) {
+    const Moments got = moments(y);
+    return std::max((got.mean - want.mean).cwiseAbs().maxCoeff(), (got.cov - want.cov).cwiseAbs().maxCoeff());
+  };
+  const double before = error(x);
+  Mat s, xi;
+  CHECK(langevin_correct(*f, x, t, 500, 0.01, rng, s, xi) == 500);
+  const double after = error(x);
+  INFO("moment error before " << before << ", after 500 corrector steps " << after);
+  CHECK(before > 1.0);
+  CHECK(after < 0.08);
+  CHECK_THROWS_AS(langevin_correct(*f, x, 1.0, 1, 0.01, rng, s, xi), Error);
+}
+
+TEST_CASE("sampler: the corrector follows every step but the last (never at t = 1)", "[solve]") {
+  auto f = mixture("linear");
+  SampleOptions o;
+  o.ode.solver = Solver::em;
+  o.ode.steps = 10;
+  o.sde.noise = NoiseKind::linear;
+  SampleJob job;
+  job.n = 50;
+  const auto nfe = [&](int corrector) {
+    o.sde.corrector_steps = corrector;
+    return sample_chunks(*f, job, o, [](int64_t, const Mat&) {}).nfe;
+  };
+  CHECK(nfe(3) - nfe(0) == 3 * (o.ode.steps - 1));
+}
