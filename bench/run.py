@@ -186,6 +186,11 @@ class Bench:
         theirs = self.hyperfine(self.peer("torch_flow.py", "sample", "--n", 1, "--steps", 100))
         self.add("start-up 1-point sample (100 euler)", "ms", 1, ours, theirs, False, None, None,
                  "peer: torch_flow.py sample --n 1")
+        st = os.path.join(self.tmp, "model.safetensors")
+        subprocess.run(self.flow("flow-train", "--convert", self.model(), "-o", st), check=True)
+        ours_st = self.hyperfine(self.flow("flow-sample", "-m", st, "-n", 1, "-q", "-o", os.path.join(self.tmp, "one.npy")))
+        self.add("start-up 1-point sample (100 euler), safetensors model", "ms", 1, ours_st, theirs, False, None, None,
+                 "the same model converted by flow-train --convert; peer: torch_flow.py sample --n 1")
 
     def torch_import_ms(self):
         if not hasattr(self, "_torch_ms"):
