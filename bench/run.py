@@ -205,6 +205,13 @@ class Bench:
         self.add("start-up: 1-point sample of the w256 d4 model (fresh process)", "ms", 1, ours, theirs, False, None,
                  None, "both load the same model file and write one point (100 Euler steps); best of %d; "
                  "PyTorch loader: %s" % (self.a.startup_runs, agree))
+        st = os.path.join(self.tmp, "model.safetensors")
+        subprocess.run(self.flow("flow-train", "--convert", self.model(), "-o", st), check=True)
+        ours_st = self.hyperfine(self.flow("flow-sample", "-m", st, "-n", 1, "--solver", "euler", "--steps", 100,
+                                           "--threads", 1, "-q", "-o", one))
+        self.add("start-up: 1-point sample of the w256 d4 model, safetensors form (fresh process)", "ms", 1, ours_st,
+                 theirs, False, None, None, "the same model converted by flow-train --convert; best of %d"
+                 % self.a.startup_runs)
 
     # The PyTorch loader gives flowkit's field: v(x, 0.5) at 64 points from both, compared.
     def same_field(self):

@@ -35,7 +35,7 @@ std::unique_ptr<Field> make_learned_field(LearnedModel m);
 ModelFile read_model(const std::string& path) {
   ModelFile f;
   if (safetensors::looks_like(path)) {
-    f.field = make_learned_field(model_from_safetensors(safetensors::File::open(path), &f.doc));
+    f.field = make_learned_field(model_from_safetensors(safetensors::File::open(path), &f.doc, true));
     return f;
   }
   f.doc = read_model_json(path);

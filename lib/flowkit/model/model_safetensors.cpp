@@ -50,10 +50,11 @@ void blocks_to_tensors(const std::string& prefix, const std::vector<ParamBlock>&
   }
 }
 
-Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix, const std::vector<ParamBlock>& layout) {
+Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix, const std::vector<ParamBlock>& layout,
+                           bool values) {
   size_t total = 0;
   for (const ParamBlock& b : layout) total = std::max(total, b.offset + b.size());
-  Params p(total);
+  Params p(values ? total : 0);
   std::vector<float> c;
   for (const ParamBlock& b : layout) {
     const std::string name = prefix + "." + b.name;
@@ -62,6 +63,7 @@ Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix
     if (!t) throw Error(f.where() + ": no tensor '" + name + "' (shape " + shape_text(want) + ") in the file");
     if (t->shape != want)
       throw Error(f.where() + ": tensor '" + name + "' has shape " + shape_text(t->shape) + ", expected " + shape_text(want));
+    if (!values) continue;
     c.resize(b.size());
     t->copy_to(c.data());
     float* dst = p.data() + b.offset;
@@ -100,7 +102,7 @@ void write_model(std::ostream& os, const json& doc, ModelFormat f, const std::st
   write_model_safetensors(os, model_from_json(doc, where));
 }
 
-LearnedModel model_from_safetensors(const safetensors::File& f, json* config) {
+LearnedModel model_from_safetensors(const safetensors::File& f, json* config, bool sampling_only) {
   const std::string& where = f.where();
   const auto md = f.metadata().find(kMetadataKey);
   if (md == f.metadata().end())
@@ -113,9 +115,12 @@ LearnedModel model_from_safetensors(const safetensors::File& f, json* config) {
   const auto layout = param_layout(m.net);
   const bool ema = f.find("ema." + layout.front().name) != nullptr;
   check_names(f, layout, ema);
-  m.weights = blocks_from_tensors(f, "weights", layout);
-  if (ema) m.ema = blocks_from_tensors(f, "ema", layout);
-  check_sampling_weights(m, doc, "ema." + layout.front().name, where);
+  // Sampling reads one set: the other is only checked for its names and shapes
+  const bool sample_ema = m.use_ema && ema;
+  m.weights = blocks_from_tensors(f, "weights", layout, !sampling_only || !sample_ema);
+  if (ema) m.ema = blocks_from_tensors(f, "ema", layout, !sampling_only || sample_ema);
+  if (m.use_ema && !ema && doc.contains("sampling_weights"))
+    throw Error(where + ": 'sampling_weights' is 'ema' but the file has no 'ema." + layout.front().name + "'");
   if (config) *config = std::move(doc);
   return m;
 }

@@ -26,13 +26,17 @@ void write_model(std::ostream& os, const nlohmann::json& doc, ModelFormat f, con
 
 // The learned model of a checked safetensors file: its configuration from the metadata, its
 // tensors checked against the architecture's blocks (names, shapes, finite values). `config`,
-// when given, receives the configuration document.
-LearnedModel model_from_safetensors(const safetensors::File& f, nlohmann::json* config = nullptr);
+// when given, receives the configuration document. `sampling_only`: only the set sampling
+// uses is read (the other's names and shapes are checked, and it stays empty), for a field.
+LearnedModel model_from_safetensors(const safetensors::File& f, nlohmann::json* config = nullptr,
+                                    bool sampling_only = false);
 
 // A flat parameter vector and its named blocks, as tensors PREFIX.NAME (C order) and back.
 // `scratch` keeps the transposed values alive until they are written.
 void blocks_to_tensors(const std::string& prefix, const std::vector<ParamBlock>& layout, const Params& p,
                        std::vector<safetensors::Out>& out, std::vector<std::vector<float>>& scratch);
-Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix, const std::vector<ParamBlock>& layout);
+// `values` false: names and shapes checked only, an empty vector returned.
+Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix, const std::vector<ParamBlock>& layout,
+                           bool values = true);
 
 }  // namespace flowkit

@@ -117,3 +117,15 @@ TEST_CASE("safetensors model: a file that does not fit the architecture is refus
   m.weights[3] = std::nanf("");
   CHECK_THAT(error_of(bytes_of(m)), Catch::Contains("tensor 'weights.in.W' value") && Catch::Contains("is not finite"));
 }
+
+TEST_CASE("safetensors model: a field reads only the set it samples with", "[safetensors]") {
+  LearnedModel m = model(true, 2);
+  const st::File f = st::File::parse(bytes_of(m), "m.safetensors");
+  const LearnedModel ema_only = model_from_safetensors(f, nullptr, true);
+  CHECK(ema_only.weights.empty());
+  CHECK(ema_only.sampling_weights() == m.ema);
+  m.use_ema = false;
+  const LearnedModel plain = model_from_safetensors(st::File::parse(bytes_of(m), "m.safetensors"), nullptr, true);
+  CHECK(plain.ema.empty());
+  CHECK(plain.sampling_weights() == m.weights);
+}
