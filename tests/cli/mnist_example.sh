@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# share/examples/mnist.sh in quick mode: a tiny class-conditional U-Net trains on the shipped
+# MNIST training digits, draws its grids (one row per digit) and trajectories, and reports kNN
+# accuracies and held-out bits per dimension within the bounds below (measured in quick mode).
+source "$FLOWKIT_SRC/tests/cli/lib.sh"
+
+sh_ok "FLOWKIT_QUICK=1 bash '$FLOWKIT_SRC/share/examples/mnist.sh' out > report.txt"
+cat report.txt
+
+# The pictures: PNG files (signature bytes)
+for p in mnist-guided mnist-w1 mnist-traj; do
+  check "[ \"\$(head -c 4 out/$p.png | tail -c 3)\" = PNG ]" "$p.png is not a PNG"
+done
+
+# The grid holds 10 samples of each digit 0..9 at 28x28, labelled in its companion array
+sh_ok "$PYTHON -c \"
+import numpy as np
+f = open('out/grid.npy', 'rb'); x = np.load(f); y = np.load(f)
+assert x.shape == (100, 28, 28), x.shape
+assert sorted(np.bincount(y.astype(int), minlength=10)) == [10] * 10, y
+assert np.isfinite(x).all()
+\""
+
+# One accuracy per guidance weight, a share of the samples
+for w in 1 2; do
+  acc=$(awk -v w="$w" '$1 == "W" && $3 == w { print $4 }' report.txt)
+  check "awk -v a='$acc' 'BEGIN { exit !(a != \"\" && a >= 0 && a <= 1) }'" "accuracy for W = $w: '$acc'"
+done
+
+# Bits per dimension: dequantized over 256 levels, so above 0; below BPD_MAX (quick mode)
+bpd=$(sed -n 's/^bits per dimension of [0-9]* held-out digits: \([0-9.eE+-]*\) .*/\1/p' report.txt)
+check "awk -v b='$bpd' 'BEGIN { exit !(b ~ /^[0-9.eE+-]+$/ && b > 0 && b < 12) }'" "bits per dimension: '$bpd'"
+
+finish
