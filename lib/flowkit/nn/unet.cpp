@@ -27,6 +27,20 @@ ResBlockOffsets block_offsets(const std::vector<ParamBlock>& v, const std::strin
   return o;
 }
 
+// While alive, the calling thread's OpenMP count is 1, so that oneDNN and OpenBLAS run on it
+// alone even inside a team (where the count stays the outer one: oneDNN would plan for it and
+// its JIT kernels spin; measured, 10x slower training at 2 threads). Per thread: no race.
+class OneThread {
+ public:
+  OneThread() : keep_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(keep_); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  int keep_;
+};
+
 // y = silu(y) in place and d = silu'(pre-activation).
 template <class M>
 void silu(M& y, M& d) {
@@ -186,6 +200,7 @@ void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   const int n = int(x.cols()), L = c.levels();
   if (x.rows() != c.dim() || t.size() != n) throw Error("network input has the wrong shape");
   const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
+  const OneThread one;
   const S* p = params_.data();
   m.labels.assign(size_t(n), c.num_classes);
   if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
@@ -249,6 +264,7 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   if (gout.rows() != c.dim() || gout.cols() != n)
     throw Error("output gradient has the wrong shape (no forward?)");
   const SerialProducts serial(!omp_in_parallel());
+  const OneThread one;
   const S* p = params_.data();
   if (grad) m.gs.setZero(c.embed, n);
   m.gy = Eigen::Map<const M>(gout.data(), c.image_channels, m.geom[0].pixels());
