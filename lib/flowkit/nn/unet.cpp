@@ -27,6 +27,20 @@ ResBlockOffsets block_offsets(const std::vector<ParamBlock>& v, const std::strin
   return o;
 }
 
+// While alive, the calling thread's OpenMP count is 1, so that oneDNN and OpenBLAS run on it
+// alone even inside a team (where the count stays the outer one: oneDNN would plan for it and
+// its JIT kernels spin; measured, 10x slower training at 2 threads). Per thread: no race.
+class OneThread {
+ public:
+  OneThread() : keep_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(keep_); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  int keep_;
+};
+
 // y = silu(y) in place and d = silu'(pre-activation).
 template <class M>
 void silu(M& y, M& d) {
@@ -58,8 +72,10 @@ struct UNet<S>::Impl {
   M feat, e1, de1, s, ds;
   std::vector<int> labels;
   // Reverse pass
-  M gy, ga, gh, gt, gs, ge1, gup, gx;
-  std::vector<M> gskip;
+  // Reverse pass: a buffer per tensor, so that none changes size from one call to the next
+  M gy, ga, gh, gs, ge1, gx;
+  std::vector<M> gblock;                              // dL/d(input of block k)
+  std::vector<M> gskip, gup, gup_in, gup_src, gdown;  // per level
 
   explicit Impl(const UNetConfig& c);
   void embed(const S* p, const UNetConfig& c, const V& t);
@@ -104,7 +120,9 @@ UNet<S>::Impl::Impl(const UNetConfig& c)
   }
   block_in.resize(blocks.size());
   skip.resize(size_t(L));
-  for (auto* v : {&down_out, &up_in, &up_out, &cat, &gskip}) v->resize(size_t(L));
+  gblock.resize(blocks.size());
+  for (auto* v : {&down_out, &up_in, &up_out, &cat, &gskip, &gup, &gup_in, &gup_src, &gdown})
+    v->resize(size_t(L));
 }
 
 // s = silu(W2 silu(W1 f(t) + b1) + b2 + E_y), one column per image; f: sin, cos(pi 2^k t).
@@ -186,6 +204,7 @@ void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   const int n = int(x.cols()), L = c.levels();
   if (x.rows() != c.dim() || t.size() != n) throw Error("network input has the wrong shape");
   const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
+  const OneThread one;
   const S* p = params_.data();
   m.labels.assign(size_t(n), c.num_classes);
   if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
@@ -249,6 +268,7 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   if (gout.rows() != c.dim() || gout.cols() != n)
     throw Error("output gradient has the wrong shape (no forward?)");
   const SerialProducts serial(!omp_in_parallel());
+  const OneThread one;
   const S* p = params_.data();
   if (grad) m.gs.setZero(c.embed, n);
   m.gy = Eigen::Map<const M>(gout.data(), c.image_channels, m.geom[0].pixels());
@@ -256,34 +276,33 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   m.out_norm.backward(p, m.geom[0], m.ga, grad, m.gh);
   size_t k = m.blocks.size();
   M* gs = grad ? &m.gs : nullptr;
+  M* g = &m.gh;  // dL/d(the tensor the reverse pass has reached)
+  auto block = [&](size_t u) {
+    --k;
+    m.blocks[k].backward(p, *m.block_in[k], m.geom[u], m.s, *g, grad, gs, m.gblock[k]);
+    g = &m.gblock[k];
+  };
   // Up path, in reverse: levels 0 .. L-2
   for (int l = 0; l + 1 < L; ++l) {
     const size_t u = size_t(l);
-    for (int b = c.blocks - 1; b >= 0; --b) {
-      --k;
-      m.blocks[k].backward(p, *m.block_in[k], m.geom[u], m.s, m.gh, grad, gs, m.gt);
-      m.gh.swap(m.gt);
-    }
-    m.gskip[u] = m.gh.bottomRows(c.channels[u]);
-    m.gup = m.gh.topRows(c.channels[u]);
-    m.up[u].backward(p, m.up_in[u], m.geom[u], m.gup, grad, &m.gt);
-    upsample2_adjoint(m.gt, m.geom[u + 1], m.gh);
+    for (int b = 0; b < c.blocks; ++b) block(u);
+    m.gskip[u] = g->bottomRows(c.channels[u]);
+    m.gup[u] = g->topRows(c.channels[u]);
+    m.up[u].backward(p, m.up_in[u], m.geom[u], m.gup[u], grad, &m.gup_in[u]);
+    upsample2_adjoint(m.gup_in[u], m.geom[u + 1], m.gup_src[u + 1]);
+    g = &m.gup_src[u + 1];
   }
   // Down path, in reverse: levels L-1 .. 0
   for (int l = L - 1; l >= 0; --l) {
     const size_t u = size_t(l);
     if (l + 1 < L) {
-      m.down[u].backward(p, *m.skip[u], m.geom[u], m.gh, grad, &m.gt);
-      m.gh.swap(m.gt);
-      m.gh += m.gskip[u];
+      m.down[u].backward(p, *m.skip[u], m.geom[u], *g, grad, &m.gdown[u]);
+      m.gdown[u] += m.gskip[u];
+      g = &m.gdown[u];
     }
-    for (int b = c.blocks - 1; b >= 0; --b) {
-      --k;
-      m.blocks[k].backward(p, *m.block_in[k], m.geom[u], m.s, m.gh, grad, gs, m.gt);
-      m.gh.swap(m.gt);
-    }
+    for (int b = 0; b < c.blocks; ++b) block(u);
   }
-  m.in.backward(p, m.x, m.geom[0], m.gh, grad, gin ? &m.gx : nullptr);
+  m.in.backward(p, m.x, m.geom[0], *g, grad, gin ? &m.gx : nullptr);
   if (gin) {
     gin->resize(c.dim(), n);
     *gin = Eigen::Map<const M>(m.gx.data(), c.dim(), n);

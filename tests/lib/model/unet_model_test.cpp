@@ -1,6 +1,8 @@
 // model: a U-Net model file round-trips, and its architecture section is checked field by field.
 #include <catch2/catch.hpp>
 
+#include "flowkit/flow/field.hpp"
+#include "flowkit/model/field_file.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/nn/net.hpp"
 
@@ -87,4 +89,50 @@ TEST_CASE("a U-Net architecture with a missing, unknown or bad field is a clear 
   j = good;
   j["architecture"]["channels"] = {4, 8, 8};  // 4 x 6 images do not halve twice
   CHECK_THAT(load_error(j), Catch::Contains("divide by 4"));
+}
+
+TEST_CASE("a U-Net field: exact divergence and VJP match finite differences, guided or not",
+          "[model][unet]") {
+  LearnedModel m = unet_model();
+  m.mean = Vec::LinSpaced(m.net.dim, -0.5, 0.5);
+  m.scale = Vec::LinSpaced(m.net.dim, 0.5, 2);
+  Rng r(9);
+  for (float& w : m.weights) w += 0.1f * float(r.normal());  // the zero-initialized layers too
+  auto f = load_field(model_to_json(m), "m.json");
+  REQUIRE(f->has_vjp());
+  REQUIRE_FALSE(f->has_jvp());
+  const int n = 70;  // two pieces of the field's batch
+  Mat x(m.net.dim, n), u(m.net.dim, n), e(m.net.dim, n);
+  r.fill_normal(x);
+  r.fill_normal(u);
+  r.fill_normal(e);
+  for (double guidance : {1.0, 2.5}) {
+    f->set_condition({1}, guidance);
+    const double t = 0.4;
+    Mat v, v2, jtu, vp, vm;
+    Vec div;
+    f->velocity_divergence(x, t, v, div);
+    f->velocity(x, t, v2);
+    CHECK((v - v2).norm() <= 1e-6 * v.norm());
+    f->velocity_vjp(x, t, u, v2, jtu);
+    CHECK((v - v2).norm() <= 1e-6 * v.norm());
+    // u . (J e) by central differences against (J^T u) . e
+    const float h = 1e-2f;
+    f->velocity(x + h * e, t, vp);
+    f->velocity(x - h * e, t, vm);
+    const Vec fd = ((vp - vm) / (2 * h)).cwiseProduct(u).colwise().sum().transpose();
+    const Vec an = jtu.cwiseProduct(e).colwise().sum().transpose();
+    CHECK((an - fd).norm() < 2e-3 * fd.norm());
+    // The divergence: the trace, coordinate by coordinate, for a few points
+    Vec fdiv = Vec::Zero(3);
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      Mat xp = x.leftCols(3), xm = x.leftCols(3);
+      xp.row(i).array() += h;
+      xm.row(i).array() -= h;
+      f->velocity(xp, t, vp);
+      f->velocity(xm, t, vm);
+      fdiv += ((vp.row(i) - vm.row(i)) / (2 * h)).transpose();
+    }
+    CHECK((div.head(3) - fdiv).norm() < 2e-3 * fdiv.norm() + 1e-3);
+  }
 }
