@@ -99,6 +99,21 @@ else
   fail "SIGTERM to process 1 left no checkpoint ($(cat t.err))"
 fi
 
+# SIGTERM to mpirun itself (it passes the signal on to every process): one checkpoint, one line
+rm -f u.ckpt u.log
+timeout 600 mpirun --oversubscribe -np 2 flow-train $train --threads 1 --steps 200000 --checkpoint u.ckpt \
+  --log u.log -o u.json 2>u.err &
+run=$!
+for _ in $(seq 1200); do [ -f u.log ] && [ "$(wc -l <u.log)" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $(pgrep -P $run mpirun)
+wait $run
+got=$?
+check '[ "$got" != 0 ] && [ "$got" != 124 ]' "SIGTERM to mpirun: status $got"
+check '[ "$(grep -c "interrupted at step" u.err)" = 1 ]' "SIGTERM to mpirun: not one line naming the checkpoint ($(cat u.err))"
+check '$PYTHON -c "import json; assert json.load(open(\"u.ckpt\"))[\"checkpoint\"][\"step\"] >= 1000"' \
+  "SIGTERM to mpirun: no checkpoint of the steps done"
+check '[ ! -e u.json ]' "SIGTERM to mpirun: an interrupted run wrote the model"
+
 # Bad data on process 1 only: every process ends, one error line naming the file, status 1,
 # well inside the timeout (124 would be a hang); and good but different data on process 1
 cat >bad.sh <<'SH'
