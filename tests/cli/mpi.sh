@@ -45,18 +45,26 @@ check '[ "$got" = 2 ]' "--shards 3 over 2 processes: status $got, want 2"
 check '[ "$(grep -c "flow-train: error: --shards 3 must be a positive multiple of the 2 processes" use.err)" = 1 ] &&
        [ "$(grep -c "error:" use.err)" = 1 ]' "--shards 3 over 2 processes: not one error line ($(cat use.err))"
 
-# Sampling: 20,000 points are 3 chunks of 8192; rank 0 takes chunks 0 and 2 with 1 thread each
+# Sampling: 20,000 points are 3 chunks of 8192; rank 0 takes chunks 0 and 2 with 1 thread each.
+# Process 1 is told to write elsewhere (a wrapper): it must send its chunk, not write a file
+cat >out1.sh <<'SH'
+#!/bin/sh
+[ "$OMPI_COMM_WORLD_RANK" = 1 ] && out=other.npy || out=$OUT
+exec "$@" -o "$out"
+SH
 ok flow-sample -m one2.json -n 20000 --threads 1 -o s1.npy
-ok mpi 2 flow-sample -m one2.json -n 20000 --threads 1 -o s2.npy
+OUT=s2.npy ok mpi 2 sh out1.sh flow-sample -m one2.json -n 20000 --threads 1
 check 'cmp -s s1.npy s2.npy' "mpirun -np 2 flow-sample differs from one process"
+check '[ ! -e other.npy ]' "process 1 of mpirun -np 2 flow-sample wrote a file of its own"
 ok flow-sample -m one2.json -n 20000 --threads 1 --solver em --steps 20 -f csv -o e1.csv
 ok mpi 3 flow-sample -m one2.json -n 20000 --threads 1 --solver em --steps 20 -f csv -o e3.csv
 check 'cmp -s e1.csv e3.csv' "mpirun -np 3 flow-sample --solver em differs from one process"
 check '[ "$(wc -l <e1.csv)" -ge 20000 ]' "the SDE samples are short ($(wc -l <e1.csv) lines)"
 # Log densities: 10,000 points are 3 chunks of 4096, from a file and from standard input
 ok flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 --with-points -o l1.npy
-ok mpi 2 flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 --with-points -o l2.npy
+OUT=l2.npy ok mpi 2 sh out1.sh flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 --with-points
 check 'cmp -s l1.npy l2.npy' "mpirun -np 2 flow-eval logp differs from one process"
+check '[ ! -e other.npy ]' "process 1 of mpirun -np 2 flow-eval logp wrote a file of its own"
 # (standard output is mpirun's relay, a terminal: NPY all the same, and the same bytes)
 sh_ok "timeout 120 mpirun --oversubscribe -np 2 flow-eval logp -m one2.json --steps 8 --threads 1 < s1.npy > l3.npy"
 ok flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 -o l4.npy
@@ -71,9 +79,11 @@ echo $$ >pid.$OMPI_COMM_WORLD_RANK
 exec "$@"
 SH
 rm -f pid.* t.log
-mpi 2 sh rank.sh flow-train $train --threads 1 --steps 1000000 --checkpoint t.ckpt --log t.log -o t.json 2>t.err &
+# (a log line every 1000 steps; the wait is long for a loaded machine, the run far longer)
+timeout 600 mpirun --oversubscribe -np 2 sh rank.sh flow-train $train --threads 1 --steps 200000 \
+  --checkpoint t.ckpt --log t.log -o t.json 2>t.err &
 run=$!
-for _ in $(seq 300); do [ -f pid.1 ] && [ -f t.log ] && [ "$(wc -l <t.log)" -ge 10 ] && break; sleep 0.1; done
+for _ in $(seq 1200); do [ -f pid.1 ] && [ -f t.log ] && [ "$(wc -l <t.log)" -ge 2 ] && break; sleep 0.1; done
 kill -TERM "$(cat pid.1)"
 wait $run
 got=$?
@@ -88,6 +98,21 @@ if [ -f t.ckpt ]; then
 else
   fail "SIGTERM to process 1 left no checkpoint ($(cat t.err))"
 fi
+
+# SIGTERM to mpirun itself (it passes the signal on to every process): one checkpoint, one line
+rm -f u.ckpt u.log
+timeout 600 mpirun --oversubscribe -np 2 flow-train $train --threads 1 --steps 200000 --checkpoint u.ckpt \
+  --log u.log -o u.json 2>u.err &
+run=$!
+for _ in $(seq 1200); do [ -f u.log ] && [ "$(wc -l <u.log)" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $(pgrep -P $run mpirun)
+wait $run
+got=$?
+check '[ "$got" != 0 ] && [ "$got" != 124 ]' "SIGTERM to mpirun: status $got"
+check '[ "$(grep -c "interrupted at step" u.err)" = 1 ]' "SIGTERM to mpirun: not one line naming the checkpoint ($(cat u.err))"
+check '$PYTHON -c "import json; assert json.load(open(\"u.ckpt\"))[\"checkpoint\"][\"step\"] >= 1000"' \
+  "SIGTERM to mpirun: no checkpoint of the steps done"
+check '[ ! -e u.json ]' "SIGTERM to mpirun: an interrupted run wrote the model"
 
 # Bad data on process 1 only: every process ends, one error line naming the file, status 1,
 # well inside the timeout (124 would be a hang); and good but different data on process 1

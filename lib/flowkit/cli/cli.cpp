@@ -55,6 +55,12 @@ int fail(const std::string& line, int code) {
   return code;
 }
 
+// A normal exit: under mpirun every process ends MPI in order (MPI_Finalize).
+int done(int code) {
+  finish();
+  return code;
+}
+
 void fsync_path(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags);
   if (fd < 0) return;
@@ -172,13 +178,13 @@ int run(const std::string& prog, const std::string& description, int argc, char*
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
-      return app.exit(e);
+      return done(app.exit(e));
     } catch (const CLI::CallForAllHelp& e) {
-      return app.exit(e);
+      return done(app.exit(e));
     } catch (const CLI::CallForVersion& e) {
-      return app.exit(e);
+      return done(app.exit(e));
     } catch (const CLI::ParseError& e) {
-      if (e.get_exit_code() == 0) return app.exit(e);
+      if (e.get_exit_code() == 0) return done(app.exit(e));
       return fail(head + e.what() + usage, int(ExitCode::usage));
     }
   } catch (const Error& e) {
@@ -188,8 +194,7 @@ int run(const std::string& prog, const std::string& description, int argc, char*
   } catch (const std::exception& e) {
     return fail(head + e.what(), int(ExitCode::runtime));
   }
-  finish();
-  return int(ExitCode::ok);
+  return done(int(ExitCode::ok));
 }
 
 void status(const Common& c, const std::string& line, bool always) {

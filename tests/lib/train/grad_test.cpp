@@ -1,6 +1,10 @@
 // train: a batch split over threads (data parallelism) gives the loss and gradient of the
 // whole batch, to float rounding, and the same bits every time for a thread count.
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "flowkit/train/grad.hpp"
 
@@ -24,6 +28,49 @@ Batch make_batch(int64_t n, int classes) {
   }
   return b;
 }
+
+// Two "processes" in two threads of this one: a Comm whose allgather goes through memory, so
+// the gradient exchange of train/grad.cpp is tested without mpirun.
+struct Pair {
+  std::mutex m;
+  std::condition_variable cv;
+  int arrived = 0, generation = 0;
+  std::vector<char> bufs[2];
+  void barrier(std::unique_lock<std::mutex>& l) {
+    const int g = generation;
+    if (++arrived == 2) {
+      arrived = 0;
+      ++generation;
+      cv.notify_all();
+    } else {
+      cv.wait(l, [&] { return generation != g; });
+    }
+  }
+};
+
+class ThreadComm : public Comm {
+ public:
+  ThreadComm(Pair& p, int r) : p_(p), r_(r) {}
+  int rank() const override { return r_; }
+  int size() const override { return 2; }
+  void allgather(const void* in, size_t bytes, void* out) override {
+    std::unique_lock<std::mutex> l(p_.m);
+    p_.bufs[r_].assign(static_cast<const char*>(in), static_cast<const char*>(in) + bytes);
+    p_.barrier(l);
+    std::memcpy(out, p_.bufs[0].data(), bytes);
+    std::memcpy(static_cast<char*>(out) + bytes, p_.bufs[1].data(), bytes);
+    p_.barrier(l);
+  }
+  int max(int v) override {
+    int all[2];
+    allgather(&v, sizeof v, all);
+    return std::max(all[0], all[1]);
+  }
+
+ private:
+  Pair& p_;
+  int r_;
+};
 
 double max_abs(const Params& a) {
   double m = 0;
@@ -83,4 +130,41 @@ TEST_CASE("a batch too small to share stays on one thread", "[train]") {
   set_threads(1);
   CHECK(l4 == l1);
   CHECK(g4 == g1);
+}
+
+TEST_CASE("two processes with a shard each give the bits of one process with two shards", "[train]") {
+  NetConfig c;
+  c.width = 32;
+  Mlp<float> net(c);
+  Rng r(5);
+  net.init(r);
+  const Batch b = make_batch(200, 0);
+  set_threads(1);
+  Mat out;
+  Params one, whole;
+  const double l_one = BatchGradient(Comm::single(), 2)(net, b.z, b.t, b.lab, b.goal, out, one);
+  const double l_whole = BatchGradient(Comm::single(), 1)(net, b.z, b.t, b.lab, b.goal, out, whole);
+  Pair pair;
+  double loss[2];
+  Params grad[2];
+  std::vector<std::thread> procs;
+  for (int k = 0; k < 2; ++k)
+    procs.emplace_back([&, k] {
+      ThreadComm comm(pair, k);
+      Mlp<float> mine(c);
+      mine.params() = net.params();
+      Mat o;
+      BatchGradient bg(comm, 0);  // default: one shard per thread of each process
+      loss[k] = bg(mine, b.z, b.t, b.lab, b.goal, o, grad[k]);
+    });
+  for (auto& p : procs) p.join();
+  CHECK(loss[0] == l_one);
+  CHECK(loss[1] == l_one);
+  CHECK(grad[0] == one);
+  CHECK(grad[1] == one);
+  CHECK(whole != one);  // a control: one shard sums differently, so the equalities mean something
+  CHECK(l_whole == Approx(l_one).epsilon(1e-6));
+  // A shard count the processes cannot share is a usage error
+  ThreadComm lone(pair, 0);
+  CHECK_THROWS_WITH(BatchGradient(lone, 3).plan(200), Catch::Contains("multiple of the 2 processes"));
 }
