@@ -528,7 +528,7 @@ void add_logp(CLI::App& app, LogpFlags& f, Common& c) {
               "quantized data k / (L - 1) in [0, 1]: add U[0, 1/(L - 1)) noise and d log(L - 1); "
               "--dequantize=L gives L, plain --dequantize takes the levels the model recorded of its data "
               "(flow-train: 17 for the digits, 256 for 8-bit images)");
-  s->add_flag("--summary", f.summary, "one JSON object: mean, standard error, NFE");
+  s->add_flag("--summary", f.summary, "one JSON object: mean and standard error over the finite points, n_inf (points at -inf), NFE");
   s->add_flag("--with-points", f.with_points, "rows x..., log p (n, d + 1)");
   add_all(*s, c);
   s->callback([&f, &c, s] {

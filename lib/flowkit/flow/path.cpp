@@ -137,8 +137,7 @@ void prediction_to_velocity(Predict p, const Schedule& s, double t, const Mat& x
     if (&v != &pred) v = pred;
     return;
   }
-  const double tc = conversion_time(p, s, t), a = s.a(tc), b = s.b(tc), da = s.da(tc), db = s.db(tc),
-               B2 = s.noise_var(tc);
+  const double tc = clamp_t(t), a = s.a(tc), b = s.b(tc), da = s.da(tc), db = s.db(tc), B2 = s.noise_var(tc);
   if (p == Predict::noise) {  // v = (a'/a) x + (b' - a' B^2 / (a b)) eps
     v = float(da / a) * x + float(db - da * B2 / (a * b)) * pred;
   } else {  // v = a' x1hat + (b b' / B^2) (x - a x1hat)

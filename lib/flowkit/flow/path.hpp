@@ -45,7 +45,7 @@ constexpr double kTMax = 1.0 - 1e-4;
 // network's error by 1/a: it is evaluated where a(t) >= kConvertMin, and a data prediction
 // (eps = (x - a x1hat) / b) where b(t) >= kConvertMin. The time both the network and the
 // conversion to velocity see: t itself for a velocity, else t moved into that window.
-constexpr double kConvertMin = 0.02;
+constexpr double kConvertMin = 0.1;
 double conversion_time(Predict p, const Schedule& s, double t);
 
 // The conditional regression target for a pair (x0, x1) at time t (one column each):
@@ -54,7 +54,8 @@ void conditional_target(Predict p, const Schedule& s, const Mat& x0, const Mat& 
                         const Eigen::VectorXf& t, Mat& target);
 
 // Converts a network prediction at (x, t) into the velocity (in place allowed: out may alias
-// pred). Noise and data predictions are converted at conversion_time(p, s, t).
+// pred). Noise and data predictions clamp t into [kTMin, kTMax] for the division; a learned
+// field asks its network and this conversion at conversion_time(p, s, t).
 void prediction_to_velocity(Predict p, const Schedule& s, double t, const Mat& x, const Mat& pred,
                             Mat& v);
 // Converts a prediction into the score grad log p_t(x) (t clamped into [kTMin, kTMax]).

@@ -50,7 +50,8 @@ class LearnedField : public Field {
   }
 
   void velocity(const Mat& x, double t, Mat& v) override {
-    predict(x, net_time(t, false), pred_);
+    t = net_time(t, false);
+    predict(x, t, pred_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
   }
 
@@ -63,7 +64,8 @@ class LearnedField : public Field {
   // One network pass gives both: velocity and score are affine in the same prediction.
   int velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) override {
     if (!has_score() || net_time(t, false) != net_time(ts, true)) return Field::velocity_score(x, t, ts, v, s);
-    predict(x, net_time(t, false), pred_);
+    t = net_time(t, false);
+    predict(x, t, pred_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     prediction_to_score(m_->predict, m_->schedule, t, x, pred_, s);
     return 1;
@@ -75,7 +77,8 @@ class LearnedField : public Field {
     // One tangent block per coordinate: e_i in x is e_i / scale_i in z
     dz_.setZero(d, d * n);
     for (Eigen::Index i = 0; i < d; ++i) dz_.row(i).segment(i * n, n).setConstant(inv_scale_[i]);
-    predict_jvp(x, net_time(t, false), dz_, jo_);
+    t = net_time(t, false);
+    predict_jvp(x, t, dz_, jo_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     const auto [c1, c2] = affine_coefficients(t);
     div.setConstant(n, float(c1 * double(d)));
@@ -84,7 +87,8 @@ class LearnedField : public Field {
 
   void velocity_jvp(const Mat& x, double t, const Mat& dx, Mat& v, Mat& jdx) override {
     dz_ = dx.array().colwise() * inv_scale_.array();
-    predict_jvp(x, net_time(t, false), dz_, jo_);
+    t = net_time(t, false);
+    predict_jvp(x, t, dz_, jo_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
     const auto [c1, c2] = affine_coefficients(t);
     jdx = float(c1) * dx + float(c2) * (jo_.array().colwise() * a_.array()).matrix();
