@@ -135,7 +135,7 @@ TEST_CASE("a batch too small to share stays on one thread", "[train]") {
 TEST_CASE("two processes with a shard each give the bits of one process with two shards", "[train]") {
   NetConfig c;
   c.width = 32;
-  Mlp<float> net(c);
+  Net net(c);
   Rng r(5);
   net.init(r);
   const Batch b = make_batch(200, 0);
@@ -151,7 +151,7 @@ TEST_CASE("two processes with a shard each give the bits of one process with two
   for (int k = 0; k < 2; ++k)
     procs.emplace_back([&, k] {
       ThreadComm comm(pair, k);
-      Mlp<float> mine(c);
+      Net mine(c);
       mine.params() = net.params();
       Mat o;
       BatchGradient bg(comm, 0);  // default: one shard per thread of each process
