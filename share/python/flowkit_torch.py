@@ -7,8 +7,11 @@ computes (lib/flowkit/nn/mlp.cpp, model/field_learned.cpp, flow/path.cpp):
     o = net(z, t, y)                      the MLP (plain or residual, any activation)
     pred = A o + c                        velocity: A = scale, c = 0; data: scale, mean; noise: 1, 0
     v = pred                              velocity prediction
-    v = (a'/a) x + (b' - a' b / a) pred   noise prediction (t clamped into [1e-4, 1 - 1e-4])
-    v = (b'/b) x + (a' - b' a / b) pred   data prediction
+    v = (a'/a) x + (b' - a' B^2 / (a b)) pred   noise prediction
+    v = (b b'/B^2) x + (a' - a b b'/B^2) pred   data prediction
+with B^2 = b^2 + sigma_min^2, and, for a noise (data) prediction, the network and the conversion
+both at the conversion time: t moved to where a (b) is at least 0.1, clamped into
+[1e-4, 1 - 1e-4] (flow/path.cpp, conversion_time; doc/MATH.md).
 
 A flowkit .safetensors file holds F32 tensors "weights.BLOCK" (and "ema.BLOCK") in C order and
 the JSON configuration under the header's __metadata__ key "flowkit"; read_safetensors and
@@ -28,6 +31,7 @@ import torch
 from torch import nn
 
 T_MIN, T_MAX = 1e-4, 1.0 - 1e-4
+CONVERT_MIN = 0.1  # flowkit's kConvertMin
 LN_EPS = 1e-5
 
 ACTIVATIONS = {
@@ -97,6 +101,24 @@ class Schedule:
         da = (1.0 if k == 1 else (math.inf if k < 1 else 0.0)) if t == 0 else k * t ** (k - 1)
         return t ** k, 1 - t ** k, da, -da
 
+    def time_of_a(self, av):
+        """The t where a(t) = av."""
+        av = min(max(av, 0.0), 1.0)
+        if self.kind == "linear":
+            return av
+        if self.kind == "cosine":
+            return 2 / math.pi * math.asin(av)
+        return av ** (1 / self.k)
+
+    def time_of_b(self, bv):
+        """The t where b(t) = bv."""
+        bv = min(max(bv, 0.0), 1.0)
+        if self.kind == "linear":
+            return 1 - bv
+        if self.kind == "cosine":
+            return 2 / math.pi * math.acos(bv)
+        return (1 - bv) ** (1 / self.k)
+
 
 # --- the network (nn/mlp.cpp) -------------------------------------------------------------------
 
@@ -114,6 +136,7 @@ class FlowkitMLP(nn.Module):
         self.activation = a["activation"]
         self.predict = config.get("predict", "velocity")
         self.schedule = Schedule(config.get("schedule", "linear"))
+        self.sigma_min = float(config.get("training", {}).get("sigma_min", 0.0) or 0.0)  # blur of the path
         act = ACTIVATIONS[self.activation]
         w = self.width
         tf = 2 * self.time_freqs if self.time_freqs > 0 else 1
@@ -177,6 +200,8 @@ class FlowkitMLP(nn.Module):
     def forward(self, x, t, y=None, guidance=1.0):
         """The velocity u(x, t) in data coordinates (x: (n, d); t: a float or (n,)), as flow-eval field."""
         z = (x - self.mean) / self.scale
+        if self.predict != "velocity":
+            t = self.conversion_time(float(t))  # a conversion needs one time for the batch
         o = self.network(z, t, y)
         if self.num_classes > 0 and y is not None and guidance != 1.0:
             o = guidance * o + (1.0 - guidance) * self.network(z, t, None)
@@ -186,11 +211,19 @@ class FlowkitMLP(nn.Module):
             pred = self.scale * o + self.mean
         else:
             return self.scale * o
-        tc = min(max(float(t), T_MIN), T_MAX)  # a conversion needs one time for the batch
-        a, b, da, db = self.schedule.coefficients(tc)
+        a, b, da, db = self.schedule.coefficients(t)
+        B2 = b * b + self.sigma_min ** 2
         if self.predict == "noise":
-            return (da / a) * x + (db - da * b / a) * pred
-        return (db / b) * x + (da - db * a / b) * pred
+            return (da / a) * x + (db - da * B2 / (a * b)) * pred
+        return (b * db / B2) * x + (da - a * b * db / B2) * pred
+
+    def conversion_time(self, t):
+        """Where flowkit asks a noise or data network and converts its prediction."""
+        if self.predict == "noise":
+            t = max(t, self.schedule.time_of_a(CONVERT_MIN))
+        elif self.predict == "data":
+            t = min(t, self.schedule.time_of_b(CONVERT_MIN))
+        return min(max(t, T_MIN), T_MAX)
 
     # --- flowkit files ---------------------------------------------------------------------------
 

@@ -300,9 +300,9 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
 
 void logp(const LogpFlags& fl, const Common& c) {
   apply_threads(c);
-  const nlohmann::json doc = read_model_json(fl.model);
-  auto field = load_field(doc, fl.model);
-  const int levels = dequantize_levels(fl, doc);
+  ModelFile mf = read_model(fl.model);  // JSON or safetensors
+  auto& field = mf.field;
+  const int levels = dequantize_levels(fl, mf.doc);
   DensityOptions o;
   o.ode.solver = parse_choice(solvers(), fl.solver, "solver");
   if (o.ode.solver == Solver::em) throw usage_error("logp needs an ODE solver, not em");
