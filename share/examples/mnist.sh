@@ -5,7 +5,7 @@
 # prints how often a 5-nearest-neighbour classifier fitted on the 1,000 held-out digits
 # recognises the requested digit, and the held-out bits per dimension (8-bit dequantization).
 # Usage: bash share/examples/mnist.sh [--quick] [OUTDIR]      (default OUTDIR: mnist)
-#   --quick (or FLOWKIT_QUICK=1): a tiny U-Net and few samples, a smoke run of well under a minute.
+#   --quick (or FLOWKIT_QUICK=1): a tiny U-Net (300 steps) and few samples, well under a minute.
 # Budget of the full run: about an hour of this 2-core machine, most of it training
 # (MNIST_STEPS steps of batch 128; set MNIST_STEPS to trade time for quality). A model already
 # in OUTDIR is reused; delete it to train again.
@@ -21,7 +21,7 @@ cd "$out"
 
 # Settings: the full run's U-Net has two levels (28x28 and 14x14) of 32 and 64 channels.
 if [ "$quick" = 1 ]; then
-  train=(--channels 8,16 --groups 4 --embed 16 --batch 32 --steps "${MNIST_STEPS:-40}" --lr 0.002 --warmup 10)
+  train=(--channels 8,16 --groups 4 --embed 16 --batch 32 --steps "${MNIST_STEPS:-300}" --lr 0.002 --warmup 10)
   per_class=3 sample=(--solver midpoint --steps 4) logp=(--steps 2 --divergence hutchinson) logp_n=4
 else
   train=(--channels 32,64 --groups 8 --embed 64 --batch 128 --steps "${MNIST_STEPS:-6000}" --lr 0.002 --warmup 200)

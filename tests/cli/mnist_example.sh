@@ -27,8 +27,9 @@ for w in 1 2; do
   check "awk -v a='$acc' 'BEGIN { exit !(a != \"\" && a >= 0 && a <= 1) }'" "accuracy for W = $w: '$acc'"
 done
 
-# Bits per dimension: dequantized over 256 levels, so above 0; below BPD_MAX (quick mode)
+# Bits per dimension (dequantized over 256 levels): an untrained model gives about 9, a uniform
+# density on [0, 1] 8; 300 quick steps reach 0.5-3 (measured), so below 6 means it learned
 bpd=$(sed -n 's/^bits per dimension of [0-9]* held-out digits: \([0-9.eE+-]*\) .*/\1/p' report.txt)
-check "awk -v b='$bpd' 'BEGIN { exit !(b ~ /^[0-9.eE+-]+$/ && b > 0 && b < 12) }'" "bits per dimension: '$bpd'"
+check "awk -v b='$bpd' 'BEGIN { exit !(b ~ /^[0-9.eE+-]+$/ && b > 0 && b < 6) }'" "bits per dimension: '$bpd'"
 
 finish

@@ -20,6 +20,8 @@ import json; m = json.load(open(\"m.json\"))
 a = m[\"architecture\"]
 assert a == {\"kind\": \"unet\", \"channels\": [4, 8], \"blocks\": 1, \"embed\": 8, \"groups\": 2, \"time_freqs\": 8, \"num_classes\": 0}, a
 assert m[\"shape\"] == [8, 8] and m[\"dim\"] == 64
+n = m[\"normalization\"]
+assert len(set(n[\"mean\"])) == 1 and len(set(n[\"scale\"])) == 1, n  # one mean and scale for every pixel
 names = [t[\"name\"] for t in m[\"weights\"]]
 assert names[0] == \"time.W1\" and \"down0.down.W\" in names and \"up0.block0.skip.W\" in names and names[-1] == \"out.b\", names
 "' "U-Net model file fields"

@@ -315,11 +315,18 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
                   std::to_string(cfg.batch) + "); use a smaller --batch");
     if (cfg.val_fraction > 0 && val.empty()) throw Error("--val-fraction leaves no validation points");
   }
-  // Normalization: per-dimension mean and scale of the training target
+  // Normalization: per-dimension mean and scale of the training target for an MLP; one mean and
+  // scale for every pixel for a U-Net, whose convolutions share their weights across pixels (a
+  // border pixel that is always 0 would otherwise be scaled up to the floor's 13-fold)
   Mat tr(m.data.target.rows(), int64_t(m.train_idx.size()));
   for (size_t i = 0; i < m.train_idx.size(); ++i) tr.col(long(i)) = m.data.target.col(long(m.train_idx[i]));
   m.mean = tr.rowwise().mean();
-  const Vec sd = ((tr.colwise() - m.mean).array().square().rowwise().mean()).sqrt();
+  Vec sd = ((tr.colwise() - m.mean).array().square().rowwise().mean()).sqrt();
+  if (cfg_.net.kind == NetKind::unet) {
+    const double mu = tr.cast<double>().mean();
+    m.mean.setConstant(float(mu));
+    sd.setConstant(float(std::sqrt((tr.cast<double>().array() - mu).square().mean())));
+  }
   const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
   m.scale = sd.array().max(floor);
   output_affine(cfg.predict, m.mean, m.scale, m.out_scale, m.out_shift);
