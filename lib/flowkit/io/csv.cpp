@@ -40,11 +40,13 @@ std::vector<int64_t> row_shape_from_names(const std::vector<std::string>& names)
   std::vector<int64_t> shape;
   std::stringstream ss(last.substr(1));
   for (std::string part; std::getline(ss, part, '_');) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return {int64_t(names.size())};
+    // Nine digits at most: an index that large is never a pixel, and stoll cannot overflow.
+    if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos)
+      return {int64_t(names.size())};
     shape.push_back(std::stoll(part) + 1);
   }
-  int64_t n = 1;
-  for (auto s : shape) n *= s;
+  int64_t n = 1;  // stays below 2^31 * 10^9 before the check stops it
+  for (size_t i = 0; i < shape.size() && n <= int64_t(names.size()); ++i) n *= shape[i];
   return n == int64_t(names.size()) && shape.size() >= 2 ? shape : std::vector<int64_t>{int64_t(names.size())};
 }
 

@@ -18,6 +18,18 @@ TEST_CASE("fuzz: a JSON stream with an overflowing number is a clear error", "[f
   CHECK_THROWS_WITH(flowkit::read_stream(in, "x.json"), Catch::Contains("invalid JSON") && Catch::Contains("x.json"));
 }
 
+// fuzz_csv: a header name p0_<twenty digits> made std::stoll throw out_of_range while the reader
+// guessed the row shape; such names are plain column names, and the rows stay flat
+TEST_CASE("fuzz: a CSV header with a huge pixel index is a flat row, not a crash", "[fuzz]") {
+  std::istringstream in("p0_0,p0_99999999999999999999\n1,2\n3,4\n");
+  const auto s = flowkit::read_stream(in, "x.csv");
+  CHECK(s.main.shape == std::vector<int64_t>{2, 2});
+  CHECK(s.main.data[3] == 4.0f);
+  // indices whose product overflows int64 are flat too
+  std::istringstream wide("p0_0,p999999999_999999999_999999999\n1,2\n");
+  CHECK(flowkit::read_stream(wide, "x.csv").main.shape == std::vector<int64_t>{1, 2});
+}
+
 // The same number in a model file escaped read_model_json (it caught only parse errors)
 TEST_CASE("fuzz: a model file with an overflowing number is a clear error naming the file", "[fuzz]") {
   const std::string path = "fuzz_regression_model.tmp.json";
