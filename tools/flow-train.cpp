@@ -22,7 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64";
+  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize;
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -102,6 +102,10 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--val-fraction", c.val_fraction, "hold out this fraction of the data for a validation loss")->capture_default_str();
   app.add_flag("--conditional", c.conditional, "learn net(x, t, y) from the labels (the stream's companion array)");
   app.add_option("--cond-drop", c.cond_drop, "probability of dropping a label (classifier-free guidance)")->capture_default_str();
+  app.add_flag("--dequantize{auto}", o.dequantize,
+               "quantized data k / (L - 1) in [0, 1]: add fresh U[0, 1/(L - 1)) noise to every batch, for an "
+               "honest flow-eval --bpd --dequantize; --dequantize=L gives L, plain --dequantize finds L in the "
+               "data (17 for the digits, 256 for 8-bit images)");
   cli::add_seed(app, o.common);
   cli::add_threads(app, o.common);
   app.add_option("--shards", c.shards, "split each batch into N gradient shards over all processes (mpirun) and "
@@ -145,6 +149,21 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
   o.toy = c.toy;
 }
 
+// --dequantize[=L]: absent 0, plain kDequantizeAuto, else L (checked by TrainConfig::validate).
+int parse_dequantize(const std::string& v) {
+  if (v.empty()) return 0;
+  if (v == "auto") return kDequantizeAuto;
+  size_t used = 0;
+  int L = 0;
+  try {
+    L = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || L < 2) throw usage_error("--dequantize=L needs a number L >= 2 of levels, got '" + v + "'");
+  return L;
+}
+
 void parse_names(Options& o) {
   TrainConfig& c = o.cfg;
   c.optim.decay = parse_choice(decays(), o.decay, "decay");
@@ -162,6 +181,7 @@ void parse_names(Options& o) {
   c.toy = o.data.empty() ? o.toy : "";
   if (o.checkpoint_every < 0) throw usage_error("--checkpoint-every must be 0 or positive");
   if (c.shards < 0) throw usage_error("--shards must be 0 (one per thread) or positive");
+  c.dequantize = parse_dequantize(o.dequantize);
 }
 
 // Interrupted: the checkpoint (not the model) is written, and one line says where; the exit

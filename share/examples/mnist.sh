@@ -19,12 +19,13 @@ out=${1:-mnist}
 mkdir -p "$out"
 cd "$out"
 
-# Settings: the full run's U-Net has two levels (28x28 and 14x14) of 32 and 64 channels.
+# Settings: the full run's U-Net has three levels (28x28, 14x14 and 7x7) of 32, 64 and 128
+# channels; the 7x7 level lets every pixel see the whole digit.
 if [ "$quick" = 1 ]; then
   train=(--channels 8,16 --groups 4 --embed 16 --batch 32 --steps "${MNIST_STEPS:-300}" --lr 0.002 --warmup 10)
   per_class=3 sample=(--solver midpoint --steps 4) logp=(--steps 2 --divergence hutchinson) logp_n=4
 else
-  train=(--channels 32,64 --groups 8 --embed 64 --batch 128 --steps "${MNIST_STEPS:-6000}" --lr 0.002 --warmup 200)
+  train=(--channels 32,64,128 --groups 8 --embed 64 --batch 128 --steps "${MNIST_STEPS:-5000}" --lr 0.002 --warmup 200)
   per_class=50 sample=(--solver midpoint --steps 20) logp=(--steps 20 --divergence hutchinson) logp_n=200
 fi
 default_w=2
@@ -37,7 +38,7 @@ flow-data mnist --part heldout -o heldout.npy
 if [ -f model.json ]; then echo "mnist: reusing model.json"; else
   t0=$SECONDS
   flow-train train.npy --net unet --blocks 1 "${train[@]}" --conditional --cond-drop 0.1 --seed 1 -q \
-    --log train.log -o model.json
+    --dequantize --log train.log -o model.json
   echo "mnist: trained model.json in $((SECONDS - t0)) s (${train[*]})"
 fi
 

@@ -87,6 +87,8 @@ void TrainConfig::validate() const {
   if (!(cond_drop >= 0 && cond_drop < 1)) throw usage_error("--cond-drop must be in [0, 1)");
   if (!(sigma_min >= 0) || !std::isfinite(sigma_min)) throw usage_error("--sigma-min must be 0 or positive");
   if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
+  if (dequantize != 0 && dequantize != kDequantizeAuto && (dequantize < 2 || dequantize > kMaxLevels))
+    throw usage_error("--dequantize=L needs 2 <= L <= " + std::to_string(kMaxLevels) + ", got " + std::to_string(dequantize));
 }
 
 json TrainConfig::to_json() const {
@@ -106,6 +108,7 @@ json TrainConfig::to_json() const {
           {"val_fraction", val_fraction},
           {"conditional", conditional},
           {"cond_drop", cond_drop},
+          {"dequantize", dequantize},
           {"seed", seed},
           {"toy", toy}};
 }
@@ -130,6 +133,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
     c.val_fraction = j.at("val_fraction").get<double>();
     c.conditional = j.at("conditional").get<bool>();
     c.cond_drop = j.at("cond_drop").get<double>();
+    c.dequantize = j.value("dequantize", 0);  // absent from models written before it existed
     c.seed = j.at("seed").get<uint64_t>();
     c.toy = name("toy");
   } catch (const std::exception& e) {
@@ -172,6 +176,24 @@ struct Trainer::Impl {
 
 namespace {
 using Impl = Trainer::Impl;
+
+// --dequantize: plain (auto) takes the levels found in the data, which must be quantized.
+void resolve_dequantize(int& dequantize, int levels, bool toy) {
+  if (dequantize == 0) return;
+  if (toy) throw usage_error("--dequantize needs a quantized data set, not a --toy distribution");
+  if (dequantize != kDequantizeAuto) return;
+  if (levels < 2)
+    throw usage_error("--dequantize: the training data are not quantized (values k / (L - 1) in [0, 1] with L <= " +
+                      std::to_string(kMaxLevels) + "); give the levels, e.g. --dequantize=256");
+  dequantize = levels;
+}
+
+// Adds U[0, 1/(levels - 1)) noise to every entry of x (dequantization), using `noise` as room.
+void dequantize_batch(Mat& x, Mat& noise, int levels, Rng& r) {
+  noise.resize(x.rows(), x.cols());
+  r.fill_uniform(noise.data(), size_t(noise.size()));
+  x += noise * (1.0f / float(levels - 1));
+}
 
 // The target points of a batch from the data set: epoch after epoch of seeded shuffles.
 void data_batch(const TrainConfig& c, Impl& m, int64_t step) {
@@ -230,6 +252,7 @@ void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::ve
   m.x0.resize(x1.rows(), n);
   m.xt.resize(x1.rows(), n);
   m.tmp.resize(x1.rows(), n);
+  if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
   m.t.resize(n);
   source_batch(m, r);
   path_batch(c, m, r);
@@ -296,6 +319,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   same_data_everywhere(comm, m.fingerprint);
   m.batch_gradient.plan(cfg.batch);
   m.levels = toy ? 0 : quantization_levels(m.data.target.data(), size_t(m.data.target.size()));
+  resolve_dequantize(cfg_.dequantize, m.levels, toy);
   // Split off the validation points (a seeded shuffle)
   const int64_t n = m.data.target.cols();
   std::vector<size_t> all(static_cast<size_t>(n));
@@ -354,6 +378,7 @@ double Trainer::train_step() {
     m.toy_sampler->sample(r, m.x1);
   } else {
     data_batch(c, m, step_);
+    if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
   }
   source_batch(m, r);
   if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);

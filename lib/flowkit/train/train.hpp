@@ -22,6 +22,8 @@ const ChoiceTable<Coupling>& couplings();
 enum class TimeDist { uniform, logit_normal };
 const ChoiceTable<TimeDist>& time_dists();
 
+constexpr int kDequantizeAuto = -1;
+
 struct TrainConfig {
   NetConfig net;  // net.dim and net.num_classes are set from the data
   OptimConfig optim;
@@ -37,6 +39,11 @@ struct TrainConfig {
   double val_fraction = 0.0;
   bool conditional = false;
   double cond_drop = 0.15;
+  // Uniform dequantization of quantized data k / (L - 1): each batch's targets get fresh
+  // U[0, 1/(L - 1)) noise, so that the model has a density (not a spike) on every bin and
+  // flow-eval --dequantize measures an honest bits per dimension. The levels L >= 2, 0 (off),
+  // or kDequantizeAuto: the levels found in the data (an error when the data are not quantized).
+  int dequantize = 0;
   uint64_t seed = 0;
   std::string toy;  // the built-in distribution when there is no data set
   int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
