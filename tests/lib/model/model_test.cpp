@@ -3,9 +3,11 @@
 #include <cmath>
 
 #include "flowkit/model/model.hpp"
+#include "load_error.hpp"
 
 using namespace flowkit;
 using nlohmann::json;
+using flowkit::test::load_error;
 
 namespace {
 LearnedModel small_model() {
@@ -27,14 +29,6 @@ LearnedModel small_model() {
   return m;
 }
 
-std::string load_error(const json& j) {
-  try {
-    model_from_json(j, "m.json");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("base64 of float32 round-trips every bit pattern, with padding", "[model]") {

@@ -4,10 +4,12 @@
 #include "flowkit/flow/field.hpp"
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/model/model.hpp"
+#include "load_error.hpp"
 #include "flowkit/nn/net.hpp"
 
 using namespace flowkit;
 using nlohmann::json;
+using flowkit::test::load_error;
 
 namespace {
 LearnedModel unet_model() {
@@ -31,14 +33,6 @@ LearnedModel unet_model() {
   return m;
 }
 
-std::string load_error(const json& j) {
-  try {
-    model_from_json(j, "m.json");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("a U-Net model file round-trips and rebuilds the same network", "[model][unet]") {
