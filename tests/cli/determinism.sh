@@ -14,4 +14,17 @@ for t in 1 2; do
   ok flow-eval logp -m a$t.json s$t.npy --solver rk4 --steps 2 --threads $t -o k$t.npy
   check "cmp -s l$t.npy k$t.npy" "flow-eval logp at $t threads: two runs, different log densities"
 done
+
+# flow-eval logp gives the same bytes at 1 and 2 threads (each chunk of points runs on one
+# thread), exact and Hutchinson, for one chunk and several; a width-256 network, whose
+# products a second thread would block differently (its bytes differed at 3,000 points)
+ok flow-train --toy checkerboard --width 256 --depth 3 --steps 2 --threads 1 -q -o wide.json
+ok flow-data checkerboard -n 3000 --seed 5 -o pts.npy
+ok flow-data checkerboard -n 300 --seed 5 -o few.npy
+for p in pts few; do
+  for div in exact hutchinson; do
+    for t in 1 2; do ok flow-eval logp -m wide.json $p.npy --steps 3 --divergence $div --seed 6 --threads $t -o $p-$div-$t.npy; done
+    check "cmp -s $p-$div-1.npy $p-$div-2.npy" "flow-eval logp ($p, $div): 1 and 2 threads give different bytes"
+  done
+done
 finish

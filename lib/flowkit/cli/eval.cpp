@@ -17,7 +17,12 @@
 namespace flowkit::cli {
 namespace {
 
-constexpr int64_t kChunk = 4096;  // points per chunk of logp / field
+// Points per chunk of logp, for points of dimension d: 512 points, or about 32,768 numbers
+// (40 images of 28 x 28). Chunk k draws its noise from (seed, k) and runs on one thread with
+// serial products: a product split over threads blocks its sums differently, so the bytes
+// would depend on --threads (they did, for one chunk of 3,000 points). Small chunks give every
+// thread work even for a few hundred points.
+int64_t logp_chunk_points(int64_t d) { return std::clamp<int64_t>(32768 / std::max<int64_t>(d, 1), 16, 512); }
 
 // What `field --what` evaluates.
 enum class What { velocity, score, noise, data };
@@ -182,7 +187,7 @@ void logp_worker(Comm& comm, const LogpFlags& fl, const Common& c, const Field& 
       xs[size_t(i)].resize(field.dim(), cols);
       comm.recv(0, xs[size_t(i)].data(), size_t(xs[size_t(i)].size()) * sizeof(float));
     }
-    const SerialProducts serial(k == 1 && xs[0].cols() < kSerialProductPoints);
+    const SerialProducts serial(true);  // the same bits with any thread count
     parallel_for(k, int(k), Spread::fixed, [&](int64_t i, int) {
       st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, 0, o, c.seed, head[1] + i, xs[size_t(i)], lps[size_t(i)]);
     });
@@ -227,7 +232,7 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
   const int64_t round = team.off.back();
   const std::string where = name_of(fl.input);
   auto in = open_points_input(fl.input);
-  const int64_t d = in->dim(), rows_out = fl.with_points ? d + 1 : 1;
+  const int64_t d = in->dim(), rows_out = fl.with_points ? d + 1 : 1, chunk = logp_chunk_points(d);
   if (d != field.dim())
     throw Error("points of dimension " + std::to_string(d) + " for a model of dimension " +
                 std::to_string(field.dim()) + " (" + where + ")");
@@ -246,15 +251,15 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
     for (int64_t k0 = 0;; k0 += round) {
       // Read one chunk per thread (of every process), evaluate them together, write them in order
       int got = 0;
-      while (got < round && in->read(xs[size_t(got)], kChunk) > 0) ++got;
+      while (got < round && in->read(xs[size_t(got)], chunk) > 0) ++got;
       if (got == 0) break;
       for (int i = 0; i < got; ++i)
         for (Eigen::Index j = 0; j < xs[size_t(i)].cols(); ++j)
           if (!xs[size_t(i)].col(j).allFinite())
-            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(tally.n + i * kChunk + j) + " (" + where + ")");
+            throw Error("non-finite value (NaN or Inf) in row " + std::to_string(tally.n + i * chunk + j) + " (" + where + ")");
       team.deal(k0, got, xs);
       const int own = int(std::min<int64_t>(w, got));
-      const SerialProducts serial(own == 1 && xs[0].cols() < kSerialProductPoints);
+      const SerialProducts serial(true);  // the same bits with any thread count
       parallel_for(own, own, Spread::fixed, [&](int64_t i, int) {
         st[size_t(i)] = logp_chunk(*fs[size_t(i)], fl, 0, o, c.seed, k0 + i, xs[size_t(i)], lps[size_t(i)]);
       });
@@ -325,15 +330,16 @@ void logp(const LogpFlags& fl, const Common& c) {
   if (x.rows() != field->dim())
     throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
                 std::to_string(field->dim()) + " (" + where + ", shape " + s.main.shape_str() + ")");
-  const int64_t n = x.cols(), chunks = (n + kChunk - 1) / kChunk;
+  const int64_t n = x.cols(), chunk = logp_chunk_points(x.rows()), chunks = (n + chunk - 1) / chunk;
   Vec lp(n);
   std::vector<SolveStats> st(static_cast<size_t>(chunks));
   const int w = int(std::min<int64_t>(omp_get_max_threads(), chunks));
   std::vector<std::unique_ptr<Field>> fs;  // one per thread
   for (int i = 0; i < std::max(w, 1); ++i) fs.push_back(field->clone());
   std::vector<Vec> outs(fs.size());
+  const SerialProducts serial(true);  // the same bits with any thread count
   parallel_for(chunks, w, Spread::dynamic, [&](int64_t k, int thread) {
-    const int64_t first = k * kChunk, m = std::min(kChunk, n - first);
+    const int64_t first = k * chunk, m = std::min(chunk, n - first);
     Vec& out = outs[size_t(thread)];
     st[size_t(k)] = logp_chunk(*fs[size_t(thread)], fl, levels, o, c.seed, k, x.middleCols(first, m), out);
     lp.segment(first, m) = out;
