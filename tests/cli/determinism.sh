@@ -27,4 +27,9 @@ for p in pts few; do
     check "cmp -s $p-$div-1.npy $p-$div-2.npy" "flow-eval logp ($p, $div): 1 and 2 threads give different bytes"
   done
 done
+# flow-sample --logp (its own density path) and plain samples of one chunk and of several
+for n in 300 3000; do
+  for t in 1 2; do ok flow-sample -m wide.json -n $n --steps 3 --logp --seed 7 --threads $t -o sl-$n-$t.npy; done
+  check "cmp -s sl-$n-1.npy sl-$n-2.npy" "flow-sample --logp ($n points): 1 and 2 threads give different bytes"
+done
 finish

@@ -60,13 +60,12 @@ void require_finite(const Mat& m, const std::string& where);
 // Sets the number of threads for Eigen and OpenMP (1 <= n <= hardware threads * 4).
 void set_threads(int n);
 
-// Batches of fewer points than this keep their matrix products on one thread: waking a
-// thread team costs more than their work (OpenBLAS would share even a 256 x 256 GEMV, and
-// on a busy machine the waiting thread spins; bench/NOTES.md, item 12).
-constexpr int64_t kSerialProductPoints = 128;
-
 // While alive (and `active`), the calling thread's matrix products (Eigen's, or OpenBLAS's
 // behind it) run on that thread alone; the thread counts come back at the end of the scope.
+// Sampling and densities run each chunk of points so: a product split over threads blocks its
+// sums differently (Eigen picks its blocking by thread count), and the bytes would depend on
+// --threads; the threads share chunks instead. Waking a team for a small batch also costs
+// more than its work (bench/NOTES.md, item 12).
 class SerialProducts {
  public:
   explicit SerialProducts(bool active);

@@ -21,7 +21,7 @@ struct SampleOptions {
   SdeOptions sde;        // used when ode.solver is em
   uint64_t seed = 0;
   int threads = 1;
-  int64_t chunk = 8192;  // points per chunk
+  int64_t chunk = 2048;  // points per chunk (each on one thread: a few thousand points keep both busy)
   double guidance = 1.0; // classifier-free guidance weight W (with labels)
   bool with_logp = false; // append log p_1 of each sample as a last row (ODE from N(0, I) only)
   DensityOptions density;  // divergence and probes of with_logp (its ode is taken from `ode`)
