@@ -45,7 +45,8 @@ Rate ms_per(int reps, F f) {
   for (int r = 0; r < reps; ++r) {
     const auto s0 = std::chrono::steady_clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return {1e3 * wall / reps, 1e3 * (cpu_seconds() - c0) / reps, 1e3 * best};
@@ -87,7 +88,8 @@ int main(int argc, char** argv) {
   const auto vel = ms_per(reps, [&] { field->velocity(x, 0.5, out); });
   std::printf(
       "{\"threads\": %d, \"channels\": \"%s\", \"batch\": %d, \"size\": %d, \"classes\": %d, "
-      "\"params\": %zu, \"reps\": %d, \"step_ms\": %.1f, \"step_cpu_ms\": %.1f, \"step_best_ms\": %.2f, "
+      "\"params\": %zu, \"reps\": %d, \"step_ms\": %.1f, \"step_cpu_ms\": %.1f, \"step_best_ms\": "
+      "%.2f, "
       "\"forward_ms\": %.1f, \"forward_cpu_ms\": %.1f, \"forward_best_ms\": %.2f, "
       "\"field_ms\": %.1f, \"field_cpu_ms\": %.1f, \"field_best_ms\": %.2f}\n",
       threads, argv[2], batch, size, classes, net.params().size(), reps, step.mean_ms, step.cpu_ms,

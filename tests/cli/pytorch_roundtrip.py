@@ -2,9 +2,10 @@
 loaded into torch, gives flow-eval field's velocity; a module made in torch, written to a flowkit
 file, gives flow-eval field the module's velocity. To 1e-5 (relative to max(1, |v|); for images
 to max(1, the image's largest |v|)), over activations, time features, residual blocks, class
-embeddings, predictions and schedules of the MLP; and the same for U-Nets (flow-train --net unet): 1 and 3 image channels, 2 and 3 levels, square and
-not, 1 and 2 blocks per level, labels with guidance (through flow-sample: one Euler step from
-t = 0 to 1 from the given points gives x + v(x, 0, y))."""
+embeddings, predictions and schedules of the MLP; and the same for U-Nets (flow-train --net
+unet): 1 and 3 image channels, 2 and 3 levels, square and not, 1 and 2 blocks per level, labels
+with guidance (through flow-sample: one Euler step from t = 0 to 1 from the given points gives
+x + v(x, 0, y))."""
 import os
 import subprocess
 import sys
