@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "flowkit/core.hpp"
+#include "flowkit/core/core.hpp"
 #ifdef FLOWKIT_HAVE_DNNL
 #include <dnnl.hpp>
 #endif

@@ -12,7 +12,13 @@ Both sides are timed alike: one untimed warm-up run, then --reps timed runs, the
 after its warm-up). PyTorch samples and integrates densities in chunks of 4,096 points, as
 flowkit does; its one-batch figure is an extra row. Start-up is the same job on both sides:
 a fresh process that loads the same model file (PyTorch: torch_flow.py's loader) and writes
-a 1-point sample, 100 Euler steps; the best of --startup-runs (hyperfine) for both."""
+a 1-point sample, 100 Euler steps; the best of --startup-runs (hyperfine) for both.
+
+The U-Net rows (--only unet runs them alone) time flowkit's training step (Trainer::train_step)
+and its sampling forward pass (the field's velocity of the batch, as flow-sample computes it)
+with bench/unet_rate, and the same architecture in torch.nn (torch_flow.py unet: flowkit_torch's
+FlowkitUNet) with the same loss, labels, clipping, Adam and EMA: on both sides one untimed
+step (forward), then the best of --reps, inside one process each."""
 import argparse
 import datetime
 import json
@@ -25,6 +31,7 @@ import tempfile
 import time
 
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "startup"]
 PY = "/usr/bin/python3"
 
 
@@ -241,21 +248,51 @@ class Bench:
             self.run(cmd)
         return 1e3 * min(self.run(cmd)[0] for _ in range(runs))
 
+    # The U-Net's training step and sampling forward pass: bench/unet_rate against torch_flow.py unet.
+    def unet(self, t):
+        a = self.a
+        ch, n, size, classes = a.unet_channels, a.unet_batch, 28, 10
+        _, mib, out = self.run([os.path.join(self.benchbin, "unet_rate"), str(t), ch, str(n), str(size),
+                                str(a.reps), str(classes)], t)
+        ours = json.loads(out)
+        r, pmib = self.peer_json("torch_flow.py", t, "unet", "--channels", ch, "--batch", n, "--size", size,
+                                 "--classes", classes, "--blocks", 1, "--embed", 64, "--groups", 4, "--freqs", 8,
+                                 "--reps", a.reps)
+        if r["params"] != ours["params"]:
+            raise RuntimeError("the PyTorch U-Net has %d parameters, flowkit's %d: not the same architecture"
+                               % (r["params"], ours["params"]))
+        arch = "batch %d, %dx%d, channels %s, 1 block, embed 64, conditional" % (n, size, size, ch)
+        note = "%d parameters; one untimed call, then the best of %d, each side in one process" % (r["params"], a.reps)
+        self.add("U-Net training step, " + arch, "steps/s", t, 1e3 / ours["step_best_ms"], r["steps_per_s"], True,
+                 mib, pmib, "flowkit: Trainer::train_step (bench/unet_rate); " + note)
+        self.add("U-Net sampling (image evaluations per second, forward of batch %d)" % n, "images/s", t,
+                 n * 1e3 / ours["field_best_ms"], r["images_per_s"], True, None, None,
+                 "flowkit: the field's velocity (pieces of 64 images over the threads); " + note)
+
     def go(self):
         self.gemm_rate = {}
         a = self.a
+        on = lambda what: not a.only or what in a.only
         for t in a.threads:
             print("threads %d" % t, file=sys.stderr, flush=True)
-            self.attempt("gemm", t, lambda: self.gemm(t))
-            self.attempt("train w256", t, lambda: self.train(t, 256, 4, 4096, 2, 2 + a.train_steps))
-            self.attempt("train w64", t, lambda: self.train(t, 64, 3, 512, 20, 20 + 25 * a.train_steps))
-            self.attempt("sample euler", t, lambda: self.sample(t, "euler", 100, a.euler_steps))
-            self.attempt("sample rk4", t, lambda: self.sample(t, "rk4", 25, a.rk4_steps))
-            self.attempt("logp", t, lambda: self.logp(t, 100, a.logp_steps))
-            for n in a.w2:  # POT takes minutes at 10,000 points: the large sets at the first thread count
-                if n <= a.w2_every_threads or t == a.threads[0]:
-                    self.attempt("w2 %d" % n, t, lambda: self.w2(t, n))
-        self.attempt("start-up", 1, self.startup)
+            if on("gemm"):
+                self.attempt("gemm", t, lambda: self.gemm(t))
+            if on("train"):
+                self.attempt("train w256", t, lambda: self.train(t, 256, 4, 4096, 2, 2 + a.train_steps))
+                self.attempt("train w64", t, lambda: self.train(t, 64, 3, 512, 20, 20 + 25 * a.train_steps))
+            if on("sample"):
+                self.attempt("sample euler", t, lambda: self.sample(t, "euler", 100, a.euler_steps))
+                self.attempt("sample rk4", t, lambda: self.sample(t, "rk4", 25, a.rk4_steps))
+            if on("logp"):
+                self.attempt("logp", t, lambda: self.logp(t, 100, a.logp_steps))
+            if on("w2"):
+                for n in a.w2:  # POT takes minutes at 10,000 points: the large sets at the first thread count
+                    if n <= a.w2_every_threads or t == a.threads[0]:
+                        self.attempt("w2 %d" % n, t, lambda: self.w2(t, n))
+            if on("unet"):
+                self.attempt("unet", t, lambda: self.unet(t))
+        if on("startup"):
+            self.attempt("start-up", 1, self.startup)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -314,6 +351,10 @@ def main():
     p.add_argument("--w2", type=int, nargs="*", default=[2000, 10000])
     p.add_argument("--w2-every-threads", type=int, default=2000, help="larger W2 sets run at the first thread count only")
     p.add_argument("--startup-runs", type=int, default=20)
+    p.add_argument("--only", nargs="+", choices=WORKLOADS, help="run these workloads alone (default: all): "
+                   + ", ".join(WORKLOADS))
+    p.add_argument("--unet-batch", type=int, default=128, help="images per U-Net batch")
+    p.add_argument("--unet-channels", default="32,64,128", help="the U-Net's channels per level")
     a = p.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     m = machine()
@@ -328,7 +369,8 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(res, f, indent=1)
-    os.remove(out + ".partial")
+    if os.path.exists(out + ".partial"):
+        os.remove(out + ".partial")
     print("flowkit benchmark, %s, %s (%d CPUs), load %s -> %s" % (res["date"], m["cpu"], m["cpus"],
           " ".join(m["load_avg"]), " ".join(m["load_avg_end"])))
     print("peer BLAS: %s; OPENBLAS env: %s" % (", ".join(b.blas or ["-"]), m["openblas_env"] or "none"))

@@ -9,6 +9,7 @@ the same batch, optimizer and solver. Prints one JSON object on stdout.
   torch_flow.py logp --threads T --model M.json --n 8192 --steps 1 --reps 2
   torch_flow.py sample --model M.json --n 1 --steps 100 --out one.npy     (the start-up job)
   torch_flow.py field --model M.json --points P.npy --t 0.5                (check the loader)
+  torch_flow.py unet --threads T --channels 32,64,128 --batch 128 --size 28 --classes 10 --reps 2
 
 Timed workloads run once untimed (warm-up), then --reps times; the best is reported, as
 share/bench does for flowkit. sample and logp integrate --chunk points at a time (4096, as
@@ -19,10 +20,20 @@ random with the same shapes.
 
 Run it with LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp: the "blas" field of
 the output says which BLAS library the process mapped (a result on the reference BLAS is not
-a result)."""
+a result).
+
+unet: flowkit's U-Net in torch.nn (share/python/flowkit_torch.py's FlowkitUNet: Conv2d,
+GroupNorm, SiLU, the same channels, blocks, embedding, groups and time features; conditional
+with --classes > 0), as bench/unet_rate runs it: a training step (random SIZE x SIZE images in
+[0, 1], normalized, x0 ~ N(0, I), t ~ U[0, 1], x_t = t x1 + (1 - t) x0, the mean squared error
+to x1 - x0, labels dropped to the null label with probability 0.15, backward, clipping at norm
+1, Adam, EMA 0.999) and the forward pass of the batch (sampling), each one untimed call, then
+the best of --reps."""
 import argparse
 import json
 import math
+import os
+import sys
 import time
 
 import torch
@@ -256,9 +267,60 @@ def bench_field(a):
     return {"v": v.tolist()}
 
 
+def bench_unet(a):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "share", "python"))
+    from flowkit_torch import FlowkitUNet
+    g = torch.Generator().manual_seed(a.seed)
+    torch.manual_seed(a.seed)
+    channels = [int(c) for c in a.channels.split(",")]
+    net = FlowkitUNet(FlowkitUNet.make_config(a.size, a.size, channels, blocks=a.blocks, embed=a.embed,
+                                              groups=a.groups, time_freqs=a.freqs, num_classes=a.classes))
+    params = list(net.parameters())
+    opt = torch.optim.Adam(params, lr=a.lr, foreach=a.foreach)
+    ema = [p.detach().clone() for p in params]
+    d, n = a.size * a.size, a.batch
+    pool = torch.rand(1024, d, generator=g)  # the data set, as unet_rate's
+    pool_labels = torch.arange(1024) % max(a.classes, 1)
+    mean, scale = pool.mean(), pool.std()
+
+    def step():
+        i = torch.randint(0, 1024, (n,), generator=g)
+        x1 = (pool[i] - mean) / scale
+        x0 = torch.randn(n, d, generator=g)
+        t = torch.rand(n, generator=g)
+        xt = t[:, None] * x1 + (1 - t[:, None]) * x0
+        y = None
+        if a.classes > 0:
+            y = torch.where(torch.rand(n, generator=g) < 0.15, torch.full((n,), a.classes), pool_labels[i])
+        loss = (net.network(xt, t, y) - (x1 - x0)).square().sum(dim=1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if a.clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, a.clip)
+        opt.step()
+        if a.ema > 0:
+            with torch.no_grad():
+                torch._foreach_mul_(ema, a.ema)
+                torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - a.ema)
+        return float(loss)
+
+    step_s, loss = best_of(a, step)
+    x = torch.rand(n, d, generator=g) * 2 - 1
+    labels = torch.arange(n) % a.classes if a.classes > 0 else None
+    tt = torch.full((n,), 0.5)
+
+    def forward():
+        with torch.no_grad():
+            return net.network(x, tt, labels)
+
+    fwd_s, _ = best_of(a, forward)
+    return {"step_s": step_s, "steps_per_s": 1.0 / step_s, "forward_s": fwd_s, "images_per_s": n / fwd_s,
+            "loss": loss, "params": sum(p.numel() for p in params), "reps": a.reps}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field"])
+    p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field", "unet"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--n", type=int, nargs="+", default=[1024])
     p.add_argument("--width", type=int, default=256)
@@ -279,12 +341,18 @@ def main():
     p.add_argument("--out", help="sample: write the points to this .npy (one untimed run)")
     p.add_argument("--points", help="field: the points (.npy)")
     p.add_argument("--t", type=float, default=0.5, help="field: the time")
+    p.add_argument("--channels", default="32,64,128", help="unet: channels per level")
+    p.add_argument("--size", type=int, default=28, help="unet: images of SIZE x SIZE pixels")
+    p.add_argument("--blocks", type=int, default=1, help="unet: residual blocks per level")
+    p.add_argument("--embed", type=int, default=64, help="unet: width of the time/label embedding")
+    p.add_argument("--groups", type=int, default=4, help="unet: GroupNorm groups")
+    p.add_argument("--classes", type=int, default=10, help="unet: labels (0: unconditional)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.what != "gemm":
         a.n = a.n[0]
     r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp,
-         "field": bench_field}[a.what](a)
+         "field": bench_field, "unet": bench_unet}[a.what](a)
     r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
     print(json.dumps(r))
 
