@@ -7,8 +7,9 @@
 # Usage: bash share/examples/mnist.sh [--quick] [OUTDIR]      (default OUTDIR: mnist)
 #   --quick (or FLOWKIT_QUICK=1): a tiny U-Net (300 steps) and few samples, well under a minute.
 # Budget of the full run: about an hour of this 2-core machine, most of it training
-# (MNIST_STEPS steps of batch 128; set MNIST_STEPS to trade time for quality). A model already
-# in OUTDIR is reused; delete it to train again.
+# (MNIST_STEPS steps of batch 128, 44 minutes for 5,000 here; set MNIST_STEPS to trade time
+# for quality). Measured: kNN accuracy 82% at W = 1 and 97% at W = 2, held-out bits per
+# dimension 1.405 (README.md). A model already in OUTDIR is reused; delete it to train again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -d "$root/build/bin" ] && export PATH="$root/build/bin:$PATH"
@@ -26,7 +27,10 @@ if [ "$quick" = 1 ]; then
   per_class=3 sample=(--solver midpoint --steps 4) logp=(--steps 2 --divergence hutchinson) logp_n=4
 else
   train=(--channels 32,64,128 --groups 8 --embed 64 --batch 128 --steps "${MNIST_STEPS:-5000}" --lr 0.002 --warmup 200)
-  per_class=50 sample=(--solver midpoint --steps 20) logp=(--steps 20 --divergence hutchinson) logp_n=200
+  # the density integral needs adaptive steps: near t = 1 the field contracts each pixel onto
+  # its 1/255-wide level within the last hundredth of time; 20 RK4 steps gave -0.31 bits per
+  # dimension (below the bound of 0), 80 gave 1.20, dopri5 1.405 at rtol 1e-4 and at 1e-5
+  per_class=50 sample=(--solver midpoint --steps 20) logp=(--solver dopri5 --rtol 1e-4 --atol 1e-4 --divergence hutchinson) logp_n=200
 fi
 default_w=2
 
