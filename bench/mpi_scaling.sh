@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training steps per second of the MLP (depth 3) on one machine: one thread, --threads 2, and
 # mpirun -np 2 with one thread each (the same two shards a step as --threads 2), at batch 256
-# and 4096 and width 128 and 256. Steps/s is steps / the elapsed time of the log's last line
+# and 4096 and width 128 and 256, and the MNIST example's U-Net at batch 128. Steps/s is steps / the elapsed time of the log's last line
 # (after start-up and data), the best of REPEATS runs; and the CPU time per step (user + sys of
 # the whole run, every process and thread, start-up included; the least of the runs), which a
 # loaded machine disturbs less.
@@ -39,3 +39,10 @@ for cfg in "128 256 600" "256 256 200" "128 4096 40" "256 4096 15"; do
   mpi=$(rate "$steps" timeout 600 mpirun --oversubscribe -np 2 "$bin/flow-train" "${args[@]}" --threads 1)
   echo "| $w | $b | $one | $two | $mpi |"
 done
+# The MNIST example's U-Net (channels 32,64,128, conditional) on the 9,000 training digits
+"$bin/flow-data" mnist --part train -o mnist.npy
+args=(mnist.npy --net unet --channels 32,64,128 --groups 8 --embed 64 --conditional --batch 128 --dequantize)
+one=$(rate 20 "$bin/flow-train" "${args[@]}" --threads 1)
+two=$(rate 20 "$bin/flow-train" "${args[@]}" --threads 2)
+mpi=$(rate 20 timeout 600 mpirun --oversubscribe -np 2 "$bin/flow-train" "${args[@]}" --threads 1)
+echo "| U-Net | 128 | $one | $two | $mpi |"
