@@ -152,16 +152,7 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
 // --dequantize[=L]: absent 0, plain kDequantizeAuto, else L (checked by TrainConfig::validate).
 int parse_dequantize(const std::string& v) {
   if (v.empty()) return 0;
-  if (v == "auto") return kDequantizeAuto;
-  size_t used = 0;
-  int L = 0;
-  try {
-    L = std::stoi(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size() || L < 2) throw usage_error("--dequantize=L needs a number L >= 2 of levels, got '" + v + "'");
-  return L;
+  return v == "auto" ? kDequantizeAuto : cli::parse_levels(v);
 }
 
 void parse_names(Options& o) {

@@ -97,6 +97,18 @@ void add_all(CLI::App& app, Common& c) {
   add_quiet_log(app, c);
 }
 
+int parse_levels(const std::string& v) {
+  size_t used = 0;
+  int L = 0;
+  try {
+    L = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || L < 2) throw usage_error("--dequantize=L needs a number L >= 2 of levels, got '" + v + "'");
+  return L;
+}
+
 int apply_threads(const Common& c) {
   int n = c.threads;
   if (n < 0) throw usage_error("--threads must be 0 (all cores) or positive, got " + std::to_string(n));

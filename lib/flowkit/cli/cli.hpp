@@ -39,6 +39,9 @@ int run(const std::string& prog, const std::string& description, int argc, char*
 // The name of the running program, for messages ("flow-data").
 const std::string& prog();
 
+// The L of --dequantize=L (flow-train, flow-eval): a whole number >= 2, else a usage error.
+int parse_levels(const std::string& v);
+
 // Applies --threads (0: hardware threads) to Eigen and OpenMP; returns the count used.
 int apply_threads(const Common& c);
 

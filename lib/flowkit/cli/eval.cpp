@@ -202,18 +202,7 @@ void logp_worker(Comm& comm, const LogpFlags& fl, const Common& c, const Field& 
 // its training data (flow-train finds them), else a usage error; 0 without --dequantize.
 int dequantize_levels(const LogpFlags& fl, const nlohmann::json& doc) {
   if (!fl.dequantize) return 0;
-  if (fl.levels != "auto") {
-    size_t used = 0;
-    int L = 0;
-    try {
-      L = std::stoi(fl.levels, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != fl.levels.size() || L < 2)
-      throw usage_error("--dequantize=L needs a number L >= 2 of levels, got '" + fl.levels + "'");
-    return L;
-  }
+  if (fl.levels != "auto") return parse_levels(fl.levels);
   const auto tr = doc.find("training");
   if (tr != doc.end() && tr->is_object() && tr->contains("levels") && (*tr)["levels"].is_number_integer() &&
       (*tr)["levels"].get<int64_t>() >= 2 && (*tr)["levels"].get<int64_t>() <= kMaxLevels)
