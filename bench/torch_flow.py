@@ -39,6 +39,19 @@ import time
 import torch
 
 
+def update(loss, opt, params, ema, a):
+    """One optimizer step as flow-train takes it: backward, clip the gradient norm, Adam, EMA."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if a.clip > 0:
+        torch.nn.utils.clip_grad_norm_(params, a.clip)
+    opt.step()
+    if a.ema > 0:
+        with torch.no_grad():
+            torch._foreach_mul_(ema, a.ema)
+            torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - a.ema)
+
+
 def loaded_blas():
     """The BLAS/LAPACK shared objects this process mapped (from /proc/self/maps)."""
     libs = set()
@@ -168,15 +181,7 @@ def bench_train(a):
         t = torch.rand(a.batch, 1, generator=g)
         xt = t * x1 + (1 - t) * x0
         loss = (net(xt, t) - (x1 - x0)).square().sum(dim=1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if a.clip > 0:
-            torch.nn.utils.clip_grad_norm_(params, a.clip)
-        opt.step()
-        if a.ema > 0:
-            with torch.no_grad():
-                torch._foreach_mul_(ema, a.ema)
-                torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - a.ema)
+        update(loss, opt, params, ema, a)
         return loss
 
     for _ in range(a.warmup):
@@ -293,15 +298,7 @@ def bench_unet(a):
         if a.classes > 0:
             y = torch.where(torch.rand(n, generator=g) < 0.15, torch.full((n,), a.classes), pool_labels[i])
         loss = (net.network(xt, t, y) - (x1 - x0)).square().sum(dim=1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if a.clip > 0:
-            torch.nn.utils.clip_grad_norm_(params, a.clip)
-        opt.step()
-        if a.ema > 0:
-            with torch.no_grad():
-                torch._foreach_mul_(ema, a.ema)
-                torch._foreach_add_(ema, [p.detach() for p in params], alpha=1 - a.ema)
+        update(loss, opt, params, ema, a)
         return float(loss)
 
     step_s, loss = best_of(a, step)
