@@ -221,9 +221,9 @@ class LearnedField : public Field {
     out.resize(x.rows(), x.cols());
     pieces(x.cols(), [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
       w.load(z_, tv_, c0, m);
-      w.net.forward(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out);
+      w.net.infer(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out);
       if (mixed) {
-        w.net.forward(w.z, w.t, nullptr, w.null_out);
+        w.net.infer(w.z, w.t, nullptr, w.null_out);
         w.out = float(guidance_) * w.out + float(1.0 - guidance_) * w.null_out;
       }
       out.middleCols(c0, m) = w.out;

@@ -127,6 +127,47 @@ void Conv<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& gy, 
 }
 
 template <class S>
+void Conv<S>::infer(const S* p, const M& x, const ImageGeom& g, M& y) {
+  if constexpr (std::is_same_v<S, float>)
+    if (fast_) {
+      if (x.rows() != cin_ || x.cols() != g.pixels())
+        throw Error("convolution input has the wrong shape");
+      y.resize(cout_, out_geom(g).pixels());
+      return fast_->infer(p + w_off_, p + b_off_, x.data(), g, y.data(), false, false);
+    }
+  forward(p, x, g, y);
+}
+
+template <class S>
+void Conv<S>::infer_add(const S* p, const M& x, const ImageGeom& g, M& y) {
+  const ImageGeom o = out_geom(g);
+  if (x.rows() != cin_ || x.cols() != g.pixels() || y.rows() != cout_ || y.cols() != o.pixels())
+    throw Error("convolution input or output has the wrong shape");
+  if constexpr (std::is_same_v<S, float>)
+    if (fast_) return fast_->infer(p + w_off_, p + b_off_, x.data(), g, y.data(), true, false);
+  if (k_ == 1) {  // a GEMM into y
+    y.noalias() += CMapM(p + w_off_, cout_, cin_) * x;
+    y.colwise() += CMapM(p + b_off_, cout_, 1).col(0);
+    return;
+  }
+  forward(p, x, g, tmp_);
+  y += tmp_;
+}
+
+template <class S>
+void Conv<S>::infer_up(const S* p, const M& x, const ImageGeom& g, M& y) {
+  if (stride_ != 1 || k_ != 3) throw Error("convolution: up-sampling takes a 3x3 stride-1 one");
+  if (x.rows() != cin_ || x.cols() != g.pixels())
+    throw Error("convolution input has the wrong shape");
+  if constexpr (std::is_same_v<S, float>) {
+    y.resize(cout_, g.twice().pixels());
+    return fast_->infer(p + w_off_, p + b_off_, x.data(), g, y.data(), false, true);
+  }
+  upsample2(x, g, up_);
+  forward(p, up_, g.twice(), y);
+}
+
+template <class S>
 void upsample2(const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& x, const ImageGeom& g,
                Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& y) {
   const ImageGeom o = g.twice();

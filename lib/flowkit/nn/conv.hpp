@@ -36,6 +36,12 @@ class Conv {
   void forward(const S* p, const M& x, const ImageGeom& g, M& y);
   // Given gy = dL/dy: grad += dL/d(weight, bias) unless null; gx = dL/dx unless null.
   void backward(const S* p, const M& x, const ImageGeom& g, const M& gy, S* grad, M* gx);
+  // Inference (keeps nothing for backward): y = conv(x) + b.
+  void infer(const S* p, const M& x, const ImageGeom& g, M& y);
+  // Inference: y += conv(x) + b, y already the output's size.
+  void infer_add(const S* p, const M& x, const ImageGeom& g, M& y);
+  // Inference: y = conv(upsample2(x)) + b (stride 1; g: x's geometry, y: twice its size).
+  void infer_up(const S* p, const M& x, const ImageGeom& g, M& y);
 
  private:
   using MapM = Eigen::Map<M>;
@@ -46,7 +52,7 @@ class Conv {
 
   int cin_, cout_, k_, stride_;
   size_t w_off_, b_off_;
-  M col_, dcol_;
+  M col_, dcol_, up_, tmp_;
   std::shared_ptr<DnnlConv> fast_;  // float 3x3: oneDNN
 };
 

@@ -47,29 +47,139 @@ struct DnnlPlan {
   void build(const ImageGeom& g);
 };
 
-struct DnnlConv::Impl {
+// An inference primitive for one geometry (nothing kept for backward): forward_inference, a
+// sum post-op when it accumulates, a 4x4 stride-2 deconvolution when it up-samples.
+struct DnnlInferPlan {
   int cin, cout, stride;
-  dnnl::stream st{cpu_engine()};
-  std::vector<std::unique_ptr<DnnlPlan>> plans;  // the most recently used first
-  // The plan for g, built when new (the least recently used one goes beyond kPlans).
-  DnnlPlan& plan(const ImageGeom& g);
+  bool accumulate, up;
+  ImageGeom geom{-1, -1, -1};
+  dnnl::primitive fwd, w_to_fwd;
+  memory x, y, w_user, w_fwd, b;
+  std::vector<float> w4;  // up: the 4x4 kernel (HWIO) the 3x3 one becomes
+  Args fwd_args, w_to_fwd_args;
+
+  void build(const ImageGeom& g);
+  bool fits(const ImageGeom& g, bool acc, bool u) const {
+    return same(geom, g) && accumulate == acc && up == u;
+  }
 };
 
-DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g) {
+namespace {
+// The plan that fits, moved to the front, or a new one from make() (the least recently used
+// one goes beyond kPlans).
+template <class P, class Fits, class Make>
+P& find_plan(std::vector<std::unique_ptr<P>>& plans, const Fits& fits, const Make& make) {
   size_t i = 0;
-  while (i < plans.size() && !same(plans[i]->geom, g)) ++i;
+  while (i < plans.size() && !fits(*plans[i])) ++i;
   if (i == plans.size()) {
-    auto p = std::make_unique<DnnlPlan>();
-    p->cin = cin;
-    p->cout = cout;
-    p->stride = stride;
-    p->build(g);
     if (plans.size() == kPlans) plans.pop_back();
-    plans.insert(plans.begin(), std::move(p));
+    plans.insert(plans.begin(), make());
   } else if (i > 0) {
     std::rotate(plans.begin(), plans.begin() + long(i), plans.begin() + long(i) + 1);
   }
   return *plans[0];
+}
+
+// Nearest 2x up-sampling then a 3x3 convolution (pad 1) is, for each output parity, a 2-tap
+// filter of the low-resolution input: along one axis, output 2i reads x[i-1] w0 + x[i] (w1 +
+// w2), output 2i+1 reads x[i] (w0 + w1) + x[i+1] w2. As a stride-2 deconvolution (pad 1) that
+// is the 4-tap kernel (w2, w1 + w2, w0 + w1, w0), taps 0..3; kTaps lists the 3x3 taps of each.
+constexpr int kTaps[4][3] = {{2, -1, -1}, {1, 2, -1}, {0, 1, -1}, {0, -1, -1}};
+
+// w4 (cout x 16 cin, HWIO like w) from w (cout x 9 cin).
+void up_kernel(const float* w, int cin, int cout, float* w4) {
+  const size_t oc = size_t(cout) * size_t(cin);
+  for (int kh = 0; kh < 4; ++kh)
+    for (int kw = 0; kw < 4; ++kw) {
+      float* dst = w4 + size_t(kh * 4 + kw) * oc;
+      std::fill(dst, dst + oc, 0.f);
+      for (const int a : kTaps[kh])
+        for (const int b : kTaps[kw]) {
+          if (a < 0 || b < 0) continue;
+          const float* src = w + size_t(a * 3 + b) * oc;
+          for (size_t k = 0; k < oc; ++k) dst[k] += src[k];
+        }
+    }
+}
+}  // namespace
+
+struct DnnlConv::Impl {
+  int cin, cout, stride;
+  dnnl::stream st{cpu_engine()};
+  std::vector<std::unique_ptr<DnnlPlan>> plans;  // the most recently used first
+  std::vector<std::unique_ptr<DnnlInferPlan>> infer_plans;
+  DnnlPlan& plan(const ImageGeom& g);
+  DnnlInferPlan& infer_plan(const ImageGeom& g, bool accumulate, bool up);
+};
+
+DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g) {
+  return find_plan(
+      plans, [&](const DnnlPlan& p) { return same(p.geom, g); },
+      [&] {
+        auto p = std::make_unique<DnnlPlan>();
+        p->cin = cin;
+        p->cout = cout;
+        p->stride = stride;
+        p->build(g);
+        return p;
+      });
+}
+
+DnnlInferPlan& DnnlConv::Impl::infer_plan(const ImageGeom& g, bool accumulate, bool up) {
+  return find_plan(
+      infer_plans, [&](const DnnlInferPlan& p) { return p.fits(g, accumulate, up); },
+      [&] {
+        auto p = std::make_unique<DnnlInferPlan>();
+        p->cin = cin;
+        p->cout = cout;
+        p->stride = stride;
+        p->accumulate = accumulate;
+        p->up = up;
+        p->build(g);
+        return p;
+      });
+}
+
+void DnnlInferPlan::build(const ImageGeom& g) {
+  using namespace dnnl;
+  const int k = up ? 4 : 3, s = up ? 2 : stride;
+  const ImageGeom o = up ? g.twice() : ImageGeom{g.n, g.h / stride, g.w / stride};
+  const memory::desc x_md({g.n, cin, g.h, g.w}, kF32, Tag::nhwc),
+      y_md({o.n, cout, o.h, o.w}, kF32, Tag::nhwc), any({cout, cin, k, k}, kF32, Tag::any),
+      b_md({cout}, kF32, Tag::x), user_md({cout, cin, k, k}, kF32, Tag::hwio);
+  const memory::dims strides{s, s}, pad{1, 1};
+  primitive_attr attr;
+  if (accumulate) {
+    post_ops po;
+    po.append_sum(1.f);
+    attr.set_post_ops(po);
+  }
+  memory::desc w_md;
+  if (up) {
+    const deconvolution_forward::primitive_desc pd(
+        {prop_kind::forward_inference, algorithm::deconvolution_direct, x_md, any, b_md, y_md,
+         strides, pad, pad},
+        attr, cpu_engine());
+    fwd = deconvolution_forward(pd);
+    w_md = pd.weights_desc();
+    w4.assign(size_t(cout) * size_t(16 * cin), 0.f);
+  } else {
+    const convolution_forward::primitive_desc pd(
+        {prop_kind::forward_inference, algorithm::convolution_direct, x_md, any, b_md, y_md,
+         strides, pad, pad},
+        attr, cpu_engine());
+    fwd = convolution_forward(pd);
+    w_md = pd.weights_desc();
+  }
+  x = user_memory(x_md);
+  y = user_memory(y_md);
+  b = user_memory(b_md);
+  w_user = up ? memory(user_md, cpu_engine(), w4.data()) : user_memory(user_md);
+  w_fwd = memory(w_md, cpu_engine());
+  w_to_fwd = reorder(w_user, w_fwd);
+  fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
+  w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
+  geom = g;
 }
 
 void DnnlPlan::build(const ImageGeom& g) {
@@ -132,6 +242,26 @@ void DnnlConv::forward(const float* w, const float* b, const float* x, const Ima
   try {
     DnnlPlan& p = m.plan(g);
     set(p.w_user, w);
+    p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
+    set(p.x, x);
+    set(p.b, b);
+    set(p.y, y);
+    p.fwd.execute(m.st, p.fwd_args);
+    m.st.wait();
+  } catch (const dnnl::error& e) {
+    throw Error(std::string("oneDNN convolution: ") + e.what());
+  }
+}
+
+void DnnlConv::infer(const float* w, const float* b, const float* x, const ImageGeom& g, float* y,
+                     bool accumulate, bool up) {
+  Impl& m = *impl_;
+  try {
+    DnnlInferPlan& p = m.infer_plan(g, accumulate, up);
+    if (up)
+      up_kernel(w, m.cin, m.cout, p.w4.data());
+    else
+      set(p.w_user, w);
     p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
     set(p.x, x);
     set(p.b, b);

@@ -2,7 +2,10 @@
 // conv.hpp stores them: 3 to 4.5 times the im2col + SGEMM rate on this machine (bench/NOTES.md,
 // item 18). Primitives are built for a geometry on first use and kept (the last four); the
 // argument maps are kept too, so a call allocates nothing of ours. Backward needs no forward
-// before it: the weights' reorder is its own.
+// before it: the weights' reorder is its own. Inference (sampling) has its own primitives:
+// forward_inference, the residual's add fused as a sum post-op, and nearest 2x up-sampling +
+// the 3x3 convolution as one stride-2 4x4 deconvolution of the low-resolution input (4 taps
+// per output pixel instead of 9; bench/NOTES.md, item 23).
 #pragma once
 #include <memory>
 
@@ -22,6 +25,10 @@ class DnnlConv {
   // (when not null).
   void backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw,
                 float* db, float* gx);
+  // Inference: y = conv(x) + b, or y += conv(x) + b when accumulate; with up, y =
+  // conv(upsample2(x)) + b (stride 1 only; g: the low-resolution input's geometry).
+  void infer(const float* w, const float* b, const float* x, const ImageGeom& g, float* y,
+             bool accumulate, bool up);
 
  private:
   struct Impl;

@@ -17,6 +17,10 @@ void Net::forward(const Mat& x, const Vec& t, const int* labels, Mat& out) {
   mlp_ ? mlp_->forward(x, t, labels, out) : unet_->forward(x, t, labels, out);
 }
 
+void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out) {
+  mlp_ ? mlp_->forward(x, t, labels, out) : unet_->infer(x, t, labels, out);
+}
+
 void Net::backward(const Mat& gout, Params& grad) {
   mlp_ ? mlp_->backward(gout, grad) : unet_->backward(gout, grad);
 }

@@ -18,6 +18,9 @@ class Net {
 
   // As Mlp: out = net(x, t_j, y_j); labels one per column in [0, num_classes] or nullptr.
   void forward(const Mat& x, const Vec& t, const int* labels, Mat& out);
+  // The same output for use (sampling): the U-Net's inference pass (UNet::infer), the MLP's
+  // forward. No backward, jvp or vjp after it.
+  void infer(const Mat& x, const Vec& t, const int* labels, Mat& out);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten.
   void backward(const Mat& gout, Params& grad);
   // Forward-mode products (the MLP): jout = J dx for k blocks of n tangent columns.

@@ -61,6 +61,34 @@ void GroupNormSilu<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y)
   }
 }
 
+// Per image: the group means of x + shift, the spreads about them, then a = scale x + offset
+// with scale = gamma / sigma and offset = beta + scale (shift - mu) per channel, y = silu(a).
+template <class S>
+void GroupNormSilu<S>::infer(const S* p, const M& x, const ImageGeom& g, const M* shift, M& y) {
+  if (x.rows() != c_ || x.cols() != g.pixels() || (shift && shift->rows() != c_))
+    throw Error("group norm input has the wrong shape");
+  const CMapV gamma(p + gamma_off_, c_), beta(p + beta_off_, c_);
+  const Eigen::Index hw = g.per_image();
+  const S count = S(hw * (c_ / groups_));
+  y.resize(c_, x.cols());
+  for (int i = 0; i < g.n; ++i) {
+    const auto xi = x.middleCols(i * hw, hw);
+    sum_ = xi.rowwise().sum();
+    if (shift) sum_ += S(hw) * shift->col(i);
+    reduce(sum_, grp_);
+    expand(grp_ / count, chan_);            // mu, per channel
+    if (shift) chan_ -= shift->col(i);      // mu - shift: x + shift - mu = x - chan_
+    sum_ = (xi.colwise() - chan_).array().square().rowwise().sum().matrix();
+    reduce(sum_, grp_);
+    expand((grp_.array() / count + S(kGnEps)).rsqrt().matrix(), chan2_);
+    chan2_.array() *= gamma.array();                                 // scale
+    chan_ = beta.array() - chan2_.array() * chan_.array();           // offset
+    auto a = y.middleCols(i * hw, hw).array();
+    a = (xi.array().colwise() * chan2_.array()).colwise() + chan_.array();
+    a *= a.logistic();
+  }
+}
+
 // ga = gy d; dgamma = sum ga xhat, dbeta = sum ga; gx = inv (gh - mean gh - xhat mean(gh xhat))
 // with gh = gamma ga, the means over each image's group.
 template <class S>

@@ -14,6 +14,9 @@ class GroupNormSilu {
   // c channels in `groups` groups (c divisible by it); gamma, beta (c each) at the offsets.
   GroupNormSilu(int c, int groups, size_t gamma_off, size_t beta_off);
   void forward(const S* p, const M& x, const ImageGeom& g, M& y);
+  // Inference (keeps nothing for backward): y = silu(GroupNorm(x + shift)), shift (c x n, one
+  // column per image, added to each of its pixels) or null; one affine map + SiLU per image.
+  void infer(const S* p, const M& x, const ImageGeom& g, const M* shift, M& y);
   // gy = dL/dy on entry (overwritten: scratch); grad += dL/d(gamma, beta) unless null; gx = dL/dx.
   void backward(const S* p, const ImageGeom& g, M& gy, S* grad, M& gx);
 

@@ -71,7 +71,7 @@ struct UNet<S>::Impl {
   // Embedding: Fourier features, hidden layer, its derivative, e, silu(e) and its derivative
   M feat, e1, de1, s, ds;
   std::vector<int> labels;
-  // Reverse pass
+  bool kept = false;  // the last pass kept what the reverse pass needs
   // Reverse pass: a buffer per tensor, so that none changes size from one call to the next
   M gy, ga, gh, gs, ge1, gx;
   std::vector<M> gblock;                              // dL/d(input of block k)
@@ -199,6 +199,17 @@ void UNet<S>::init(Rng& rng) {
 
 template <class S>
 void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
+  run(x, t, labels, out, true);
+}
+
+template <class S>
+void UNet<S>::infer(const M& x, const V& t, const int* labels, M& out) {
+  run(x, t, labels, out, false);
+}
+
+// The forward pass; keep: each layer keeps what its backward needs (else the inference forms).
+template <class S>
+void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) {
   Impl& m = *impl_;
   const UNetConfig& c = cfg_;
   const int n = int(x.cols()), L = c.levels();
@@ -206,45 +217,58 @@ void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
   const OneThread one;
   const S* p = params_.data();
+  m.kept = false;
   m.labels.assign(size_t(n), c.num_classes);
   if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
   m.geom.resize(size_t(L));
   for (int l = 0; l < L; ++l) m.geom[size_t(l)] = {n, c.height >> l, c.width >> l};
   m.embed(p, c, t);
   m.x = Eigen::Map<const M>(x.data(), c.image_channels, m.geom[0].pixels());
-  m.in.forward(p, m.x, m.geom[0], m.h_in);
+  keep ? m.in.forward(p, m.x, m.geom[0], m.h_in) : m.in.infer(p, m.x, m.geom[0], m.h_in);
   const M* h = &m.h_in;
   size_t k = 0;
-  for (int l = 0; l < L; ++l) {
+  auto blocks = [&](size_t u) {
     for (int b = 0; b < c.blocks; ++b, ++k) {
       m.block_in[k] = h;
-      m.blocks[k].forward(p, *h, m.geom[size_t(l)], m.s);
-      h = &m.blocks[k].out();
+      ResBlock<S>& blk = m.blocks[k];
+      keep ? blk.forward(p, *h, m.geom[u], m.s) : blk.infer(p, *h, m.geom[u], m.s);
+      h = &blk.out();
     }
-    m.skip[size_t(l)] = h;
+  };
+  for (int l = 0; l < L; ++l) {
+    const size_t u = size_t(l);
+    blocks(u);
+    m.skip[u] = h;
     if (l + 1 < L) {
-      m.down[size_t(l)].forward(p, *h, m.geom[size_t(l)], m.down_out[size_t(l)]);
-      h = &m.down_out[size_t(l)];
+      Conv<S>& d = m.down[u];
+      keep ? d.forward(p, *h, m.geom[u], m.down_out[u]) : d.infer(p, *h, m.geom[u], m.down_out[u]);
+      h = &m.down_out[u];
     }
   }
   for (int l = L - 2; l >= 0; --l) {
     const size_t u = size_t(l);
-    upsample2(*h, m.geom[u + 1], m.up_in[u]);
-    m.up[u].forward(p, m.up_in[u], m.geom[u], m.up_out[u]);
+    if (keep) {
+      upsample2(*h, m.geom[u + 1], m.up_in[u]);
+      m.up[u].forward(p, m.up_in[u], m.geom[u], m.up_out[u]);
+    } else {
+      m.up[u].infer_up(p, *h, m.geom[u + 1], m.up_out[u]);
+    }
     m.cat[u].resize(2 * c.channels[u], m.geom[u].pixels());
     m.cat[u].topRows(c.channels[u]) = m.up_out[u];
     m.cat[u].bottomRows(c.channels[u]) = *m.skip[u];
     h = &m.cat[u];
-    for (int b = 0; b < c.blocks; ++b, ++k) {
-      m.block_in[k] = h;
-      m.blocks[k].forward(p, *h, m.geom[u], m.s);
-      h = &m.blocks[k].out();
-    }
+    blocks(u);
   }
-  m.out_norm.forward(p, *h, m.geom[0], m.out_a);
-  m.out.forward(p, m.out_a, m.geom[0], m.y);
+  if (keep) {
+    m.out_norm.forward(p, *h, m.geom[0], m.out_a);
+    m.out.forward(p, m.out_a, m.geom[0], m.y);
+  } else {
+    m.out_norm.infer(p, *h, m.geom[0], nullptr, m.out_a);
+    m.out.infer(p, m.out_a, m.geom[0], m.y);
+  }
   out.resize(c.dim(), n);
   out = Eigen::Map<const M>(m.y.data(), c.dim(), n);
+  m.kept = keep;
 }
 
 template <class S>
@@ -265,8 +289,9 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   const UNetConfig& c = cfg_;
   const int L = c.levels();
   const int n = m.geom.empty() ? 0 : m.geom[0].n;
+  if (!m.kept) throw Error("the U-Net's reverse pass needs a forward pass before it");
   if (gout.rows() != c.dim() || gout.cols() != n)
-    throw Error("output gradient has the wrong shape (no forward?)");
+    throw Error("output gradient has the wrong shape");
   const SerialProducts serial(!omp_in_parallel());
   const OneThread one;
   const S* p = params_.data();

@@ -43,6 +43,10 @@ class UNet {
   // out = net(x, t_j, y_j) for every column j (d x n, d = C H W). labels: one per column in
   // [0, num_classes] (num_classes: the null label), or nullptr (null label).
   void forward(const M& x, const V& t, const int* labels, M& out);
+  // The same output for use (sampling): keeps nothing for backward, fuses the adds into the
+  // norms and convolutions, up-samples by deconvolution (float); agrees with forward to
+  // rounding. A backward or vjp after it is an error.
+  void infer(const M& x, const V& t, const int* labels, M& out);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param count).
   void backward(const M& gout, ParamVec<S>& grad);
   // After forward: gin = J(x)^T gout, column by column (d x n).
@@ -51,6 +55,7 @@ class UNet {
   struct Impl;
 
  private:
+  void run(const M& x, const V& t, const int* labels, M& out, bool keep);
   void reverse(const M& gout, S* grad, M* gin);
   UNetConfig cfg_;
   ParamVec<S> params_;

@@ -36,6 +36,22 @@ void ResBlock<S>::forward(const S* p, const M& x, const ImageGeom& g, const M& s
 }
 
 template <class S>
+void ResBlock<S>::infer(const S* p, const M& x, const ImageGeom& g, const M& s) {
+  using CMapM = Eigen::Map<const M>;
+  norm1_.infer(p, x, g, nullptr, a1_);
+  conv1_.infer(p, a1_, g, h_);
+  proj_.noalias() = CMapM(p + o_.emb_w, cout_, embed_) * s;
+  proj_.colwise() += CMapM(p + o_.emb_b, cout_, 1).col(0);
+  norm2_.infer(p, h_, g, &proj_, a2_);
+  if (skip_) {
+    skip_->infer(p, x, g, out_);
+  } else {
+    out_ = x;
+  }
+  conv2_.infer_add(p, a2_, g, out_);
+}
+
+template <class S>
 void ResBlock<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad,
                            M* gs, M& gx) {
   using CMapM = Eigen::Map<const M>;

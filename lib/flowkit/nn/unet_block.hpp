@@ -24,6 +24,9 @@ class ResBlock {
   const M& out() const { return out_; }
   // out() = block(x); s: embed x n.
   void forward(const S* p, const M& x, const ImageGeom& g, const M& s);
+  // Inference: out() = block(x), keeping nothing for backward (the embedding's add folded into
+  // the second norm, the skip's into the second convolution).
+  void infer(const S* p, const M& x, const ImageGeom& g, const M& s);
   // gy = dL/d out (overwritten: scratch). grad += parameter gradients and gs += dL/ds unless
   // grad is null; gx = dL/dx.
   void backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs,

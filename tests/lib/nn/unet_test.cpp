@@ -326,3 +326,83 @@ TEST_CASE("U-Net settings it cannot take are usage errors", "[unet]") {
   for (const char* s : {"", "32,", "a", "32,-4", "3 2", ",8"})
     CHECK_THROWS_AS(parse_channel_list(s), Error);
 }
+
+TEST_CASE("the inference layers agree with the training ones", "[unet]") {
+  Rng rng(31);
+  const int cin = 8, cout = 6;
+  const ImageGeom g{2, 4, 6};
+  const size_t nw = size_t(cout) * size_t(9 * cin);
+  const ParamVec<double> pd = random_params(nw + size_t(cout), rng);
+  const ParamVec<float> pf(pd.begin(), pd.end());
+  const MatD x = normal(cin, g.pixels(), rng);
+  SECTION("GroupNorm + SiLU of x + a per-image shift, in one map per image") {
+    GroupNormSilu<double> gn(cin, 2, 0, size_t(cin));
+    ParamVec<double> p = random_params(2 * size_t(cin), rng);
+    const MatD shift = 3.0 * normal(cin, g.n, rng);
+    MatD xs = x, want, got;
+    for (int i = 0; i < g.n; ++i)
+      xs.middleCols(i * g.per_image(), g.per_image()).colwise() += shift.col(i);
+    gn.forward(p.data(), xs, g, want);
+    gn.infer(p.data(), x, g, &shift, got);
+    CHECK(rel_err(as_vec(got), as_vec(want)) < 1e-13);
+    gn.infer(p.data(), xs, g, nullptr, got);
+    CHECK(rel_err(as_vec(got), as_vec(want)) < 1e-13);
+  }
+  SECTION("nearest up-sampling + 3x3 convolution as one deconvolution (float, oneDNN)") {
+    Conv<double> cd(cin, cout, 3, 1, 0, nw);
+    Conv<float> cf(cin, cout, 3, 1, 0, nw);
+    MatD up, want, got;
+    Mat gotf;
+    upsample2(x, g, up);
+    cd.forward(pd.data(), up, g.twice(), want);
+    cd.infer_up(pd.data(), x, g, got);
+    CHECK(got == want);
+    cf.infer_up(pf.data(), x.cast<float>(), g, gotf);
+    CHECK(rel_err(as_vec(MatD(gotf.cast<double>())), as_vec(want)) < 1e-5);
+  }
+  SECTION("adding into the output: 3x3 stride 1 and 2 (oneDNN's sum post-op) and 1x1") {
+    for (const auto [k, stride] : {std::pair{3, 1}, std::pair{3, 2}, std::pair{1, 1}}) {
+      Conv<double> cd(cin, cout, k, stride, 0, nw);
+      Conv<float> cf(cin, cout, k, stride, 0, nw);
+      MatD want;
+      cd.forward(pd.data(), x, g, want);
+      const MatD base = normal(cout, want.cols(), rng);
+      want += base;
+      MatD got = base;
+      Mat gotf = base.cast<float>();
+      cd.infer_add(pd.data(), x, g, got);
+      cf.infer_add(pf.data(), x.cast<float>(), g, gotf);
+      CHECK(rel_err(as_vec(got), as_vec(want)) < 1e-14);
+      CHECK(rel_err(as_vec(MatD(gotf.cast<double>())), as_vec(want)) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("the U-Net's inference pass gives its forward pass's output", "[unet]") {
+  UNetConfig c = small_config(1, 10);
+  c.height = c.width = 8;
+  c.channels = {8, 16, 24};  // three levels: 1x1 skips, concatenations, up-sampling twice
+  c.groups = 4;
+  c.blocks = 1;
+  c.embed = 16;
+  Rng rng(37);
+  UNet<double> nd(c);
+  nd.params() = random_params(nd.params().size(), rng);
+  UNet<float> nf(c);
+  nf.params().assign(nd.params().begin(), nd.params().end());
+  const int n = 5;
+  const MatD x = normal(c.dim(), n, rng);
+  VecD t(n);
+  for (int j = 0; j < n; ++j) t[j] = rng.uniform();
+  const std::vector<int> labels = {0, 3, 10, 7, 9};
+  MatD want, got;
+  nd.forward(x, t, labels.data(), want);
+  nd.infer(x, t, labels.data(), got);
+  CHECK(rel_err(as_vec(got), as_vec(want)) < 1e-12);
+  Mat gotf;
+  nf.infer(x.cast<float>(), t.cast<float>(), labels.data(), gotf);
+  CHECK(rel_err(as_vec(MatD(gotf.cast<double>())), as_vec(want)) < 1e-4);
+  CHECK(want.norm() > 1);
+  MatD gin;
+  CHECK_THROWS_WITH(nd.vjp(want, gin), Catch::Contains("needs a forward pass"));
+}
