@@ -132,8 +132,10 @@ class LearnedField : public Field {
   }
 
   // Images per piece of a U-Net batch: the U-Net keeps every activation of a forward pass
-  // (about 40 tensors of C x H x W per image), so a chunk of 8,192 would need gigabytes.
-  static constexpr Eigen::Index kPiece = 64;
+  // (about 40 tensors of C x H x W per image), so a chunk of 8,192 would need gigabytes; and a
+  // piece of 8 keeps a layer's tensors in the caches between layers (MNIST's network: 397 ms
+  // per 128 images in pieces of 8, 440 in pieces of 64; bench/NOTES.md, item 23).
+  static constexpr Eigen::Index kPiece = 8;
 
   // A thread's copy of the network and its slices of the batch.
   struct Worker {

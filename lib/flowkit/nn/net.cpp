@@ -21,8 +21,11 @@ void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out) {
   mlp_ ? mlp_->forward(x, t, labels, out) : unet_->infer(x, t, labels, out);
 }
 
-void Net::backward(const Mat& gout, Params& grad) {
-  mlp_ ? mlp_->backward(gout, grad) : unet_->backward(gout, grad);
+void Net::backward(const Mat& gout, Params& grad, bool add) {
+  if (unet_) return unet_->backward(gout, grad, add);
+  if (!add || grad.size() != params().size()) return mlp_->backward(gout, grad);
+  mlp_->backward(gout, part_);
+  for (size_t k = 0; k < grad.size(); ++k) grad[k] += part_[k];
 }
 
 void Net::jvp(const Mat& dx, Mat& jout) {

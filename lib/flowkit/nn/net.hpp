@@ -21,8 +21,9 @@ class Net {
   // The same output for use (sampling): the U-Net's inference pass (UNet::infer), the MLP's
   // forward. No backward, jvp or vjp after it.
   void infer(const Mat& x, const Vec& t, const int* labels, Mat& out);
-  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten.
-  void backward(const Mat& gout, Params& grad);
+  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten, or added to grad
+  // when add.
+  void backward(const Mat& gout, Params& grad, bool add = false);
   // Forward-mode products (the MLP): jout = J dx for k blocks of n tangent columns.
   bool has_jvp() const { return bool(mlp_); }
   void jvp(const Mat& dx, Mat& jout);
@@ -36,6 +37,7 @@ class Net {
   NetConfig cfg_;
   std::unique_ptr<Mlp<float>> mlp_;
   std::unique_ptr<UNet<float>> unet_;
+  Params part_;  // the MLP's gradient before it is added
 };
 
 }  // namespace flowkit

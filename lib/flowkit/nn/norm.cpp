@@ -71,20 +71,25 @@ void GroupNormSilu<S>::infer(const S* p, const M& x, const ImageGeom& g, const M
   const Eigen::Index hw = g.per_image();
   const S count = S(hw * (c_ / groups_));
   y.resize(c_, x.cols());
+  // Pixel by pixel, so that each pass runs down a pixel's contiguous channels in vector lanes
+  // (a rowwise() reduction of this shape compiles to scalar code)
   for (int i = 0; i < g.n; ++i) {
-    const auto xi = x.middleCols(i * hw, hw);
-    sum_ = xi.rowwise().sum();
+    const Eigen::Index j0 = i * hw;
+    sum_.setZero(c_);
+    for (Eigen::Index j = j0; j < j0 + hw; ++j) sum_ += x.col(j);
     if (shift) sum_ += S(hw) * shift->col(i);
     reduce(sum_, grp_);
     expand(grp_ / count, chan_);            // mu, per channel
     if (shift) chan_ -= shift->col(i);      // mu - shift: x + shift - mu = x - chan_
-    sum_ = (xi.colwise() - chan_).array().square().rowwise().sum().matrix();
+    sum_.setZero(c_);
+    for (Eigen::Index j = j0; j < j0 + hw; ++j) sum_.array() += (x.col(j) - chan_).array().square();
     reduce(sum_, grp_);
     expand((grp_.array() / count + S(kGnEps)).rsqrt().matrix(), chan2_);
     chan2_.array() *= gamma.array();                                 // scale
     chan_ = beta.array() - chan2_.array() * chan_.array();           // offset
-    auto a = y.middleCols(i * hw, hw).array();
-    a = (xi.array().colwise() * chan2_.array()).colwise() + chan_.array();
+    for (Eigen::Index j = j0; j < j0 + hw; ++j)
+      y.col(j).array() = x.col(j).array() * chan2_.array() + chan_.array();
+    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> a(y.data() + j0 * c_, hw * c_);
     a *= a.logistic();
   }
 }

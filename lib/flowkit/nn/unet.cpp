@@ -272,8 +272,8 @@ void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) 
 }
 
 template <class S>
-void UNet<S>::backward(const M& gout, ParamVec<S>& grad) {
-  grad.assign(params_.size(), S(0));
+void UNet<S>::backward(const M& gout, ParamVec<S>& grad, bool add) {
+  if (!add || grad.size() != params_.size()) grad.assign(params_.size(), S(0));
   reverse(gout, grad.data(), nullptr);
 }
 

@@ -47,8 +47,9 @@ class UNet {
   // norms and convolutions, up-samples by deconvolution (float); agrees with forward to
   // rounding. A backward or vjp after it is an error.
   void infer(const M& x, const V& t, const int* labels, M& out);
-  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param count).
-  void backward(const M& gout, ParamVec<S>& grad);
+  // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param count),
+  // or added to grad when add.
+  void backward(const M& gout, ParamVec<S>& grad, bool add = false);
   // After forward: gin = J(x)^T gout, column by column (d x n).
   void vjp(const M& gout, M& gin);
 

@@ -9,14 +9,28 @@
 namespace flowkit {
 namespace {
 // The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
-// batch's n columns (the gradient of this share of the batch's mean).
+// batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
+// columns in pieces of kUNetPiece images and adds up their gradients.
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
-                              int64_t n, Mat& out, Params& grad) {
-  net.forward(z, t, lab, out);
-  out -= goal;
-  const double sq = double(out.squaredNorm());
-  out *= float(2.0 / double(n));
-  net.backward(out, grad);
+                              int64_t n, Piece& w, Params& grad) {
+  const Eigen::Index cols = z.cols();
+  const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
+  double sq = 0;
+  for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
+    const Eigen::Index m = std::min(step, cols - c0);
+    if (m == cols) {
+      net.forward(z, t, lab, w.out);
+      w.out -= goal;
+    } else {
+      w.z = z.middleCols(c0, m);
+      w.t = t.segment(c0, m);
+      net.forward(w.z, w.t, lab ? lab + c0 : nullptr, w.out);
+      w.out -= goal.middleCols(c0, m);
+    }
+    sq += double(w.out.squaredNorm());
+    w.out *= float(2.0 / double(n));
+    net.backward(w.out, grad, c0 > 0);
+  }
   return sq;
 }
 }  // namespace
@@ -44,11 +58,11 @@ int BatchGradient::plan(int64_t n) {
 }
 
 double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
-                                 const Mat& goal, Mat& out, Params& grad) {
+                                 const Mat& goal, Params& grad) {
   const int64_t n = z.cols();
   const int k = plan(n);
   if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
-  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, out, grad) / double(n);
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad) / double(n);
 }
 
 // This process computes shards [first, first + mine) of the k; then the sum of all k.
@@ -66,7 +80,7 @@ double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const
     sh.t = t.segment(c0, m);
     sh.goal = goal.middleCols(c0, m);
     if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
-    sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.out,
+    sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
                                    sh.grad);
   });
   double sq = 0;

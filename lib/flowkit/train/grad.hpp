@@ -17,6 +17,16 @@ namespace flowkit {
 
 // Fewest columns a thread's share of the batch may have: below it, fewer threads are used.
 constexpr int64_t kMinShardColumns = 64;
+// Images per forward and backward pass of a U-Net: a share's gradient is the sum of its
+// pieces', so that a layer's tensors stay in the caches and the step holds megabytes, not
+// gigabytes (bench/NOTES.md, item 23).
+constexpr Eigen::Index kUNetPiece = 16;
+
+// A piece of a share of the batch, and the network's output for it.
+struct Piece {
+  Mat z, out;
+  Vec t;
+};
 
 class BatchGradient {
  public:
@@ -24,9 +34,9 @@ class BatchGradient {
   // process, each with at least kMinShardColumns columns; a multiple of the process count).
   explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0) : comm_(comm), wanted_(shards) {}
   // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
-  // it is finite. `out` is scratch. `lab` is empty or one label per column.
+  // it is finite. `lab` is empty or one label per column.
   double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
-                    Mat& out, Params& grad);
+                    Params& grad);
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
   // least kMinShardColumns columns.
   static int shard_count(int64_t n);
@@ -38,8 +48,9 @@ class BatchGradient {
   struct Shard {
     explicit Shard(const NetConfig& c) : net(c) {}
     Net net;
-    Mat z, goal, out;
+    Mat z, goal;
     Vec t;
+    Piece piece;
     std::vector<int> lab;
     Params grad;
     double sq = 0;  // sum of squared errors
@@ -52,6 +63,7 @@ class BatchGradient {
   int64_t planned_n_ = -1;
   int total_ = 0;
   std::vector<Shard> shards_;
+  Piece piece_;  // one thread's
   std::vector<float> mine_, all_;  // this process's shards, every shard: gradient and loss
 };
 

@@ -155,7 +155,7 @@ struct Trainer::Impl {
   Vec mean, scale, out_scale, out_shift;
   std::vector<size_t> train_idx, perm;
   int64_t perm_epoch = -1;
-  Mat x0, x1, xt, target, z, goal, out, tmp;
+  Mat x0, x1, xt, target, z, goal, tmp;
   Vec t;
   std::vector<int> lab, lab_tmp;
   Sinkhorn sinkhorn;
@@ -282,7 +282,7 @@ void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& v
     make_validation(c, m, x1, labels);
   }
   const Eigen::Index d = c.net.dim, b = c.batch;
-  for (Mat* w : {&m.x0, &m.x1, &m.xt, &m.target, &m.z, &m.goal, &m.out, &m.tmp}) w->resize(d, b);
+  for (Mat* w : {&m.x0, &m.x1, &m.xt, &m.target, &m.z, &m.goal, &m.tmp}) w->resize(d, b);
   m.t.resize(b);
   m.lab.assign(m.data.labels.empty() ? 0 : size_t(b), 0);
   m.lab_tmp = m.lab;
@@ -389,7 +389,7 @@ double Trainer::train_step() {
     for (int& y : m.lab)
       if (r.uniform() < c.cond_drop) y = c.net.num_classes;
   // Loss, gradient, update
-  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.out, m.grad);
+  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad);
   if (!std::isfinite(loss)) return loss;
   clip_grad_norm(m.grad, c.optim.clip);
   m.adam.step(m.net.params(), m.grad, step_);

@@ -90,15 +90,14 @@ TEST_CASE("a batch split over threads gives the whole batch's loss and gradient"
     net.init(r);
     const int64_t n = 300;  // 4 shards of 75 columns at 4 threads
     const Batch b = make_batch(n, classes);
-    Mat out;
     Params whole, split, again;
     BatchGradient one, many;
     set_threads(1);
-    const double l1 = one(net, b.z, b.t, b.lab, b.goal, out, whole);
+    const double l1 = one(net, b.z, b.t, b.lab, b.goal, whole);
     set_threads(4);
     REQUIRE(BatchGradient::shard_count(n) == 4);
-    const double l4 = many(net, b.z, b.t, b.lab, b.goal, out, split);
-    const double l4b = many(net, b.z, b.t, b.lab, b.goal, out, again);
+    const double l4 = many(net, b.z, b.t, b.lab, b.goal, split);
+    const double l4b = many(net, b.z, b.t, b.lab, b.goal, again);
     set_threads(1);
     CHECK(l4 == Approx(l1).epsilon(1e-6));
     REQUIRE(split.size() == whole.size());
@@ -119,14 +118,13 @@ TEST_CASE("a batch too small to share stays on one thread", "[train]") {
   Rng r(2);
   net.init(r);
   const Batch b = make_batch(kMinShardColumns + 1, 0);  // one shard: the whole-batch path, bit for bit
-  Mat out;
   Params g1, g4;
   BatchGradient a, bg;
   set_threads(1);
-  const double l1 = a(net, b.z, b.t, b.lab, b.goal, out, g1);
+  const double l1 = a(net, b.z, b.t, b.lab, b.goal, g1);
   set_threads(4);
   REQUIRE(BatchGradient::shard_count(b.z.cols()) == 1);
-  const double l4 = bg(net, b.z, b.t, b.lab, b.goal, out, g4);
+  const double l4 = bg(net, b.z, b.t, b.lab, b.goal, g4);
   set_threads(1);
   CHECK(l4 == l1);
   CHECK(g4 == g1);
@@ -140,10 +138,9 @@ TEST_CASE("two processes with a shard each give the bits of one process with two
   net.init(r);
   const Batch b = make_batch(200, 0);
   set_threads(1);
-  Mat out;
   Params one, whole;
-  const double l_one = BatchGradient(Comm::single(), 2)(net, b.z, b.t, b.lab, b.goal, out, one);
-  const double l_whole = BatchGradient(Comm::single(), 1)(net, b.z, b.t, b.lab, b.goal, out, whole);
+  const double l_one = BatchGradient(Comm::single(), 2)(net, b.z, b.t, b.lab, b.goal, one);
+  const double l_whole = BatchGradient(Comm::single(), 1)(net, b.z, b.t, b.lab, b.goal, whole);
   Pair pair;
   double loss[2];
   Params grad[2];
@@ -153,9 +150,8 @@ TEST_CASE("two processes with a shard each give the bits of one process with two
       ThreadComm comm(pair, k);
       Net mine(c);
       mine.params() = net.params();
-      Mat o;
       BatchGradient bg(comm, 0);  // default: one shard per thread of each process
-      loss[k] = bg(mine, b.z, b.t, b.lab, b.goal, o, grad[k]);
+      loss[k] = bg(mine, b.z, b.t, b.lab, b.goal, grad[k]);
     });
   for (auto& p : procs) p.join();
   CHECK(loss[0] == l_one);
@@ -167,4 +163,40 @@ TEST_CASE("two processes with a shard each give the bits of one process with two
   // A shard count the processes cannot share is a usage error
   ThreadComm lone(pair, 0);
   CHECK_THROWS_WITH(BatchGradient(lone, 3).plan(200), Catch::Contains("multiple of the 2 processes"));
+}
+
+TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's", "[train]") {
+  NetConfig c;
+  c.kind = NetKind::unet;
+  c.num_classes = 3;
+  c.unet.height = c.unet.width = 4;
+  c.unet.channels = {4, 8};
+  c.unet.embed = 8;
+  c.dim = c.unet_config().dim();
+  Net net(c);
+  Rng r(5);
+  net.init(r);
+  for (float& v : net.params()) v += 0.1f * float(r.normal());
+  const int64_t n = 2 * kUNetPiece + 5;  // two whole pieces and a part
+  Mat z(c.dim, n), goal(c.dim, n), out;
+  r.fill_normal(z);
+  r.fill_normal(goal);
+  Vec t(n);
+  std::vector<int> lab;
+  for (int64_t j = 0; j < n; ++j) t[j] = float(r.uniform()), lab.push_back(int(j % 4));
+  // The whole batch in one pass, by hand: mean squared error and its gradient
+  net.forward(z, t, lab.data(), out);
+  out -= goal;
+  const double want = double(out.squaredNorm()) / double(n);
+  out *= float(2.0 / double(n));
+  Params whole, pieces;
+  net.backward(out, whole);
+  set_threads(1);
+  const double got = BatchGradient()(net, z, t, lab, goal, pieces);
+  CHECK(got == Approx(want).epsilon(1e-5));
+  REQUIRE(pieces.size() == whole.size());
+  Params diff(whole.size());
+  for (size_t i = 0; i < diff.size(); ++i) diff[i] = pieces[i] - whole[i];
+  CHECK(max_abs(whole) > 0.01);
+  CHECK(max_abs(diff) <= 1e-4 * max_abs(whole));
 }
