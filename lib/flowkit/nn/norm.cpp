@@ -3,6 +3,12 @@
 namespace flowkit {
 namespace {
 constexpr double kGnEps = 1e-5;
+
+// A matrix's coefficients as one array (linear access: vector lanes throughout).
+template <class S>
+Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> flat(Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>& m) {
+  return {m.data(), m.size()};
+}
 }  // namespace
 
 template <class S>
@@ -29,7 +35,8 @@ void GroupNormSilu<S>::reduce(const V& per_channel, V& out) const {
 }
 
 // Image by image: the mean and spread of each group, xhat, then a = gamma xhat + beta,
-// y = a sigmoid(a) and d = silu'(a) = s + y (1 - s).
+// y = a sigmoid(a) and d = silu'(a) = s + y (1 - s). Every pass runs pixel by pixel down a
+// pixel's contiguous channels (vector lanes; a rowwise() reduction of this shape is scalar).
 template <class S>
 void GroupNormSilu<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y) {
   if (x.rows() != c_ || x.cols() != g.pixels()) throw Error("group norm input has the wrong shape");
@@ -41,24 +48,29 @@ void GroupNormSilu<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y)
   y.resize(c_, x.cols());
   inv_.resize(groups_, g.n);
   for (int i = 0; i < g.n; ++i) {
-    const auto xi = x.middleCols(i * hw, hw);
-    auto hi = xhat_.middleCols(i * hw, hw);
-    sum_ = xi.rowwise().sum();
+    const Eigen::Index j0 = i * hw, j1 = j0 + hw;
+    sum_.setZero(c_);
+    for (Eigen::Index j = j0; j < j1; ++j) sum_ += x.col(j);
     reduce(sum_, grp_);
     expand(grp_ / count, chan_);
-    hi = xi.colwise() - chan_;
-    sum_ = hi.array().square().rowwise().sum().matrix();
+    sum_.setZero(c_);
+    for (Eigen::Index j = j0; j < j1; ++j) {
+      xhat_.col(j) = x.col(j) - chan_;
+      sum_.array() += xhat_.col(j).array().square();
+    }
     reduce(sum_, grp_);
     inv_.col(i) = (grp_.array() / count + S(kGnEps)).rsqrt();
     expand(inv_.col(i), chan_);
-    hi.array().colwise() *= chan_.array();
-    auto a = y.middleCols(i * hw, hw).array();
-    auto d = d_.middleCols(i * hw, hw).array();
-    a = (hi.array().colwise() * gamma.array()).colwise() + beta.array();
-    d = a.logistic();
-    a = a * d;
-    d = d + a * (S(1) - d);
+    for (Eigen::Index j = j0; j < j1; ++j) {
+      xhat_.col(j).array() *= chan_.array();
+      y.col(j).array() = xhat_.col(j).array() * gamma.array() + beta.array();
+    }
   }
+  auto a = flat(y);
+  auto d = flat(d_);
+  d = a.logistic();
+  a *= d;
+  d += a * (S(1) - d);
 }
 
 // Per image: the group means of x + shift, the spreads about them, then a = scale x + offset
@@ -89,38 +101,44 @@ void GroupNormSilu<S>::infer(const S* p, const M& x, const ImageGeom& g, const M
     chan_ = beta.array() - chan2_.array() * chan_.array();           // offset
     for (Eigen::Index j = j0; j < j0 + hw; ++j)
       y.col(j).array() = x.col(j).array() * chan2_.array() + chan_.array();
-    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> a(y.data() + j0 * c_, hw * c_);
+    auto a = flat(y).segment(j0 * c_, hw * c_);
     a *= a.logistic();
   }
 }
 
 // ga = gy d; dgamma = sum ga xhat, dbeta = sum ga; gx = inv (gh - mean gh - xhat mean(gh xhat))
-// with gh = gamma ga, the means over each image's group.
+// with gh = gamma ga, the means over each image's group. Pixel by pixel, as forward.
 template <class S>
 void GroupNormSilu<S>::backward(const S* p, const ImageGeom& g, M& gy, S* grad, M& gx) {
   const CMapV gamma(p + gamma_off_, c_);
   const Eigen::Index hw = g.per_image();
   const S count = S(hw * (c_ / groups_));
-  gy.array() *= d_.array();
+  flat(gy) *= flat(d_);
   if (grad) {
-    Eigen::Map<V>(grad + gamma_off_, c_) += (gy.array() * xhat_.array()).rowwise().sum().matrix();
-    Eigen::Map<V>(grad + beta_off_, c_) += gy.rowwise().sum();
+    Eigen::Map<V> dgamma(grad + gamma_off_, c_), dbeta(grad + beta_off_, c_);
+    for (Eigen::Index j = 0; j < gy.cols(); ++j) {
+      dgamma.array() += gy.col(j).array() * xhat_.col(j).array();
+      dbeta += gy.col(j);
+    }
   }
-  gy.array().colwise() *= gamma.array();
   gx.resize(c_, gy.cols());
   for (int i = 0; i < g.n; ++i) {
-    const auto gi = gy.middleCols(i * hw, hw);
-    const auto hi = xhat_.middleCols(i * hw, hw);
-    sum_ = gi.rowwise().sum();
+    const Eigen::Index j0 = i * hw, j1 = j0 + hw;
+    sum_.setZero(c_);
+    chan2_.setZero(c_);
+    for (Eigen::Index j = j0; j < j1; ++j) {
+      gy.col(j).array() *= gamma.array();
+      sum_ += gy.col(j);
+      chan2_.array() += gy.col(j).array() * xhat_.col(j).array();
+    }
     reduce(sum_, grp_);
-    expand(grp_ / count, chan_);
-    sum_ = (gi.array() * hi.array()).rowwise().sum().matrix();
-    reduce(sum_, grp_);
-    expand(grp_ / count, chan2_);
-    auto out = gx.middleCols(i * hw, hw).array();
-    out = (gi.array().colwise() - chan_.array()) - (hi.array().colwise() * chan2_.array());
-    expand(inv_.col(i), chan_);
-    out.colwise() *= chan_.array();
+    expand(grp_ / count, chan_);  // mean gh
+    reduce(chan2_, grp_);
+    expand(grp_ / count, chan2_);  // mean gh xhat
+    expand(inv_.col(i), sum_);     // 1 / sigma
+    for (Eigen::Index j = j0; j < j1; ++j)
+      gx.col(j).array() =
+          (gy.col(j).array() - chan_.array() - xhat_.col(j).array() * chan2_.array()) * sum_.array();
   }
 }
 

@@ -361,7 +361,7 @@ TEST_CASE("the inference layers agree with the training ones", "[unet]") {
     CHECK(rel_err(as_vec(MatD(gotf.cast<double>())), as_vec(want)) < 1e-5);
   }
   SECTION("adding into the output: 3x3 stride 1 and 2 (oneDNN's sum post-op) and 1x1") {
-    for (const auto [k, stride] : {std::pair{3, 1}, std::pair{3, 2}, std::pair{1, 1}}) {
+    for (const auto& [k, stride] : {std::pair{3, 1}, std::pair{3, 2}, std::pair{1, 1}}) {
       Conv<double> cd(cin, cout, k, stride, 0, nw);
       Conv<float> cf(cin, cout, k, stride, 0, nw);
       MatD want;
