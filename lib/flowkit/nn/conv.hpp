@@ -36,11 +36,15 @@ class Conv {
   void forward(const S* p, const M& x, const ImageGeom& g, M& y);
   // Given gy = dL/dy: grad += dL/d(weight, bias) unless null; gx = dL/dx unless null.
   void backward(const S* p, const M& x, const ImageGeom& g, const M& gy, S* grad, M* gx);
+  // y = conv(upsample2(x)) + b (stride 1; g: x's geometry, y: twice its size), and its
+  // backward (gx: x's gradient); in float one 4x4 stride-2 deconvolution (conv_dnnl.hpp).
+  void forward_up(const S* p, const M& x, const ImageGeom& g, M& y);
+  void backward_up(const S* p, const M& x, const ImageGeom& g, const M& gy, S* grad, M* gx);
   // Inference (keeps nothing for backward): y = conv(x) + b.
   void infer(const S* p, const M& x, const ImageGeom& g, M& y);
   // Inference: y += conv(x) + b, y already the output's size.
   void infer_add(const S* p, const M& x, const ImageGeom& g, M& y);
-  // Inference: y = conv(upsample2(x)) + b (stride 1; g: x's geometry, y: twice its size).
+  // Inference: y = conv(upsample2(x)) + b, as forward_up.
   void infer_up(const S* p, const M& x, const ImageGeom& g, M& y);
 
  private:
@@ -52,7 +56,7 @@ class Conv {
 
   int cin_, cout_, k_, stride_;
   size_t w_off_, b_off_;
-  M col_, dcol_, up_, tmp_;
+  M col_, dcol_, up_, tmp_;  // up_: double's up-sampled input, kept for backward_up
   std::shared_ptr<DnnlConv> fast_;  // float 3x3: oneDNN
 };
 

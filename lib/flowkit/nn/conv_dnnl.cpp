@@ -35,16 +35,21 @@ bool same(const ImageGeom& a, const ImageGeom& b) {
 }
 }  // namespace
 
-// The primitives for one geometry, their memory objects and argument maps.
+// The primitives for one geometry, their memory objects and argument maps; with up, those of
+// the 4x4 stride-2 deconvolution that is up-sampling + the 3x3 convolution.
 struct DnnlPlan {
   int cin, cout, stride;
+  bool up;
   ImageGeom geom{-1, -1, -1};
   dnnl::primitive fwd, bwd_data, bwd_weights, w_to_fwd, w_to_bwd, dw_to_user;
   memory x, y, gy, gx, w_user, w_fwd, w_bwd, b, dw_conv, dw_user, db;
   std::vector<float> dw_buf, db_buf;  // the gradients before they are added to the caller's
+  std::vector<float> w4;              // up: the 4x4 kernel
   Args fwd_args, bwd_data_args, bwd_weights_args, w_to_fwd_args, w_to_bwd_args, dw_to_user_args;
 
   void build(const ImageGeom& g);
+  template <class Fwd, class BwdData, class BwdWeights>
+  void make(dnnl::algorithm algo, const ImageGeom& g);
 };
 
 // An inference primitive for one geometry (nothing kept for backward): forward_inference, a
@@ -101,6 +106,20 @@ void up_kernel(const float* w, int cin, int cout, float* w4) {
         }
     }
 }
+// dw (cout x 9 cin) += the gradient that reaches the 3x3 kernel from dw4, the 4x4 one's.
+void up_kernel_adjoint(const float* dw4, int cin, int cout, float* dw) {
+  const size_t oc = size_t(cout) * size_t(cin);
+  for (int kh = 0; kh < 4; ++kh)
+    for (int kw = 0; kw < 4; ++kw) {
+      const float* src = dw4 + size_t(kh * 4 + kw) * oc;
+      for (const int a : kTaps[kh])
+        for (const int b : kTaps[kw]) {
+          if (a < 0 || b < 0) continue;
+          float* dst = dw + size_t(a * 3 + b) * oc;
+          for (size_t k = 0; k < oc; ++k) dst[k] += src[k];
+        }
+    }
+}
 }  // namespace
 
 struct DnnlConv::Impl {
@@ -108,18 +127,19 @@ struct DnnlConv::Impl {
   dnnl::stream st{cpu_engine()};
   std::vector<std::unique_ptr<DnnlPlan>> plans;  // the most recently used first
   std::vector<std::unique_ptr<DnnlInferPlan>> infer_plans;
-  DnnlPlan& plan(const ImageGeom& g);
+  DnnlPlan& plan(const ImageGeom& g, bool up);
   DnnlInferPlan& infer_plan(const ImageGeom& g, bool accumulate, bool up);
 };
 
-DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g) {
+DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g, bool up) {
   return find_plan(
-      plans, [&](const DnnlPlan& p) { return same(p.geom, g); },
+      plans, [&](const DnnlPlan& p) { return same(p.geom, g) && p.up == up; },
       [&] {
         auto p = std::make_unique<DnnlPlan>();
         p->cin = cin;
         p->cout = cout;
         p->stride = stride;
+        p->up = up;
         p->build(g);
         return p;
       });
@@ -184,32 +204,45 @@ void DnnlInferPlan::build(const ImageGeom& g) {
 
 void DnnlPlan::build(const ImageGeom& g) {
   using namespace dnnl;
-  const memory::dims src{g.n, cin, g.h, g.w}, dst{g.n, cout, g.h / stride, g.w / stride},
-      wei{cout, cin, 3, 3};
-  const memory::dims strides{stride, stride}, pad{1, 1};
+  if (up)
+    make<deconvolution_forward, deconvolution_backward_data, deconvolution_backward_weights>(
+        algorithm::deconvolution_direct, g);
+  else
+    make<convolution_forward, convolution_backward_data, convolution_backward_weights>(
+        algorithm::convolution_direct, g);
+}
+
+template <class Fwd, class BwdData, class BwdWeights>
+void DnnlPlan::make(dnnl::algorithm algo, const ImageGeom& g) {
+  using namespace dnnl;
+  const int k = up ? 4 : 3, s = up ? 2 : stride;
+  const ImageGeom o = up ? g.twice() : ImageGeom{g.n, g.h / stride, g.w / stride};
+  const memory::dims src{g.n, cin, g.h, g.w}, dst{o.n, cout, o.h, o.w}, wei{cout, cin, k, k};
+  const memory::dims strides{s, s}, pad{1, 1};
   const memory::desc x_md(src, kF32, Tag::nhwc), y_md(dst, kF32, Tag::nhwc),
       any(wei, kF32, Tag::any);
   const memory::desc b_md({cout}, kF32, Tag::x), user_md(wei, kF32, Tag::hwio);
-  const auto algo = algorithm::convolution_direct;
-  const convolution_forward::primitive_desc fpd(
+  const typename Fwd::primitive_desc fpd(
       {prop_kind::forward_training, algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine());
-  const convolution_backward_data::primitive_desc bdpd({algo, x_md, any, y_md, strides, pad, pad},
-                                                       cpu_engine(), fpd);
-  const convolution_backward_weights::primitive_desc bwpd(
+  const typename BwdData::primitive_desc bdpd({algo, x_md, any, y_md, strides, pad, pad},
+                                              cpu_engine(), fpd);
+  const typename BwdWeights::primitive_desc bwpd(
       {algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine(), fpd);
-  fwd = convolution_forward(fpd);
-  bwd_data = convolution_backward_data(bdpd);
-  bwd_weights = convolution_backward_weights(bwpd);
+  fwd = Fwd(fpd);
+  bwd_data = BwdData(bdpd);
+  bwd_weights = BwdWeights(bwpd);
   x = user_memory(x_md);
   y = user_memory(y_md);
   gy = user_memory(y_md);
   gx = user_memory(x_md);
   b = user_memory(b_md);
-  w_user = user_memory(user_md);
+  const size_t nw = size_t(cout) * size_t(k * k * cin);
+  if (up) w4.assign(nw, 0.f);
+  w_user = up ? memory(user_md, cpu_engine(), w4.data()) : user_memory(user_md);
   w_fwd = memory(fpd.weights_desc(), cpu_engine());
   w_bwd = memory(bdpd.weights_desc(), cpu_engine());
   dw_conv = memory(bwpd.diff_weights_desc(), cpu_engine());
-  dw_buf.assign(size_t(cout) * size_t(9 * cin), 0.f);
+  dw_buf.assign(nw, 0.f);
   db_buf.assign(size_t(cout), 0.f);
   dw_user = memory(user_md, cpu_engine(), dw_buf.data());
   db = memory(b_md, cpu_engine(), db_buf.data());
@@ -237,11 +270,14 @@ DnnlConv::DnnlConv(int cin, int cout, int stride) : impl_(std::make_unique<Impl>
 DnnlConv::~DnnlConv() = default;
 
 void DnnlConv::forward(const float* w, const float* b, const float* x, const ImageGeom& g,
-                       float* y) {
+                       float* y, bool up) {
   Impl& m = *impl_;
   try {
-    DnnlPlan& p = m.plan(g);
-    set(p.w_user, w);
+    DnnlPlan& p = m.plan(g, up);
+    if (up)
+      up_kernel(w, m.cin, m.cout, p.w4.data());
+    else
+      set(p.w_user, w);
     p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
     set(p.x, x);
     set(p.b, b);
@@ -274,14 +310,17 @@ void DnnlConv::infer(const float* w, const float* b, const float* x, const Image
 }
 
 void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, const float* gy,
-                        float* dw, float* db, float* gx) {
+                        float* dw, float* db, float* gx, bool up) {
   Impl& m = *impl_;
   DnnlPlan* p = nullptr;
   try {
-    p = &m.plan(g);
+    p = &m.plan(g, up);
     set(p->gy, gy);
     if (gx) {
-      set(p->w_user, w);
+      if (up)
+        up_kernel(w, m.cin, m.cout, p->w4.data());
+      else
+        set(p->w_user, w);
       p->w_to_bwd.execute(m.st, p->w_to_bwd_args);
       set(p->gx, gx);
       p->bwd_data.execute(m.st, p->bwd_data_args);
@@ -296,7 +335,10 @@ void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, cons
     throw Error(std::string("oneDNN convolution: ") + e.what());
   }
   if (!dw) return;
-  for (size_t k = 0; k < p->dw_buf.size(); ++k) dw[k] += p->dw_buf[k];
+  if (up)
+    up_kernel_adjoint(p->dw_buf.data(), m.cin, m.cout, dw);
+  else
+    for (size_t k = 0; k < p->dw_buf.size(); ++k) dw[k] += p->dw_buf[k];
   for (size_t k = 0; k < p->db_buf.size(); ++k) db[k] += p->db_buf[k];
 }
 

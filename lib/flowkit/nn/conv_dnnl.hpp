@@ -19,12 +19,14 @@ class DnnlConv {
   ~DnnlConv();
   DnnlConv(const DnnlConv&) = delete;
   DnnlConv& operator=(const DnnlConv&) = delete;
-  // y = conv(x) + b; w: cout x (9 cin), column (ky 3 + kx) cin + c (HWIO).
-  void forward(const float* w, const float* b, const float* x, const ImageGeom& g, float* y);
+  // y = conv(x) + b; w: cout x (9 cin), column (ky 3 + kx) cin + c (HWIO). With up (stride 1
+  // only): y = conv(upsample2(x)) + b, g being x's geometry.
+  void forward(const float* w, const float* b, const float* x, const ImageGeom& g, float* y,
+               bool up = false);
   // dw, db += the weight and bias gradients (when dw is not null); gx = the input gradient
   // (when not null).
   void backward(const float* w, const float* x, const ImageGeom& g, const float* gy, float* dw,
-                float* db, float* gx);
+                float* db, float* gx, bool up = false);
   // Inference: y = conv(x) + b, or y += conv(x) + b when accumulate; with up, y =
   // conv(upsample2(x)) + b (stride 1 only; g: the low-resolution input's geometry).
   void infer(const float* w, const float* b, const float* x, const ImageGeom& g, float* y,

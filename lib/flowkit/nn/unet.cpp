@@ -66,7 +66,8 @@ struct UNet<S>::Impl {
   std::vector<ImageGeom> geom;  // per level
   std::vector<const M*> block_in;
   std::vector<const M*> skip;  // the down path's output of each level
-  std::vector<M> down_out, up_in, up_out, cat;
+  std::vector<const M*> up_src;  // the low-resolution input of each level's up-sampling
+  std::vector<M> down_out, up_out, cat;
   M x, h_in, out_a, y;  // the input as C x pixels, the stem's output, the output norm's, the output
   // Embedding: Fourier features, hidden layer, its derivative, e, silu(e) and its derivative
   M feat, e1, de1, s, ds;
@@ -75,7 +76,7 @@ struct UNet<S>::Impl {
   // Reverse pass: a buffer per tensor, so that none changes size from one call to the next
   M gy, ga, gh, gs, ge1, gx;
   std::vector<M> gblock;                              // dL/d(input of block k)
-  std::vector<M> gskip, gup, gup_in, gup_src, gdown;  // per level
+  std::vector<M> gskip, gup, gup_src, gdown;  // per level
 
   explicit Impl(const UNetConfig& c);
   void embed(const S* p, const UNetConfig& c, const V& t);
@@ -121,8 +122,8 @@ UNet<S>::Impl::Impl(const UNetConfig& c)
   block_in.resize(blocks.size());
   skip.resize(size_t(L));
   gblock.resize(blocks.size());
-  for (auto* v : {&down_out, &up_in, &up_out, &cat, &gskip, &gup, &gup_in, &gup_src, &gdown})
-    v->resize(size_t(L));
+  up_src.resize(size_t(L));
+  for (auto* v : {&down_out, &up_out, &cat, &gskip, &gup, &gup_src, &gdown}) v->resize(size_t(L));
 }
 
 // s = silu(W2 silu(W1 f(t) + b1) + b2 + E_y), one column per image; f: sin, cos(pi 2^k t).
@@ -247,12 +248,10 @@ void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) 
   }
   for (int l = L - 2; l >= 0; --l) {
     const size_t u = size_t(l);
-    if (keep) {
-      upsample2(*h, m.geom[u + 1], m.up_in[u]);
-      m.up[u].forward(p, m.up_in[u], m.geom[u], m.up_out[u]);
-    } else {
-      m.up[u].infer_up(p, *h, m.geom[u + 1], m.up_out[u]);
-    }
+    m.up_src[u] = h;
+    Conv<S>& up = m.up[u];
+    keep ? up.forward_up(p, *h, m.geom[u + 1], m.up_out[u])
+         : up.infer_up(p, *h, m.geom[u + 1], m.up_out[u]);
     m.cat[u].resize(2 * c.channels[u], m.geom[u].pixels());
     m.cat[u].topRows(c.channels[u]) = m.up_out[u];
     m.cat[u].bottomRows(c.channels[u]) = *m.skip[u];
@@ -313,8 +312,7 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
     for (int b = 0; b < c.blocks; ++b) block(u);
     m.gskip[u] = g->bottomRows(c.channels[u]);
     m.gup[u] = g->topRows(c.channels[u]);
-    m.up[u].backward(p, m.up_in[u], m.geom[u], m.gup[u], grad, &m.gup_in[u]);
-    upsample2_adjoint(m.gup_in[u], m.geom[u + 1], m.gup_src[u + 1]);
+    m.up[u].backward_up(p, *m.up_src[u], m.geom[u + 1], m.gup[u], grad, &m.gup_src[u + 1]);
     g = &m.gup_src[u + 1];
   }
   // Down path, in reverse: levels L-1 .. 0

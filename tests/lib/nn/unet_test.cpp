@@ -406,3 +406,72 @@ TEST_CASE("the U-Net's inference pass gives its forward pass's output", "[unet]"
   MatD gin;
   CHECK_THROWS_WITH(nd.vjp(want, gin), Catch::Contains("needs a forward pass"));
 }
+
+TEST_CASE("up-sampling + 3x3 convolution: the float deconvolution and its gradients agree with "
+          "the double im2col path", "[unet]") {
+  Rng rng(41);
+  const int cin = 6, cout = 5;
+  const ImageGeom g{2, 3, 4};  // the low-resolution input
+  const size_t nw = size_t(cout) * size_t(9 * cin);
+  const ParamVec<double> pd = random_params(nw + size_t(cout), rng);
+  const ParamVec<float> pf(pd.begin(), pd.end());
+  Conv<double> cd(cin, cout, 3, 1, 0, nw);
+  Conv<float> cf(cin, cout, 3, 1, 0, nw);
+  const MatD x = normal(cin, g.pixels(), rng), gy = normal(cout, g.twice().pixels(), rng);
+  MatD yd, gxd, up, want;
+  Mat yf, gxf;
+  cd.forward_up(pd.data(), x, g, yd);
+  upsample2(x, g, up);
+  cd.forward(pd.data(), up, g.twice(), want);
+  CHECK(yd == want);
+  cf.forward_up(pf.data(), x.cast<float>(), g, yf);
+  CHECK(rel_err(as_vec(MatD(yf.cast<double>())), as_vec(yd)) < 1e-5);
+  ParamVec<double> gradd(pd.size(), 0.0);
+  ParamVec<float> gradf(pd.size(), 1.f);  // accumulates onto what is there
+  cd.backward_up(pd.data(), x, g, gy, gradd.data(), &gxd);
+  cf.backward_up(pf.data(), x.cast<float>(), g, gy.cast<float>(), gradf.data(), &gxf);
+  CHECK(rel_err(as_vec(MatD(gxf.cast<double>())), as_vec(gxd)) < 1e-5);
+  const VecD gfd = Eigen::Map<const Vec>(gradf.data(), Eigen::Index(gradf.size())).cast<double>();
+  CHECK(rel_err(gfd.array() - 1.0, as_vec(gradd)) < 1e-5);
+  // The double path against finite differences of sum(gy . y)
+  ParamVec<double> p = pd;
+  MatD xv = x;
+  check_layer(
+      p, xv, gy, [&](const MatD& in, MatD& y) { cd.forward_up(p.data(), in, g, y); },
+      [&](const MatD& gout, double* grad, MatD& gx) {
+        cd.forward_up(p.data(), xv, g, yd);
+        cd.backward_up(p.data(), xv, g, gout, grad, &gx);
+      });
+}
+
+TEST_CASE("the float U-Net's gradients agree with the double one's", "[unet]") {
+  UNetConfig c = small_config(1, 10);
+  c.height = c.width = 8;
+  c.channels = {8, 16, 24};
+  c.groups = 4;
+  c.blocks = 1;
+  c.embed = 16;
+  Rng rng(43);
+  UNet<double> nd(c);
+  nd.params() = random_params(nd.params().size(), rng);
+  UNet<float> nf(c);
+  nf.params().assign(nd.params().begin(), nd.params().end());
+  const int n = 4;
+  const MatD x = normal(c.dim(), n, rng), gout = normal(c.dim(), n, rng);
+  const VecD t = VecD::Constant(n, 0.4);
+  const std::vector<int> labels = {1, 10, 4, 2};
+  MatD yd, gind;
+  Mat yf, ginf;
+  ParamVec<double> gd;
+  ParamVec<float> gf;
+  nd.forward(x, t, labels.data(), yd);
+  nd.backward(gout, gd);
+  nd.vjp(gout, gind);
+  nf.forward(x.cast<float>(), t.cast<float>(), labels.data(), yf);
+  nf.backward(gout.cast<float>(), gf);
+  nf.vjp(gout.cast<float>(), ginf);
+  const VecD gfd = Eigen::Map<const Vec>(gf.data(), Eigen::Index(gf.size())).cast<double>();
+  CHECK(rel_err(as_vec(MatD(yf.cast<double>())), as_vec(yd)) < 1e-4);
+  CHECK(rel_err(gfd, as_vec(gd)) < 1e-4);
+  CHECK(rel_err(as_vec(MatD(ginf.cast<double>())), as_vec(gind)) < 1e-4);
+}
