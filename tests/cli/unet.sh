@@ -43,6 +43,9 @@ ok flow-sample -m full.json -n 20 --steps 4 -o s.npy
 ok flow-sample -m full.json -n 10 --solver em --noise linear --sigma 1 --steps 5 -o sde.npy
 ok flow-sample -m full.json --class all -n 2 --guidance 2 --steps 4 --png grid.png -o g.npy
 ok flow-traj -m full.json -n 3 --steps 4 -o traj.npy
+# Sampling splits a batch into pieces of 8 images over the threads: the same bytes at 1 and 2
+for t in 1 2; do ok flow-sample -m full.json --class all -n 3 --guidance 2 --steps 3 --seed 5 --threads $t -o th$t.npy; done
+check 'cmp -s th1.npy th2.npy' "U-Net samples at 1 and 2 threads differ"
 check '$PYTHON -c "
 import numpy as np
 s, g = np.load(\"s.npy\"), np.load(\"g.npy\")

@@ -49,6 +49,10 @@ class Field {
   virtual std::vector<int64_t> sample_shape() const { return {int64_t(dim())}; }
   // Short description for messages and logs ("gmm (3 components, linear)").
   virtual std::string describe() const = 0;
+  // True when the field spreads one batch over the threads itself, each piece on one thread,
+  // so that its bits do not depend on the thread count (the U-Net's images); the sampler then
+  // lets a lone chunk use every thread rather than making its products serial.
+  virtual bool threads_inside() const { return false; }
 
   // Conditioning (class-conditional learned models): labels per column (-1: unconditional)
   // and the guidance weight W: (1 - W) u(x, t, null) + W u(x, t, y).

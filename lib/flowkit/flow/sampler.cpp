@@ -113,8 +113,9 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
     const int w = int(std::clamp<int64_t>(std::min<int64_t>(int64_t(fields.size()), chunks - c0), 0, threads));
     if (w == 1) {
       // One thread per chunk, as in the parallel branch: a product split over threads blocks
-      // its sums differently, and --logp's bytes differed between 1 and 2 threads
-      const SerialProducts serial(true);
+      // its sums differently, and --logp's bytes differed between 1 and 2 threads; unless the
+      // field splits the chunk over the threads itself, piece by piece (the U-Net)
+      const SerialProducts serial(!fields[0]->threads_inside());
       stats[0] = solve_chunk(*fields[0], job, o, c0, out[0], obs);
     } else if (w > 1) {
       parallel_for(w, w, Spread::fixed, [&](int64_t i, int) {

@@ -35,6 +35,7 @@ class LearnedField : public Field {
   bool has_vjp() const override { return net_.has_vjp(); }
   bool source_is_gaussian() const override { return !m_->source_data; }
   std::vector<int64_t> sample_shape() const override { return m_->shape; }
+  bool threads_inside() const override { return m_->net.kind == NetKind::unet; }
   bool conditional() const override { return m_->net.num_classes > 0; }
   int num_classes() const override { return m_->net.num_classes; }
   std::string describe() const override {

@@ -35,8 +35,8 @@ double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* l
 }
 }  // namespace
 
-int BatchGradient::shard_count(int64_t n) {
-  return int(std::clamp<int64_t>(n / kMinShardColumns, 1, omp_get_max_threads()));
+int BatchGradient::shard_count(int64_t n, int64_t min_columns) {
+  return int(std::clamp<int64_t>(n / min_columns, 1, omp_get_max_threads()));
 }
 
 int BatchGradient::plan(int64_t n) {
@@ -45,7 +45,7 @@ int BatchGradient::plan(int64_t n) {
   int s = wanted_;
   if (s == 0) {
     // One shard per thread; processes with different thread counts agree on the fewest
-    const int t = int(std::clamp<int64_t>(n / (kMinShardColumns * procs), 1, omp_get_max_threads()));
+    const int t = int(std::clamp<int64_t>(n / (min_columns_ * procs), 1, omp_get_max_threads()));
     s = procs * (procs > 1 ? -comm_.max(-t) : t);
   }
   if (s < 1 || s % procs != 0)

@@ -31,15 +31,19 @@ struct Piece {
 class BatchGradient {
  public:
   // `shards`: the shards of a batch over all processes of `comm` (0: one per thread of each
-  // process, each with at least kMinShardColumns columns; a multiple of the process count).
-  explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0) : comm_(comm), wanted_(shards) {}
+  // process, each with at least min_columns columns; a multiple of the process count).
+  explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0, int64_t min_columns = kMinShardColumns)
+      : comm_(comm), wanted_(shards), min_columns_(min_columns) {}
+  // The fewest columns of a shard for this network: a U-Net's image is work enough that a
+  // piece of kUNetPiece images is worth a thread.
+  static int64_t min_columns(const NetConfig& c) { return c.kind == NetKind::unet ? kUNetPiece : kMinShardColumns; }
   // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
   // it is finite. `lab` is empty or one label per column.
   double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                     Params& grad);
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
-  // least kMinShardColumns columns.
-  static int shard_count(int64_t n);
+  // least min_columns columns.
+  static int shard_count(int64_t n, int64_t min_columns = kMinShardColumns);
   // The shards of a batch of n columns over all processes (usage errors for a --shards that
   // the processes cannot share or that exceeds n); agreed between the processes once.
   int plan(int64_t n);
@@ -60,6 +64,7 @@ class BatchGradient {
   void gather(int total, Params& grad, double& sq);
   Comm& comm_;
   int wanted_;
+  int64_t min_columns_;
   int64_t planned_n_ = -1;
   int total_ = 0;
   std::vector<Shard> shards_;
