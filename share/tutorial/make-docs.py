@@ -135,7 +135,7 @@ The time and the label enter every block as a learned vector. `--net unet` build
 `--channels 16,32,64` gives its three levels. The digits are quantized (256 grey levels), and \
 `--dequantize` adds fresh noise within a level to every batch, so that the model learns a \
 density rather than spikes (which matters for bits per dimension, flow-eval(1)).",
-   "This step trains a small U-Net for 2000 steps (about four minutes on two cores). The rows at W = 1 \
+   "This step trains a small U-Net for 2000 steps (about four and a half minutes on two cores). The rows at W = 1 \
 are mostly digits of their class, some of them scrawls; W = 3 makes them cleaner and bolder. The last command asks \
 a 5-nearest-neighbour classifier, fitted on the 1,000 held-out digits, which digit each guided \
 sample shows: it agrees with the requested class 99% of the time. share/examples/mnist.sh \
