@@ -155,10 +155,15 @@ void Conv<S>::infer_add(const S* p, const M& x, const ImageGeom& g, M& y) {
 }
 
 template <class S>
-void Conv<S>::forward_up(const S* p, const M& x, const ImageGeom& g, M& y) {
+void Conv<S>::check_up(const M& x, const ImageGeom& g) const {
   if (stride_ != 1 || k_ != 3) throw Error("convolution: up-sampling takes a 3x3 stride-1 one");
   if (x.rows() != cin_ || x.cols() != g.pixels())
     throw Error("convolution input has the wrong shape");
+}
+
+template <class S>
+void Conv<S>::forward_up(const S* p, const M& x, const ImageGeom& g, M& y) {
+  check_up(x, g);
   if constexpr (std::is_same_v<S, float>) {
     y.resize(cout_, g.twice().pixels());
     return fast_->forward(p + w_off_, p + b_off_, x.data(), g, y.data(), true);
@@ -170,6 +175,7 @@ void Conv<S>::forward_up(const S* p, const M& x, const ImageGeom& g, M& y) {
 template <class S>
 void Conv<S>::backward_up(const S* p, const M& x, const ImageGeom& g, const M& gy, S* grad,
                           M* gx) {
+  check_up(x, g);
   if (gy.rows() != cout_ || gy.cols() != g.twice().pixels())
     throw Error("convolution output gradient has the wrong shape");
   if constexpr (std::is_same_v<S, float>) {
@@ -177,6 +183,7 @@ void Conv<S>::backward_up(const S* p, const M& x, const ImageGeom& g, const M& g
     return fast_->backward(p + w_off_, x.data(), g, gy.data(), grad ? grad + w_off_ : nullptr,
                            grad ? grad + b_off_ : nullptr, gx ? gx->data() : nullptr, true);
   }
+  upsample2(x, g, up_);
   backward(p, up_, g.twice(), gy, grad, gx ? &tmp_ : nullptr);
   if (gx) upsample2_adjoint(tmp_, g, *gx);
 }
@@ -184,8 +191,7 @@ void Conv<S>::backward_up(const S* p, const M& x, const ImageGeom& g, const M& g
 template <class S>
 void Conv<S>::infer_up(const S* p, const M& x, const ImageGeom& g, M& y) {
   if constexpr (std::is_same_v<S, float>) {
-    if (x.rows() != cin_ || x.cols() != g.pixels() || stride_ != 1 || k_ != 3)
-      throw Error("convolution input has the wrong shape");
+    check_up(x, g);
     y.resize(cout_, g.twice().pixels());
     return fast_->infer(p + w_off_, p + b_off_, x.data(), g, y.data(), false, true);
   }

@@ -1,7 +1,7 @@
 // nn: the convolutional layers of the U-Net over batches of images in NHWC order. A tensor of
 // c channels over n images of h x w pixels is a c x (n h w) matrix, column (i h + y) w + x:
 // a d x n batch of images stored H, W, C is already this matrix. Forward keeps nothing the
-// caller does not hold; backward adds the parameter gradients into `grad` (when not null) and
+// caller does not hold (but double's forward_up, its up-sampled input); backward adds the parameter gradients into `grad` (when not null) and
 // overwrites the input gradient (when asked). Workspaces are sized on the first call.
 #pragma once
 #include <memory>
@@ -50,13 +50,14 @@ class Conv {
  private:
   using MapM = Eigen::Map<M>;
   using CMapM = Eigen::Map<const M>;
+  void check_up(const M& x, const ImageGeom& g) const;  // usage for forward_up and the like
   void im2col(const M& x, const ImageGeom& g, int i0, int m);
   void col2im(const ImageGeom& g, int i0, int m, M& gx) const;
   int images_per_chunk(const ImageGeom& g) const;
 
   int cin_, cout_, k_, stride_;
   size_t w_off_, b_off_;
-  M col_, dcol_, up_, tmp_;  // up_: double's up-sampled input, kept for backward_up
+  M col_, dcol_, up_, tmp_;  // up_: double's up-sampled input
   std::shared_ptr<DnnlConv> fast_;  // float 3x3: oneDNN
 };
 

@@ -26,63 +26,12 @@ void set(memory& m, const float* p) {
   m.set_data_handle(const_cast<float*>(p));
 }
 
-// Geometries kept built: a sampler's last piece of a chunk and training's validation batch
-// alternate with the full-size batch.
+// Geometries kept built, per kind of plan (training, inference): a batch's short last piece
+// alternates with the full-size pieces, and a training step's pieces with sampling's.
 constexpr size_t kPlans = 4;
 
 bool same(const ImageGeom& a, const ImageGeom& b) {
   return a.n == b.n && a.h == b.h && a.w == b.w;
-}
-}  // namespace
-
-// The primitives for one geometry, their memory objects and argument maps; with up, those of
-// the 4x4 stride-2 deconvolution that is up-sampling + the 3x3 convolution.
-struct DnnlPlan {
-  int cin, cout, stride;
-  bool up;
-  ImageGeom geom{-1, -1, -1};
-  dnnl::primitive fwd, bwd_data, bwd_weights, w_to_fwd, w_to_bwd, dw_to_user;
-  memory x, y, gy, gx, w_user, w_fwd, w_bwd, b, dw_conv, dw_user, db;
-  std::vector<float> dw_buf, db_buf;  // the gradients before they are added to the caller's
-  std::vector<float> w4;              // up: the 4x4 kernel
-  Args fwd_args, bwd_data_args, bwd_weights_args, w_to_fwd_args, w_to_bwd_args, dw_to_user_args;
-
-  void build(const ImageGeom& g);
-  template <class Fwd, class BwdData, class BwdWeights>
-  void make(dnnl::algorithm algo, const ImageGeom& g);
-};
-
-// An inference primitive for one geometry (nothing kept for backward): forward_inference, a
-// sum post-op when it accumulates, a 4x4 stride-2 deconvolution when it up-samples.
-struct DnnlInferPlan {
-  int cin, cout, stride;
-  bool accumulate, up;
-  ImageGeom geom{-1, -1, -1};
-  dnnl::primitive fwd, w_to_fwd;
-  memory x, y, w_user, w_fwd, b;
-  std::vector<float> w4;  // up: the 4x4 kernel (HWIO) the 3x3 one becomes
-  Args fwd_args, w_to_fwd_args;
-
-  void build(const ImageGeom& g);
-  bool fits(const ImageGeom& g, bool acc, bool u) const {
-    return same(geom, g) && accumulate == acc && up == u;
-  }
-};
-
-namespace {
-// The plan that fits, moved to the front, or a new one from make() (the least recently used
-// one goes beyond kPlans).
-template <class P, class Fits, class Make>
-P& find_plan(std::vector<std::unique_ptr<P>>& plans, const Fits& fits, const Make& make) {
-  size_t i = 0;
-  while (i < plans.size() && !fits(*plans[i])) ++i;
-  if (i == plans.size()) {
-    if (plans.size() == kPlans) plans.pop_back();
-    plans.insert(plans.begin(), make());
-  } else if (i > 0) {
-    std::rotate(plans.begin(), plans.begin() + long(i), plans.begin() + long(i) + 1);
-  }
-  return *plans[0];
 }
 
 // Nearest 2x up-sampling then a 3x3 convolution (pad 1) is, for each output parity, a 2-tap
@@ -120,6 +69,110 @@ void up_kernel_adjoint(const float* dw4, int cin, int cout, float* dw) {
         }
     }
 }
+
+// The memory descriptors of one geometry: input, output, weights (any: the primitive's
+// choice; user: HWIO), bias; up: the 4x4 stride-2 deconvolution's.
+struct Descs {
+  memory::desc x, y, any, b, user;
+  memory::dims strides, pad{1, 1};
+};
+}  // namespace
+
+// What every plan holds: the forward primitive of one geometry, the weights' reorder into its
+// layout, the memory objects over the caller's buffers and the argument maps.
+struct DnnlForward {
+  int cin, cout, stride;
+  bool up;
+  ImageGeom geom{-1, -1, -1};
+  dnnl::primitive fwd, w_to_fwd;
+  memory x, y, w_user, w_fwd, b;
+  std::vector<float> w4;  // up: the 4x4 kernel (HWIO) the 3x3 one becomes
+  Args fwd_args, w_to_fwd_args;
+
+  Descs descs(const ImageGeom& g) const {
+    const int k = up ? 4 : 3, s = up ? 2 : stride;
+    const ImageGeom o = up ? g.twice() : ImageGeom{g.n, g.h / stride, g.w / stride};
+    return {memory::desc({g.n, cin, g.h, g.w}, kF32, Tag::nhwc),
+            memory::desc({o.n, cout, o.h, o.w}, kF32, Tag::nhwc),
+            memory::desc({cout, cin, k, k}, kF32, Tag::any), memory::desc({cout}, kF32, Tag::x),
+            memory::desc({cout, cin, k, k}, kF32, Tag::hwio), {s, s}};
+  }
+  // After fwd is built: the memory objects and argument maps (w_md: fwd's weights layout).
+  void bind(const Descs& d, const memory::desc& w_md, const ImageGeom& g) {
+    x = user_memory(d.x);
+    y = user_memory(d.y);
+    b = user_memory(d.b);
+    if (up) w4.assign(size_t(cout) * size_t(16 * cin), 0.f);
+    w_user = up ? memory(d.user, cpu_engine(), w4.data()) : user_memory(d.user);
+    w_fwd = memory(w_md, cpu_engine());
+    w_to_fwd = dnnl::reorder(w_user, w_fwd);
+    fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
+    w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
+    geom = g;
+  }
+  // The user's weights into w_user: as they are, or as the 4x4 kernel.
+  void load(const float* w) {
+    if (up)
+      up_kernel(w, cin, cout, w4.data());
+    else
+      set(w_user, w);
+  }
+  // y = the forward of x with weights w and bias b.
+  void run(dnnl::stream& st, const float* w, const float* b_, const float* x_, float* y_) {
+    load(w);
+    w_to_fwd.execute(st, w_to_fwd_args);
+    set(x, x_);
+    set(b, b_);
+    set(y, y_);
+    fwd.execute(st, fwd_args);
+    st.wait();
+  }
+};
+
+// A training plan: the forward, backward-data and backward-weights primitives.
+struct DnnlPlan : DnnlForward {
+  dnnl::primitive bwd_data, bwd_weights, w_to_bwd, dw_to_user;
+  memory gy, gx, w_bwd, dw_conv, dw_user, db;
+  std::vector<float> dw_buf, db_buf;  // the gradients before they are added to the caller's
+  Args bwd_data_args, bwd_weights_args, w_to_bwd_args, dw_to_user_args;
+
+  void build(const ImageGeom& g);
+  template <class Fwd, class BwdData, class BwdWeights>
+  void make(dnnl::algorithm algo, const ImageGeom& g);
+};
+
+// An inference plan (nothing kept for backward): forward_inference, with a sum post-op when it
+// accumulates into its output.
+struct DnnlInferPlan : DnnlForward {
+  bool accumulate;
+  void build(const ImageGeom& g);
+};
+
+namespace {
+// The plan that fits, moved to the front, or a new one from make() (the least recently used
+// one goes beyond kPlans).
+template <class P, class Fits, class Make>
+P& find_plan(std::vector<std::unique_ptr<P>>& plans, const Fits& fits, const Make& make) {
+  size_t i = 0;
+  while (i < plans.size() && !fits(*plans[i])) ++i;
+  if (i == plans.size()) {
+    if (plans.size() == kPlans) plans.pop_back();
+    plans.insert(plans.begin(), make());
+  } else if (i > 0) {
+    std::rotate(plans.begin(), plans.begin() + long(i), plans.begin() + long(i) + 1);
+  }
+  return *plans[0];
+}
+
+// Runs f, a oneDNN error becoming ours.
+template <class F>
+void guarded(const F& f) {
+  try {
+    f();
+  } catch (const dnnl::error& e) {
+    throw Error(std::string("oneDNN convolution: ") + e.what());
+  }
+}
 }  // namespace
 
 struct DnnlConv::Impl {
@@ -129,17 +182,23 @@ struct DnnlConv::Impl {
   std::vector<std::unique_ptr<DnnlInferPlan>> infer_plans;
   DnnlPlan& plan(const ImageGeom& g, bool up);
   DnnlInferPlan& infer_plan(const ImageGeom& g, bool accumulate, bool up);
+  // A new plan of type P for this convolution.
+  template <class P>
+  std::unique_ptr<P> fresh(bool up) const {
+    auto p = std::make_unique<P>();
+    p->cin = cin;
+    p->cout = cout;
+    p->stride = stride;
+    p->up = up;
+    return p;
+  }
 };
 
 DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g, bool up) {
   return find_plan(
       plans, [&](const DnnlPlan& p) { return same(p.geom, g) && p.up == up; },
       [&] {
-        auto p = std::make_unique<DnnlPlan>();
-        p->cin = cin;
-        p->cout = cout;
-        p->stride = stride;
-        p->up = up;
+        auto p = fresh<DnnlPlan>(up);
         p->build(g);
         return p;
       });
@@ -147,14 +206,11 @@ DnnlPlan& DnnlConv::Impl::plan(const ImageGeom& g, bool up) {
 
 DnnlInferPlan& DnnlConv::Impl::infer_plan(const ImageGeom& g, bool accumulate, bool up) {
   return find_plan(
-      infer_plans, [&](const DnnlInferPlan& p) { return p.fits(g, accumulate, up); },
+      infer_plans,
+      [&](const DnnlInferPlan& p) { return same(p.geom, g) && p.up == up && p.accumulate == accumulate; },
       [&] {
-        auto p = std::make_unique<DnnlInferPlan>();
-        p->cin = cin;
-        p->cout = cout;
-        p->stride = stride;
+        auto p = fresh<DnnlInferPlan>(up);
         p->accumulate = accumulate;
-        p->up = up;
         p->build(g);
         return p;
       });
@@ -162,44 +218,28 @@ DnnlInferPlan& DnnlConv::Impl::infer_plan(const ImageGeom& g, bool accumulate, b
 
 void DnnlInferPlan::build(const ImageGeom& g) {
   using namespace dnnl;
-  const int k = up ? 4 : 3, s = up ? 2 : stride;
-  const ImageGeom o = up ? g.twice() : ImageGeom{g.n, g.h / stride, g.w / stride};
-  const memory::desc x_md({g.n, cin, g.h, g.w}, kF32, Tag::nhwc),
-      y_md({o.n, cout, o.h, o.w}, kF32, Tag::nhwc), any({cout, cin, k, k}, kF32, Tag::any),
-      b_md({cout}, kF32, Tag::x), user_md({cout, cin, k, k}, kF32, Tag::hwio);
-  const memory::dims strides{s, s}, pad{1, 1};
+  const Descs d = descs(g);
   primitive_attr attr;
   if (accumulate) {
     post_ops po;
     po.append_sum(1.f);
     attr.set_post_ops(po);
   }
-  memory::desc w_md;
   if (up) {
     const deconvolution_forward::primitive_desc pd(
-        {prop_kind::forward_inference, algorithm::deconvolution_direct, x_md, any, b_md, y_md,
-         strides, pad, pad},
+        {prop_kind::forward_inference, algorithm::deconvolution_direct, d.x, d.any, d.b, d.y,
+         d.strides, d.pad, d.pad},
         attr, cpu_engine());
     fwd = deconvolution_forward(pd);
-    w_md = pd.weights_desc();
-    w4.assign(size_t(cout) * size_t(16 * cin), 0.f);
+    bind(d, pd.weights_desc(), g);
   } else {
     const convolution_forward::primitive_desc pd(
-        {prop_kind::forward_inference, algorithm::convolution_direct, x_md, any, b_md, y_md,
-         strides, pad, pad},
+        {prop_kind::forward_inference, algorithm::convolution_direct, d.x, d.any, d.b, d.y,
+         d.strides, d.pad, d.pad},
         attr, cpu_engine());
     fwd = convolution_forward(pd);
-    w_md = pd.weights_desc();
+    bind(d, pd.weights_desc(), g);
   }
-  x = user_memory(x_md);
-  y = user_memory(y_md);
-  b = user_memory(b_md);
-  w_user = up ? memory(user_md, cpu_engine(), w4.data()) : user_memory(user_md);
-  w_fwd = memory(w_md, cpu_engine());
-  w_to_fwd = reorder(w_user, w_fwd);
-  fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
-  w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
-  geom = g;
 }
 
 void DnnlPlan::build(const ImageGeom& g) {
@@ -215,50 +255,35 @@ void DnnlPlan::build(const ImageGeom& g) {
 template <class Fwd, class BwdData, class BwdWeights>
 void DnnlPlan::make(dnnl::algorithm algo, const ImageGeom& g) {
   using namespace dnnl;
-  const int k = up ? 4 : 3, s = up ? 2 : stride;
-  const ImageGeom o = up ? g.twice() : ImageGeom{g.n, g.h / stride, g.w / stride};
-  const memory::dims src{g.n, cin, g.h, g.w}, dst{o.n, cout, o.h, o.w}, wei{cout, cin, k, k};
-  const memory::dims strides{s, s}, pad{1, 1};
-  const memory::desc x_md(src, kF32, Tag::nhwc), y_md(dst, kF32, Tag::nhwc),
-      any(wei, kF32, Tag::any);
-  const memory::desc b_md({cout}, kF32, Tag::x), user_md(wei, kF32, Tag::hwio);
+  const Descs d = descs(g);
   const typename Fwd::primitive_desc fpd(
-      {prop_kind::forward_training, algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine());
-  const typename BwdData::primitive_desc bdpd({algo, x_md, any, y_md, strides, pad, pad},
+      {prop_kind::forward_training, algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad},
+      cpu_engine());
+  const typename BwdData::primitive_desc bdpd({algo, d.x, d.any, d.y, d.strides, d.pad, d.pad},
                                               cpu_engine(), fpd);
   const typename BwdWeights::primitive_desc bwpd(
-      {algo, x_md, any, b_md, y_md, strides, pad, pad}, cpu_engine(), fpd);
+      {algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad}, cpu_engine(), fpd);
   fwd = Fwd(fpd);
   bwd_data = BwdData(bdpd);
   bwd_weights = BwdWeights(bwpd);
-  x = user_memory(x_md);
-  y = user_memory(y_md);
-  gy = user_memory(y_md);
-  gx = user_memory(x_md);
-  b = user_memory(b_md);
-  const size_t nw = size_t(cout) * size_t(k * k * cin);
-  if (up) w4.assign(nw, 0.f);
-  w_user = up ? memory(user_md, cpu_engine(), w4.data()) : user_memory(user_md);
-  w_fwd = memory(fpd.weights_desc(), cpu_engine());
+  bind(d, fpd.weights_desc(), g);
+  gy = user_memory(d.y);
+  gx = user_memory(d.x);
   w_bwd = memory(bdpd.weights_desc(), cpu_engine());
   dw_conv = memory(bwpd.diff_weights_desc(), cpu_engine());
-  dw_buf.assign(nw, 0.f);
+  dw_buf.assign(size_t(d.user.get_size() / sizeof(float)), 0.f);
   db_buf.assign(size_t(cout), 0.f);
-  dw_user = memory(user_md, cpu_engine(), dw_buf.data());
-  db = memory(b_md, cpu_engine(), db_buf.data());
-  w_to_fwd = reorder(w_user, w_fwd);
+  dw_user = memory(d.user, cpu_engine(), dw_buf.data());
+  db = memory(d.b, cpu_engine(), db_buf.data());
   w_to_bwd = reorder(w_user, w_bwd);
   dw_to_user = reorder(dw_conv, dw_user);
-  fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
   bwd_data_args = {{DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_WEIGHTS, w_bwd}, {DNNL_ARG_DIFF_SRC, gx}};
   bwd_weights_args = {{DNNL_ARG_SRC, x},
                       {DNNL_ARG_DIFF_DST, gy},
                       {DNNL_ARG_DIFF_WEIGHTS, dw_conv},
                       {DNNL_ARG_DIFF_BIAS, db}};
-  w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
   w_to_bwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_bwd}};
   dw_to_user_args = {{DNNL_ARG_FROM, dw_conv}, {DNNL_ARG_TO, dw_user}};
-  geom = g;
 }
 
 DnnlConv::DnnlConv(int cin, int cout, int stride) : impl_(std::make_unique<Impl>()) {
@@ -272,55 +297,24 @@ DnnlConv::~DnnlConv() = default;
 void DnnlConv::forward(const float* w, const float* b, const float* x, const ImageGeom& g,
                        float* y, bool up) {
   Impl& m = *impl_;
-  try {
-    DnnlPlan& p = m.plan(g, up);
-    if (up)
-      up_kernel(w, m.cin, m.cout, p.w4.data());
-    else
-      set(p.w_user, w);
-    p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
-    set(p.x, x);
-    set(p.b, b);
-    set(p.y, y);
-    p.fwd.execute(m.st, p.fwd_args);
-    m.st.wait();
-  } catch (const dnnl::error& e) {
-    throw Error(std::string("oneDNN convolution: ") + e.what());
-  }
+  guarded([&] { m.plan(g, up).run(m.st, w, b, x, y); });
 }
 
 void DnnlConv::infer(const float* w, const float* b, const float* x, const ImageGeom& g, float* y,
                      bool accumulate, bool up) {
   Impl& m = *impl_;
-  try {
-    DnnlInferPlan& p = m.infer_plan(g, accumulate, up);
-    if (up)
-      up_kernel(w, m.cin, m.cout, p.w4.data());
-    else
-      set(p.w_user, w);
-    p.w_to_fwd.execute(m.st, p.w_to_fwd_args);
-    set(p.x, x);
-    set(p.b, b);
-    set(p.y, y);
-    p.fwd.execute(m.st, p.fwd_args);
-    m.st.wait();
-  } catch (const dnnl::error& e) {
-    throw Error(std::string("oneDNN convolution: ") + e.what());
-  }
+  guarded([&] { m.infer_plan(g, accumulate, up).run(m.st, w, b, x, y); });
 }
 
 void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, const float* gy,
                         float* dw, float* db, float* gx, bool up) {
   Impl& m = *impl_;
   DnnlPlan* p = nullptr;
-  try {
+  guarded([&] {
     p = &m.plan(g, up);
     set(p->gy, gy);
     if (gx) {
-      if (up)
-        up_kernel(w, m.cin, m.cout, p->w4.data());
-      else
-        set(p->w_user, w);
+      p->load(w);
       p->w_to_bwd.execute(m.st, p->w_to_bwd_args);
       set(p->gx, gx);
       p->bwd_data.execute(m.st, p->bwd_data_args);
@@ -331,9 +325,7 @@ void DnnlConv::backward(const float* w, const float* x, const ImageGeom& g, cons
       p->dw_to_user.execute(m.st, p->dw_to_user_args);
     }
     m.st.wait();
-  } catch (const dnnl::error& e) {
-    throw Error(std::string("oneDNN convolution: ") + e.what());
-  }
+  });
   if (!dw) return;
   if (up)
     up_kernel_adjoint(p->dw_buf.data(), m.cin, m.cout, dw);

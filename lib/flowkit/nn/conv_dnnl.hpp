@@ -2,10 +2,11 @@
 // conv.hpp stores them: 3 to 4.5 times the im2col + SGEMM rate on this machine (bench/NOTES.md,
 // item 18). Primitives are built for a geometry on first use and kept (the last four); the
 // argument maps are kept too, so a call allocates nothing of ours. Backward needs no forward
-// before it: the weights' reorder is its own. Inference (sampling) has its own primitives:
-// forward_inference, the residual's add fused as a sum post-op, and nearest 2x up-sampling +
-// the 3x3 convolution as one stride-2 4x4 deconvolution of the low-resolution input (4 taps
-// per output pixel instead of 9; bench/NOTES.md, item 23).
+// before it: the weights' reorder is its own. With `up`, nearest 2x up-sampling + the 3x3
+// convolution run as one stride-2 4x4 deconvolution of the low-resolution input (4 taps per
+// output pixel instead of 9; bench/NOTES.md, item 23), in training and inference alike.
+// Inference (sampling) has its own primitives: forward_inference, and the residual's add fused
+// as a sum post-op.
 #pragma once
 #include <memory>
 

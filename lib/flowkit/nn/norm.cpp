@@ -77,7 +77,8 @@ void GroupNormSilu<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y)
 // with scale = gamma / sigma and offset = beta + scale (shift - mu) per channel, y = silu(a).
 template <class S>
 void GroupNormSilu<S>::infer(const S* p, const M& x, const ImageGeom& g, const M* shift, M& y) {
-  if (x.rows() != c_ || x.cols() != g.pixels() || (shift && shift->rows() != c_))
+  if (x.rows() != c_ || x.cols() != g.pixels() ||
+      (shift && (shift->rows() != c_ || shift->cols() != g.n)))
     throw Error("group norm input has the wrong shape");
   const CMapV gamma(p + gamma_off_, c_), beta(p + beta_off_, c_);
   const Eigen::Index hw = g.per_image();

@@ -6,7 +6,8 @@
 // the parameters and the input (VJP). Parameters in one flat vector with named blocks, like
 // the MLP's. Templated on the scalar: float for use, double for the gradient checks. Its
 // kernels run on the calling thread (the same bits at any thread count): the callers split
-// batches over threads (training's shards, sampling's and evaluation's chunks).
+// batches over threads and into pieces of a few images (training's shards of pieces of 16,
+// the field's pieces of 8). infer() is the forward pass for sampling: nothing kept, adds fused.
 #pragma once
 #include <memory>
 #include <string>

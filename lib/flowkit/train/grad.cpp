@@ -12,7 +12,7 @@ namespace {
 // batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
 // columns in pieces of kUNetPiece images and adds up their gradients.
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
-                              int64_t n, Piece& w, Params& grad) {
+                              int64_t n, BatchGradient::Piece& w, Params& grad) {
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;

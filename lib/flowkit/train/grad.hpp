@@ -18,15 +18,10 @@ namespace flowkit {
 // Fewest columns a thread's share of the batch may have: below it, fewer threads are used.
 constexpr int64_t kMinShardColumns = 64;
 // Images per forward and backward pass of a U-Net: a share's gradient is the sum of its
-// pieces', so that a layer's tensors stay in the caches and the step holds megabytes, not
-// gigabytes (bench/NOTES.md, item 23).
+// pieces', so that the activations kept for backward are a piece's (unet_rate's peak memory
+// 1.64 -> 0.75 GB; no faster; bench/NOTES.md, item 23). A short last piece resizes the
+// network's buffers, and the next full one again: two allocations per buffer and step.
 constexpr Eigen::Index kUNetPiece = 16;
-
-// A piece of a share of the batch, and the network's output for it.
-struct Piece {
-  Mat z, out;
-  Vec t;
-};
 
 class BatchGradient {
  public:
@@ -47,6 +42,12 @@ class BatchGradient {
   // The shards of a batch of n columns over all processes (usage errors for a --shards that
   // the processes cannot share or that exceeds n); agreed between the processes once.
   int plan(int64_t n);
+
+  // A piece of a share of the batch, and the network's output for it.
+  struct Piece {
+    Mat z, out;
+    Vec t;
+  };
 
  private:
   struct Shard {

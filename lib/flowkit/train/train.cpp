@@ -159,7 +159,8 @@ struct Trainer::Impl {
   Vec t;
   std::vector<int> lab, lab_tmp;
   Sinkhorn sinkhorn;
-  Mat val_z, val_goal, val_out;
+  Mat val_z, val_goal;
+  BatchGradient::Piece val_piece;  // the validation pass, piece by piece
   Vec val_t;
   std::vector<int> val_lab;
   double loss_ema = 0;
@@ -411,8 +412,24 @@ double Trainer::validation_loss() {
   Impl& m = *impl_;
   if (!has_validation()) return NAN;
   m.eval.params() = cfg_.ema > 0 ? m.ema : m.net.params();
-  m.eval.forward(m.val_z, m.val_t, m.val_lab.empty() ? nullptr : m.val_lab.data(), m.val_out);
-  const double v = double((m.val_out - m.val_goal).squaredNorm()) / double(m.val_z.cols());
+  // The inference pass, a U-Net's in pieces (its whole validation set at once would hold
+  // gigabytes of activations)
+  const Eigen::Index n = m.val_z.cols(), step = cfg_.net.kind == NetKind::unet ? kUNetPiece : n;
+  const int* lab = m.val_lab.empty() ? nullptr : m.val_lab.data();
+  BatchGradient::Piece& w = m.val_piece;
+  double sq = 0;
+  for (Eigen::Index c0 = 0; c0 < n; c0 += step) {
+    const Eigen::Index k = std::min(step, n - c0);
+    if (k == n) {
+      m.eval.infer(m.val_z, m.val_t, lab, w.out);
+    } else {
+      w.z = m.val_z.middleCols(c0, k);
+      w.t = m.val_t.segment(c0, k);
+      m.eval.infer(w.z, w.t, lab ? lab + c0 : nullptr, w.out);
+    }
+    sq += double((w.out - m.val_goal.middleCols(c0, k)).squaredNorm());
+  }
+  const double v = sq / double(n);
   m.last_val = v;
   return v;
 }

@@ -95,7 +95,7 @@ TEST_CASE("a U-Net field: exact divergence and VJP match finite differences, gui
   auto f = load_field(model_to_json(m), "m.json");
   REQUIRE(f->has_vjp());
   REQUIRE_FALSE(f->has_jvp());
-  const int n = 70;  // two pieces of the field's batch
+  const int n = 70;  // nine pieces of the field's batch, the last one short
   Mat x(m.net.dim, n), u(m.net.dim, n), e(m.net.dim, n);
   r.fill_normal(x);
   r.fill_normal(u);
