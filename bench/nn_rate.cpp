@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "flowkit/core/memory.hpp"
 #include "flowkit/nn/mlp.hpp"
 
 using namespace flowkit;
@@ -27,6 +28,7 @@ std::pair<double, double> timed(int reps, F f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  reuse_freed_memory();  // as every program does
   if (argc != 6) {
     std::fprintf(stderr, "usage: nn_rate THREADS WIDTH DEPTH BATCH REPS\n");
     return 2;

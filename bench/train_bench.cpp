@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "flowkit/core/memory.hpp"
 #include "flowkit/train/train.hpp"
 
 using namespace flowkit;
@@ -47,6 +48,7 @@ void run(int width, int depth, int64_t batch, int threads, int64_t steps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  reuse_freed_memory();  // as every program does
   const int64_t big = argc > 1 ? std::atoll(argv[1]) : 20, small = argc > 2 ? std::atoll(argv[2]) : 300;
   for (int threads : {1, 2}) {
     run(256, 4, 4096, threads, big);

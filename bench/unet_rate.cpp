@@ -17,6 +17,7 @@
 #include <ctime>
 #include <vector>
 
+#include "flowkit/core/memory.hpp"
 #include "flowkit/flow/field.hpp"
 #include "flowkit/nn/net.hpp"
 #include "flowkit/train/train.hpp"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   }
   const int threads = std::atoi(argv[1]), batch = std::atoi(argv[3]), size = std::atoi(argv[4]);
   const int reps = std::max(1, std::atoi(argv[5])), classes = argc == 7 ? std::atoi(argv[6]) : 0;
+  reuse_freed_memory();  // as every program does
   set_threads(threads);
   TrainConfig c;
   c.net.kind = NetKind::unet;

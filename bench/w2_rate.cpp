@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "flowkit/core/memory.hpp"
 #include "flowkit/eval/assignment.hpp"
 #include "flowkit/io/stream.hpp"
 
@@ -22,6 +23,7 @@ Mat points(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  reuse_freed_memory();  // as every program does
   if (argc != 3 && argc != 4) {
     std::fprintf(stderr, "usage: w2_rate A.npy B.npy [REPS]\n");
     return 2;

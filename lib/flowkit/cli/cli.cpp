@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 #include <unistd.h>
 
@@ -15,20 +14,11 @@
 #include <thread>
 
 #include "flowkit/cli/mpi.hpp"
+#include "flowkit/core/memory.hpp"
 
 namespace flowkit::cli {
 namespace {
 std::string g_prog = "flowkit";
-
-// Large buffers come from the heap and stay there when freed, for the next one: in this
-// machine's VM a fresh page costs a fault of about 3 us, and loading a model reads, cuts,
-// decodes and copies megabytes once each (bench/NOTES.md, item 13).
-void reuse_freed_memory() {
-#ifdef __GLIBC__
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
-#endif
-}
 
 bool is_regular_or_missing(const std::string& path) {
   struct stat st;
