@@ -146,6 +146,9 @@ struct DnnlPlan : DnnlForward {
 struct DnnlInferPlan : DnnlForward {
   bool accumulate;
   void build(const ImageGeom& g);
+  template <class Fwd>
+  void make(dnnl::algorithm algo, const Descs& d, const dnnl::primitive_attr& attr,
+            const ImageGeom& g);
 };
 
 namespace {
@@ -225,21 +228,20 @@ void DnnlInferPlan::build(const ImageGeom& g) {
     po.append_sum(1.f);
     attr.set_post_ops(po);
   }
-  if (up) {
-    const deconvolution_forward::primitive_desc pd(
-        {prop_kind::forward_inference, algorithm::deconvolution_direct, d.x, d.any, d.b, d.y,
-         d.strides, d.pad, d.pad},
-        attr, cpu_engine());
-    fwd = deconvolution_forward(pd);
-    bind(d, pd.weights_desc(), g);
-  } else {
-    const convolution_forward::primitive_desc pd(
-        {prop_kind::forward_inference, algorithm::convolution_direct, d.x, d.any, d.b, d.y,
-         d.strides, d.pad, d.pad},
-        attr, cpu_engine());
-    fwd = convolution_forward(pd);
-    bind(d, pd.weights_desc(), g);
-  }
+  if (up)
+    make<deconvolution_forward>(algorithm::deconvolution_direct, d, attr, g);
+  else
+    make<convolution_forward>(algorithm::convolution_direct, d, attr, g);
+}
+
+template <class Fwd>
+void DnnlInferPlan::make(dnnl::algorithm algo, const Descs& d, const dnnl::primitive_attr& attr,
+                         const ImageGeom& g) {
+  const typename Fwd::primitive_desc pd({dnnl::prop_kind::forward_inference, algo, d.x, d.any,
+                                         d.b, d.y, d.strides, d.pad, d.pad},
+                                        attr, cpu_engine());
+  fwd = Fwd(pd);
+  bind(d, pd.weights_desc(), g);
 }
 
 void DnnlPlan::build(const ImageGeom& g) {

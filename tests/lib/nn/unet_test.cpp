@@ -378,18 +378,35 @@ TEST_CASE("the inference layers agree with the training ones", "[unet]") {
   }
 }
 
+namespace {
+// A conditional three-level U-Net (1x1 skips, concatenations, up-sampling twice) with random
+// parameters, in double and, with the same parameters, in float.
+struct NetPair {
+  static UNetConfig three_levels() {
+    UNetConfig c = small_config(1, 10);
+    c.height = c.width = 8;
+    c.channels = {8, 16, 24};
+    c.groups = 4;
+    c.blocks = 1;
+    c.embed = 16;
+    return c;
+  }
+  explicit NetPair(Rng& rng) : c(three_levels()), d(c), f(c) {
+    d.params() = random_params(d.params().size(), rng);
+    f.params().assign(d.params().begin(), d.params().end());
+  }
+  UNetConfig c;
+  UNet<double> d;
+  UNet<float> f;
+};
+}  // namespace
+
 TEST_CASE("the U-Net's inference pass gives its forward pass's output", "[unet]") {
-  UNetConfig c = small_config(1, 10);
-  c.height = c.width = 8;
-  c.channels = {8, 16, 24};  // three levels: 1x1 skips, concatenations, up-sampling twice
-  c.groups = 4;
-  c.blocks = 1;
-  c.embed = 16;
   Rng rng(37);
-  UNet<double> nd(c);
-  nd.params() = random_params(nd.params().size(), rng);
-  UNet<float> nf(c);
-  nf.params().assign(nd.params().begin(), nd.params().end());
+  NetPair nets(rng);
+  const UNetConfig& c = nets.c;
+  UNet<double>& nd = nets.d;
+  UNet<float>& nf = nets.f;
   const int n = 5;
   const MatD x = normal(c.dim(), n, rng);
   VecD t(n);
@@ -445,17 +462,11 @@ TEST_CASE("up-sampling + 3x3 convolution: the float deconvolution and its gradie
 }
 
 TEST_CASE("the float U-Net's gradients agree with the double one's", "[unet]") {
-  UNetConfig c = small_config(1, 10);
-  c.height = c.width = 8;
-  c.channels = {8, 16, 24};
-  c.groups = 4;
-  c.blocks = 1;
-  c.embed = 16;
   Rng rng(43);
-  UNet<double> nd(c);
-  nd.params() = random_params(nd.params().size(), rng);
-  UNet<float> nf(c);
-  nf.params().assign(nd.params().begin(), nd.params().end());
+  NetPair nets(rng);
+  const UNetConfig& c = nets.c;
+  UNet<double>& nd = nets.d;
+  UNet<float>& nf = nets.f;
   const int n = 4;
   const MatD x = normal(c.dim(), n, rng), gout = normal(c.dim(), n, rng);
   const VecD t = VecD::Constant(n, 0.4);
