@@ -9,7 +9,7 @@ namespace flowkit::cli {
 
 struct LogpFlags {
   std::string model, input = "-";
-  std::string solver = "rk4", divergence = "auto", probe = "rademacher";
+  std::string solver = "auto", divergence = "auto", probe = "rademacher";  // auto: solver_for_logp
   int steps = 100, probes = 1;
   double rtol = 1e-5, atol = 1e-5;
   bool bpd = false, summary = false, with_points = false;

@@ -69,6 +69,7 @@ SampleStats combine(Comm& comm, const SampleStats& mine) {
     t.nfe = std::max(t.nfe, s.nfe);
     t.steps = std::max(t.steps, s.steps);
     t.rejected += s.rejected;
+    t.diverged += s.diverged;
     t.chunks += s.chunks;
   }
   return t;

@@ -1,5 +1,6 @@
 #include "flowkit/io/array.hpp"
 
+#include <climits>
 #include <sstream>
 
 namespace flowkit {
@@ -33,10 +34,19 @@ Array Array::from_points(const Mat& points) {
   return a;
 }
 
+int64_t Array::point_dim() const {
+  if (shape.empty() || shape.size() > 4) return -1;
+  int64_t d = 1;
+  for (size_t i = 1; i < shape.size(); ++i) {
+    if (shape[i] < 1 || d > INT32_MAX / shape[i]) return -1;
+    d *= shape[i];
+  }
+  return d;
+}
+
 Mat Array::points() const {
-  if (shape.size() != 2 && shape.size() != 1)
-    throw Error("expected points of shape (n, d), got an array of shape " + shape_str());
-  const int64_t d = shape.size() == 2 ? shape[1] : 1;
+  const int64_t d = point_dim();
+  if (d < 0) throw Error("expected points (n, d) or images (n, H, W[, C]), got an array of shape " + shape_str());
   Mat m(d, rows());
   std::copy(data.begin(), data.end(), m.data());
   return m;

@@ -23,7 +23,11 @@ struct Array {
 
   // Points (n, d) <-> d x n batch matrix: the same bytes.
   static Array from_points(const Mat& points);
-  Mat points() const;  // requires rank 2 (or rank 1: d = 1)
+  // Points: rank 2, rank 1 (d = 1), or images (n, H, W[, C]) flattened in C order (d = H W C).
+  Mat points() const;
+  // d of points(), or -1 when the array is not points (rank 0 or over 4, a size below 1, or
+  // a row of over 2^31 values).
+  int64_t point_dim() const;
   static Array from_vector(const std::vector<float>& v);  // shape (n,)
 };
 

@@ -11,11 +11,11 @@ namespace flowkit {
 namespace {
 
 int64_t point_dim(const std::vector<int64_t>& shape, const std::string& where) {
-  if (shape.size() == 1) return 1;
-  if (shape.size() == 2) return shape[1];
   Array a;
   a.shape = shape;
-  throw Error("expected points of shape (n, d), got an array of shape " + a.shape_str() + " (" + where + ")");
+  const int64_t d = a.point_dim();
+  if (d < 0) throw Error("expected points (n, d) or images (n, H, W[, C]), got an array of shape " + a.shape_str() + " (" + where + ")");
+  return d;
 }
 
 // Points already in memory (CSV, JSON, Fortran-order NPY), handed out in chunks.

@@ -203,7 +203,13 @@ bool looks_like(const std::string& path) {
   unsigned char b[9];
   const bool full = ::read(fd, b, 9) == 9;
   ::close(fd);
-  return full && b[8] == '{' && !std::strchr("{[\" \t\r\n", b[0]);
+  // The first 8 bytes are a header length, little-endian: safetensors when it is one the reader
+  // takes (at most kMaxHeader, inside the file) and the header opens a JSON object. Its low
+  // byte may be anything, a space or a NUL included; JSON text in those 8 bytes reads as a
+  // length of petabytes (every byte is printable), so the two cannot be confused.
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | b[i];
+  return full && b[8] == '{' && n >= 2 && n <= kMaxHeader && n <= uint64_t(st.st_size) - 8;
 }
 
 void write(std::ostream& os, const std::vector<Out>& tensors, const std::map<std::string, std::string>& metadata) {

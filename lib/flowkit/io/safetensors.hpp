@@ -48,7 +48,8 @@ class File {
 };
 
 // True when `path` names a safetensors file: its extension, or (for any other name) a first
-// byte that cannot open a JSON document and a '{' at byte 8.
+// 8 bytes that read as a header length the reader takes (2..kMaxHeader, inside the file) and
+// a '{' at byte 8. JSON text never passes: its first 8 bytes read as petabytes.
 bool looks_like(const std::string& path);
 
 // One tensor to write: name, shape, the float32 values in C (row-major) order.

@@ -96,9 +96,10 @@ class LearnedField : public Field {
   }
 
   void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu) override {
+    t = net_time(t, false);  // the network runs and its output converts at the same time
     const auto cs = affine_coefficients(t);  // named, not bound: C++17 lambdas cannot capture a binding
     const double c1 = cs.first, c2 = cs.second;
-    const bool guided = prepare(x, net_time(t, false)), mixed = guided && guidance_ != 1.0;
+    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
     g_ = (u.array().colwise() * a_.array()) * float(c2);
     pred_.resize(x.rows(), x.cols());
     jo_.resize(x.rows(), x.cols());
@@ -167,9 +168,10 @@ class LearnedField : public Field {
   // of the guidance mix from its own forward pass.
   void divergence_by_vjp(const Mat& x, double t, Mat& v, Vec& div) {
     const Eigen::Index n = x.cols(), d = dim();
+    t = net_time(t, false);  // the network runs and its output converts at the same time
     const auto cs = affine_coefficients(t);  // named, not bound: C++17 lambdas cannot capture a binding
     const double c1 = cs.first, c2 = cs.second;
-    const bool guided = prepare(x, net_time(t, false)), mixed = guided && guidance_ != 1.0;
+    const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
     div.setConstant(n, float(c1 * double(d)));
     pred_.resize(d, n);
     pieces(n, [&](Eigen::Index c0, Eigen::Index m, Worker& w) {

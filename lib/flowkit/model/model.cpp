@@ -1,6 +1,8 @@
 #include "flowkit/model/model.hpp"
 
 #include <array>
+#include <climits>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 
@@ -18,7 +20,10 @@ const json& field(const json& j, const std::string& key, const std::string& path
 
 int get_int(const json& j, const std::string& key, const std::string& path, const std::string& where) {
   const json& v = field(j, key, path, where);
-  if (!v.is_number_integer()) throw Error(where + ": field '" + path + key + "' must be an integer");
+  // an int, not a 64-bit value that get<int>() would silently cut to its low bits
+  if (!v.is_number_integer() || (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(INT32_MAX)
+                                                         : v.get<int64_t>() < INT32_MIN || v.get<int64_t>() > INT32_MAX))
+    throw Error(where + ": field '" + path + key + "' must be an integer of 32 bits");
   return v.get<int>();
 }
 
@@ -59,13 +64,13 @@ json tensors_to_json(const Params& w, const NetConfig& cfg) {
   return arr;
 }
 
-Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::string& key,
-                                     const std::string& where) {
-  const auto layout = param_layout(cfg);
+// The tensors' names, shapes and value counts against the layout, before anything is allocated:
+// a few kilobytes of file that declare a huge architecture are refused by their own bytes.
+void check_tensors(const json& arr, const std::vector<ParamBlock>& layout, const std::string& key,
+                   const std::string& where) {
   if (!arr.is_array() || arr.size() != layout.size())
     throw Error(where + ": '" + key + "' must list " + std::to_string(layout.size()) +
                 " tensors for this architecture, found " + (arr.is_array() ? std::to_string(arr.size()) : "none"));
-  Params w(param_count(cfg));
   for (size_t i = 0; i < layout.size(); ++i) {
     const ParamBlock& b = layout[i];
     const std::string at = key + "[" + std::to_string(i) + "]";
@@ -75,14 +80,24 @@ Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::strin
     if (shape != json{b.rows, b.cols})
       throw Error(where + ": tensor '" + name + "' has shape " + shape.dump() + ", expected [" +
                   std::to_string(b.rows) + "," + std::to_string(b.cols) + "]");
-    const std::string& data = get_str(arr[i], "data", at + ".", where);
     const std::string what = where + ": tensor '" + name + "'";
-    const size_t count = base64_float_count(data, what);
+    const size_t count = base64_float_count(get_str(arr[i], "data", at + ".", where), what);
     if (count != b.size())
       throw Error(what + " holds " + std::to_string(count) + " values, expected " + std::to_string(b.size()));
+  }
+}
+
+Params tensors_from_json(const json& arr, const NetConfig& cfg, const std::string& key,
+                                     const std::string& where) {
+  const auto layout = param_layout(cfg);
+  check_tensors(arr, layout, key, where);
+  Params w(param_count(cfg));
+  for (size_t i = 0; i < layout.size(); ++i) {
+    const ParamBlock& b = layout[i];
+    const std::string what = where + ": tensor '" + b.name + "'";
     float* out = w.data() + b.offset;  // decoded in place: a model can be megabytes
-    base64_to_floats(data, out, what);
-    for (size_t k = 0; k < count; ++k)
+    base64_to_floats(arr[i]["data"].get_ref<const std::string&>(), out, what);
+    for (size_t k = 0; k < b.size(); ++k)
       if (!std::isfinite(out[k])) throw Error(what + " value " + std::to_string(k) + " is not finite");
   }
   return w;
@@ -290,11 +305,15 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   int64_t prod = 1;
   if (!shape.is_array() || shape.empty()) throw Error(where + ": 'shape' must be a non-empty array of sizes");
   for (const auto& s : shape) {
-    if (!s.is_number_integer() || s.get<int64_t>() < 1) throw Error(where + ": 'shape' " + shape.dump() + " has a bad size");
+    // Each size divides dim, so the product never overflows (a hostile [2^62 + 7, 112] would
+    // wrap to 784 and pass)
+    if (!s.is_number_integer() || (s.is_number_unsigned() ? s.get<uint64_t>() < 1 : s.get<int64_t>() < 1)) throw Error(where + ": 'shape' " + shape.dump() + " has a bad size");
+    // (a size over 2^63 reads as negative through get<int64_t>: compare it unsigned)
+    if (s.get<uint64_t>() > uint64_t(dim / prod)) break;  // refused below, before it can wrap
     m.shape.push_back(s.get<int64_t>());
     prod *= m.shape.back();
   }
-  if (prod != dim) throw Error(where + ": 'shape' " + shape.dump() + " does not hold 'dim' " + std::to_string(dim) + " values");
+  if (prod != dim || m.shape.size() != shape.size()) throw Error(where + ": 'shape' " + shape.dump() + " does not hold 'dim' " + std::to_string(dim) + " values");
   const json& norm = field(j, "normalization", "", where);
   m.mean = get_vec(norm, "mean", dim, where);
   m.scale = get_vec(norm, "scale", dim, where);

@@ -52,10 +52,9 @@ void blocks_to_tensors(const std::string& prefix, const std::vector<ParamBlock>&
 
 Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix, const std::vector<ParamBlock>& layout,
                            bool values) {
+  // Every tensor's presence and shape first: the file's spans tile its bytes (io/safetensors),
+  // so the allocation below is one the file's own size justifies, whatever the architecture says
   size_t total = 0;
-  for (const ParamBlock& b : layout) total = std::max(total, b.offset + b.size());
-  Params p(values ? total : 0);
-  std::vector<float> c;
   for (const ParamBlock& b : layout) {
     const std::string name = prefix + "." + b.name;
     const safetensors::Tensor* t = f.find(name);
@@ -63,7 +62,14 @@ Params blocks_from_tensors(const safetensors::File& f, const std::string& prefix
     if (!t) throw Error(f.where() + ": no tensor '" + name + "' (shape " + shape_text(want) + ") in the file");
     if (t->shape != want)
       throw Error(f.where() + ": tensor '" + name + "' has shape " + shape_text(t->shape) + ", expected " + shape_text(want));
+    total = std::max(total, b.offset + b.size());
+  }
+  Params p(values ? total : 0);
+  std::vector<float> c;
+  for (const ParamBlock& b : layout) {
     if (!values) continue;
+    const std::string name = prefix + "." + b.name;
+    const safetensors::Tensor* t = f.find(name);
     c.resize(b.size());
     t->copy_to(c.data());
     float* dst = p.data() + b.offset;

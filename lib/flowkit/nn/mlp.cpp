@@ -133,7 +133,8 @@ void NetConfig::validate() const {
   need(width >= 1 && width <= 65536, "--width must be in 1..65536, got " + std::to_string(width));
   need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
   need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
-  need(num_classes >= 0, "the number of classes must not be negative");
+  need(num_classes >= 0 && num_classes <= kMaxClasses,
+       "the number of classes must be in 0.." + std::to_string(kMaxClasses) + ", got " + std::to_string(num_classes));
 }
 
 std::vector<ParamBlock> param_layout(const NetConfig& c) {

@@ -5,6 +5,10 @@
 
 namespace flowkit {
 
+// The most classes a network's label embedding takes (a file's count is checked against it
+// before the embedding's rows are counted).
+constexpr int kMaxClasses = 1 << 20;
+
 // The U-Net's architecture: everything a model file needs to rebuild it besides the labels.
 struct UNetConfig {
   int image_channels = 1;  // C: 1 or 3

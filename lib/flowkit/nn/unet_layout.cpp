@@ -47,7 +47,8 @@ void UNetConfig::validate() const {
   need(embed >= 1 && embed <= 65536, "--embed must be in 1..65536, got " + std::to_string(embed));
   need(time_freqs >= 1 && time_freqs <= 64,
        "--time-freqs must be in 1..64 for the U-Net, got " + std::to_string(time_freqs));
-  need(num_classes >= 0, "the number of classes must not be negative");
+  need(num_classes >= 0 && num_classes <= kMaxClasses,
+       "the number of classes must be in 0.." + std::to_string(kMaxClasses) + ", got " + std::to_string(num_classes));
   const int f = 1 << (levels() - 1);
   need(height >= 1 && width >= 1 && height % f == 0 && width % f == 0,
        "a U-Net of " + std::to_string(levels()) +

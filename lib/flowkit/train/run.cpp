@@ -54,6 +54,7 @@ TrainData TrainData::from_streams(const Stream& target, const std::string& where
 json run_training(Trainer& t, const TrainHooks& hooks) {
   const int64_t total = t.config().steps;
   int64_t last_ck = -1;
+  bool validated_last = false;  // the last report computed the final validation loss
   while (t.step() < total) {
     if (hooks.stop && hooks.stop()) return json();
     const double loss = t.train_step();
@@ -71,10 +72,12 @@ json run_training(Trainer& t, const TrainHooks& hooks) {
     if (hooks.report && (s % std::max<int64_t>(1, hooks.report_every) == 0 || s == total)) {
       std::optional<double> val;
       if (t.has_validation()) val = t.validation_loss();
+      validated_last = s == total;
       hooks.report(s, t.smoothed_loss(), val);
     }
   }
-  if (t.has_validation()) t.validation_loss();
+  // The model's final figure: the last report's, computed once (a U-Net's costs seconds)
+  if (t.has_validation() && !validated_last) t.validation_loss();
   return t.model_json();
 }
 

@@ -1,7 +1,10 @@
 // io: safetensors bytes: a written file reads back exactly, and every kind of damage to the
 // header or the offsets is one precise error.
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <unistd.h>
 #include <sstream>
 
 #include "flowkit/core/core.hpp"
@@ -86,4 +89,30 @@ TEST_CASE("safetensors: each kind of damage is one precise error", "[safetensors
 TEST_CASE("safetensors: a file is recognized by its name or its first bytes", "[safetensors]") {
   CHECK(st::looks_like("no-such-dir/m.safetensors"));
   CHECK_FALSE(st::looks_like("no-such-dir/m.json"));
+}
+
+TEST_CASE("safetensors: a renamed file is recognised whatever its header length's low byte", "[safetensors]") {
+  // The length's low byte is the file's first: a space (32) or a NUL (0) among them, which
+  // also open JSON text or end a C string
+  char name[] = "/tmp/flowkit-renamed-XXXXXX";
+  const int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  close(fd);
+  const auto write_file = [&](const std::string& bytes) { std::ofstream(name, std::ios::binary) << bytes; };
+  int recognised = 0;
+  for (size_t pad = 0; pad < 256; ++pad) {
+    write_file(file_of("{\"__metadata__\":{\"k\":\"v\"}}" + std::string(pad, ' '), 0));
+    recognised += st::looks_like(name);
+  }
+  CHECK(recognised == 256);
+  // JSON text is never taken for safetensors, however it opens
+  for (const std::string text : {"{\"format\": 1}", "        {\"format\": 1}", "\n\n\n\n\n\n\n\n{}", "[1, 2, 3, 4, 5]"}) {
+    write_file(text);
+    CHECK_FALSE(st::looks_like(name));
+  }
+  // A length past the file's end is not a safetensors file either
+  std::string cut = file_of("{\"__metadata__\":{}}", 0);
+  write_file(cut.substr(0, cut.size() - 4));
+  CHECK_FALSE(st::looks_like(name));
+  std::remove(name);
 }

@@ -97,6 +97,19 @@ TEST_CASE("Point readers hand out chunks; writers write what one write would", "
     w->finish(r->companion());
     CHECK(out.str() == bytes);
   }
-  std::istringstream img(write_str(sample({2, 2, 2}, false), Format::npy));
-  CHECK_THROWS_WITH(open_points(img, "img"), Catch::Contains("expected points of shape (n, d), got an array of shape (2, 2, 2)"));
+  // Images (n, H, W[, C]), as flow-data and flow-sample write them, are points of d = H W C
+  // in C order; an array of rank 5 is not points
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{3, 2, 4}, std::vector<int64_t>{3, 2, 2, 3}}) {
+    const Stream im = sample(shape, false);
+    std::istringstream img(write_str(im, Format::npy));
+    auto r = open_points(img, "img");
+    CHECK(r->dim() == im.main.size() / 3);
+    Mat x;
+    CHECK(r->read(x, 10) == 3);
+    CHECK(std::equal(x.data(), x.data() + x.size(), im.main.data.begin()));
+    CHECK(im.main.points() == x);
+  }
+  std::istringstream five(write_str(sample({2, 1, 2, 1, 2}, false), Format::npy));
+  CHECK_THROWS_WITH(open_points(five, "five"),
+                    Catch::Contains("expected points (n, d) or images (n, H, W[, C]), got an array of shape (2, 1, 2, 1, 2)"));
 }

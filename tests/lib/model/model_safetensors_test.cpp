@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "flowkit/model/model_safetensors.hpp"
+#include "unet_fixture.hpp"
 
 using namespace flowkit;
 using nlohmann::json;
@@ -128,4 +129,38 @@ TEST_CASE("safetensors model: a field reads only the set it samples with", "[saf
   const LearnedModel plain = model_from_safetensors(st::File::parse(bytes_of(m), "m.safetensors"), nullptr, true);
   CHECK(plain.ema.empty());
   CHECK(plain.sampling_weights() == m.weights);
+}
+
+TEST_CASE("safetensors model: a U-Net round-trips bit for bit and rebuilds the same network", "[safetensors][unet]") {
+  LearnedModel m = test::unet_model();
+  m.ema = m.weights;
+  for (float& w : m.ema) w = 0.5f * w + 0.125f;
+  const LearnedModel back = model_from_safetensors(st::File::parse(bytes_of(m), "m.safetensors"));
+  CHECK(back.weights == m.weights);
+  CHECK(back.ema == m.ema);
+  CHECK(back.net.kind == NetKind::unet);
+  CHECK(back.net.unet.channels == m.net.unet.channels);
+  CHECK(back.shape == m.shape);
+  CHECK(model_to_json(back) == model_to_json(m));
+}
+
+TEST_CASE("safetensors model: a hostile architecture is refused before anything its size is allocated",
+          "[safetensors][unet]") {
+  // The metadata of a small U-Net's file edited to channels [2048, 4096] (1.2 * 10^8
+  // parameters): refused by the first tensor's shape, before the parameters are allocated
+  const std::string b = bytes_of(test::unet_model());
+  const st::File f = st::File::parse(b, "m.safetensors");
+  json config = json::parse(f.metadata().at("flowkit"));
+  config["architecture"]["channels"] = {2048, 4096};
+  std::vector<st::Out> out;
+  std::vector<std::vector<float>> copies;
+  copies.reserve(f.tensors().size());
+  for (const st::Tensor& t : f.tensors()) {
+    copies.emplace_back(t.count());
+    t.copy_to(copies.back().data());
+    out.push_back({t.name, t.shape, copies.back().data()});
+  }
+  std::ostringstream os;
+  st::write(os, out, {{"flowkit", config.dump()}});
+  CHECK_THAT(error_of(os.str()), Catch::Contains("expected [2048,"));
 }

@@ -82,4 +82,25 @@ TEST_CASE("loading names what is wrong in a model file", "[model]") {
              Catch::Contains("tensor 'in.W' value 0 is not finite"));
   CHECK_THAT(with([](json& j) { j["weights"].erase(3); }), Catch::Contains("must list 6 tensors"));
   CHECK_THAT(with([](json& j) { j["schedule"] = "poly:x"; }), Catch::Contains("bad schedule"));
+  // Sizes whose product wraps around 2^64 to 'dim' (here (2^63 + 1) x 2 = 2 mod 2^64), and
+  // counts past 32 bits that an int would cut to their low bits
+  CHECK_THAT(with([](json& j) { j["shape"] = {(uint64_t(1) << 63) + 1, 2}; }), Catch::Contains("does not hold 'dim' 2"));
+  CHECK_THAT(with([](json& j) { j["shape"] = {(int64_t(1) << 62) + 1, 4, 2}; }), Catch::Contains("does not hold 'dim' 2"));
+  CHECK_THAT(with([](json& j) { j["architecture"]["width"] = (int64_t(1) << 32) + 8; }),
+             Catch::Contains("'architecture.width' must be an integer of 32 bits"));
+  CHECK_THAT(with([](json& j) { j["architecture"]["num_classes"] = 2147483647; }),
+             Catch::Contains("the number of classes must be in 0..1048576"));
+}
+
+TEST_CASE("a hostile architecture is refused before its parameters are allocated", "[model]") {
+  // A file of a few kilobytes that declares width 65536 and depth 1000 (4 * 10^12 parameters):
+  // the tensors' count, declared shapes and base64 lengths are checked against the layout first
+  json j = model_to_json(small_model());
+  j["architecture"]["width"] = 65536;
+  j["architecture"]["depth"] = 1000;
+  CHECK_THAT(load_error(j), Catch::Contains("'weights' must list 2002 tensors for this architecture, found 6"));
+  j["architecture"]["depth"] = 2;  // 8.6 * 10^9 parameters
+  CHECK_THAT(load_error(j), Catch::Contains("tensor 'in.W' has shape [8,18], expected [65536,18]"));
+  j["weights"][0]["shape"] = {65536, 18};  // the shape edited too: the bytes still say 144 values
+  CHECK_THAT(load_error(j), Catch::Contains("tensor 'in.W' holds 144 values, expected 1179648"));
 }

@@ -5,35 +5,14 @@
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/model/model.hpp"
 #include "load_error.hpp"
+#include "unet_fixture.hpp"
 #include "flowkit/nn/net.hpp"
 
 using namespace flowkit;
 using nlohmann::json;
 using flowkit::test::load_error;
+using flowkit::test::unet_model;
 
-namespace {
-LearnedModel unet_model() {
-  LearnedModel m;
-  m.net.kind = NetKind::unet;
-  m.net.dim = 4 * 6 * 3;
-  m.net.num_classes = 2;
-  m.net.unet.channels = {4, 8};
-  m.net.unet.groups = 2;
-  m.net.unet.embed = 6;
-  m.net.unet.height = 4;
-  m.net.unet.width = 6;
-  m.net.unet.image_channels = 3;
-  m.shape = {4, 6, 3};
-  m.mean = Vec::Zero(m.net.dim);
-  m.scale = Vec::Ones(m.net.dim);
-  Net net(m.net);
-  Rng r(1);
-  net.init(r);
-  m.weights = net.params();
-  return m;
-}
-
-}  // namespace
 
 TEST_CASE("a U-Net model file round-trips and rebuilds the same network", "[model][unet]") {
   const LearnedModel m = unet_model();
@@ -85,48 +64,89 @@ TEST_CASE("a U-Net architecture with a missing, unknown or bad field is a clear 
   CHECK_THAT(load_error(j), Catch::Contains("divide by 4"));
 }
 
-TEST_CASE("a U-Net field: exact divergence and VJP match finite differences, guided or not",
+TEST_CASE("a U-Net field: exact divergence and VJP match finite differences, guided or not, for "
+          "every prediction and at the ends of time",
           "[model][unet]") {
+  // Noise and data predictions are converted at an adjusted time near t = 0 and t = 1
+  // (conversion_time): the reverse-mode paths must run the network and convert its output at
+  // that same time, as velocity() does, or the density is wrong by orders of magnitude there.
+  for (const auto& p : predictions())
+    for (double t : {0.4, 1e-3, 0.999}) {
+      LearnedModel m = unet_model();
+      m.predict = p.value;
+      m.mean = Vec::LinSpaced(m.net.dim, -0.5, 0.5);
+      m.scale = Vec::LinSpaced(m.net.dim, 0.5, 2);
+      Rng r(9);
+      for (float& w : m.weights) w += 0.1f * float(r.normal());  // the zero-initialized layers too
+      auto f = load_field(model_to_json(m), "m.json");
+      REQUIRE(f->has_vjp());
+      REQUIRE_FALSE(f->has_jvp());
+      const int n = 70;  // nine pieces of the field's batch, the last one short
+      Mat x(m.net.dim, n), u(m.net.dim, n), e(m.net.dim, n);
+      r.fill_normal(x);
+      r.fill_normal(u);
+      r.fill_normal(e);
+      for (double guidance : {1.0, 2.5}) {
+        INFO(p.name << " t = " << t << " guidance " << guidance);
+        f->set_condition({1}, guidance);
+        Mat v, v2, jtu, vp, vm;
+        Vec div;
+        f->velocity_divergence(x, t, v, div);
+        f->velocity(x, t, v2);
+        CHECK((v - v2).norm() <= 1e-6 * v2.norm());
+        f->velocity_vjp(x, t, u, v, jtu);
+        CHECK((v - v2).norm() <= 1e-6 * v2.norm());
+        // u . (J e) by central differences against (J^T u) . e
+        const float h = 1e-2f;
+        f->velocity(x + h * e, t, vp);
+        f->velocity(x - h * e, t, vm);
+        const Vec fd = ((vp - vm) / (2 * h)).cwiseProduct(u).colwise().sum().transpose();
+        const Vec an = jtu.cwiseProduct(e).colwise().sum().transpose();
+        CHECK((an - fd).norm() < 2e-3 * fd.norm());
+        // The divergence: the trace, coordinate by coordinate, for a few points
+        Vec fdiv = Vec::Zero(3);
+        for (Eigen::Index i = 0; i < x.rows(); ++i) {
+          Mat xp = x.leftCols(3), xm = x.leftCols(3);
+          xp.row(i).array() += h;
+          xm.row(i).array() -= h;
+          f->velocity(xp, t, vp);
+          f->velocity(xm, t, vm);
+          fdiv += ((vp.row(i) - vm.row(i)) / (2 * h)).transpose();
+        }
+        CHECK((div.head(3) - fdiv).norm() < 2e-3 * fdiv.norm() + 1e-3);
+      }
+    }
+}
+
+TEST_CASE("a U-Net field gives the same bits at 1 and 2 threads", "[model][unet]") {
+  // The field cuts a batch into pieces of 8 images, each through one thread's copy of the
+  // network: the pieces, and so the bits, must not depend on which thread ran them
   LearnedModel m = unet_model();
-  m.mean = Vec::LinSpaced(m.net.dim, -0.5, 0.5);
-  m.scale = Vec::LinSpaced(m.net.dim, 0.5, 2);
-  Rng r(9);
-  for (float& w : m.weights) w += 0.1f * float(r.normal());  // the zero-initialized layers too
+  m.predict = Predict::noise;
+  Rng r(23);
+  for (float& w : m.weights) w += 0.05f * float(r.normal());
   auto f = load_field(model_to_json(m), "m.json");
-  REQUIRE(f->has_vjp());
-  REQUIRE_FALSE(f->has_jvp());
-  const int n = 70;  // nine pieces of the field's batch, the last one short
-  Mat x(m.net.dim, n), u(m.net.dim, n), e(m.net.dim, n);
+  const int n = 37;  // five pieces, the last one short
+  Mat x(m.net.dim, n), u(m.net.dim, n);
   r.fill_normal(x);
   r.fill_normal(u);
-  r.fill_normal(e);
-  for (double guidance : {1.0, 2.5}) {
-    f->set_condition({1}, guidance);
-    const double t = 0.4;
-    Mat v, v2, jtu, vp, vm;
-    Vec div;
-    f->velocity_divergence(x, t, v, div);
-    f->velocity(x, t, v2);
-    CHECK((v - v2).norm() <= 1e-6 * v.norm());
-    f->velocity_vjp(x, t, u, v2, jtu);
-    CHECK((v - v2).norm() <= 1e-6 * v.norm());
-    // u . (J e) by central differences against (J^T u) . e
-    const float h = 1e-2f;
-    f->velocity(x + h * e, t, vp);
-    f->velocity(x - h * e, t, vm);
-    const Vec fd = ((vp - vm) / (2 * h)).cwiseProduct(u).colwise().sum().transpose();
-    const Vec an = jtu.cwiseProduct(e).colwise().sum().transpose();
-    CHECK((an - fd).norm() < 2e-3 * fd.norm());
-    // The divergence: the trace, coordinate by coordinate, for a few points
-    Vec fdiv = Vec::Zero(3);
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      Mat xp = x.leftCols(3), xm = x.leftCols(3);
-      xp.row(i).array() += h;
-      xm.row(i).array() -= h;
-      f->velocity(xp, t, vp);
-      f->velocity(xm, t, vm);
-      fdiv += ((vp.row(i) - vm.row(i)) / (2 * h)).transpose();
-    }
-    CHECK((div.head(3) - fdiv).norm() < 2e-3 * fdiv.norm() + 1e-3);
+  f->set_condition({1}, 2.0);
+  Mat v[2], vv[2], jtu[2];
+  Vec div[2];
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    auto g = f->clone();  // a fresh field: its workers are made at this thread count
+    g->velocity(x, 0.3, v[threads - 1]);
+    g->velocity_vjp(x, 0.3, u, vv[threads - 1], jtu[threads - 1]);
+    g->velocity_divergence(x.leftCols(17), 0.3, vv[threads - 1], div[threads - 1]);
   }
+  set_threads(1);
+  CHECK(v[0].allFinite());
+  CHECK(v[0] == v[1]);
+  CHECK(jtu[0] == jtu[1]);
+  CHECK(div[0] == div[1]);
+  // and each piece is its own: the first 8 images alone give the batch's first 8 columns
+  Mat head;
+  f->clone()->velocity(x.leftCols(8), 0.3, head);
+  CHECK(head == v[0].leftCols(8));
 }

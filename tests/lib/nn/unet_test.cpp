@@ -269,39 +269,6 @@ TEST_CASE("the U-Net routes labels and the null class, and each image is its own
   CHECK((one.col(0) - b.col(1)).norm() < 1e-12);
 }
 
-TEST_CASE("a wide U-Net batch gives the same bits at 1 and 2 threads", "[unet]") {
-  UNetConfig c = small_config(1, 10);
-  c.height = c.width = 16;
-  c.channels = {8, 16};
-  c.groups = 4;
-  c.blocks = 1;
-  c.embed = 16;
-  UNet<float> net(c);
-  Rng rng(23);
-  net.init(rng);
-  for (float& v : net.params()) v += 0.05f * float(rng.normal());
-  const int n = 96;
-  Mat x(c.dim(), n), gout(c.dim(), n);
-  rng.fill_normal(x);
-  rng.fill_normal(gout);
-  Vec t(n);
-  std::vector<int> labels(static_cast<size_t>(n));
-  for (int j = 0; j < n; ++j) t[j] = float(rng.uniform()), labels[size_t(j)] = j % 11;
-  Mat out[2], gin[2];
-  ParamVec<float> grad[2];
-  for (int threads : {1, 2}) {
-    set_threads(threads);
-    net.forward(x, t, labels.data(), out[threads - 1]);
-    net.backward(gout, grad[threads - 1]);
-    net.vjp(gout, gin[threads - 1]);
-  }
-  set_threads(1);
-  CHECK(out[0] == out[1]);
-  CHECK(gin[0] == gin[1]);
-  CHECK(grad[0] == grad[1]);
-  CHECK(out[0].allFinite());
-}
-
 TEST_CASE("U-Net settings it cannot take are usage errors", "[unet]") {
   auto bad = [](const std::function<void(UNetConfig&)>& change) {
     UNetConfig c = small_config(1, 0);

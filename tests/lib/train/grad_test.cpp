@@ -202,4 +202,17 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
   REQUIRE(pieces.size() == whole.size());
   CHECK(max_abs(whole) > 0.01);
   CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+  // Two shards on two threads, each through its own copy of the network piece by piece: the
+  // whole batch's loss and gradient again, and the same bits on every run
+  set_threads(2);
+  REQUIRE(BatchGradient::shard_count(n, BatchGradient::min_columns(c)) == 2);
+  Params two, again;
+  BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(c));
+  const double got2 = bg(net, z, t, lab, goal, two);
+  const double got2b = bg(net, z, t, lab, goal, again);
+  set_threads(1);
+  CHECK(got2 == Approx(want).epsilon(1e-5));
+  CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+  CHECK(got2b == got2);
+  CHECK(again == two);
 }
