@@ -169,7 +169,7 @@ struct Trainer::Impl {
   uint64_t fingerprint = 0;
 
   Impl(const TrainConfig& c, TrainData d, Comm& comm)
-      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)), batch_gradient(comm, c.shards, BatchGradient::min_columns(c.net)) {
+      : data(std::move(d)), net(c.net), eval(c.net), adam(c.optim, param_count(c.net)), batch_gradient(comm, c.shards, BatchGradient::min_columns(c.net), c.exchange) {
     toy.name = c.toy;
   }
 };
