@@ -4,7 +4,9 @@
 // on its own thread), and the shares' gradients are summed in shard order, so the bits depend
 // on the thread count only. (Sharing each GEMM between threads instead left a second core
 // 30% idle at width 256; bench/NOTES.md, item 14.) More shards than threads go in waves of
-// one per thread, added as each wave ends: the memory is the threads', not the shards'.
+// one per thread, added as each wave ends: the memory is the threads', not the shards' (when
+// the batch does not divide evenly, a thread's next shard may be a column longer or shorter
+// and resizes its buffers).
 // Across processes (mpirun) the batch's shards are dealt out in contiguous runs, one run per
 // process, and the processes exchange gradients in one of two ways (Exchange).
 #pragma once
