@@ -224,6 +224,8 @@ int train(Options& o, bool steps_given) {
   if (!ck.is_null()) trainer.restore(ck, o.resume);
   // The loop, with progress, log and checkpoints
   cli::Progress progress(o.common, o.cfg.steps, "flow-train");
+  const std::string exchange = choice_name(exchanges(), trainer.exchange());
+  if (comm.size() > 1) progress.event({{"event", "exchange"}, {"exchange", exchange}, {"processes", comm.size()}});
   TrainHooks hooks;
   hooks.report_every = std::max<int64_t>(1, o.cfg.steps / 200);
   hooks.checkpoint_every = writer ? o.checkpoint_every : 0;
@@ -252,6 +254,7 @@ int train(Options& o, bool steps_given) {
   std::string line = "trained " + std::to_string(trainer.step()) + " steps, loss " + std::to_string(trainer.smoothed_loss());
   if (model["training"].contains("final_val_loss"))
     line += ", validation loss " + std::to_string(model["training"]["final_val_loss"].get<double>());
+  if (comm.size() > 1) line += "; " + std::to_string(comm.size()) + " processes, " + exchange + " exchange";
   cli::status(o.common, line);
   return 0;
 }

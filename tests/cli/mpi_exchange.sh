@@ -60,10 +60,15 @@ ok mpi 4 -x FLOWKIT_MPI_PIECE=1000 flow-train $train --shards 8 --exchange ring 
 check 'cmp -s rp.json r4.json' "the ring in 1000-byte pieces differs from the ring in one piece"
 
 # auto: gather up to 4 processes, ring from 5
-ok mpi 2 flow-train $train --shards 8 -o a2.json
+ok mpi 2 flow-train $train --shards 8 -o a2.json --log a2.log
 check 'cmp -s a2.json g2.json' "auto at -np 2 is not the gather"
 short=${train/--steps 40/--steps 10}
-ok mpi 5 flow-train $short --shards 10 -o a5.json
+ok mpi 5 flow-train $short --shards 10 -o a5.json --log a5.log
+# (the log's first line names the exchange auto chose)
+check 'head -1 a2.log | grep -q "\"event\":\"exchange\",\"exchange\":\"gather\",\"processes\":2"' \
+  "the log of auto at -np 2 does not say gather ($(head -1 a2.log))"
+check 'head -1 a5.log | grep -q "\"event\":\"exchange\",\"exchange\":\"ring\",\"processes\":5"' \
+  "the log of auto at -np 5 does not say ring ($(head -1 a5.log))"
 ok mpi 5 flow-train $short --shards 10 --exchange ring -o r5.json
 check 'cmp -s a5.json r5.json' "auto at -np 5 is not the ring"
 bad 2 "unknown exchange 'tree'; one of gather, ring, auto" flow-train $train --exchange tree

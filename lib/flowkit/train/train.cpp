@@ -401,6 +401,10 @@ double Trainer::train_step() {
   return loss;
 }
 
+Exchange Trainer::exchange() const {
+  return impl_->batch_gradient.exchange(impl_->net.params().size());
+}
+
 double Trainer::smoothed_loss() const {
   const Impl& m = *impl_;
   return m.loss_count == 0 ? NAN : m.loss_ema / (1 - std::pow(0.98, double(m.loss_count)));

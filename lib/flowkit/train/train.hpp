@@ -82,6 +82,8 @@ class Trainer {
   bool has_validation() const;
   double validation_loss();  // with the sampling weights, fixed points, noise and times
   double smoothed_loss() const;
+  // How the processes combine gradients: --exchange, with auto resolved (gather with one).
+  Exchange exchange() const;
 
   nlohmann::json model_json() const;
   nlohmann::json checkpoint_json() const;
