@@ -22,7 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize;
+  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto";
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -111,6 +111,9 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--shards", c.shards, "split each batch into N gradient shards over all processes (mpirun) and "
                                        "threads, summed in shard order: the same N gives the same bits with any "
                                        "process and thread count (default 0: one per thread of each process)");
+  app.add_option("--exchange", o.exchange, "how the processes of mpirun combine their gradients:\n" +
+                                               choice_help(exchanges()))
+      ->capture_default_str();
   cli::add_quiet_log(app, o.common);
   app.add_option("--checkpoint-every", o.checkpoint_every, "write a checkpoint every N steps (0: never)");
   app.add_option("--checkpoint", o.checkpoint, "checkpoint file (default MODEL.ckpt)");
@@ -145,6 +148,7 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
   c.predict = m.predict;
   if (steps_given) c.steps = o.cfg.steps;
   c.shards = o.cfg.shards;
+  c.exchange = o.cfg.exchange;
   o.cfg = c;
   o.toy = c.toy;
 }
@@ -166,6 +170,7 @@ void parse_names(Options& o) {
   c.predict = parse_choice(predictions(), o.predict, "prediction");
   c.t_dist = parse_choice(time_dists(), o.t_dist, "time distribution");
   c.coupling = parse_choice(couplings(), o.coupling, "coupling");
+  c.exchange = parse_choice(exchanges(), o.exchange, "exchange");
   c.seed = o.common.seed;
   if (!o.data.empty() && !o.toy.empty()) throw usage_error("give training data or --toy, not both");
   if (o.data.empty() && o.toy.empty()) o.toy = "checkerboard";
@@ -219,6 +224,8 @@ int train(Options& o, bool steps_given) {
   if (!ck.is_null()) trainer.restore(ck, o.resume);
   // The loop, with progress, log and checkpoints
   cli::Progress progress(o.common, o.cfg.steps, "flow-train");
+  const std::string exchange = choice_name(exchanges(), trainer.exchange());
+  if (comm.size() > 1) progress.event({{"event", "exchange"}, {"exchange", exchange}, {"processes", comm.size()}});
   TrainHooks hooks;
   hooks.report_every = std::max<int64_t>(1, o.cfg.steps / 200);
   hooks.checkpoint_every = writer ? o.checkpoint_every : 0;
@@ -247,6 +254,7 @@ int train(Options& o, bool steps_given) {
   std::string line = "trained " + std::to_string(trainer.step()) + " steps, loss " + std::to_string(trainer.smoothed_loss());
   if (model["training"].contains("final_val_loss"))
     line += ", validation loss " + std::to_string(model["training"]["final_val_loss"].get<double>());
+  if (comm.size() > 1) line += "; " + std::to_string(comm.size()) + " processes, " + exchange + " exchange";
   cli::status(o.common, line);
   return 0;
 }

@@ -3,9 +3,9 @@
 #include "flowkit/cli/mpi.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #ifdef FLOWKIT_HAVE_MPI
 #define OMPI_SKIP_MPICXX 1
@@ -24,8 +24,13 @@ bool launched_by_mpirun() {
   return false;
 }
 
-// MPI counts are ints: a large message goes in pieces of at most 1 GiB.
-constexpr size_t kPiece = size_t(1) << 30;
+// MPI counts are ints: a large message goes in pieces of at most 1 GiB. FLOWKIT_MPI_PIECE
+// (bytes) sets a smaller piece, so that tests send many-piece messages without gigabytes.
+size_t piece_bytes() {
+  const char* v = std::getenv("FLOWKIT_MPI_PIECE");
+  const long long b = v ? std::atoll(v) : 0;
+  return b > 0 && b < (1LL << 30) ? size_t(b) : size_t(1) << 30;
+}
 
 class MpiComm : public Comm {
  public:
@@ -37,9 +42,22 @@ class MpiComm : public Comm {
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  // Piece by piece: each rank's piece [off, off + k) lands at out + r * bytes + off, a
+  // receive type of k bytes whose extent is a whole rank's block
   void allgather(const void* in, size_t bytes, void* out) override {
-    if (bytes > size_t(INT_MAX)) throw std::length_error("allgather: more than 2 GiB per rank");
-    MPI_Allgather(in, int(bytes), MPI_BYTE, out, int(bytes), MPI_BYTE, MPI_COMM_WORLD);
+    size_t off = 0;
+    do {
+      const size_t k = std::min(piece_, bytes - off);
+      MPI_Datatype piece, block;
+      MPI_Type_contiguous(int(k), MPI_BYTE, &piece);
+      MPI_Type_create_resized(piece, 0, MPI_Aint(bytes), &block);
+      MPI_Type_commit(&block);
+      MPI_Allgather(static_cast<const char*>(in) + off, int(k), MPI_BYTE, static_cast<char*>(out) + off, 1, block,
+                    MPI_COMM_WORLD);
+      MPI_Type_free(&block);
+      MPI_Type_free(&piece);
+      off += k;
+    } while (off < bytes);
   }
   int max(int v) override {
     int m = v;
@@ -50,7 +68,7 @@ class MpiComm : public Comm {
     const char* c = static_cast<const char*>(p);
     size_t off = 0;
     do {
-      const size_t k = std::min(kPiece, bytes - off);
+      const size_t k = std::min(piece_, bytes - off);
       MPI_Send(c + off, int(k), MPI_BYTE, to, 0, MPI_COMM_WORLD);
       off += k;
     } while (off < bytes);
@@ -59,14 +77,27 @@ class MpiComm : public Comm {
     char* c = static_cast<char*>(p);
     size_t off = 0;
     do {
-      const size_t k = std::min(kPiece, bytes - off);
+      const size_t k = std::min(piece_, bytes - off);
       MPI_Recv(c + off, int(k), MPI_BYTE, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       off += k;
     } while (off < bytes);
   }
+  // Every piece of both messages posted at once, then waited for
+  void sendrecv(int to, const void* out, size_t out_bytes, int from, void* in, size_t in_bytes) override {
+    requests_.clear();
+    for (size_t off = 0; off < in_bytes; off += piece_)
+      MPI_Irecv(static_cast<char*>(in) + off, int(std::min(piece_, in_bytes - off)), MPI_BYTE, from, 1, MPI_COMM_WORLD,
+                &requests_.emplace_back());
+    for (size_t off = 0; off < out_bytes; off += piece_)
+      MPI_Isend(static_cast<const char*>(out) + off, int(std::min(piece_, out_bytes - off)), MPI_BYTE, to, 1,
+                MPI_COMM_WORLD, &requests_.emplace_back());
+    MPI_Waitall(int(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
+  }
 
  private:
   int rank_ = 0, size_ = 1;
+  size_t piece_ = piece_bytes();
+  std::vector<MPI_Request> requests_;
 };
 #endif
 

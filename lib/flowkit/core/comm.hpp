@@ -20,6 +20,13 @@ class Comm {
   // Point to point, in order between two ranks; never called with one process.
   virtual void send(int /*to*/, const void* /*p*/, size_t /*bytes*/) { throw std::logic_error("Comm::send: one process"); }
   virtual void recv(int /*from*/, void* /*p*/, size_t /*bytes*/) { throw std::logic_error("Comm::recv: one process"); }
+  // One step of a ring: `out_bytes` from `out` to rank `to` while `in_bytes` arrive into `in`
+  // from rank `from`. Every rank calls it at once, so no rank's send waits on a receive that
+  // comes after it (two blocking calls would deadlock once messages are large).
+  virtual void sendrecv(int to, const void* out, size_t out_bytes, int from, void* in, size_t in_bytes) {
+    if (to != 0 || from != 0 || in_bytes != out_bytes) throw std::logic_error("Comm::sendrecv: one process");
+    std::memmove(in, out, in_bytes);
+  }
 
   // The one-process group.
   static Comm& single() {

@@ -35,6 +35,21 @@ double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* l
 }
 }  // namespace
 
+const ChoiceTable<Exchange>& exchanges() {
+  static const ChoiceTable<Exchange> t = {
+      {"gather", Exchange::gather, "every process sums every shard's gradient: the bits of one process"},
+      {"ring", Exchange::ring, "reduce-scatter and all-gather ring: one gradient per process, the bits of the process count"},
+      {"auto", Exchange::automatic, "gather up to 4 processes and 1 GiB of gathered gradients, else ring"},
+  };
+  return t;
+}
+
+Exchange resolve_exchange(Exchange wanted, int procs, int shards, size_t params) {
+  if (wanted != Exchange::automatic) return wanted;
+  const bool few = procs <= kGatherProcesses && size_t(shards) * (params + 2) * sizeof(float) <= kGatherBytes;
+  return few ? Exchange::gather : Exchange::ring;
+}
+
 int BatchGradient::shard_count(int64_t n, int64_t min_columns) {
   return int(std::clamp<int64_t>(n / min_columns, 1, omp_get_max_threads()));
 }
@@ -65,49 +80,66 @@ double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std
   return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad) / double(n);
 }
 
-// This process computes shards [first, first + mine) of the k; then the sum of all k.
+// This process computes shards [first, first + mine) of the k, in waves of one shard per
+// thread; then the sum of all k.
 double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
                               const Mat& goal, Params& grad) {
   const int64_t n = z.cols();
-  const int mine = k / comm_.size(), first = comm_.rank() * mine;
-  while (shards_.size() < size_t(mine)) shards_.emplace_back(net.config());
-  // Inside the team each thread's products stay on that thread (OpenBLAS and Eigen see it)
-  parallel_for(mine, std::min(mine, omp_get_max_threads()), Spread::fixed, [&](int64_t i, int) {
-    Shard& sh = shards_[size_t(i)];
-    const int64_t s = first + i, c0 = n * s / k, m = n * (s + 1) / k - c0;
-    sh.net.params() = net.params();
-    sh.z = z.middleCols(c0, m);
-    sh.t = t.segment(c0, m);
-    sh.goal = goal.middleCols(c0, m);
-    if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + m);
-    sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
-                                   sh.grad);
-  });
-  double sq = 0;
-  if (comm_.size() > 1) {
-    gather(k, grad, sq);
-    return sq / double(n);
-  }
-  for (int s = 0; s < k; ++s) sq += shards_[size_t(s)].sq;
-  grad = shards_[0].grad;
+  const int procs = comm_.size(), mine = k / procs, first = comm_.rank() * mine;
+  const int team = std::min(mine, omp_get_max_threads());
+  const bool gathering = procs > 1 && exchange(net.params().size()) == Exchange::gather;
+  while (shards_.size() < size_t(team)) shards_.emplace_back(net.config());
+  if (gathering) mine_.resize(size_t(mine) * (net.params().size() + 2));
   using MapV = Eigen::Map<Eigen::VectorXf>;
-  MapV g(grad.data(), Eigen::Index(grad.size()));
-  for (int s = 1; s < k; ++s) g += MapV(shards_[size_t(s)].grad.data(), g.size());
+  double sq = 0;
+  for (int w0 = 0; w0 < mine; w0 += team) {
+    const int m = std::min(team, mine - w0);
+    // Inside the team each thread's products stay on that thread (OpenBLAS and Eigen see it)
+    parallel_for(m, m, Spread::fixed, [&](int64_t i, int) {
+      Shard& sh = shards_[size_t(i)];
+      const int64_t s = first + w0 + i, c0 = n * s / k, cols = n * (s + 1) / k - c0;
+      sh.net.params() = net.params();
+      sh.z = z.middleCols(c0, cols);
+      sh.t = t.segment(c0, cols);
+      sh.goal = goal.middleCols(c0, cols);
+      if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + cols);
+      sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
+                                     sh.grad);
+    });
+    // This process's shards in shard order: kept for the gather, or summed
+    for (int i = 0; i < m; ++i) {
+      const Shard& sh = shards_[size_t(i)];
+      if (gathering) {
+        keep(w0 + i, sh);
+      } else if (w0 + i == 0) {
+        grad = sh.grad;
+        sq = sh.sq;
+      } else {
+        MapV(grad.data(), Eigen::Index(grad.size())) += Eigen::Map<const Eigen::VectorXf>(sh.grad.data(), Eigen::Index(grad.size()));
+        sq += sh.sq;
+      }
+    }
+  }
+  if (gathering)
+    gather(k, grad, sq);
+  else if (procs > 1)
+    ring(grad, sq);
   return sq / double(n);
 }
 
-// Every process's shards (each a gradient and its squared error, a double in two floats'
-// room) to every process, summed in shard order: the same additions as one process makes.
+// Shard i of this process's run, a gradient and its squared error (a double in two floats'
+// room), into its slot of the message to gather.
+void BatchGradient::keep(int i, const Shard& sh) {
+  const size_t p = sh.grad.size(), slot = p + 2;
+  std::copy(sh.grad.begin(), sh.grad.end(), mine_.begin() + long(size_t(i) * slot));
+  std::memcpy(&mine_[size_t(i) * slot + p], &sh.sq, sizeof(double));
+}
+
+// Every process's shards to every process, summed in shard order: the same additions as one
+// process makes.
 void BatchGradient::gather(int k, Params& grad, double& sq) {
-  const int mine = k / comm_.size();
-  const size_t p = shards_[0].grad.size(), slot = p + 2;
-  mine_.resize(size_t(mine) * slot);
+  const size_t slot = mine_.size() / size_t(k / comm_.size()), p = slot - 2;
   all_.resize(size_t(k) * slot);
-  for (int i = 0; i < mine; ++i) {
-    const Shard& sh = shards_[size_t(i)];
-    std::copy(sh.grad.begin(), sh.grad.end(), mine_.begin() + long(size_t(i) * slot));
-    std::memcpy(&mine_[size_t(i) * slot + p], &sh.sq, sizeof(double));
-  }
   comm_.allgather(mine_.data(), mine_.size() * sizeof(float), all_.data());
   grad.assign(all_.begin(), all_.begin() + long(p));
   using MapV = Eigen::Map<Eigen::VectorXf>;
@@ -118,6 +150,37 @@ void BatchGradient::gather(int k, Params& grad, double& sq) {
     sq += v;
     if (s > 0) g += MapV(&all_[size_t(s) * slot], g.size());
   }
+}
+
+// `grad`, this process's sum of its shards, becomes the sum over all processes, the same bits
+// on each. Segment j of K is [P j / K, P (j + 1) / K). Reduce-scatter: at step s < K - 1 rank
+// r passes its partial sum of segment r - s on to r + 1 and adds its own to the partial sum
+// of segment r - s - 1 arriving from r - 1; so segment j is summed in the ring order j, j + 1,
+// ..., j - 1, and rank r ends with segment r + 1 complete. All-gather: the complete segments
+// go once more around the ring, copied. The squared errors: each rank's, summed in rank order.
+void BatchGradient::ring(Params& grad, double& sq) {
+  const int K = comm_.size(), r = comm_.rank(), next = (r + 1) % K, prev = (r + K - 1) % K;
+  const size_t p = grad.size();
+  const auto lo = [&](int j) { return p * size_t(j) / size_t(K); };
+  const auto seg = [&](int j) { return ((j % K) + K) % K; };
+  using MapV = Eigen::Map<Eigen::VectorXf>;
+  segment_.resize(p / size_t(K) + 1);
+  for (int s = 0; s + 1 < K; ++s) {
+    const int out = seg(r - s), in = seg(r - s - 1);
+    const size_t in_n = lo(in + 1) - lo(in);
+    comm_.sendrecv(next, grad.data() + lo(out), (lo(out + 1) - lo(out)) * sizeof(float), prev, segment_.data(),
+                   in_n * sizeof(float));
+    MapV(grad.data() + lo(in), Eigen::Index(in_n)) += MapV(segment_.data(), Eigen::Index(in_n));
+  }
+  for (int s = 0; s + 1 < K; ++s) {
+    const int out = seg(r + 1 - s), in = seg(r - s);
+    comm_.sendrecv(next, grad.data() + lo(out), (lo(out + 1) - lo(out)) * sizeof(float), prev, grad.data() + lo(in),
+                   (lo(in + 1) - lo(in)) * sizeof(float));
+  }
+  losses_.resize(size_t(K));
+  comm_.allgather(&sq, sizeof(double), losses_.data());
+  sq = 0;
+  for (const double v : losses_) sq += v;
 }
 
 }  // namespace flowkit

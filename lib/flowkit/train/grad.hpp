@@ -3,17 +3,37 @@
 // share of the columns through its own copy of the network (its own workspaces, its products
 // on its own thread), and the shares' gradients are summed in shard order, so the bits depend
 // on the thread count only. (Sharing each GEMM between threads instead left a second core
-// 30% idle at width 256; bench/NOTES.md, item 14.) Across processes (mpirun) the batch's
-// shards are dealt out in contiguous runs, one run per process; every process gathers every
-// shard's gradient and sums them all in shard order, so the bits depend on the number of
-// shards only, not on how many processes and threads computed them.
+// 30% idle at width 256; bench/NOTES.md, item 14.) More shards than threads go in waves of
+// one per thread, added as each wave ends: the memory is the threads', not the shards' (when
+// the batch does not divide evenly, a thread's next shard may be a column longer or shorter
+// and resizes its buffers).
+// Across processes (mpirun) the batch's shards are dealt out in contiguous runs, one run per
+// process, and the processes exchange gradients in one of two ways (Exchange).
 #pragma once
 #include <vector>
 
+#include "flowkit/core/choice.hpp"
 #include "flowkit/core/comm.hpp"
 #include "flowkit/nn/net.hpp"
 
 namespace flowkit {
+
+// How the processes of mpirun combine their gradients (flow-train --exchange).
+//  gather: every process gathers every shard's gradient and sums them all in shard order: the
+//    bits of one process with as many shards, whatever the process count; each process
+//    receives and holds all the shards' gradients, which grow with the shards and processes.
+//  ring: each process sums its own shards, then a reduce-scatter and an all-gather around the
+//    ring rank -> rank + 1 over K segments of the gradient (2 (K - 1) messages of P/K floats
+//    each way): the same bits on every run with the same process and shard counts (each
+//    segment's sum starts at a fixed rank), not those of one process; one gradient per process.
+//  automatic: gather up to kGatherProcesses processes while all the shards' gradients fit in
+//    kGatherBytes, else ring.
+enum class Exchange { gather, ring, automatic };
+const ChoiceTable<Exchange>& exchanges();
+constexpr int kGatherProcesses = 4;
+constexpr size_t kGatherBytes = size_t(1) << 30;
+// The exchange `wanted` means for `procs` processes, `shards` shards and `params` parameters.
+Exchange resolve_exchange(Exchange wanted, int procs, int shards, size_t params);
 
 // Fewest columns a thread's share of the batch may have: below it, fewer threads are used.
 constexpr int64_t kMinShardColumns = 64;
@@ -27,8 +47,10 @@ class BatchGradient {
  public:
   // `shards`: the shards of a batch over all processes of `comm` (0: one per thread of each
   // process, each with at least min_columns columns; a multiple of the process count).
-  explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0, int64_t min_columns = kMinShardColumns)
-      : comm_(comm), wanted_(shards), min_columns_(min_columns) {}
+  // `exchange`: how several processes combine their gradients.
+  explicit BatchGradient(Comm& comm = Comm::single(), int shards = 0, int64_t min_columns = kMinShardColumns,
+                         Exchange exchange = Exchange::automatic)
+      : comm_(comm), wanted_(shards), min_columns_(min_columns), exchange_(exchange) {}
   // The fewest columns of a shard for this network: a U-Net's image is work enough that a
   // piece of kUNetPiece images is worth a thread.
   static int64_t min_columns(const NetConfig& c) { return c.kind == NetKind::unet ? kUNetPiece : kMinShardColumns; }
@@ -42,6 +64,8 @@ class BatchGradient {
   // The shards of a batch of n columns over all processes (usage errors for a --shards that
   // the processes cannot share or that exceeds n); agreed between the processes once.
   int plan(int64_t n);
+  // The exchange the planned shards of a network of `params` parameters use (plan first).
+  Exchange exchange(size_t params) const { return resolve_exchange(exchange_, comm_.size(), total_, params); }
 
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
@@ -62,15 +86,20 @@ class BatchGradient {
   };
   double sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                  Params& grad);
+  void keep(int i, const Shard& sh);
   void gather(int total, Params& grad, double& sq);
+  void ring(Params& grad, double& sq);
   Comm& comm_;
   int wanted_;
   int64_t min_columns_;
+  Exchange exchange_;
   int64_t planned_n_ = -1;
   int total_ = 0;
-  std::vector<Shard> shards_;
+  std::vector<Shard> shards_;  // one per thread of a wave
   Piece piece_;  // one thread's
-  std::vector<float> mine_, all_;  // this process's shards, every shard: gradient and loss
+  std::vector<float> mine_, all_;  // gather: this process's shards, every shard: gradient and loss
+  std::vector<float> segment_;     // ring: the segment arriving
+  std::vector<double> losses_;     // ring: every process's squared error
 };
 
 }  // namespace flowkit

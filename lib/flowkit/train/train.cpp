@@ -180,7 +180,8 @@ struct Trainer::Impl {
   uint64_t fingerprint = 0;
 
   Impl(const TrainConfig& c, TrainData d, Comm& comm_)
-      : comm(comm_), data(std::move(d)), net(c.net), adam(c.optim, param_count(c.net)), batch_gradient(comm, c.shards, BatchGradient::min_columns(c.net)) {
+      : comm(comm_), data(std::move(d)), net(c.net), adam(c.optim, param_count(c.net)),
+        batch_gradient(comm, c.shards, BatchGradient::min_columns(c.net), c.exchange) {
     toy.name = c.toy;
   }
 };
@@ -410,6 +411,10 @@ double Trainer::train_step() {
   ++m.loss_count;
   ++step_;
   return loss;
+}
+
+Exchange Trainer::exchange() const {
+  return impl_->batch_gradient.exchange(impl_->net.params().size());
 }
 
 double Trainer::smoothed_loss() const {

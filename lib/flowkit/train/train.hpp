@@ -13,6 +13,7 @@
 #include "flowkit/data/data.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/nn/optim.hpp"
+#include "flowkit/train/grad.hpp"
 
 namespace flowkit {
 
@@ -48,6 +49,7 @@ struct TrainConfig {
   std::string toy;  // the built-in distribution when there is no data set
   int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
                     // run is computed, like the thread count, so not recorded in the model
+  Exchange exchange = Exchange::automatic;  // how processes combine gradients; not recorded either
 
   void validate() const;  // usage errors
   nlohmann::json to_json() const;
@@ -80,6 +82,8 @@ class Trainer {
   bool has_validation() const;
   double validation_loss();  // with the sampling weights, fixed points, noise and times
   double smoothed_loss() const;
+  // How the processes combine gradients: --exchange, with auto resolved (gather with one).
+  Exchange exchange() const;
 
   nlohmann::json model_json() const;
   nlohmann::json checkpoint_json() const;
