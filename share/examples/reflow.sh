@@ -7,7 +7,7 @@
 # data with 1 Euler step, with 2, 4 and 100 Euler steps beside, and the real-vs-real floor
 # (two fresh sets of 2000 points).
 # --quick: a small network and short runs for the tests (under a minute); the full run takes
-# about 10 minutes of two cores. The programs come from $FLOWKIT_BIN or PATH.
+# about 3 minutes of two cores. The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
 [ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
 dir=$(mktemp -d)
@@ -15,7 +15,7 @@ trap 'rm -rf "$dir"' EXIT
 if [ "${1:-}" = --quick ]; then
   mode=quick pairs=4000 net=(--width 64 --depth 3) teacher=(--steps 2000) student=(--steps 2000)
 elif [ -z "${1:-}" ]; then
-  mode=full pairs=50000 net=(--width 128 --depth 3) teacher=(--steps 20000) student=(--steps 20000)
+  mode=full pairs=20000 net=(--width 128 --depth 3) teacher=(--steps 10000) student=(--steps 10000)
 else
   echo "usage: reflow.sh [--quick]" >&2
   exit 2

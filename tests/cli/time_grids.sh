@@ -49,4 +49,13 @@ bad 2 "--steps and --grid FILE: the file's times set the steps" flow-sample -m "
 bad 2 "grid power:P needs a finite P > 0, got -1" flow-sample -m "$G" --grid power:-1
 bad 2 "bad grid 'power:x': power:P needs a number P > 0" flow-sample -m "$G" --grid power:x
 bad 2 "unknown grid 'nofile.csv'; one of uniform, quadratic, cosine, power:P or a file of times" flow-sample -m "$G" --grid nofile.csv
+
+# The cost-quality table: every solver, NFE as flow-sample counts them, W2 near the floor
+sh_ok "bash '$FLOWKIT_SRC/share/examples/cost-quality.sh' --quick >cq.md"
+check 'py "
+import re; t = open(\"cq.md\").read(); floor = float(re.search(r\"floor ([0-9.]+)\", t).group(1))
+rows = {(r[0], int(r[1])): (int(r[2]), float(r[3])) for r in re.findall(r\"\\| (\\w+) \\| (\\d+) \\| (\\d+) \\| ([0-9.]+) \\|\", t)}
+assert len(rows) == 18, rows
+assert rows[(\"ab3\", 4)][0] == 5 and rows[(\"rk4\", 2)][0] == 8 and rows[(\"euler\", 4)][0] == 4, rows
+assert rows[(\"rk4\", 4)][1] < 1.1 * floor and rows[(\"euler\", 1)][1] > 3 * floor, (floor, rows)"' "cost-quality.sh --quick: wrong table ($(head -c 300 cq.md))"
 finish
