@@ -7,7 +7,7 @@
 # data with 1 Euler step, with 2, 4 and 100 Euler steps beside, and the real-vs-real floor
 # (two fresh sets of 2000 points).
 # --quick: a small network and short runs for the tests (under a minute); the full run takes
-# about 3 minutes of two cores. The programs come from $FLOWKIT_BIN or PATH.
+# about 3 minutes of CPU (7 on a busy 2-core machine). The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
 [ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
 dir=$(mktemp -d)
