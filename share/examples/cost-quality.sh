@@ -13,10 +13,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 steps=(1 2 4 8 16 32)
 if [ "${1:-}" = --quick ]; then steps=(1 2 4); shift; fi
-model=${1:-$here/../models/gmm8.json}
-[ $# -gt 1 ] && shift
-data=("$@")
-[ $# -le 1 ] && data=(8gaussians --radius 3)
+model=$here/../models/gmm8.json data=(8gaussians --radius 3)
+if [ $# -ge 1 ]; then model=$1; shift; fi
+if [ $# -ge 1 ]; then data=("$@"); fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 n=2000
