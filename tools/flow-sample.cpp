@@ -20,8 +20,11 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
     return;
   }
   const int64_t d = p.field->dim(), keep = f.png.empty() ? 0 : std::min(p.job.n, kPngPoints);
-  // With --logp each sample carries its log density as a last column
-  const std::vector<int64_t> out_shape = f.logp ? std::vector<int64_t>{d + 1} : p.shape;
+  // With --logp each sample carries its log density as a last column; with --pairs each
+  // sample (n, 2, ...) is its start point [0] and its end point [1]
+  std::vector<int64_t> out_shape = f.logp ? std::vector<int64_t>{d + 1} : p.shape;
+  if (f.pairs) out_shape.insert(out_shape.begin(), 2);
+  Mat pair, start;
   Stream picture;
   picture.main.shape = {keep};
   picture.main.shape.insert(picture.main.shape.end(), p.shape.begin(), p.shape.end());
@@ -32,7 +35,14 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
     std::unique_ptr<cli::SampleWriter> w;  // opened at the first chunk: an early error writes nothing
     st = sample_chunks(*p.field, p.job, p.opt, [&](int64_t first, const Mat& x) {
       if (!w) w = cli::open_sample_writer(os, fmt, p.job.n, out_shape);
-      w->write(x);
+      if (f.pairs) {
+        pair.resize(2 * d, x.cols());
+        start.resize(d, x.cols());
+        start_points(p.job, p.opt, first, start);
+        pair.topRows(d) = start;
+        pair.bottomRows(d) = x;
+      }
+      w->write(f.pairs ? pair : x);
       const int64_t k = std::min<int64_t>(x.cols(), std::max<int64_t>(0, keep - first));
       // Only chunks with points for the picture: past its end (or with no picture, whose
       // buffer is null) the offset pointer itself would be undefined behaviour
@@ -68,6 +78,9 @@ int main(int argc, char** argv) {
                     app.add_flag("--logp", f.logp,
                                  "append each sample's log density log p_1(x) as a last column (ODE from N(0, I); "
                                  "exact divergence, carried along the same solve)");
+                    app.add_flag("--pairs", f.pairs,
+                                 "write each sample beside the point it started from: (n, 2, ...) with [i, 0] the "
+                                 "noise (or --from point) and [i, 1] the sample; for flow-train --pairs (reflow)");
                     cli::add_all(app, c);
                     app.callback([&] { sample(app, f, c); });
                   });

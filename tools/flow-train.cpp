@@ -22,7 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto";
+  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs;
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -97,6 +97,9 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--t-dist", o.t_dist, "distribution of the training times:\n" + choice_help(time_dists()))->capture_default_str();
   app.add_option("--source", o.source, "learn a bridge from this data set instead of N(0, I)");
   app.add_option("--coupling", o.coupling, "pairing of x0 and x1 in a batch:\n" + choice_help(couplings()))->capture_default_str();
+  app.add_option("--pairs", o.pairs, "train on the fixed (noise, sample) pairs of FILE, (n, 2, ...) from flow-sample "
+                                     "--pairs, instead of training data (reflow: --coupling pairs; labels travel "
+                                     "with the pairs)");
   app.add_option("--sinkhorn-eps", c.sinkhorn_eps, "entropic regularization of --coupling sinkhorn, relative to the mean cost")
       ->capture_default_str();
   app.add_option("--val-fraction", c.val_fraction, "hold out this fraction of the data for a validation loss")->capture_default_str();
@@ -159,6 +162,12 @@ int parse_dequantize(const std::string& v) {
   return v == "auto" ? kDequantizeAuto : cli::parse_levels(v);
 }
 
+void check_run_flags(Options& o) {
+  if (o.checkpoint_every < 0) throw usage_error("--checkpoint-every must be 0 or positive");
+  if (o.cfg.shards < 0) throw usage_error("--shards must be 0 (one per thread) or positive");
+  o.cfg.dequantize = parse_dequantize(o.dequantize);
+}
+
 void parse_names(Options& o) {
   TrainConfig& c = o.cfg;
   c.optim.decay = parse_choice(decays(), o.decay, "decay");
@@ -172,12 +181,18 @@ void parse_names(Options& o) {
   c.coupling = parse_choice(couplings(), o.coupling, "coupling");
   c.exchange = parse_choice(exchanges(), o.exchange, "exchange");
   c.seed = o.common.seed;
+  if (!o.pairs.empty()) {
+    if (!o.data.empty() || !o.toy.empty()) throw usage_error("--pairs FILE is the training data: no data or --toy besides");
+    if (!o.source.empty()) throw usage_error("--pairs carry their own start points: no --source");
+    if (c.coupling != Coupling::independent && c.coupling != Coupling::pairs)
+      throw usage_error("--pairs fixes the coupling; drop --coupling " + o.coupling);
+    c.coupling = Coupling::pairs;
+    return check_run_flags(o);
+  }
   if (!o.data.empty() && !o.toy.empty()) throw usage_error("give training data or --toy, not both");
   if (o.data.empty() && o.toy.empty()) o.toy = "checkerboard";
   c.toy = o.data.empty() ? o.toy : "";
-  if (o.checkpoint_every < 0) throw usage_error("--checkpoint-every must be 0 or positive");
-  if (c.shards < 0) throw usage_error("--shards must be 0 (one per thread) or positive");
-  c.dequantize = parse_dequantize(o.dequantize);
+  check_run_flags(o);
 }
 
 // Interrupted: the checkpoint (not the model) is written, and one line says where; the exit
@@ -211,7 +226,9 @@ int train(Options& o, bool steps_given) {
   if (writer && o.checkpoint_every > 0) check_writable(o.checkpoint);
   // Data
   TrainData data;
-  if (o.cfg.toy.empty()) {
+  if (!o.pairs.empty()) {
+    data = TrainData::from_pairs(read_input(o.pairs), o.pairs == "-" ? "<stdin>" : o.pairs, o.cfg.conditional);
+  } else if (o.cfg.toy.empty()) {
     const Stream s = read_input(o.data);
     std::optional<Stream> src;
     if (!o.source.empty()) src = read_input(o.source);

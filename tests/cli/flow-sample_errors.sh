@@ -4,9 +4,9 @@ source "$FLOWKIT_SRC/tests/cli/lib.sh"
 M="$FLOWKIT_SRC/share/models"
 G="$M/gmm8.json"
 
-bad 2 "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, dopri5, em" flow-sample -m "$G" --solver rk5
+bad 2 "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5, em" flow-sample -m "$G" --solver rk5
 bad 2 "unknown noise 'loud'; one of none, constant, linear, schedule" flow-sample -m "$G" --solver em --noise loud
-bad 2 "unknown grid 'log'; one of uniform, quadratic, cosine" flow-sample -m "$G" --grid log
+bad 2 "unknown grid 'log'; one of uniform, quadratic, cosine, power:P or a file of times" flow-sample -m "$G" --grid log
 bad 2 "unknown drift 'up'; one of score, plain" flow-sample -m "$G" --solver em --drift up
 bad 2 "--steps must be at least 1, got 0" flow-sample -m "$G" --steps 0
 bad 2 "-n must be >= 0, got -5" flow-sample -m "$G" -n -5

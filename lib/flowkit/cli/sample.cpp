@@ -2,6 +2,7 @@
 #include "flowkit/cli/sample.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "flowkit/model/field_file.hpp"
@@ -31,17 +32,32 @@ void check_range(double v, double lo, double hi, const std::string& flag) {
   }
 }
 
+// --grid NAME | power:P | FILE: a file holds the times themselves (T,) or (T, 1), and sets the
+// steps to T - 1.
+void plan_grid(const SampleFlags& f, const CLI::App& app, SolveOptions& o) {
+  if (is_grid_name(f.grid) || !std::ifstream(f.grid)) {
+    o.grid = parse_grid(f.grid);
+    o.steps = f.steps;
+    return;
+  }
+  if (app.count("--steps") > 0) throw usage_error("--steps and --grid FILE: the file's times set the steps");
+  const Array a = read_input(f.grid).main;
+  if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
+    throw Error("time grid: one column of times, got shape " + a.shape_str() + " (" + f.grid + ")");
+  o.grid = TimeGrid::given(std::vector<double>(a.data.begin(), a.data.end()), f.t0, f.t1, f.grid);
+  o.steps = int(o.grid.times.size()) - 1;
+}
+
 // The solver, grid and SDE options from the flags.
 void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc) {
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
-  o.grid = parse_choice(grids(), f.grid, "grid");
   if (f.steps < 1) throw usage_error("--steps must be at least 1, got " + std::to_string(f.steps));
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
   if (f.max_steps < 1) throw usage_error("--max-steps must be at least 1");
   check_range(f.t0, 0, 1, "--t0");
   check_range(f.t1, 0, 1, "--t1");
-  o.steps = f.steps;
+  plan_grid(f, app, o);
   o.rtol = f.rtol;
   o.atol = f.atol;
   o.max_steps = f.max_steps;
@@ -139,7 +155,7 @@ void add_sample_flags(CLI::App& app, SampleFlags& f) {
   app.add_option("-n", f.n, "number of samples (per class with --class; default 1000, or all rows of --from)");
   app.add_option("--solver", f.solver, "solver (default euler):\n" + choice_help(solvers()));
   app.add_option("--steps", f.steps, "steps of the fixed-step solvers and em (default 100)");
-  app.add_option("--grid", f.grid, "time grid of the fixed-step solvers (default uniform):\n" + choice_help(grids()));
+  app.add_option("--grid", f.grid, "time grid of the fixed-step solvers and em (default uniform):\n" + choice_help(grids()));
   app.add_option("--rtol", f.rtol, "dopri5 relative tolerance (default 1e-5)");
   app.add_option("--atol", f.atol, "dopri5 absolute tolerance (default 1e-5)");
   app.add_option("--max-steps", f.max_steps, "dopri5: give up after this many steps (default 100000)");
@@ -176,6 +192,7 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
     throw usage_error(p.model + " starts from a data set, not N(0, I): give the start points with --from FILE");
   }
   plan_classes(f, app, p);
+  if (f.pairs && f.logp) throw usage_error("--pairs and --logp: give one of them");
   if (f.logp) {
     if (p.shape.size() != 1)
       throw usage_error("--logp writes points with their log density, and " + p.model +

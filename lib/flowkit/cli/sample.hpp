@@ -29,6 +29,7 @@ struct SampleFlags {
   double guidance = 1.0;
   std::string png;
   bool logp = false;  // flow-sample --logp
+  bool pairs = false;  // flow-sample --pairs: each sample after the noise it came from
 };
 
 void add_sample_flags(CLI::App& app, SampleFlags& f);

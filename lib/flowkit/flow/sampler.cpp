@@ -6,6 +6,21 @@
 #include "flowkit/core/parallel.hpp"
 
 namespace flowkit {
+
+void chunk_start(const SampleJob& job, int64_t first, int64_t k, Rng& rng, Mat& x) {
+  if (job.from) {
+    const int64_t m = job.from->cols();
+    for (int64_t i = 0; i < k; ++i) x.col(i) = job.from->col((first + i) % m);
+  } else {
+    rng.fill_normal(x);
+  }
+}
+
+void start_points(const SampleJob& job, const SampleOptions& o, int64_t first, Mat& x) {
+  Rng rng(o.seed, uint64_t(first / o.chunk));
+  chunk_start(job, first, x.cols(), rng, x);
+}
+
 namespace {
 
 // Solves one chunk in place: start points, labels, then the ODE or the SDE.
@@ -14,12 +29,7 @@ SolveStats solve_chunk(Field& f, const SampleJob& job, const SampleOptions& o, i
   const int64_t first = c * o.chunk, k = std::min(o.chunk, job.n - first);
   Rng rng(o.seed, uint64_t(c));
   x.resize(f.dim(), k);
-  if (job.from) {
-    const int64_t m = job.from->cols();
-    for (int64_t i = 0; i < k; ++i) x.col(i) = job.from->col((first + i) % m);
-  } else {
-    rng.fill_normal(x);
-  }
+  chunk_start(job, first, k, rng, x);
   if (!job.labels.empty())
     f.set_condition(std::vector<int>(job.labels.begin() + first, job.labels.begin() + first + k), o.guidance);
   int64_t step = 0;

@@ -48,6 +48,13 @@ struct SampleStats {
   int64_t chunks = 0;
 };
 
+// The start points of the k points from `first` on (one chunk, d x k in x): job.from's, or
+// N(0, I) drawn first from the chunk's generator rng = Rng(seed, chunk).
+void chunk_start(const SampleJob& job, int64_t first, int64_t k, Rng& rng, Mat& x);
+// The same start points anew into x (sized d x k by the caller), for a sink that writes each
+// sample beside its noise (pairs): first is a chunk's first point, k its size.
+void start_points(const SampleJob& job, const SampleOptions& o, int64_t first, Mat& x);
+
 // With several processes in `comm` the sink is called on process 0 only (for every chunk), the
 // observer on the process that solves the chunk, and every process returns the totals.
 SampleStats sample_chunks(const Field& field, const SampleJob& job, const SampleOptions& o,

@@ -1,8 +1,9 @@
-// solve: ODE steppers (euler, midpoint, heun, rk4, dopri5) over any first-order system on a
-// batch, and Euler-Maruyama for the SDE of a field. Never touches files or flags.
+// solve: ODE steppers (euler, midpoint, heun, rk4, ab2, ab3, dopri5) over any first-order system
+// on a batch, and Euler-Maruyama for the SDE of a field. Never touches files or flags.
 #pragma once
 #include <cmath>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "flowkit/core/choice.hpp"
@@ -12,16 +13,35 @@
 
 namespace flowkit {
 
-enum class Solver { euler, midpoint, heun, rk4, dopri5, em };
+enum class Solver { euler, midpoint, heun, rk4, ab2, ab3, dopri5, em };
 const ChoiceTable<Solver>& solvers();
 // dopri5 chooses its own steps; the others walk a time grid.
 inline bool adaptive(Solver s) { return s == Solver::dopri5; }
 
-enum class GridKind { uniform, quadratic, cosine };  // quadratic/cosine: denser near t = 1
+// quadratic/cosine/power:P (P > 1): denser near t = 1; times: given one by one (a file).
+enum class GridKind { uniform, quadratic, cosine, power, times };
 const ChoiceTable<GridKind>& grids();
+
+// A time grid: a kind from the table, with its exponent (power) or its times (times).
+struct TimeGrid {
+  GridKind kind = GridKind::uniform;
+  double power = 2;           // power:P, t = 1 - (1 - s)^P for s = i / n in [0, 1]
+  std::vector<double> times;  // times: every time, t0 first and t1 last
+  TimeGrid(GridKind k = GridKind::uniform) : kind(k) {}  // NOLINT: a kind is a grid
+  static TimeGrid power_law(double p);
+  // Checks the times: finite, strictly monotone, from t0 to t1; `where` names them in errors.
+  static TimeGrid given(std::vector<double> times, double t0, double t1, const std::string& where);
+  std::string name() const;  // "cosine", "power:1.5", "times (12)"
+};
+// "power:P" or a name of the table (throws a usage error naming the choices otherwise); a
+// file's times are read by the caller and checked by TimeGrid::given.
+TimeGrid parse_grid(const std::string& spec);
+bool is_grid_name(const std::string& spec);  // a table name or power:...
+
 // n + 1 times from t0 to t1 (either direction); non-uniform grids put their small steps at the
-// larger of t0 and t1 (near the data, where the field bends most).
-std::vector<double> time_grid(GridKind g, int steps, double t0, double t1);
+// larger of t0 and t1 (near the data, where the field bends most). A `times` grid returns its
+// own times (n must then be their count - 1).
+std::vector<double> time_grid(const TimeGrid& g, int steps, double t0, double t1);
 
 // dy/dt = f(t, y) on a state of any shape (rows x n). The density module integrates
 // [x; running divergence integral] through the same steppers.
@@ -45,7 +65,7 @@ struct SolveOptions {
   Solver solver = Solver::euler;
   int steps = 100;
   double t0 = 0.0, t1 = 1.0;
-  GridKind grid = GridKind::uniform;
+  TimeGrid grid;
   double rtol = 1e-5, atol = 1e-5;  // dopri5
   int64_t max_steps = 100000;       // dopri5: a clear error when reached
 };

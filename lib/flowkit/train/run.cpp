@@ -1,4 +1,5 @@
 // train: the training loop with its reports and checkpoints, and training data from streams.
+#include <algorithm>
 #include <cmath>
 
 #include "flowkit/train/train.hpp"
@@ -49,6 +50,31 @@ TrainData TrainData::from_streams(const Stream& target, const std::string& where
                   ", the data " + std::to_string(d.target.rows()));
   }
   return d;
+}
+
+TrainData TrainData::from_pairs(const Stream& pairs, const std::string& where, bool want_labels) {
+  const Array& a = pairs.main;
+  if (a.shape.size() < 3 || a.shape[1] != 2)
+    throw Error(where + ": expected pairs (n, 2, d) or (n, 2, H, W[, C]) from flow-sample --pairs, got shape " +
+                a.shape_str());
+  // Split each row [start, sample] into the noise and the target of one pair
+  Stream target;
+  target.main.shape = a.shape;
+  target.main.shape.erase(target.main.shape.begin() + 1);
+  target.companion = pairs.companion;
+  const int64_t n = a.rows(), d = a.row_size() / 2;
+  target.main.data.resize(size_t(n * d));
+  Mat noise(d, n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = a.data.data() + 2 * d * i;
+    std::copy(row, row + d, noise.data() + d * i);
+    std::copy(row + d, row + 2 * d, target.main.data.begin() + d * i);
+  }
+  TrainData data = from_streams(target, where, nullptr, "", want_labels);
+  for (Eigen::Index j = 0; j < noise.cols(); ++j)
+    if (!noise.col(j).allFinite()) throw Error(where + ": the start point of pair " + std::to_string(j) + " holds a NaN or Inf");
+  data.noise = std::move(noise);
+  return data;
 }
 
 json run_training(Trainer& t, const TrainHooks& hooks) {

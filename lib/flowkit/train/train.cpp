@@ -74,6 +74,7 @@ const ChoiceTable<Coupling>& couplings() {
       {"independent", Coupling::independent, "x0 and x1 drawn independently"},
       {"ot", Coupling::ot, "minibatch optimal transport: exact assignment on squared distance"},
       {"sinkhorn", Coupling::sinkhorn, "entropic OT (Sinkhorn), pairs sampled from the plan"},
+      {"pairs", Coupling::pairs, "the fixed (noise, sample) pairs of --pairs FILE (reflow; set by --pairs)"},
   };
   return t;
 }
@@ -221,12 +222,14 @@ void data_batch(const TrainConfig& c, Impl& m, int64_t step) {
     }
     const size_t i = m.perm[size_t(pos % ntr)];
     m.x1.col(k) = m.data.target.col(long(i));
+    if (m.data.noise.size() > 0) m.x0.col(k) = m.data.noise.col(long(i));  // pairs: its own start
     if (!m.lab.empty()) m.lab[size_t(k)] = m.data.labels[i];
   }
 }
 
 // Source points: N(0, I), or uniform draws from the source data set.
 void source_batch(Impl& m, Rng& r) {
+  if (m.data.noise.size() > 0) return;  // pairs: each x0 came with its x1
   if (m.data.source.size() == 0) {
     r.fill_normal(m.x0);
     return;
@@ -257,12 +260,13 @@ void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
 }
 
 // Fixed validation points, noise and times (labels kept), in normalized units.
-void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::vector<int>& labels) {
+void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::vector<int>& labels, const Mat& x0) {
   Rng r(c.seed, kValStream);
   const Eigen::Index n = x1.cols();
   m.x1 = x1;
   m.lab = labels;
   m.x0.resize(x1.rows(), n);
+  if (x0.size() > 0) m.x0 = x0;  // pairs
   m.xt.resize(x1.rows(), n);
   m.tmp.resize(x1.rows(), n);
   if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
@@ -279,7 +283,7 @@ void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::ve
 void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& val) {
   const bool toy = m.data.target.size() == 0;
   if (c.val_fraction > 0) {
-    Mat x1;
+    Mat x1, x0;
     std::vector<int> labels;
     if (toy) {
       Rng r(c.seed, kValStream + 4);
@@ -287,12 +291,14 @@ void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& v
     } else {
       const size_t nv = std::min(val.size(), size_t(c.net.kind == NetKind::unet ? kMaxValImages : kMaxVal));
       x1.resize(m.data.target.rows(), long(nv));
+      if (m.data.noise.size() > 0) x0.resize(x1.rows(), x1.cols());
       for (size_t i = 0; i < nv; ++i) {
         x1.col(long(i)) = m.data.target.col(long(val[i]));
+        if (x0.size() > 0) x0.col(long(i)) = m.data.noise.col(long(val[i]));
         if (!m.data.labels.empty()) labels.push_back(m.data.labels[val[i]]);
       }
     }
-    make_validation(c, m, x1, labels);
+    make_validation(c, m, x1, labels, x0);
   }
   const Eigen::Index d = c.net.dim, b = c.batch;
   for (Mat* w : {&m.x0, &m.x1, &m.xt, &m.target, &m.z, &m.goal, &m.tmp}) w->resize(d, b);
@@ -321,6 +327,12 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
     cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
   }
+  if ((cfg.coupling == Coupling::pairs) != (data.noise.size() > 0))
+    throw usage_error(data.noise.size() > 0 ? "pairs need --coupling pairs (flow-train --pairs sets it)"
+                                            : "--coupling pairs needs --pairs FILE (flow-sample --pairs)");
+  if (data.noise.size() > 0 && (data.noise.rows() != data.target.rows() || data.noise.cols() != data.target.cols() ||
+                                data.source.size() > 0))
+    throw usage_error("--pairs: the pairs carry their own start points (no --source)");
   if (data.source.size() > 0 && data.source.rows() != data.target.rows())
     throw Error("the source data has dimension " + std::to_string(data.source.rows()) + ", the target " +
                 std::to_string(data.target.rows()));

@@ -17,7 +17,7 @@
 
 namespace flowkit {
 
-enum class Coupling { independent, ot, sinkhorn };
+enum class Coupling { independent, ot, sinkhorn, pairs };
 const ChoiceTable<Coupling>& couplings();
 
 enum class TimeDist { uniform, logit_normal };
@@ -63,10 +63,14 @@ struct TrainData {
   std::vector<int> labels;     // one per target column, or empty
   std::vector<int64_t> shape;  // of one sample
   Mat source;                  // d x m: the bridge source, or empty for N(0, I)
+  Mat noise;                   // d x n: coupling pairs, the start point of each target column
 
   // From streams: points (n, d) or images (n, H, W[, C]) with labels as the companion.
   static TrainData from_streams(const Stream& target, const std::string& where, const Stream* source,
                                 const std::string& source_where, bool want_labels);
+  // From flow-sample --pairs: (n, 2, ...) rows [start point, sample], labels as the companion;
+  // the fixed coupling of reflow (--coupling pairs).
+  static TrainData from_pairs(const Stream& pairs, const std::string& where, bool want_labels);
 };
 
 class Trainer {
