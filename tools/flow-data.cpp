@@ -96,12 +96,12 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     auto* opt = sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
     if (p.kind == ToyParam::count) opt->type_name("INT");
   }
-  if (choice.value == Toy::mixture)
+  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
   sub->callback([&st, name = std::string(choice.name)] {
     if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
     ToySpec spec{name, st.params[name], ""};
-    if (name == "mixture") {
+    if (name == "mixture" || name == "vmf" || name == "vonmises") {
       const auto first = st.spec.find_first_not_of(" \t\r\n");
       spec.mixture = first != std::string::npos && st.spec[first] == '{' ? st.spec : read_file_maybe_gz(st.spec);
     }

@@ -18,7 +18,7 @@ SolveStats solve_chunk(Field& f, const SampleJob& job, const SampleOptions& o, i
     const int64_t m = job.from->cols();
     for (int64_t i = 0; i < k; ++i) x.col(i) = job.from->col((first + i) % m);
   } else {
-    rng.fill_normal(x);
+    f.manifold().sample_source(rng, x);  // N(0, I) in flat space
   }
   if (!job.labels.empty())
     f.set_condition(std::vector<int>(job.labels.begin() + first, job.labels.begin() + first + k), o.guidance);
@@ -96,6 +96,8 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
   if (job.from && (job.from->rows() != field.dim() || job.from->cols() == 0))
     throw Error("start points have dimension " + std::to_string(job.from->rows()) + ", the model " +
                 std::to_string(field.dim()));
+  require_manifold_solver(field.manifold(), o.ode.solver);
+  if (job.from && field.manifold().curved()) field.manifold().require_points(*job.from, "start points");
   const int threads = std::max(1, o.threads);
   const int64_t chunks = (job.n + o.chunk - 1) / o.chunk;
   std::vector<std::unique_ptr<Field>> fields;
