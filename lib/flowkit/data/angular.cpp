@@ -36,7 +36,8 @@ VecD vmf_s2(const VecD& mu, double k, Rng& rng) {
   VecD a = std::abs(mu[0]) < 0.9 ? VecD::Unit(3, 0) : VecD::Unit(3, 1);
   a -= a.dot(mu) * mu;
   a.normalize();
-  const VecD b = mu.cross(a);
+  VecD b(3);  // mu x a
+  b << mu[1] * a[2] - mu[2] * a[1], mu[2] * a[0] - mu[0] * a[2], mu[0] * a[1] - mu[1] * a[0];
   const double phi = 2 * kPi * rng.uniform(), s = std::sqrt(std::max(0.0, 1 - w * w));
   return w * mu + s * (std::cos(phi) * a + std::sin(phi) * b);
 }

@@ -103,7 +103,10 @@ TEST_CASE("manifold field: Hutchinson with tangent probes is unbiased on the sph
   Vec lp_ex, lp_hu;
   log_density(*f, x, ex, rng, lp_ex);
   log_density(*f, x, hu, rng, lp_hu);
-  CHECK((lp_ex - lp_hu).cwiseAbs().maxCoeff() < 0.05);
+  // unbiased: the mean difference over the points is within its noise (about 0.02 here); with
+  // ambient probes the estimate is off by the normal term x^T J x integrated along the path
+  CHECK(std::abs((lp_ex - lp_hu).mean()) < 0.05);
+  CHECK((lp_ex - lp_hu).cwiseAbs().maxCoeff() < 0.3);
 }
 
 TEST_CASE("manifold field: a rotation of the sphere keeps the uniform density and turns points", "[manifold]") {

@@ -60,7 +60,8 @@ TEST_CASE("manifold: exp(log) and log(exp) round trips", "[manifold]") {
     const Mat w = tangents(m, x, 1e-6, rng);
     m.exp(x, w, z);
     m.log(x, z, u2);
-    CHECK((u2 - w).cwiseAbs().maxCoeff() < 1e-7);
+    // (an angle near 2 pi holds a step of 1e-6 to its float spacing, 2.4e-7)
+    CHECK((u2 - w).cwiseAbs().maxCoeff() < (k == ManifoldKind::sphere ? 1e-7 : 5e-7));
   }
 }
 
@@ -74,7 +75,7 @@ TEST_CASE("manifold: projections are idempotent and land on the manifold", "[man
     m.project(x);
     Mat again = x;
     m.project(again);
-    CHECK(again == x);
+    CHECK((again - x).cwiseAbs().maxCoeff() < 1e-7);  // the sphere may renormalize a last bit
     if (k == ManifoldKind::sphere) CHECK((x.colwise().norm().array() - 1).abs().maxCoeff() < 1e-6);
     else CHECK((x.minCoeff() >= 0 && x.maxCoeff() < 2 * kPi));
     Mat u(4, 300);
@@ -109,8 +110,9 @@ TEST_CASE("manifold: geodesic path derivative against finite differences, for ev
         m.geodesic(s, x0, x1, tv, xt, ut);
         m.geodesic(s, x0, x1, tp, xp, junk);
         m.geodesic(s, x0, x1, tm, xm, junk);
-        // central difference, across the seam of the torus by its log
-        m.log(xm, xp, fd);
+        // central difference in the ambient coordinates, across the seam of the torus by its log
+        if (m.kind == ManifoldKind::torus) m.log(xm, xp, fd);
+        else fd = xp - xm;
         fd /= float(2 * h);
         CHECK((fd - ut).cwiseAbs().maxCoeff() < 5e-3);
         if (m.kind == ManifoldKind::sphere) CHECK((xt.colwise().norm().array() - 1).abs().maxCoeff() < 1e-6);
