@@ -46,10 +46,12 @@ test, lp = np.load(d + "/test.npy").astype(float), np.load(d + "/lp.npy").ravel(
 grid, glp = np.load(d + "/grid.npy").astype(float), np.load(d + "/glp.npy").ravel()
 x = np.load(d + "/samples.npy")
 nll, ent = -lp.mean(), -logp(test).mean()
+pg = np.exp(logp(grid))  # the RMS weighted by the exact density: where the data are
 print(json.dumps({"mode": sys.argv[3], "points": len(lp), "nll": round(float(nll), 4),
                   "stderr": round(float(lp.std() / np.sqrt(len(lp))), 4), "entropy": round(float(ent), 4),
                   "gap": round(float(nll - ent), 4),
                   "grid_rms_logp": round(float(np.sqrt(((glp - logp(grid)) ** 2).mean())), 4),
+                  "grid_rms_logp_weighted": round(float(np.sqrt((pg * (glp - logp(grid)) ** 2).sum() / pg.sum())), 4),
                   "max_norm_error": float(np.abs(np.linalg.norm(x.astype(float), axis=1) - 1).max()),
                   "train_wall_s": int(sys.argv[4])}))
 PY
