@@ -63,6 +63,17 @@ $PY -c "import numpy as np; np.save('a.npy', np.array([[0.1, 0.1], [3, 3]], np.f
 sh_ok "flow-eval compare a.npy b.npy --manifold torus --metrics w2 | $PY -c 'import json, sys, math; j = json.load(sys.stdin); w = math.sqrt((0.2 ** 2 + (2 * math.pi - 6.2 + 0.1) ** 2) / 2); assert abs(j[\"w2\"] - w) < 1e-5, (j, w)'"
 bad 1 "row 0 has norm" flow-eval compare a.npy b.npy --manifold sphere
 
+# Latitude/longitude and angles onto the manifolds
+printf 'lat,lon\n0,0\n90,0\n-45,180\n' >ll.csv
+sh_ok "flow-data latlon ll.csv | $PY -c 'import sys, io, numpy as np; x = np.load(io.BytesIO(sys.stdin.buffer.read())); assert np.allclose(x, [[1, 0, 0], [0, 0, 1], [-0.5 ** 0.5, 0, -0.5 ** 0.5]], atol=1e-6), x'"
+printf '0,370\n180,-90\n' >deg.csv
+sh_ok "flow-data angles deg.csv --degrees | $PY -c 'import sys, io, numpy as np; x = np.load(io.BytesIO(sys.stdin.buffer.read())); assert np.allclose(x, np.radians([[0, 10], [180, 270]]), atol=1e-5), x'"
+printf 'lat,lon\n0,0\n91,0\n' >far.csv
+bad 1 "row 1 has latitude 91.*outside \[-90, 90\]" flow-data latlon far.csv -o m.npy
+printf 'lat,lon\n0,0\nnan,3\n' >nan.csv
+bad 1 "row 1 is not finite" flow-data latlon nan.csv -o m.npy
+bad 1 "row 1 is not finite" flow-data angles nan.csv -o m.npy
+
 # Bad input: one line each
 $PY -c "import numpy as np; np.save('flat.npy', np.random.default_rng(0).normal(size=(100, 3)).astype(np.float32))"
 bad 1 "row 0 has norm .*: points on the sphere are unit vectors" flow-train flat.npy --manifold sphere --steps 2 -o m.json

@@ -112,3 +112,36 @@ VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x) {
 }
 
 }  // namespace flowkit
+
+namespace flowkit {
+
+Mat latlon_to_unit(const Mat& ll, const std::string& where) {
+  if (ll.rows() != 2)
+    throw Error("latitude/longitude rows have 2 columns (degrees), got " + std::to_string(ll.rows()) + " (" + where + ")");
+  Mat x(3, ll.cols());
+  for (Eigen::Index j = 0; j < ll.cols(); ++j) {
+    const double lat = ll(0, j), lon = ll(1, j);
+    if (!std::isfinite(lat) || !std::isfinite(lon))
+      throw Error("row " + std::to_string(j) + " is not finite (" + where + ")");
+    if (std::abs(lat) > 90)
+      throw Error("row " + std::to_string(j) + " has latitude " + std::to_string(lat) + ", outside [-90, 90] (" + where + ")");
+    const double a = lat * kPi / 180, b = lon * kPi / 180;
+    VecD u(3);
+    u << std::cos(a) * std::cos(b), std::cos(a) * std::sin(b), std::sin(a);
+    x.col(j) = u.normalized().cast<float>();
+  }
+  return x;
+}
+
+Mat angles_to_torus(const Mat& a, bool degrees, const std::string& where) {
+  Mat x(a.rows(), a.cols());
+  for (Eigen::Index j = 0; j < a.cols(); ++j)
+    for (Eigen::Index i = 0; i < a.rows(); ++i) {
+      if (!std::isfinite(a(i, j))) throw Error("row " + std::to_string(j) + " is not finite (" + where + ")");
+      const float w = float(wrap(degrees ? double(a(i, j)) * kPi / 180 : double(a(i, j))));
+      x(i, j) = w >= float(2 * kPi) ? 0.0f : w;
+    }
+  return x;
+}
+
+}  // namespace flowkit

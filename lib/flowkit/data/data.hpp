@@ -87,6 +87,11 @@ VecD mixture_log_density(const Mixture& m, const Mat& x);
 Mixture parse_angular_mixture(const std::string& json_text, bool sphere, const std::string& where);
 void sample_angular_into(const Mixture& m, bool sphere, Rng& rng, Mat& out, std::vector<float>* labels = nullptr);
 VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x);
+// Latitude and longitude in degrees (2 x n) as unit vectors (cos lat cos lon, cos lat sin lon,
+// sin lat); a NaN or a |latitude| > 90 is an Error naming the row and `where`.
+Mat latlon_to_unit(const Mat& latlon, const std::string& where);
+// Angles (d x n) in degrees or radians as radians in [0, 2 pi); a non-finite one is an Error.
+Mat angles_to_torus(const Mat& angles, bool degrees, const std::string& where);
 
 // A regular grid of size x size points at the cell centres of [x0, x1] x [y0, y1], x fastest
 // then y upwards (row-major: point i * size + j is column j of row i), so values over it
