@@ -3,8 +3,8 @@
 # Mises-Fisher mixture (concentrations 10 to 50) and prints, as one JSON object, the mean
 # negative log-likelihood of fresh test points (flow-eval logp on the sphere, nats w.r.t. the
 # area) beside the mixture's entropy (the mean of its exact -log p over the same points), the
-# RMS difference between the learned and exact log density on a 40 x 80 latitude-longitude
-# grid, and the largest |norm - 1| of the model's samples.
+# RMS difference between the learned and exact log density (plain, and weighted by the exact
+# density) on a 40 x 80 latitude-longitude grid, and the largest |norm - 1| of the samples.
 # --quick (or FLOWKIT_QUICK=1): a short run for the tests (under a minute). The programs come
 # from $FLOWKIT_BIN or PATH.
 set -euo pipefail
