@@ -14,7 +14,7 @@ namespace flowkit {
 
 // The built-in distributions.
 enum class Toy { moons, circles, eightgaussians, checkerboard, spirals, swissroll, scurve, pinwheel, rings, gaussian, mixture,
-                 vmf, vonmises };
+                 vmf, vonmises, torus_checkerboard };
 const ChoiceTable<Toy>& toys();
 
 // One parameter of a distribution: its flag name, default, meaning and allowed values.

@@ -159,3 +159,15 @@ TEST_CASE("toys: vmf and vonmises mixtures integrate to 1 and match their moment
   CHECK_THROWS_WITH(sample_toy({"vmf", {}, "{\"means\": [[0, 0, 2]], \"kappas\": [3]}"}, 1, rng),
                     Catch::Contains("must be a unit vector in R^3"));
 }
+
+TEST_CASE("toys: the torus checkerboard fills 8 cells of [0, 2 pi)^2 with density 1 / (2 pi^2)", "[toy]") {
+  const ToySpec s{"torus-checkerboard", {}, ""};
+  Rng rng(3);
+  const Mat x = sample_toy(s, 20000, rng);
+  CHECK((x.minCoeff() >= 0 && x.maxCoeff() < 2 * M_PI));
+  const VecD lp = toy_log_density(s, x);
+  CHECK((lp.array() - -std::log(2 * M_PI * M_PI)).abs().maxCoeff() < 1e-12);
+  const int N = 400;  // integrates to 1 over the square
+  const Mat g = grid_points(0, 2 * M_PI, 0, 2 * M_PI, N);
+  CHECK(toy_log_density(s, g).array().exp().sum() * std::pow(2 * M_PI / N, 2) == Approx(1).epsilon(1e-6));
+}
