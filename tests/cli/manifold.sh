@@ -26,6 +26,10 @@ sh_ok "$PY -c \"import json; m = json.load(open('s.json')); assert m['manifold']
 ok flow-sample -m s.json -n 2000 --solver midpoint --steps 20 -o xs.npy
 ok flow-traj -m s.json -n 200 --solver rk4 --steps 10 -o tr.npy
 ok flow-eval logp -m s.json test.npy --solver rk4 --steps 20 -o tlp.npy
+# The safetensors form keeps the manifold: the same log densities
+ok flow-train --convert s.json -o s.safetensors
+ok flow-eval logp -m s.safetensors test.npy --solver rk4 --steps 20 -o tlp2.npy
+sh_ok "cmp tlp.npy tlp2.npy"
 sh_ok "$PY - '$spec' <<'P'
 import json, sys
 import numpy as np

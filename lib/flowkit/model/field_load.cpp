@@ -62,7 +62,8 @@ std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string
   check_header(model, where);
   const ModelType type = model_type(model, where);
   const Manifold m = manifold_from_json(model, where);
-  if (!m.curved()) return flat_field(type, model, where);
+  // (a learned model wraps itself: make_learned_field, for its safetensors form too)
+  if (!m.curved() || type == ModelType::learned) return flat_field(type, model, where);
   // On a manifold: a learned model or a linear field (a rotation of the sphere), projected
   if (type == ModelType::gmm) throw Error(where + ": a Gaussian mixture field lives in flat space, not on the " + m.name());
   std::unique_ptr<Field> flat = flat_field(type, model, where);
