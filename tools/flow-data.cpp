@@ -15,7 +15,7 @@ using namespace flowkit;
 
 namespace {
 
-enum class Command { grid, digits, mnist, images, idx, convert, info, split };
+enum class Command { grid, digits, mnist, images, idx, convert, info, split, latlon, angles };
 const ChoiceTable<Command>& commands() {
   static const ChoiceTable<Command> t = {
       {"grid", Command::grid, "a regular grid of points over a range (for density maps)"},
@@ -25,7 +25,9 @@ const ChoiceTable<Command>& commands() {
       {"idx", Command::idx, "IDX files (the MNIST format, also gzipped) with their labels"},
       {"convert", Command::convert, "any stream to any format"},
       {"info", Command::info, "shape, dtype, count and per-dimension min/mean/max of a stream"},
-      {"split", Command::split, "a seeded train/test split of a stream (labels travel with their rows)"}};
+      {"split", Command::split, "a seeded train/test split of a stream (labels travel with their rows)"},
+      {"latlon", Command::latlon, "latitude, longitude in degrees (CSV or any stream) as unit vectors on S^2"},
+      {"angles", Command::angles, "angles (radians, or --degrees) as points of the torus [0, 2 pi)^d"}};
   return t;
 }
 
@@ -53,6 +55,7 @@ struct State {
   std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
   int64_t size = 100;
   int channels = 0;
+  bool degrees = false;
   double test_fraction = 0.2;
 };
 
@@ -96,12 +99,12 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     auto* opt = sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
     if (p.kind == ToyParam::count) opt->type_name("INT");
   }
-  if (choice.value == Toy::mixture)
+  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
   sub->callback([&st, name = std::string(choice.name)] {
     if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
     ToySpec spec{name, st.params[name], ""};
-    if (name == "mixture") {
+    if (name == "mixture" || name == "vmf" || name == "vonmises") {
       const auto first = st.spec.find_first_not_of(" \t\r\n");
       spec.mixture = first != std::string::npos && st.spec[first] == '{' ? st.spec : read_file_maybe_gz(st.spec);
     }
@@ -163,6 +166,27 @@ void add_loaders(CLI::App& app, State& st) {
   idx->add_option("labels", st.idx_labels, "the IDX label file (optional)");
   add_out(*idx, st);
   idx->callback([&st] { cli::write_stream_output(st.c, load_idx(st.idx_images, st.idx_labels).stream); });
+}
+
+// latlon and angles: a stream's points onto the sphere or the torus (labels travel along).
+void add_manifold_readers(CLI::App& app, State& st) {
+  auto* ll = app.add_subcommand("latlon", help(Command::latlon));
+  ll->add_option("input", st.input, "rows of latitude, longitude in degrees ('-' or none: standard input)");
+  add_out(*ll, st);
+  ll->callback([&st] {
+    Stream s = read_input(st.input);
+    s.main = Array::from_points(latlon_to_unit(s.main.points(), st.input == "-" ? "<stdin>" : st.input));
+    cli::write_stream_output(st.c, s);
+  });
+  auto* an = app.add_subcommand("angles", help(Command::angles));
+  an->add_option("input", st.input, "rows of d angles ('-' or none: standard input)");
+  an->add_flag("--degrees", st.degrees, "the angles are in degrees (default radians)");
+  add_out(*an, st);
+  an->callback([&st] {
+    Stream s = read_input(st.input);
+    s.main = Array::from_points(angles_to_torus(s.main.points(), st.degrees, st.input == "-" ? "<stdin>" : st.input));
+    cli::write_stream_output(st.c, s);
+  });
 }
 
 void add_streams(CLI::App& app, State& st) {
@@ -232,6 +256,7 @@ int main(int argc, char** argv) {
                     add_grid(app, st);
                     add_loaders(app, st);
                     add_streams(app, st);
+                    add_manifold_readers(app, st);
                     app.require_subcommand(1);
                     check_command(argc, argv);
                   });

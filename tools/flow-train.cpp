@@ -22,7 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
-  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs;
+  std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs, manifold = "euclidean";
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -95,7 +95,10 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--predict", o.predict, "what the network predicts:\n" + choice_help(predictions()))->capture_default_str();
   app.add_option("--sigma-min", c.sigma_min, "noise on the path: x_t = a x1 + b x0 + sigma eps (I-CFM)")->capture_default_str();
   app.add_option("--t-dist", o.t_dist, "distribution of the training times:\n" + choice_help(time_dists()))->capture_default_str();
-  app.add_option("--source", o.source, "learn a bridge from this data set instead of N(0, I)");
+  app.add_option("--source", o.source, "learn a bridge from this data set instead of N(0, I); with --manifold, "
+                                       "the source law:\n" + choice_help(manifold_sources()));
+  app.add_option("--manifold", o.manifold, "the space the data live on:\n" + choice_help(manifolds()))
+      ->capture_default_str();
   app.add_option("--coupling", o.coupling, "pairing of x0 and x1 in a batch:\n" + choice_help(couplings()))->capture_default_str();
   app.add_option("--pairs", o.pairs, "train on the fixed (noise, sample) pairs of FILE, (n, 2, ...) from flow-sample "
                                      "--pairs, instead of training data (reflow: --coupling pairs; labels travel "
@@ -149,6 +152,7 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
   c.net = m.net;
   c.schedule = m.schedule;
   c.predict = m.predict;
+  c.manifold = m.manifold;
   if (steps_given) c.steps = o.cfg.steps;
   c.shards = o.cfg.shards;
   c.exchange = o.cfg.exchange;
@@ -180,6 +184,11 @@ void parse_names(Options& o) {
   c.t_dist = parse_choice(time_dists(), o.t_dist, "time distribution");
   c.coupling = parse_choice(couplings(), o.coupling, "coupling");
   c.exchange = parse_choice(exchanges(), o.exchange, "exchange");
+  c.manifold = Manifold::parse(o.manifold);
+  if (c.manifold.curved() && !o.source.empty()) {  // --source names the manifold's source law, not a file
+    c.manifold.parse_source(o.source);
+    o.source.clear();
+  }
   c.seed = o.common.seed;
   if (!o.pairs.empty()) {
     if (!o.data.empty() || !o.toy.empty()) throw usage_error("--pairs FILE is the training data: no data or --toy besides");
@@ -190,6 +199,8 @@ void parse_names(Options& o) {
     return check_run_flags(o);
   }
   if (!o.data.empty() && !o.toy.empty()) throw usage_error("give training data or --toy, not both");
+  if (o.data.empty() && o.toy.empty() && c.manifold.curved())
+    throw usage_error("--manifold " + c.manifold.name() + " needs a data file (points on it)");
   if (o.data.empty() && o.toy.empty()) o.toy = "checkerboard";
   c.toy = o.data.empty() ? o.toy : "";
   check_run_flags(o);
@@ -234,6 +245,7 @@ int train(Options& o, bool steps_given) {
     if (!o.source.empty()) src = read_input(o.source);
     data = TrainData::from_streams(s, o.data == "-" ? "<stdin>" : o.data, src ? &*src : nullptr, o.source,
                                    o.cfg.conditional);
+    if (o.cfg.manifold.curved()) o.cfg.manifold.require_points(data.target, o.data == "-" ? "<stdin>" : o.data);
   } else if (!o.source.empty()) {
     data.source = TrainData::from_streams(read_input(o.source), o.source, nullptr, "", false).target;
   }

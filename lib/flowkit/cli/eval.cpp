@@ -9,7 +9,9 @@
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/data/info.hpp"
 #include "flowkit/model/model.hpp"
+#include "flowkit/eval/assignment.hpp"
 #include "flowkit/eval/metrics.hpp"
+#include "flowkit/flow/manifold.hpp"
 #include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/path.hpp"
 #include "flowkit/cli/mpi.hpp"
@@ -443,6 +445,15 @@ std::vector<Metric> chosen_metrics(const std::string& list, bool labelled) {
   return out;
 }
 
+// W2 with the geodesic cost: the exact assignment on squared geodesic distances.
+double w2_geodesic(const Manifold& m, const Mat& a, const Mat& b) {
+  const MatD cost = m.squared_distances(a, b);
+  const std::vector<int> p = assign_min_cost(cost);
+  double s = 0;
+  for (size_t i = 0; i < p.size(); ++i) s += cost(Eigen::Index(i), p[i]);
+  return std::sqrt(s / double(p.size()));
+}
+
 void compare(const CompareFlags& fl, const Common& c) {
   apply_threads(c);
   if (fl.a == "-" && fl.b == "-") throw usage_error("only one of A and B can be standard input");
@@ -457,11 +468,18 @@ void compare(const CompareFlags& fl, const Common& c) {
                 sb.main.shape_str() + " (" + name_of(fl.b) + ")");
   if (a.cols() < 2 || b.cols() < 2) throw Error("compare needs at least 2 points in each set");
   const auto chosen = chosen_metrics(fl.metrics, sa.companion && sb.companion);
+  const Manifold manifold = Manifold::parse(fl.manifold);
+  if (manifold.curved()) {
+    manifold.require_points(a, name_of(fl.a));
+    manifold.require_points(b, name_of(fl.b));
+  }
   nlohmann::json j = {{"n_a", a.cols()}, {"n_b", b.cols()}, {"dim", a.rows()}};
+  if (manifold.curved()) j["manifold"] = manifold.name();
   for (Metric m : chosen) {
     if (m == Metric::w2) {
       const int64_t k = std::min({a.cols(), b.cols(), fl.max_w2});
-      j["w2"] = w2_exact(subsample(a, k, c.seed), subsample(b, k, c.seed + 1));
+      j["w2"] = manifold.curved() ? w2_geodesic(manifold, subsample(a, k, c.seed), subsample(b, k, c.seed + 1))
+                                  : w2_exact(subsample(a, k, c.seed), subsample(b, k, c.seed + 1));
       j["w2_points"] = k;
     } else if (m == Metric::energy) {
       j["energy"] = energy_distance(a, b);
@@ -566,6 +584,9 @@ void add_compare(CLI::App& app, CompareFlags& f, Common& c) {
       ->delimiter(',');
   s->add_option("--knn", f.knn, "neighbours of the label classifier")->capture_default_str();
   s->add_option("--max-w2", f.max_w2, "W2 on at most this many points per set (seeded subsample)")
+      ->capture_default_str();
+  s->add_option("--manifold", f.manifold, "the points' space; w2 uses its geodesic distance: " +
+                                              choice_names(manifolds()))
       ->capture_default_str();
   add_output(*s, c);
   add_seed(*s, c);

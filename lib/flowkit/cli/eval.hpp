@@ -22,7 +22,7 @@ struct FieldFlags {
   bool with_points = false;
 };
 struct CompareFlags {
-  std::string a, b, metrics;
+  std::string a, b, metrics, manifold = "euclidean";
   int projections = 256, knn = 5;
   int64_t max_w2 = 10000;
   std::vector<double> bandwidths;

@@ -188,7 +188,7 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
     p.job.from = &p.from;
   } else if (f.t0 != 0) {
     throw usage_error("--t0 " + std::to_string(f.t0) + " does not start from noise: give the start points with --from FILE");
-  } else if (!p.field->source_is_gaussian()) {
+  } else if (!p.field->source_is_gaussian() && !p.field->manifold().curved()) {
     throw usage_error(p.model + " starts from a data set, not N(0, I): give the start points with --from FILE");
   }
   plan_classes(f, app, p);

@@ -13,7 +13,8 @@
 namespace flowkit {
 
 // The built-in distributions.
-enum class Toy { moons, circles, eightgaussians, checkerboard, spirals, swissroll, scurve, pinwheel, rings, gaussian, mixture };
+enum class Toy { moons, circles, eightgaussians, checkerboard, spirals, swissroll, scurve, pinwheel, rings, gaussian, mixture,
+                 vmf, vonmises, torus_checkerboard };
 const ChoiceTable<Toy>& toys();
 
 // One parameter of a distribution: its flag name, default, meaning and allowed values.
@@ -74,9 +75,23 @@ class ToySampler {
   Toy toy_;
   std::vector<double> params_;
   std::optional<Mixture> mixture_;
+  std::optional<Mixture> angular_;  // vmf, vonmises
 };
 
 VecD mixture_log_density(const Mixture& m, const Mat& x);
+
+// Mixtures on curved spaces (angular.cpp), a Mixture whose "vars" hold concentrations: von
+// Mises-Fisher components on S^2 (sphere: means unit vectors in R^3, one kappa each), or
+// products of von Mises laws on the torus [0, 2 pi)^d (a kappa per angle). The spec is a
+// mixture's with "kappas" for "vars".
+Mixture parse_angular_mixture(const std::string& json_text, bool sphere, const std::string& where);
+void sample_angular_into(const Mixture& m, bool sphere, Rng& rng, Mat& out, std::vector<float>* labels = nullptr);
+VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x);
+// Latitude and longitude in degrees (2 x n) as unit vectors (cos lat cos lon, cos lat sin lon,
+// sin lat); a NaN or a |latitude| > 90 is an Error naming the row and `where`.
+Mat latlon_to_unit(const Mat& latlon, const std::string& where);
+// Angles (d x n) in degrees or radians as radians in [0, 2 pi); a non-finite one is an Error.
+Mat angles_to_torus(const Mat& angles, bool degrees, const std::string& where);
 
 // A regular grid of size x size points at the cell centres of [x0, x1] x [y0, y1], x fastest
 // then y upwards (row-major: point i * size + j is column j of row i), so values over it

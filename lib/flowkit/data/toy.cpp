@@ -70,6 +70,16 @@ const std::vector<ToyInfo>& infos() {
       {Toy::mixture, "mixture", "a Gaussian mixture from a JSON spec (exact density)", {},
        "x ~ sum_k w_k N(m_k, diag(v_k)) from --spec {\"weights\": [w_k], \"means\": [[m_k]], \"vars\": [[v_k]]} "
        "(weights normalized to sum 1; a var may be one number for all coordinates)"},
+      {Toy::vmf, "vmf", "a von Mises-Fisher mixture on the sphere S^2 (exact density)", {},
+       "x ~ sum_k w_k vMF(mu_k, kappa_k) on the unit sphere in R^3, density kappa / (2 pi (1 - exp(-2 kappa))) "
+       "exp(kappa (<mu, x> - 1)), from --spec {\"weights\": [w_k], \"means\": [[mu_k]], \"kappas\": [kappa_k]}"},
+      {Toy::vonmises, "vonmises", "a von Mises mixture on the torus [0, 2 pi)^d (exact density)", {},
+       "x ~ sum_k w_k prod_i VM(mu_ki, kappa_ki), angles in [0, 2 pi), density of each angle "
+       "exp(kappa cos(x - mu)) / (2 pi I0(kappa)), from --spec {\"weights\": [w_k], \"means\": [[mu_k]], "
+       "\"kappas\": [[kappa_k]]} (a kappa may be one number for all angles)"},
+      {Toy::torus_checkerboard, "torus-checkerboard", "the checkerboard on the torus [0, 2 pi)^2 (exact density)", {},
+       "the checkerboard's 4 x 4 board scaled onto [0, 2 pi)^2: cells of side pi / 2, the 8 with i + j even filled; "
+       "x is uniform on them: density 1 / (2 pi^2) on the support, 0 off it (train with --manifold torus: no seam)"},
   };
   return t;
 }
@@ -123,10 +133,13 @@ int sample_point(Toy t, const std::vector<double>& p, Rng& rng, double x[2]) {
       x[0] = r * std::cos(th), x[1] = r * std::sin(th);
       return noise(p[2]), k;
     }
-    case Toy::checkerboard: {
+    case Toy::checkerboard:
+    case Toy::torus_checkerboard: {
       const int k = int(rng.below(8));  // filled cell k: row j = k / 2, column i with i + j even
       const int j = k / 2, i = 2 * (k % 2) + (j % 2);
       x[0] = -4 + 2 * i + 2 * rng.uniform(), x[1] = -4 + 2 * j + 2 * rng.uniform();
+      if (t == Toy::torus_checkerboard)  // [-4, 4) onto [0, 2 pi)
+        for (int c = 0; c < 2; ++c) x[c] = std::min((x[c] + 4) * pi / 4, std::nextafter(2 * pi, 0.0));
       return k;
     }
     case Toy::spirals: {
@@ -201,12 +214,15 @@ std::optional<Mixture> toy_mixture(const ToySpec& spec) {
 ToySampler::ToySampler(const ToySpec& spec)
     : toy_(parse_choice(toys(), spec.name, "distribution")),
       params_(resolve(info(toy_), spec.params)),
-      mixture_(toy_mixture(spec)) {}
+      mixture_(toy_mixture(spec)) {
+  if (toy_ == Toy::vmf || toy_ == Toy::vonmises) angular_ = parse_angular_mixture(spec.mixture, toy_ == Toy::vmf, spec.name + " spec");
+}
 
-Eigen::Index ToySampler::dim() const { return mixture_ ? mixture_->dim() : 2; }
+Eigen::Index ToySampler::dim() const { return mixture_ ? mixture_->dim() : angular_ ? angular_->dim() : 2; }
 
 void ToySampler::sample(Rng& rng, Mat& out, std::vector<float>* labels) const {
   if (mixture_) return sample_mixture_into(*mixture_, rng, out, labels);
+  if (angular_) return sample_angular_into(*angular_, toy_ == Toy::vmf, rng, out, labels);
   const Eigen::Index n = out.cols();
   out.resize(2, n);
   if (labels) labels->resize(size_t(n));
@@ -233,20 +249,26 @@ Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng) {
 
 bool toy_has_density(const ToySpec& spec) {
   const Toy t = parse_choice(toys(), spec.name, "distribution");
-  return t == Toy::checkerboard || t == Toy::gaussian || t == Toy::mixture || t == Toy::eightgaussians;
+  return t == Toy::checkerboard || t == Toy::gaussian || t == Toy::mixture || t == Toy::eightgaussians ||
+         t == Toy::vmf || t == Toy::vonmises || t == Toy::torus_checkerboard;
 }
 
 VecD toy_log_density(const ToySpec& spec, const Mat& x) {
   const Toy t = parse_choice(toys(), spec.name, "distribution");
   if (auto m = toy_mixture(spec)) return mixture_log_density(*m, x);
-  if (t != Toy::checkerboard) throw Error("the distribution " + spec.name + " has no closed-form density");
+  if (t == Toy::vmf || t == Toy::vonmises)
+    return angular_log_density(parse_angular_mixture(spec.mixture, t == Toy::vmf, spec.name + " spec"), t == Toy::vmf, x);
+  if (t != Toy::checkerboard && t != Toy::torus_checkerboard)
+    throw Error("the distribution " + spec.name + " has no closed-form density");
+  const bool torus = t == Toy::torus_checkerboard;  // the board scaled by pi / 4 onto [0, 2 pi)^2
   resolve(info(t), spec.params);
   if (x.rows() != 2) throw Error("checkerboard points are 2-D, got dimension " + std::to_string(x.rows()));
   VecD lp(x.cols());
   for (Eigen::Index j = 0; j < x.cols(); ++j) {
-    const double i0 = std::floor((double(x(0, j)) + 4) / 2), i1 = std::floor((double(x(1, j)) + 4) / 2);
+    const double s = torus ? 4 / pi : 1, o = torus ? 0 : 4;
+    const double i0 = std::floor((double(x(0, j)) * s + o) / 2), i1 = std::floor((double(x(1, j)) * s + o) / 2);
     const bool in = i0 >= 0 && i0 < 4 && i1 >= 0 && i1 < 4 && int(i0 + i1) % 2 == 0;
-    lp[j] = in ? -std::log(32.0) : -INFINITY;
+    lp[j] = in ? -std::log(32.0) + (torus ? 2 * std::log(4 / pi) : 0.0) : -INFINITY;
   }
   return lp;
 }

@@ -44,7 +44,10 @@ class DivergenceSystem : public OdeSystem {
       return;
     }
     dy.row(d_).setZero();
-    for (const Mat& e : e_) {
+    for (const Mat& e0 : e_) {
+      // On the sphere the probes are projected onto the tangent space at x: E[(P e)^T J (P e)]
+      // = tr(P J P), the Riemannian divergence of a tangent field
+      const Mat& e = tangent_probe(e0);
       if (f_.has_jvp())
         f_.velocity_jvp(x_, t, e, v_, jdx_);
       else
@@ -54,29 +57,40 @@ class DivergenceSystem : public OdeSystem {
     dy.topRows(d_) = v_;
   }
 
+  void retract(Mat& y) override { f_.manifold().project(y.topRows(d_)); }
+
  private:
+  const Mat& tangent_probe(const Mat& e) {
+    if (f_.manifold().kind != ManifoldKind::sphere) return e;
+    ep_ = e;
+    f_.manifold().to_tangent(x_, ep_);
+    return ep_;
+  }
+
   Field& f_;
   int d_;
   Divergence div_;
-  Mat x_, v_, jdx_;
+  Mat x_, v_, jdx_, ep_;
   Vec divv_;
   std::vector<Mat> e_;
 };
 
 // Checks that the field has a density to evaluate and the points fit it.
 void require_density(const Field& f, const Mat& x) {
-  if (!f.source_is_gaussian())
+  if (!f.source_is_gaussian() && !f.manifold().curved())
     throw Error("this model (" + f.describe() +
                 ") starts from a data set, not N(0, I): its source has no density, so log p is undefined");
   if (x.rows() != f.dim())
     throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
                 std::to_string(f.dim()));
+  if (f.manifold().curved()) f.manifold().require_points(x, "points for a model on the " + f.manifold().name());
 }
 
 SolveStats integrate_augmented(Field& f, Mat& y, const DensityOptions& o, Rng& rng, double t0, double t1) {
   SolveOptions ode = o.ode;
   ode.t0 = t0;
   ode.t1 = t1;
+  require_manifold_solver(f.manifold(), ode.solver);
   DivergenceSystem sys(f, resolve_divergence(f, o), o.probe, o.probes, y.cols(), rng);
   return integrate(sys, y, ode);
 }
@@ -86,6 +100,11 @@ SolveStats integrate_augmented(Field& f, Mat& y, const DensityOptions& o, Rng& r
 void mark_diverged(const Mat& y, Vec& logp) {
   for (Eigen::Index j = 0; j < y.cols(); ++j)
     if (diverged_column(y, j) || std::isnan(logp[j])) logp[j] = -INFINITY;
+}
+
+// log p_0: N(0, I), or the manifold's source law.
+Vec source_log_density(const Field& f, const Mat& x0) {
+  return f.manifold().curved() ? f.manifold().source_log_density(x0) : log_normal(x0);
 }
 
 }  // namespace
@@ -117,7 +136,7 @@ SolveStats log_density(Field& f, const Mat& x, const DensityOptions& o, Rng& rng
   y.row(x.rows()).setZero();
   SolveStats st = integrate_augmented(f, y, o, rng, 1.0, 0.0);
   // y_d(0) = -integral_0^1 div v dt
-  logp = log_normal(y.topRows(x.rows())) + y.row(x.rows()).transpose();
+  logp = source_log_density(f, y.topRows(x.rows())) + y.row(x.rows()).transpose();
   mark_diverged(y, logp);
   return st;
 }
@@ -127,7 +146,7 @@ SolveStats sample_with_log_density(Field& f, Mat& x, const DensityOptions& o, Rn
   Mat y(x.rows() + 1, x.cols());
   y.topRows(x.rows()) = x;
   y.row(x.rows()).setZero();
-  Vec start = log_normal(x);
+  Vec start = source_log_density(f, x);
   SolveStats st = integrate_augmented(f, y, o, rng, 0.0, 1.0);
   x = y.topRows(x.rows());
   logp = start - y.row(x.rows()).transpose();

@@ -2,6 +2,11 @@
 
 namespace flowkit {
 
+const Manifold& Field::manifold() const {
+  static const Manifold flat;
+  return flat;
+}
+
 void Field::score(const Mat&, double, Mat&) {
   throw Error("this field (" + describe() + ") has no score");
 }

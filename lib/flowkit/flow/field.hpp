@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flowkit/core/core.hpp"
+#include "flowkit/flow/manifold.hpp"
 
 namespace flowkit {
 
@@ -42,6 +43,11 @@ class Field {
   // for networks with reverse mode only: e^T J e = (J^T e)^T e).
   virtual bool has_vjp() const { return false; }
   virtual void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu);
+
+  // The manifold the flow lives on (field_manifold.hpp): euclidean unless wrapped. On a curved
+  // one the velocity is tangent, the divergence is the Riemannian one, solvers project their
+  // states back onto it, and p_init is the manifold's source law (uniform or wrapped normal).
+  virtual const Manifold& manifold() const;
 
   // p_init: N(0, I) unless the field is a bridge from a data set (then it has no density).
   virtual bool source_is_gaussian() const { return true; }

@@ -29,7 +29,8 @@ SolveStats solve_chunk(Field& f, const SampleJob& job, const SampleOptions& o, i
   const int64_t first = c * o.chunk, k = std::min(o.chunk, job.n - first);
   Rng rng(o.seed, uint64_t(c));
   x.resize(f.dim(), k);
-  chunk_start(job, first, k, rng, x);
+  if (job.from) chunk_start(job, first, k, rng, x);
+  else f.manifold().sample_source(rng, x);  // N(0, I) in flat space
   if (!job.labels.empty())
     f.set_condition(std::vector<int>(job.labels.begin() + first, job.labels.begin() + first + k), o.guidance);
   int64_t step = 0;
@@ -107,6 +108,8 @@ SampleStats sample_chunks(const Field& field, const SampleJob& job, const Sample
   if (job.from && (job.from->rows() != field.dim() || job.from->cols() == 0))
     throw Error("start points have dimension " + std::to_string(job.from->rows()) + ", the model " +
                 std::to_string(field.dim()));
+  require_manifold_solver(field.manifold(), o.ode.solver);
+  if (job.from && field.manifold().curved()) field.manifold().require_points(*job.from, "start points");
   const int threads = std::max(1, o.threads);
   const int64_t chunks = (job.n + o.chunk - 1) / o.chunk;
   std::vector<std::unique_ptr<Field>> fields;

@@ -190,22 +190,27 @@ void FixedStepper::step(OdeSystem& sys, double t, double h, Mat& y, int64_t& nfe
       return;
     case Solver::midpoint:
       tmp_ = y + h2 * k1_;
+      sys.retract(tmp_);
       sys.eval(t + h / 2, tmp_, k2_);
       y.noalias() += hf * k2_;
       nfe += 2;
       return;
     case Solver::heun:
       tmp_ = y + hf * k1_;
+      sys.retract(tmp_);
       sys.eval(t + h, tmp_, k2_);
       y.noalias() += h2 * (k1_ + k2_);
       nfe += 2;
       return;
     case Solver::rk4:
       tmp_ = y + h2 * k1_;
+      sys.retract(tmp_);
       sys.eval(t + h / 2, tmp_, k2_);
       tmp_ = y + h2 * k2_;
+      sys.retract(tmp_);
       sys.eval(t + h / 2, tmp_, k3_);
       tmp_ = y + hf * k3_;
+      sys.retract(tmp_);
       sys.eval(t + h, tmp_, k4_);
       y.noalias() += h6 * (k1_ + 2 * k2_ + 2 * k3_ + k4_);
       nfe += 4;
@@ -243,6 +248,12 @@ void FixedStepper::adams_bashforth(OdeSystem& sys, int order, double t, double h
 
 }  // namespace detail
 
+void require_manifold_solver(const Manifold& m, Solver s) {
+  if (m.curved() && (s == Solver::dopri5 || s == Solver::em))
+    throw usage_error(std::string("solver ") + choice_name(solvers(), s) + " does not keep a flow on the " + m.name() +
+                      "; use euler, midpoint, heun or rk4 (each stage is projected back onto it)");
+}
+
 SolveStats integrate(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Observer& obs) {
   if (opt.solver == Solver::em) throw usage_error("em is an SDE solver; integrate() takes ODE solvers");
   if (adaptive(opt.solver)) return detail::integrate_dopri5(sys, y, opt, obs);
@@ -252,6 +263,7 @@ SolveStats integrate(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Obse
   if (obs) obs(ts[0], y);
   for (size_t i = 0; i + 1 < ts.size(); ++i) {
     stepper.step(sys, ts[i], ts[i + 1] - ts[i], y, st.nfe);
+    sys.retract(y);
     st.diverged = detail::freeze_diverged(y);
     ++st.steps;
     if (obs) obs(ts[i + 1], y);

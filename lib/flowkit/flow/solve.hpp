@@ -49,6 +49,9 @@ class OdeSystem {
  public:
   virtual ~OdeSystem() = default;
   virtual void eval(double t, const Mat& y, Mat& dy) = 0;
+  // Puts a state back onto the manifold the system lives on (flat: nothing to do). The
+  // fixed-step solvers call it on every stage's state and after every step.
+  virtual void retract(Mat&) {}
 };
 
 // The ODE dx/dt = u(x, t) of a field.
@@ -56,6 +59,7 @@ class FieldSystem : public OdeSystem {
  public:
   explicit FieldSystem(Field& f) : field_(f) {}
   void eval(double t, const Mat& y, Mat& dy) override { field_.velocity(y, t, dy); }
+  void retract(Mat& y) override { field_.manifold().project(y); }
 
  private:
   Field& field_;
@@ -86,6 +90,10 @@ inline bool diverged_column(const Mat& y, Eigen::Index j) { return !std::isfinit
 
 // Called at the start and after every accepted step with the current time and state.
 using Observer = std::function<void(double t, const Mat& y)>;
+
+// On a curved manifold a flow is solved by the fixed-step solvers, each stage x + h proj_x(v)
+// projected back (sphere: normalized; torus: wrapped); a usage error for dopri5 and em.
+void require_manifold_solver(const Manifold& m, Solver s);
 
 // Integrates y from t0 to t1 in place with an ODE solver (not em).
 SolveStats integrate(OdeSystem& sys, Mat& y, const SolveOptions& opt, const Observer& obs = {});

@@ -9,6 +9,7 @@
 
 #include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/field.hpp"
+#include "flowkit/flow/field_manifold.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/nn/net.hpp"
 
@@ -292,7 +293,10 @@ class LearnedField : public Field {
 }  // namespace
 
 std::unique_ptr<Field> make_learned_field(LearnedModel m) {
-  return std::make_unique<LearnedField>(std::make_shared<const LearnedModel>(std::move(m)));
+  const Manifold manifold = m.manifold;
+  auto f = std::make_unique<LearnedField>(std::make_shared<const LearnedModel>(std::move(m)));
+  if (!manifold.curved()) return f;
+  return std::make_unique<ManifoldField>(std::move(f), manifold);  // the output projected onto the tangent space
 }
 
 std::unique_ptr<Field> make_learned_field(const nlohmann::json& model, const std::string& where) {

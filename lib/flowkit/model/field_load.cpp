@@ -4,6 +4,7 @@
 #include "flowkit/flow/field.hpp"
 #include "flowkit/flow/field_gmm.hpp"
 #include "flowkit/flow/field_linear.hpp"
+#include "flowkit/flow/field_manifold.hpp"
 
 namespace flowkit {
 
@@ -45,16 +46,32 @@ ModelType model_type(const nlohmann::json& model, const std::string& where) {
       if (t->get<std::string>() == c.name) return c.value;
   throw Error(where + ": unknown model type " + t->dump() + "; one of " + choice_names(model_types()));
 }
-}  // namespace
 
-std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string& where) {
-  check_header(model, where);
-  switch (model_type(model, where)) {
+// The field of the document in flat coordinates.
+std::unique_ptr<Field> flat_field(ModelType type, const nlohmann::json& model, const std::string& where) {
+  switch (type) {
     case ModelType::learned: return make_learned_field(model, where);
     case ModelType::gmm: return GmmField::from_json(model, where);
     case ModelType::linear: return LinearField::from_json(model, where);
   }
   return nullptr;
+}
+}  // namespace
+
+std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string& where) {
+  check_header(model, where);
+  const ModelType type = model_type(model, where);
+  const Manifold m = manifold_from_json(model, where);
+  // (a learned model wraps itself: make_learned_field, for its safetensors form too)
+  if (!m.curved() || type == ModelType::learned) return flat_field(type, model, where);
+  // On a manifold: a learned model or a linear field (a rotation of the sphere), projected
+  if (type == ModelType::gmm) throw Error(where + ": a Gaussian mixture field lives in flat space, not on the " + m.name());
+  std::unique_ptr<Field> flat = flat_field(type, model, where);
+  try {
+    return std::make_unique<ManifoldField>(std::move(flat), m);
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
 }
 
 }  // namespace flowkit

@@ -1,5 +1,7 @@
 #include "flowkit/model/model.hpp"
 
+#include "flowkit/flow/field_manifold.hpp"
+
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -143,13 +145,18 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
   if (c.kind == NetKind::unet) {
     unet_from_json(a, shape, c, where);
   } else {
-    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes"}, where);
+    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic"},
+                 where);
     c.width = get_int(a, "width", "architecture.", where);
     c.depth = get_int(a, "depth", "architecture.", where);
     const json& r = field(a, "residual", "architecture.", where);
     if (!r.is_boolean()) throw Error(where + ": field 'architecture.residual' must be true or false");
     c.residual = r.get<bool>();
     c.activation = get_choice(activations(), a, "activation", "activation", where);
+    if (a.contains("periodic")) {  // absent from models written before the torus
+      if (!a["periodic"].is_boolean()) throw Error(where + ": field 'architecture.periodic' must be true or false");
+      c.periodic = a["periodic"].get<bool>();
+    }
   }
   try {
     c.validate();
@@ -169,12 +176,14 @@ json net_to_json(const NetConfig& c) {
             {"groups", c.unet.groups},
             {"time_freqs", c.time_freqs},
             {"num_classes", c.num_classes}};
-  return {{"width", c.width},
-          {"depth", c.depth},
-          {"activation", choice_name(activations(), c.activation)},
-          {"time_freqs", c.time_freqs},
-          {"residual", c.residual},
-          {"num_classes", c.num_classes}};
+  json a = {{"width", c.width},
+            {"depth", c.depth},
+            {"activation", choice_name(activations(), c.activation)},
+            {"time_freqs", c.time_freqs},
+            {"residual", c.residual},
+            {"num_classes", c.num_classes}};
+  if (c.periodic) a["periodic"] = true;
+  return a;
 }
 }  // namespace
 
@@ -286,6 +295,7 @@ json model_to_json(const LearnedModel& m) {
             {"sampling_weights", m.use_ema && !m.ema.empty() ? "ema" : "weights"},
             {"weights", tensors_to_json(m.weights, c)}};
   if (!m.ema.empty()) j["ema_weights"] = tensors_to_json(m.ema, c);
+  manifold_to_json(m.manifold, j);
   return j;
 }
 
@@ -325,7 +335,9 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   }
   m.predict = get_choice(predictions(), j, "predict", "prediction", where);
   const std::string source = get_str(j, "source", "", where);
-  if (source != "gaussian" && source != "data") throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
+  m.manifold = manifold_from_json(j, where);
+  if (!m.manifold.curved() && source != "gaussian" && source != "data")
+    throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
   m.source_data = source == "data";
   m.net = net_from_json(field(j, "architecture", "", where), dim, m.shape, where);
   const std::string use = j.value("sampling_weights", std::string("ema"));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "flowkit/nn/mlp.hpp"
+#include "flowkit/flow/manifold.hpp"
 #include "flowkit/flow/path.hpp"
 
 namespace flowkit {
@@ -22,6 +23,7 @@ struct LearnedModel {
   std::vector<int64_t> shape;  // of one sample: {d} for points, {H, W} or {H, W, C} for images
   Vec mean, scale;             // x = mean + scale * z: the network sees z
   bool source_data = false;    // a bridge from a data set instead of N(0, I)
+  Manifold manifold;           // "manifold" and its "source" (absent: euclidean, N(0, I))
   Params weights;  // the trained parameters (param_layout order)
   Params ema;     // their moving average (empty: none)
   bool use_ema = true;         // which set sampling uses

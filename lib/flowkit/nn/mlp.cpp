@@ -126,6 +126,7 @@ void NetConfig::validate() const {
   };
   if (kind == NetKind::unet) {
     unet_config().validate();
+    need(!periodic, "the U-Net takes images, not angles on a torus");
     need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
     return;
   }
@@ -200,7 +201,7 @@ void Mlp<S>::init(Rng& rng) {
 // double, far below float rounding); a column with the previous column's t copies it.
 template <class S>
 void Mlp<S>::embed_time(const V& t) {
-  const int d = cfg_.dim, k = cfg_.time_freqs;
+  const int d = cfg_.input_rows(), k = cfg_.time_freqs;
   for (Eigen::Index j = 0; j < inp_.cols(); ++j) {
     if (k == 0) {
       inp_(d, j) = t[j];
@@ -291,7 +292,12 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   const int d = cfg_.dim;
   if (x.rows() != d || t.size() != n) throw Error("network input has the wrong shape");
   inp_.resize(cfg_.in_features(), n);
-  inp_.topRows(d) = x;
+  if (cfg_.periodic) {  // angles: sin x, then cos x (a function of x on the torus)
+    inp_.topRows(d) = x.array().sin().matrix();
+    inp_.middleRows(d, d) = x.array().cos().matrix();
+  } else {
+    inp_.topRows(d) = x;
+  }
   embed_time(t);
   labels_.assign(size_t(n), cfg_.num_classes);
   if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
@@ -377,7 +383,18 @@ template <class S>
 void Mlp<S>::jvp(const M& dx, M& jout) {
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
-  t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
+  if (cfg_.periodic) {
+    // d sin x = cos x dx, d cos x = -sin x dx, for each block of n tangent columns
+    const int d = cfg_.dim;
+    g1_.resize(2 * d, dx.cols());
+    for (Eigen::Index c = 0; c < dx.cols(); ++c) {
+      g1_.col(c).head(d) = inp_.col(c % n).segment(d, d).cwiseProduct(dx.col(c));
+      g1_.col(c).tail(d) = -inp_.col(c % n).head(d).cwiseProduct(dx.col(c));
+    }
+    t1_.noalias() = weight(0).leftCols(2 * d) * g1_;
+  } else {
+    t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
+  }
   if (cfg_.residual)
     jvp_residual(t1_);
   else

@@ -30,6 +30,7 @@ struct NetConfig {
   int time_freqs = 8;   // K > 0: features sin(pi 2^k t), cos(pi 2^k t), k < K; 0: raw t
   bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
+  bool periodic = false;  // the input x is d angles (the torus): the network sees sin x, cos x
 
   UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
 
@@ -41,7 +42,8 @@ struct NetConfig {
     return u;
   }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
-  int in_features() const { return dim + time_features(); }
+  int input_rows() const { return periodic ? 2 * dim : dim; }  // what x becomes before the time
+  int in_features() const { return input_rows() + time_features(); }
   void validate() const;  // usage error on a bad size
 };
 

@@ -12,7 +12,7 @@ namespace {
 // batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
 // columns in pieces of kUNetPiece images and adds up their gradients.
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
-                              int64_t n, BatchGradient::Piece& w, Params& grad) {
+                              int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold) {
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;
@@ -21,11 +21,13 @@ double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* l
     if (m == cols) {
       net.forward(z, t, lab, w.out);
       w.out -= goal;
+      manifold.to_tangent(z, w.out);
     } else {
       w.z = z.middleCols(c0, m);
       w.t = t.segment(c0, m);
       net.forward(w.z, w.t, lab ? lab + c0 : nullptr, w.out);
       w.out -= goal.middleCols(c0, m);
+      manifold.to_tangent(w.z, w.out);
     }
     sq += double(w.out.squaredNorm());
     w.out *= float(2.0 / double(n));
@@ -77,7 +79,7 @@ double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std
   const int64_t n = z.cols();
   const int k = plan(n);
   if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
-  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad) / double(n);
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_) / double(n);
 }
 
 // This process computes shards [first, first + mine) of the k, in waves of one shard per
@@ -104,7 +106,7 @@ double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const
       sh.goal = goal.middleCols(c0, cols);
       if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + cols);
       sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
-                                     sh.grad);
+                                     sh.grad, manifold_);
     });
     // This process's shards in shard order: kept for the gather, or summed
     for (int i = 0; i < m; ++i) {

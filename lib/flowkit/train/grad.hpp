@@ -14,6 +14,7 @@
 
 #include "flowkit/core/choice.hpp"
 #include "flowkit/core/comm.hpp"
+#include "flowkit/flow/manifold.hpp"
 #include "flowkit/nn/net.hpp"
 
 namespace flowkit {
@@ -55,7 +56,9 @@ class BatchGradient {
   // piece of kUNetPiece images is worth a thread.
   static int64_t min_columns(const NetConfig& c) { return c.kind == NetKind::unet ? kUNetPiece : kMinShardColumns; }
   // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
-  // it is finite. `lab` is empty or one label per column.
+  // it is finite. `lab` is empty or one label per column. On the sphere (set_manifold; z is
+  // then the point itself) the residual is projected onto the tangent space at z_j: the loss
+  // of the projected output, |P (net - goal)|^2 = |P net - goal|^2 for a tangent goal.
   double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
                     Params& grad);
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
@@ -66,6 +69,7 @@ class BatchGradient {
   int plan(int64_t n);
   // The exchange the planned shards of a network of `params` parameters use (plan first).
   Exchange exchange(size_t params) const { return resolve_exchange(exchange_, comm_.size(), total_, params); }
+  void set_manifold(const Manifold& m) { manifold_ = m; }
 
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
@@ -90,6 +94,7 @@ class BatchGradient {
   void gather(int total, Params& grad, double& sq);
   void ring(Params& grad, double& sq);
   Comm& comm_;
+  Manifold manifold_;
   int wanted_;
   int64_t min_columns_;
   Exchange exchange_;

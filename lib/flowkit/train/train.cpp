@@ -69,6 +69,22 @@ std::string hex(uint64_t v) {
 }
 }  // namespace
 
+namespace {
+// What a flow on a curved manifold does not take (one usage error each).
+void validate_on_manifold(const TrainConfig& c) {
+  const std::string on = " on the " + c.manifold.name();
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw usage_error(what + on);
+  };
+  need(c.predict == Predict::velocity, "--predict must be velocity (the tangent field)");
+  need(c.sigma_min == 0, "--sigma-min does not apply (the path is a geodesic)");
+  need(c.coupling == Coupling::independent, "--coupling must be independent (no geodesic OT coupling yet)");
+  need(c.dequantize == 0, "--dequantize does not apply");
+  need(c.net.kind == NetKind::mlp, "--net must be mlp");
+  need(c.toy.empty(), "--toy distributions are flat: give a data file");
+}
+}  // namespace
+
 const ChoiceTable<Coupling>& couplings() {
   static const ChoiceTable<Coupling> t = {
       {"independent", Coupling::independent, "x0 and x1 drawn independently"},
@@ -98,6 +114,7 @@ void TrainConfig::validate() const {
   if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
   if (dequantize != 0 && dequantize != kDequantizeAuto && (dequantize < 2 || dequantize > kMaxLevels))
     throw usage_error("--dequantize=L needs 2 <= L <= " + std::to_string(kMaxLevels) + ", got " + std::to_string(dequantize));
+  if (manifold.curved()) validate_on_manifold(*this);
 }
 
 json TrainConfig::to_json() const {
@@ -227,11 +244,11 @@ void data_batch(const TrainConfig& c, Impl& m, int64_t step) {
   }
 }
 
-// Source points: N(0, I), or uniform draws from the source data set.
-void source_batch(Impl& m, Rng& r) {
+// Source points: N(0, I) (or the manifold's source law), or uniform draws from the source data set.
+void source_batch(const TrainConfig& c, Impl& m, Rng& r) {
   if (m.data.noise.size() > 0) return;  // pairs: each x0 came with its x1
   if (m.data.source.size() == 0) {
-    r.fill_normal(m.x0);
+    c.manifold.sample_source(r, m.x0);
     return;
   }
   for (Eigen::Index k = 0; k < m.x0.cols(); ++k)
@@ -246,6 +263,12 @@ double draw_time(TimeDist d, Rng& r) {
 // x_t, the conditional target, and both in normalized units (network input z, goal).
 void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
   for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
+  if (c.manifold.curved()) {  // the geodesic x_t and its velocity; no normalization
+    c.manifold.geodesic(c.schedule, m.x0, m.x1, m.t, m.xt, m.target);
+    m.z = m.xt;
+    m.goal = m.target;
+    return;
+  }
   for (Eigen::Index k = 0; k < m.t.size(); ++k) {
     const double tk = m.t[k];
     m.xt.col(k) = float(c.schedule.a(tk)) * m.x1.col(k) + float(c.schedule.b(tk)) * m.x0.col(k);
@@ -271,7 +294,7 @@ void make_validation(const TrainConfig& c, Impl& m, const Mat& x1, const std::ve
   m.tmp.resize(x1.rows(), n);
   if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
   m.t.resize(n);
-  source_batch(m, r);
+  source_batch(c, m, r);
   path_batch(c, m, r);
   m.val_z = m.z;
   m.val_goal = m.goal;
@@ -321,6 +344,11 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
     data.shape = {data.target.rows()};
   }
   cfg_.net.dim = int(data.target.rows());
+  cfg_.net.periodic = cfg.manifold.kind == ManifoldKind::torus;
+  if (cfg.manifold.curved()) {
+    if (data.source.size() > 0) throw usage_error("a bridge from a data set (--source FILE) is flat, not on the " + cfg.manifold.name());
+    cfg.manifold.require_points(data.target, "training data on the " + cfg.manifold.name());
+  }
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
   if (cfg.conditional) {
@@ -343,6 +371,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   m.fingerprint = toy ? 0 : fingerprint(m.data);
   same_data_everywhere(comm, m.fingerprint);
   m.batch_gradient.plan(cfg.batch);
+  m.batch_gradient.set_manifold(cfg.manifold);
   m.levels = toy ? 0 : quantization_levels(m.data.target.data(), size_t(m.data.target.size()));
   resolve_dequantize(cfg_.dequantize, m.levels, toy);
   // Split off the validation points (a seeded shuffle)
@@ -378,6 +407,10 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
   m.scale = sd.array().max(floor);
+  if (cfg.manifold.curved()) {  // the network sees the point itself (a unit vector, or angles)
+    m.mean.setZero();
+    m.scale.setOnes();
+  }
   output_affine(cfg.predict, m.mean, m.scale, m.out_scale, m.out_shift);
   if (toy) m.data.target.resize(0, 0);
   // Network and optimizer state
@@ -405,7 +438,7 @@ double Trainer::train_step() {
     data_batch(c, m, step_);
     if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
   }
-  source_batch(m, r);
+  source_batch(c, m, r);
   if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);
   if (c.coupling == Coupling::sinkhorn) m.sinkhorn.couple(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.sinkhorn_eps, r);
   path_batch(c, m, r);
@@ -460,7 +493,9 @@ double Trainer::validation_loss() {
     w.z = m.val_z.middleCols(c0, k);
     w.t = m.val_t.segment(c0, k);
     m.val_nets[size_t(thread)]->infer(w.z, w.t, m.val_lab.empty() ? nullptr : m.val_lab.data() + c0, w.out);
-    m.val_sq[size_t(piece)] = double((w.out - m.val_goal.middleCols(c0, k)).squaredNorm());
+    w.out -= m.val_goal.middleCols(c0, k);
+    cfg_.manifold.to_tangent(w.z, w.out);  // the sphere's projected output
+    m.val_sq[size_t(piece)] = double(w.out.squaredNorm());
   });
   if (procs > 1) {
     m.val_all.resize(size_t(count * procs));
@@ -485,6 +520,7 @@ json Trainer::model_json() const {
   lm.mean = m.mean;
   lm.scale = m.scale;
   lm.source_data = m.data.source.size() > 0;
+  lm.manifold = cfg_.manifold;
   lm.weights = m.net.params();
   lm.ema = m.ema;
   lm.training = cfg_.to_json();

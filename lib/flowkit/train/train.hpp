@@ -46,6 +46,9 @@ struct TrainConfig {
   // or kDequantizeAuto: the levels found in the data (an error when the data are not quantized).
   int dequantize = 0;
   uint64_t seed = 0;
+  // A curved manifold (sphere, torus): geodesic paths from its source law, a tangent
+  // velocity, no normalization; recorded in the model, not in "training"
+  Manifold manifold;
   std::string toy;  // the built-in distribution when there is no data set
   int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
                     // run is computed, like the thread count, so not recorded in the model

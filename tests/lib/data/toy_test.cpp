@@ -20,7 +20,7 @@ double integral(const ToySpec& s, double a, int64_t N) {
 
 TEST_CASE("Every distribution samples finite points, the same for the same seed", "[data]") {
   for (const auto& c : toys()) {
-    if (std::string(c.name) == "mixture") continue;
+    if (c.value == Toy::mixture || c.value == Toy::vmf || c.value == Toy::vonmises) continue;  // need a --spec
     const Mat a = draw(c.name, 500, 7), b = draw(c.name, 500, 7), other = draw(c.name, 500, 8);
     INFO(c.name);
     CHECK(a.rows() == 2);
@@ -117,4 +117,57 @@ TEST_CASE("A grid is row-major, x fastest, at cell centres", "[data]") {
   CHECK(g(1, 4) == -0.25f);
   CHECK(g(0, 15) == 3.5f);
   CHECK(g(1, 15) == 0.75f);
+}
+
+TEST_CASE("toys: vmf and vonmises mixtures integrate to 1 and match their moments", "[toy]") {
+  const double pi = M_PI;
+  // vMF on S^2 about the pole: the density over the polar angle integrates to 1, and the mean
+  // <mu, x> of samples is coth(kappa) - 1/kappa
+  for (double kap : {2.0, 10.0, 50.0}) {
+    INFO("kappa " << kap);
+    const std::string spec = "{\"means\": [[0, 0, 1]], \"kappas\": [" + std::to_string(kap) + "]}";
+    const ToySpec s{"vmf", {}, spec};
+    const int N = 20000;
+    Mat g(3, N);
+    for (int i = 0; i < N; ++i) {
+      const double th = pi * (i + 0.5) / N;
+      g.col(i) << float(std::sin(th)), 0.f, float(std::cos(th));
+    }
+    const VecD lp = toy_log_density(s, g);
+    double mass = 0;
+    for (int i = 0; i < N; ++i) mass += std::exp(lp[i]) * 2 * pi * std::sin(pi * (i + 0.5) / N) * pi / N;
+    CHECK(mass == Approx(1).epsilon(1e-3));
+    Rng rng(1);
+    const Mat x = sample_toy(s, 100000, rng);
+    CHECK((x.colwise().norm().array() - 1).abs().maxCoeff() < 1e-6);
+    CHECK(x.row(2).cast<double>().mean() == Approx(1 / std::tanh(kap) - 1 / kap).margin(3e-3));
+  }
+  // von Mises on the torus: each angle's density integrates to 1 over [0, 2 pi); samples have
+  // E[cos(x - mu)] = I1(kappa) / I0(kappa)
+  const ToySpec t{"vonmises", {}, "{\"weights\": [1], \"means\": [[1.0, 6.0]], \"kappas\": [[4, 0.5]]}"};
+  Rng rng(2);
+  const Mat x = sample_toy(t, 100000, rng);
+  CHECK((x.minCoeff() >= 0 && x.maxCoeff() < 2 * pi));
+  CHECK((x.row(0).array() - 1.0f).cos().cast<double>().mean() ==
+        Approx(std::cyl_bessel_i(1.0, 4.0) / std::cyl_bessel_i(0.0, 4.0)).margin(5e-3));
+  CHECK((x.row(1).array() - 6.0f).cos().cast<double>().mean() ==
+        Approx(std::cyl_bessel_i(1.0, 0.5) / std::cyl_bessel_i(0.0, 0.5)).margin(5e-3));
+  const int N = 400;
+  const Mat grid = grid_points(0, 2 * pi, 0, 2 * pi, N);
+  const double mass = toy_log_density(t, grid).array().exp().sum() * std::pow(2 * pi / N, 2);
+  CHECK(mass == Approx(1).epsilon(1e-4));
+  CHECK_THROWS_WITH(sample_toy({"vmf", {}, "{\"means\": [[0, 0, 2]], \"kappas\": [3]}"}, 1, rng),
+                    Catch::Contains("must be a unit vector in R^3"));
+}
+
+TEST_CASE("toys: the torus checkerboard fills 8 cells of [0, 2 pi)^2 with density 1 / (2 pi^2)", "[toy]") {
+  const ToySpec s{"torus-checkerboard", {}, ""};
+  Rng rng(3);
+  const Mat x = sample_toy(s, 20000, rng);
+  CHECK((x.minCoeff() >= 0 && x.maxCoeff() < 2 * M_PI));
+  const VecD lp = toy_log_density(s, x);
+  CHECK((lp.array() - -std::log(2 * M_PI * M_PI)).abs().maxCoeff() < 1e-12);
+  const int N = 400;  // integrates to 1 over the square
+  const Mat g = grid_points(0, 2 * M_PI, 0, 2 * M_PI, N);
+  CHECK(toy_log_density(s, g).array().exp().sum() * std::pow(2 * M_PI / N, 2) == Approx(1).epsilon(1e-6));
 }

@@ -14,7 +14,7 @@ struct Case {
   std::vector<int> labels;
 };
 
-Case make_case(Activation act, bool residual, int classes) {
+Case make_case(Activation act, bool residual, int classes, bool periodic = false) {
   NetConfig c;
   c.dim = 3;
   c.width = 6;
@@ -22,6 +22,7 @@ Case make_case(Activation act, bool residual, int classes) {
   c.activation = act;
   c.residual = residual;
   c.num_classes = classes;
+  c.periodic = periodic;  // the torus: the input features are sin x and cos x
   c.time_freqs = residual ? 0 : 2;
   Case k{MlpD(c), MatD(), MatD(), VecD(), {}};
   Rng rng(7);
@@ -50,9 +51,9 @@ double rel_err(const VecD& a, const VecD& b) { return (a - b).norm() / std::max(
 
 TEST_CASE("backward matches finite differences for every activation and block kind", "[nn]") {
   for (const auto& a : activations())
-    for (int residual = 0; residual < 2; ++residual)
+    for (int residual = 0; residual < 4; ++residual)  // 2, 3: periodic input (the torus)
       for (int classes : {0, 3}) {
-        Case k = make_case(a.value, residual, classes);
+        Case k = make_case(a.value, residual % 2, classes, residual >= 2);
         MatD out;
         k.net.forward(k.x, k.t, k.labels.data(), out);
         ParamVec<double> g;
@@ -107,8 +108,8 @@ TEST_CASE("unused label rows get exactly zero gradient, used rows a non-zero one
 
 TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn]") {
   for (const auto& a : activations())
-    for (int residual = 0; residual < 2; ++residual) {
-      Case k = make_case(a.value, residual, 2);
+    for (int residual = 0; residual < 4; ++residual) {
+      Case k = make_case(a.value, residual % 2, 2, residual >= 2);
       const Eigen::Index n = k.x.cols(), dirs = 3;
       Rng rng(11);
       MatD dx(3, dirs * n), jout, out, op, om;
@@ -124,7 +125,7 @@ TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn
       }
       k.net.forward(k.x, k.t, k.labels.data(), out);
       k.net.jvp(dx, jout);
-      INFO(a.name << " residual " << residual);
+      INFO(a.name << " residual " << residual % 2 << " periodic " << (residual >= 2));
       CHECK((jout - fd).norm() / fd.norm() < 1e-6);
     }
 }

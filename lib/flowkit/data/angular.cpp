@@ -1,0 +1,147 @@
+// data: mixtures on curved spaces: von Mises-Fisher components on the sphere S^2 and products
+// of von Mises laws on the torus [0, 2 pi)^d (sampling, exact log density). Their specs are
+// the Gaussian mixture's with "kappas" (concentrations) in place of "vars".
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "flowkit/data/data.hpp"
+#include "flowkit/io/json_text.hpp"
+
+namespace flowkit {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+// log I0(k), the modified Bessel function: its large-k expansion where I0 overflows.
+double log_bessel_i0(double k) {
+  if (k < 500) return std::log(std::cyl_bessel_i(0.0, k));
+  return k - 0.5 * std::log(2 * kPi * k) + std::log1p(1 / (8 * k));
+}
+
+// One von Mises draw around 0 with concentration k (Best and Fisher, 1979).
+double von_mises(double k, Rng& rng) {
+  if (k < 1e-8) return 2 * kPi * rng.uniform() - kPi;
+  const double tau = 1 + std::sqrt(1 + 4 * k * k), rho = (tau - std::sqrt(2 * tau)) / (2 * k), r = (1 + rho * rho) / (2 * rho);
+  for (;;) {
+    const double z = std::cos(kPi * rng.uniform()), f = (1 + r * z) / (r + z), c = k * (r - f);
+    const double u2 = rng.uniform();
+    if (c * (2 - c) - u2 > 0 || std::log(c / u2) + 1 - c >= 0) return rng.uniform() < 0.5 ? -std::acos(f) : std::acos(f);
+  }
+}
+
+// One vMF draw on S^2 around the unit vector mu (Wood, 1994, closed form for d = 3).
+VecD vmf_s2(const VecD& mu, double k, Rng& rng) {
+  const double u = rng.uniform();
+  const double w = 1 + std::log(u + (1 - u) * std::exp(-2 * k)) / k;
+  // an orthonormal pair spanning the tangent plane at mu
+  VecD a = std::abs(mu[0]) < 0.9 ? VecD::Unit(3, 0) : VecD::Unit(3, 1);
+  a -= a.dot(mu) * mu;
+  a.normalize();
+  VecD b(3);  // mu x a
+  b << mu[1] * a[2] - mu[2] * a[1], mu[2] * a[0] - mu[0] * a[2], mu[0] * a[1] - mu[1] * a[0];
+  const double phi = 2 * kPi * rng.uniform(), s = std::sqrt(std::max(0.0, 1 - w * w));
+  return w * mu + s * (std::cos(phi) * a + std::sin(phi) * b);
+}
+
+double wrap(double a) { return a - 2 * kPi * std::floor(a / (2 * kPi)); }
+}  // namespace
+
+Mixture parse_angular_mixture(const std::string& text, bool sphere, const std::string& where) {
+  nlohmann::json j = parse_json(text, where);
+  const char* shape = sphere ? "{\"weights\": [...], \"means\": [[unit vectors in R^3]], \"kappas\": [k, ...]}"
+                             : "{\"weights\": [...], \"means\": [[angles]], \"kappas\": [[k per angle], ...]}";
+  if (!j.is_object() || !j.contains("means") || !j.contains("kappas") || j.contains("vars"))
+    throw Error(std::string("a ") + (sphere ? "vmf" : "vonmises") + " spec is an object " + shape + " (" + where + ")");
+  j["vars"] = j["kappas"];  // the same checks: one positive number (or one per coordinate) per mean
+  j.erase("kappas");
+  Mixture m = parse_mixture(j.dump(), where);
+  for (size_t k = 0; k < m.means.size(); ++k) {
+    const std::string at = "[" + std::to_string(k) + "]";
+    if (sphere && (m.means[k].size() != 3 || std::abs(m.means[k].norm() - 1) > 1e-6))
+      throw Error("vmf \"means\"" + at + " must be a unit vector in R^3 (" + where + ")");
+    if (sphere && (m.vars[k].array() != m.vars[k][0]).any())
+      throw Error("vmf \"kappas\"" + at + " must be one number (" + where + ")");
+  }
+  return m;
+}
+
+void sample_angular_into(const Mixture& m, bool sphere, Rng& rng, Mat& out, std::vector<float>* labels) {
+  const Eigen::Index d = m.dim(), n = out.cols();
+  out.resize(d, n);
+  if (labels) labels->resize(size_t(n));
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double u = rng.uniform(), acc = 0;
+    size_t k = 0;
+    while (k + 1 < m.weights.size() && u >= (acc += m.weights[k])) ++k;
+    if (labels) (*labels)[size_t(j)] = float(k);
+    if (sphere) {
+      out.col(j) = vmf_s2(m.means[k], m.vars[k][0], rng).normalized().cast<float>();
+      continue;
+    }
+    for (Eigen::Index i = 0; i < d; ++i) {
+      float a = float(wrap(m.means[k][i] + von_mises(m.vars[k][i], rng)));
+      out(i, j) = a >= float(2 * kPi) ? 0.0f : a;
+    }
+  }
+}
+
+VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x) {
+  if (x.rows() != m.dim())
+    throw Error("points of dimension " + std::to_string(x.rows()) + " for a mixture of dimension " + std::to_string(m.dim()));
+  VecD out(x.cols());
+  std::vector<double> terms(m.weights.size());
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    const VecD xj = x.col(j).cast<double>();
+    double top = -INFINITY;
+    for (size_t k = 0; k < m.weights.size(); ++k) {
+      double lp = std::log(m.weights[k]);
+      if (sphere) {  // kappa / (2 pi (1 - e^{-2 kappa})) exp(kappa (<mu, x> - 1))
+        const double kap = m.vars[k][0];
+        lp += std::log(kap) - std::log(2 * kPi * -std::expm1(-2 * kap)) + kap * (m.means[k].dot(xj) - 1);
+      } else {
+        for (Eigen::Index i = 0; i < xj.size(); ++i)
+          lp += m.vars[k][i] * std::cos(xj[i] - m.means[k][i]) - std::log(2 * kPi) - log_bessel_i0(m.vars[k][i]);
+      }
+      terms[k] = lp;
+      top = std::max(top, lp);
+    }
+    double s = 0;
+    for (double t : terms) s += std::exp(t - top);
+    out[j] = top + std::log(s);
+  }
+  return out;
+}
+
+}  // namespace flowkit
+
+namespace flowkit {
+
+Mat latlon_to_unit(const Mat& ll, const std::string& where) {
+  if (ll.rows() != 2)
+    throw Error("latitude/longitude rows have 2 columns (degrees), got " + std::to_string(ll.rows()) + " (" + where + ")");
+  Mat x(3, ll.cols());
+  for (Eigen::Index j = 0; j < ll.cols(); ++j) {
+    const double lat = ll(0, j), lon = ll(1, j);
+    if (!std::isfinite(lat) || !std::isfinite(lon))
+      throw Error("row " + std::to_string(j) + " is not finite (" + where + ")");
+    if (std::abs(lat) > 90)
+      throw Error("row " + std::to_string(j) + " has latitude " + std::to_string(lat) + ", outside [-90, 90] (" + where + ")");
+    const double a = lat * kPi / 180, b = lon * kPi / 180;
+    VecD u(3);
+    u << std::cos(a) * std::cos(b), std::cos(a) * std::sin(b), std::sin(a);
+    x.col(j) = u.normalized().cast<float>();
+  }
+  return x;
+}
+
+Mat angles_to_torus(const Mat& a, bool degrees, const std::string& where) {
+  Mat x(a.rows(), a.cols());
+  for (Eigen::Index j = 0; j < a.cols(); ++j)
+    for (Eigen::Index i = 0; i < a.rows(); ++i) {
+      if (!std::isfinite(a(i, j))) throw Error("row " + std::to_string(j) + " is not finite (" + where + ")");
+      const float w = float(wrap(degrees ? double(a(i, j)) * kPi / 180 : double(a(i, j))));
+      x(i, j) = w >= float(2 * kPi) ? 0.0f : w;
+    }
+  return x;
+}
+
+}  // namespace flowkit
