@@ -211,8 +211,8 @@ TEST_CASE("discrete-table: the posterior is Bayes' rule (against draws of (x1, x
 }
 
 TEST_CASE("discrete-table: the jump sampler gives back the table (chi-square)", "[discrete]") {
-  // 99.9% quantile of chi-square with 20 degrees of freedom (the shipped table has 21 cells)
-  const double kChi2_20 = 45.31;
+  // 99.9% quantile of chi-square with 17 degrees of freedom (the shipped table has 18 cells)
+  const double kChi2_17 = 40.79;
   struct Case {
     const char* source;
     const char* kappa;
@@ -228,9 +228,10 @@ TEST_CASE("discrete-table: the jump sampler gives back the table (chi-square)", 
     const double chi2 = chi_square(*m, x, dof, outside);
     INFO(c.source << " " << c.kappa << " corrector " << c.corrector << ": chi2 " << chi2 << " dof " << dof
                   << ", outside the table " << outside);
-    REQUIRE(dof == 20);
-    CHECK(chi2 < kChi2_20);
-    CHECK(outside < 1e-3);
+    WARN(c.source << " " << c.kappa << " corrector " << c.corrector << ": chi2 " << chi2 << ", outside " << outside);
+    REQUIRE(dof == 17);
+    CHECK(chi2 < kChi2_17);
+    CHECK(outside < (c.corrector > 0 ? 5e-3 : 1e-3));  // the corrector's extra jumps: more pairs
   }
 }
 
