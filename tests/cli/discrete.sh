@@ -70,4 +70,15 @@ sed 's/"vocab": 5/"vocab": 70000/' "$D" >v.json
 bad 1 "v.json: \"vocab\" must be an integer in 1..65536" flow-sample -m v.json
 sed 's/"source": "mask"/"source": "gauss"/' "$D" >g.json
 bad 1 "g.json: unknown source 'gauss'; one of mask, uniform" flow-sample -m g.json
+# flow-data --levels: the checkerboard on a 128 x 128 grid fills exactly its 8,192 cells
+ok flow-data checkerboard -n 200000 --levels 128 --seed 1 -o cb.npy
+sh_ok "$PYTHON - <<'PY'
+import numpy as np
+x = np.load('cb.npy')
+assert x.dtype == np.int32 and x.shape == (200000, 2) and x.min() == 0 and x.max() == 127, (x.dtype, x.shape)
+assert len(set(map(tuple, x))) == 8192
+assert ((x[:, 0] // 32 + x[:, 1] // 32) % 2 == 0).all(), 'a token outside the filled squares'
+PY"
+bad 2 "--levels must be 2..65536, got 1" flow-data moons --levels 1
+bad 2 "--range of moons needs --levels" flow-data moons --range -2:2
 finish
