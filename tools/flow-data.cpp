@@ -10,6 +10,8 @@
 #include "flowkit/data/data.hpp"
 #include "flowkit/data/files.hpp"
 #include "flowkit/data/info.hpp"
+#include "flowkit/data/quantize.hpp"
+#include "flowkit/io/tokens.hpp"
 
 using namespace flowkit;
 
@@ -57,6 +59,7 @@ struct State {
   int channels = 0;
   bool degrees = false;
   double test_fraction = 0.2;
+  int levels = 0;  // --levels K: tokens on a K x K grid (discrete flows)
 };
 
 // "a:b" or "x0:x1,y0:y1"
@@ -76,6 +79,18 @@ std::array<double, 4> parse_range(const std::string& s) {
   const auto comma = s.find(',');
   const auto x = one(s.substr(0, comma)), y = comma == std::string::npos ? x : one(s.substr(comma + 1));
   return {x.first, x.second, y.first, y.second};
+}
+
+// --levels: the points as tokens on a grid over the --range window
+void write_levels(const State& st, const Mat& x, const std::optional<Array>& labels) {
+  const auto r = parse_range(st.range);
+  VecD lo = VecD::Constant(x.rows(), r[0]), hi = VecD::Constant(x.rows(), r[1]);
+  if (x.rows() == 2) lo[1] = r[2], hi[1] = r[3];
+  const Tokens t = quantize_points(x, st.levels, lo, hi);
+  const Format fmt = cli::output_format(st.c);
+  cli::write_output(st.c.output, [&](std::ostream& os) { write_tokens(os, t, {x.cols(), x.rows()}, fmt, labels); });
+  cli::status(st.c, std::to_string(x.cols()) + " token sequences of length " + std::to_string(x.rows()) +
+                        ", vocabulary " + std::to_string(st.levels));
 }
 
 void add_out(CLI::App& sub, State& st) {
@@ -99,10 +114,15 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     auto* opt = sub->add_option(std::string("--") + p.name, values[p.name], std::string(p.help) + " (default " + def.str() + ")");
     if (p.kind == ToyParam::count) opt->type_name("INT");
   }
+  sub->add_option("--levels", st.levels,
+                  "tokens instead of points: each coordinate of the --range window (default -4:4) cut into K "
+                  "bins, an integer array (n, d) in 0..K-1 (e.g. 128, as flow_matching's checkerboard)");
+  sub->add_option("--range", st.range, "with --levels: the window, a:b for every axis or x0:x1,y0:y1 (default -4:4)");
   if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
-  sub->callback([&st, name = std::string(choice.name)] {
+  sub->callback([&st, sub, name = std::string(choice.name)] {
     if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
+    if (st.levels == 0 && sub->count("--range") > 0) throw usage_error("--range of " + name + " needs --levels");
     ToySpec spec{name, st.params[name], ""};
     if (name == "mixture" || name == "vmf" || name == "vonmises") {
       const auto first = st.spec.find_first_not_of(" \t\r\n");
@@ -111,8 +131,10 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     Rng rng(st.c.seed);
     std::vector<float> labels;
     Stream s;
-    s.main = Array::from_points(sample_toy(spec, st.n, rng, labels));
+    const Mat x = sample_toy(spec, st.n, rng, labels);
     if (st.labels) s.companion = Array::from_vector(labels);
+    if (st.levels != 0) return write_levels(st, x, s.companion);
+    s.main = Array::from_points(x);
     cli::write_stream_output(st.c, s);
   });
 }

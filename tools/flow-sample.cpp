@@ -1,4 +1,5 @@
 // flow-sample: draws samples from a model by integrating its ODE or SDE, chunk by chunk.
+#include "flowkit/cli/discrete.hpp"
 #include "flowkit/cli/mpi.hpp"
 #include "flowkit/cli/sample.hpp"
 
@@ -72,6 +73,7 @@ void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c
 int main(int argc, char** argv) {
   cli::Common c;
   cli::SampleFlags f;
+  cli::DiscreteSampleFlags d;
   return cli::run("flow-sample", "Draws samples from a flow or diffusion model (ODE or SDE solvers).", argc, argv,
                   [&](CLI::App& app) {
                     cli::add_sample_flags(app, f);
@@ -81,7 +83,11 @@ int main(int argc, char** argv) {
                     app.add_flag("--pairs", f.pairs,
                                  "write each sample beside the point it started from: (n, 2, ...) with [i, 0] the "
                                  "noise (or --from point) and [i, 1] the sample; for flow-train --pairs (reflow)");
+                    cli::add_discrete_sample_flags(app, d);
                     cli::add_all(app, c);
-                    app.callback([&] { sample(app, f, c); });
+                    app.callback([&] {
+                      if (cli::is_discrete_model_file(f.model)) return cli::sample_discrete(app, f, d, c);
+                      sample(app, f, c);
+                    });
                   });
 }

@@ -1,6 +1,7 @@
 // flow-traj: writes whole trajectories (T, n, d) of a model's ODE or SDE, with their times.
 #include <cmath>
 
+#include "flowkit/cli/discrete.hpp"
 #include "flowkit/cli/sample.hpp"
 
 using namespace flowkit;
@@ -87,12 +88,18 @@ void traj(const CLI::App& app, const cli::SampleFlags& f, int64_t every, const c
 int main(int argc, char** argv) {
   cli::Common c;
   cli::SampleFlags f;
+  cli::DiscreteSampleFlags d;
   int64_t every = 1;
   return cli::run("flow-traj", "Writes the trajectories of a flow or diffusion model: states (T, n, d) and times (T,).",
                   argc, argv, [&](CLI::App& app) {
                     cli::add_sample_flags(app, f);
+                    cli::add_discrete_sample_flags(app, d);
                     app.add_option("--every", every, "keep every K-th state (and the last; default 1)");
                     cli::add_all(app, c);
-                    app.callback([&] { traj(app, f, every, c); });
+                    app.callback([&] {
+                      if (every < 1) throw usage_error("--every must be at least 1");
+                      if (cli::is_discrete_model_file(f.model)) return cli::sample_discrete(app, f, d, c, int(every));
+                      traj(app, f, every, c);
+                    });
                   });
 }

@@ -286,8 +286,9 @@ Array read_payload(Source& src, const Header& h) {
   return a;
 }
 
-std::string header_bytes(const std::vector<int64_t>& shape) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
+std::string header_bytes(const std::vector<int64_t>& shape, const char* descr) {
+  std::string dict = "{'descr': '" + std::string(descr) +
+                     "', 'fortran_order': False, 'shape': " + shape_string(shape) + ", }";
   if (!shape.empty()) dict += std::string(21 - std::to_string(shape[0]).size(), ' ');
   const size_t hlen = dict.size() + 1;
   const size_t pad = 64 - (6 + 2 + 2 + hlen) % 64;

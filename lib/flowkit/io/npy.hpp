@@ -39,8 +39,9 @@ Array read_payload(Source& src, const Header& h);
 // Converts a Fortran-order buffer of the given shape to C order.
 std::vector<float> fortran_to_c(const std::vector<float>& f, const std::vector<int64_t>& shape);
 
-// The v1.0 '<f4' C-order header numpy.save writes for this shape (magic to '\n').
-std::string header_bytes(const std::vector<int64_t>& shape);
+// The v1.0 C-order header numpy.save writes for this shape (magic to '\n'), of dtype '<f4' or
+// (tokens) '<i4'.
+std::string header_bytes(const std::vector<int64_t>& shape, const char* descr = "<f4");
 void write_array(std::ostream& out, const Array& a);
 
 }  // namespace flowkit::npy

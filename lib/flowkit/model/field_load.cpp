@@ -11,13 +11,14 @@ namespace flowkit {
 std::unique_ptr<Field> make_learned_field(const nlohmann::json& model, const std::string& where);
 
 namespace {
-enum class ModelType { learned, gmm, linear };
+enum class ModelType { learned, gmm, linear, discrete };
 
 const ChoiceTable<ModelType>& model_types() {
   static const ChoiceTable<ModelType> t = {
       {"learned", ModelType::learned, "a trained network (flow-train)"},
       {"gmm", ModelType::gmm, "the exact field of a Gaussian mixture"},
       {"linear", ModelType::linear, "u = A x + b"},
+      {"discrete-table", ModelType::discrete, "the exact posterior of a token table (model/discrete_load)"},
   };
   return t;
 }
@@ -53,10 +54,14 @@ std::unique_ptr<Field> flat_field(ModelType type, const nlohmann::json& model, c
     case ModelType::learned: return make_learned_field(model, where);
     case ModelType::gmm: return GmmField::from_json(model, where);
     case ModelType::linear: return LinearField::from_json(model, where);
+    case ModelType::discrete:
+      throw Error(where + ": a discrete model (of tokens), where a flow of points is needed");
   }
   return nullptr;
 }
 }  // namespace
+
+void check_model_header(const nlohmann::json& model, const std::string& where) { check_header(model, where); }
 
 std::unique_ptr<Field> load_field(const nlohmann::json& model, const std::string& where) {
   check_header(model, where);

@@ -1,0 +1,115 @@
+#include "flowkit/cli/discrete.hpp"
+
+#include <sys/stat.h>
+
+#include <cmath>
+
+#include "flowkit/io/tokens.hpp"
+#include "flowkit/model/discrete_load.hpp"
+#include "flowkit/model/field_file.hpp"
+
+namespace flowkit::cli {
+namespace {
+
+// The flags of the continuous samplers, which a discrete model has no use for.
+const char* const kContinuousFlags[] = {"--solver", "--grid", "--rtol", "--atol", "--max-steps", "--t0", "--t1",
+                                        "--noise", "--sigma", "--drift", "--corrector-steps", "--corrector-eps",
+                                        "--from", "--png", "--logp", "--class", "--guidance"};
+
+void refuse_continuous_flags(const CLI::App& app, const std::string& model) {
+  for (const char* flag : kContinuousFlags)
+    if (app.get_option_no_throw(flag) && app.count(flag) > 0)
+      throw usage_error(std::string(flag) + " does not apply to the discrete model " + model +
+                        " (its sampler takes --steps, --corrector and -n)");
+}
+
+std::unique_ptr<DiscreteModel> read_discrete(const std::string& path) {
+  return load_discrete(read_model_json(path), path);
+}
+
+void elbo(const ElboFlags& f, const Common& c) {
+  auto model = read_discrete(f.model);
+  if (f.strata < 1) throw usage_error("--strata must be at least 1");
+  const TokenStream data = read_tokens(f.input);
+  const std::string where = f.input == "-" || f.input.empty() ? "<stdin>" : f.input;
+  if (data.x.rows() != model->length())
+    throw Error("the data's sequences have " + std::to_string(data.x.rows()) + " tokens, the model's " +
+                std::to_string(model->length()) + " (" + where + ")");
+  check_tokens(data.x, model->path().vocab, where);
+  Rng rng(c.seed);
+  const Elbo e = discrete_elbo(*model, data.x, f.strata, rng);
+  const double L = e.length, ln2 = std::log(2.0);
+  const nlohmann::json j = {{"n", data.x.cols()},
+                            {"length", e.length},
+                            {"vocab", model->path().vocab},
+                            {"strata", f.strata},
+                            {"elbo_nats", e.nats},
+                            {"elbo_nats_stderr", e.stderr_},
+                            {"nats_per_token", e.per_token()},
+                            {"nats_per_token_stderr", e.stderr_ / L},
+                            {"bits_per_token", e.bits_per_token()},
+                            {"bits_per_token_stderr", e.stderr_ / L / ln2}};
+  write_output(c.output, [&](std::ostream& os) { os << j.dump(2) << '\n'; });
+}
+
+}  // namespace
+
+void add_discrete_sample_flags(CLI::App& app, DiscreteSampleFlags& d) {
+  app.add_option("--corrector", d.corrector,
+                 "discrete models: corrector weight C >= 0 of the jump sampler (default 0: none)");
+}
+
+bool is_discrete_model_file(const std::string& path) {
+  // Only a regular file can be read twice (a model on a pipe is read once, as a flow)
+  struct stat st;
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || safetensors::looks_like(path))
+    return false;
+  return is_discrete_model(read_model_json(path));
+}
+
+void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSampleFlags& d,
+                     const Common& c, int every) {
+  refuse_continuous_flags(app, f.model);
+  if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
+  if (f.steps < 1) throw usage_error("--steps must be at least 1");
+  if (!(d.corrector >= 0) || !std::isfinite(d.corrector)) throw usage_error("--corrector must be a number >= 0");
+  auto model = read_discrete(f.model);
+  const Format fmt = output_format(c);
+  const int threads = apply_threads(c);
+  const std::vector<int64_t> shape = {model->length()};
+  if (every == 0) {
+    const Tokens x = sample_tokens(*model, f.n, f.steps, d.corrector, c.seed, threads);
+    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {f.n, model->length()}, fmt); });
+    status(c, std::to_string(f.n) + " token samples, " + std::to_string(f.steps) + " jump steps");
+    return;
+  }
+  // The trajectory: one run (no chunks), every `every`-th state and the last, (T, n, L)
+  Rng rng(c.seed);
+  Tokens traj;
+  sample_tokens(*model, f.n, f.steps, d.corrector, rng, &traj);
+  const int64_t L = model->length();
+  std::vector<int> keep;
+  for (int k = 0; k <= f.steps; k += every) keep.push_back(k);
+  if (keep.back() != f.steps) keep.push_back(f.steps);
+  Tokens out(L, f.n * int64_t(keep.size()));
+  Array times({int64_t(keep.size())});
+  for (size_t s = 0; s < keep.size(); ++s) {
+    out.middleCols(int64_t(s) * f.n, f.n) = traj.middleRows(L * keep[s], L);
+    times.data[s] = float(double(keep[s]) / f.steps);
+  }
+  write_output(c.output, [&](std::ostream& os) {
+    write_tokens(os, out, {int64_t(keep.size()), f.n, L}, fmt, times);
+  });
+}
+
+void add_elbo(CLI::App& app, ElboFlags& f, Common& c) {
+  auto* s = app.add_subcommand("elbo", "discrete models: the ELBO of token data (nats and bits per token), as JSON");
+  s->add_option("-m,--model", f.model, "discrete model file")->required();
+  s->add_option("tokens", f.input, "token data (n, L) ('-' or none: standard input)");
+  s->add_option("--strata", f.strata, "stratified times per sequence")->capture_default_str();
+  add_seed(*s, c);
+  add_output(*s, c);
+  s->callback([&f, &c] { elbo(f, c); });
+}
+
+}  // namespace flowkit::cli

@@ -1,0 +1,31 @@
+// cli (discrete): what the programs do with a discrete model (tokens): flow-sample's and
+// flow-traj's jump sampler and flow-eval elbo. The programs ask is_discrete_model_file first.
+#pragma once
+#include <string>
+
+#include "flowkit/cli/cli.hpp"
+#include "flowkit/cli/sample.hpp"
+
+namespace flowkit::cli {
+
+struct DiscreteSampleFlags {
+  double corrector = 0;  // --corrector C
+};
+void add_discrete_sample_flags(CLI::App& app, DiscreteSampleFlags& d);
+
+// True when the file is a discrete model (a JSON model document of a discrete type).
+bool is_discrete_model_file(const std::string& path);
+
+// Samples a discrete model (tokens (n, shape...) out, NPY '<i4' or text) or, with `every` > 0,
+// writes its trajectory (T, n, shape...) with the times after it. Flags of the continuous
+// solvers are usage errors.
+void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSampleFlags& d,
+                     const Common& c, int every = 0);
+
+struct ElboFlags {
+  std::string model, input = "-";
+  int strata = 8;
+};
+void add_elbo(CLI::App& app, ElboFlags& f, Common& c);
+
+}  // namespace flowkit::cli

@@ -1,0 +1,256 @@
+#include "flowkit/flow/discrete.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "flowkit/core/parallel.hpp"
+
+namespace flowkit {
+namespace {
+
+// Index drawn with probability w[k] / sum(w) (w >= 0, some positive), by the cumulative sums.
+int draw_weighted(const float* w, int size, double total, Rng& rng) {
+  const double r = rng.uniform() * total;
+  double acc = 0;
+  int last = 0;
+  for (int k = 0; k < size; ++k) {
+    if (w[k] <= 0) continue;
+    acc += w[k];
+    last = k;
+    if (r < acc) return k;
+  }
+  return last;  // r at the very top (rounding): the last state with weight
+}
+
+// The generalized KL of one token without its coefficient kappa'/(1-kappa):
+// -(p_{1|t}(x_t) - delta(x_1, x_t) + (1 - delta) log p_{1|t}(x_1)).
+double kl_token(double p_t, double log_p1, bool same) { return same ? 1.0 - p_t : -(p_t + log_p1); }
+
+// Sequences per batch of the ELBO's estimator.
+constexpr int64_t kElboChunk = 4096;
+
+}  // namespace
+
+const ChoiceTable<DiscreteSource>& discrete_sources() {
+  static const ChoiceTable<DiscreteSource> t = {
+      {"mask", DiscreteSource::mask, "every token starts as MASK (token V)"},
+      {"uniform", DiscreteSource::uniform, "every token starts uniform over the V tokens"},
+  };
+  return t;
+}
+
+const ChoiceTable<DiscreteLoss>& discrete_losses() {
+  static const ChoiceTable<DiscreteLoss> t = {
+      {"ce", DiscreteLoss::ce, "cross-entropy of the posterior on the data token"},
+      {"kl", DiscreteLoss::kl, "generalized KL of the rates (the ELBO's integrand)"},
+  };
+  return t;
+}
+
+double DiscretePath::source_prob(int y) const {
+  if (source == DiscreteSource::mask) return y == mask() ? 1.0 : 0.0;
+  return y < vocab ? 1.0 / vocab : 0.0;
+}
+
+double DiscretePath::jump_coef(double t) const {
+  if (!std::isfinite(kappa.da(t))) t = kTMin;  // poly:k with k < 1 is singular at t = 0
+  return kappa.da(t) / (1.0 - kappa.a(t));
+}
+
+void DiscretePath::check() const {
+  if (vocab < 1 || vocab > kMaxVocab)
+    throw Error("vocabulary of " + std::to_string(vocab) + " tokens; it must be 1.." +
+                std::to_string(kMaxVocab));
+}
+
+void draw_source(const DiscretePath& path, Tokens& x0, Rng& rng) {
+  if (path.source == DiscreteSource::mask) {
+    x0.setConstant(path.mask());
+    return;
+  }
+  for (Eigen::Index k = 0; k < x0.size(); ++k) x0.data()[k] = int32_t(rng.below(uint64_t(path.vocab)));
+}
+
+void draw_path(const DiscretePath& path, const Tokens& x0, const Tokens& x1, const Vec& t,
+               Tokens& xt, Rng& rng) {
+  xt.resize(x1.rows(), x1.cols());
+  for (Eigen::Index j = 0; j < x1.cols(); ++j) {
+    const double k = path.kappa.a(t[j]);
+    for (Eigen::Index i = 0; i < x1.rows(); ++i) xt(i, j) = rng.uniform() < k ? x1(i, j) : x0(i, j);
+  }
+}
+
+void check_tokens(const Tokens& x, int vocab, const std::string& where) {
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+      if (x(i, j) < 0 || x(i, j) >= vocab)
+        throw Error("token " + std::to_string(x(i, j)) + " outside the vocabulary 0.." +
+                    std::to_string(vocab - 1) + " (" + where + ", sequence " + std::to_string(j) +
+                    ", position " + std::to_string(i) + ")");
+}
+
+void discrete_rates(const DiscretePath& path, double t, double corrector, const Tokens& xt,
+                    const Mat& post, Mat& u) {
+  const int V = path.vocab, S = path.states();
+  const Eigen::Index cols = xt.size();
+  const double kap = path.kappa.a(t), c = path.jump_coef(t);
+  // The corrector's coefficients of p_0 and of the posterior (nothing where kappa = 0)
+  const bool corr = corrector > 0 && kap > 0;
+  const double c0 = corr ? corrector * path.kappa.da(t) / kap : 0.0;
+  const double c1 = corr ? corrector * c : 0.0;
+  u.resize(S, cols);
+  u.topRows(V) = post.cast<float>() * float(c + c1);
+  if (S > V) u.row(V).setZero();
+  if (corr)
+    for (int y = 0; y < S; ++y) u.row(y).array() += float(c0 * path.source_prob(y));
+  for (Eigen::Index k = 0; k < cols; ++k) {
+    const int x = xt.data()[k];
+    u(x, k) = 0;
+    u(x, k) = -u.col(k).sum();
+  }
+}
+
+void jump_step(const DiscretePath& path, double t, double h, double corrector, const Mat& post,
+               Tokens& xt, Mat& u, Rng& rng) {
+  discrete_rates(path, t, corrector, xt, post, u);
+  const int S = int(u.rows());
+  for (Eigen::Index k = 0; k < xt.size(); ++k) {
+    int32_t& x = xt.data()[k];
+    const double out = -double(u(x, k));  // sum of the rates away from x
+    if (!(out > 0) || !(rng.uniform() < -std::expm1(-h * out))) continue;
+    u(x, k) = 0;
+    x = draw_weighted(&u(0, k), S, out, rng);
+  }
+}
+
+void draw_posterior(const Mat& post, Tokens& xt, Rng& rng) {
+  const int V = int(post.rows());
+  for (Eigen::Index k = 0; k < xt.size(); ++k)
+    xt.data()[k] = draw_weighted(&post(0, k), V, post.col(k).cast<double>().sum(), rng);
+}
+
+Tokens sample_tokens(DiscreteModel& model, int64_t n, int steps, double corrector, Rng& rng,
+                     Tokens* trajectory) {
+  if (steps < 1) throw usage_error("steps must be at least 1");
+  const DiscretePath& path = model.path();
+  const int L = model.length();
+  Tokens x(L, n);
+  draw_source(path, x, rng);
+  if (trajectory) trajectory->resize(Eigen::Index(L) * (steps + 1), n);
+  auto keep = [&](int k) {
+    if (trajectory) trajectory->middleRows(Eigen::Index(L) * k, L) = x;
+  };
+  Mat post, u;
+  Vec tv(n);
+  const double h = 1.0 / steps;
+  for (int k = 0; k < steps; ++k) {
+    keep(k);
+    const double t = k * h;
+    tv.setConstant(float(t));
+    model.posterior(x, tv, post);
+    if (k + 1 < steps)
+      jump_step(path, t, h, corrector, post, x, u, rng);
+    else
+      draw_posterior(post, x, rng);
+  }
+  keep(steps);
+  return x;
+}
+
+Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double corrector, uint64_t seed,
+                     int threads) {
+  Tokens x(model.length(), n);
+  const int64_t chunks = (n + kTokenChunk - 1) / kTokenChunk;
+  std::vector<std::unique_ptr<DiscreteModel>> models(size_t(std::max(threads, 1)));
+  for (auto& m : models) m = model.clone();
+  parallel_for(chunks, threads, Spread::dynamic, [&](int64_t k, int thread) {
+    Rng rng(seed, uint64_t(k));
+    const int64_t first = k * kTokenChunk, m = std::min(kTokenChunk, n - first);
+    x.middleCols(first, m) = sample_tokens(*models[size_t(thread)], m, steps, corrector, rng);
+  });
+  return x;
+}
+
+void softmax_columns(const Mat& logits, Mat& p) {
+  const Eigen::RowVectorXf mx = logits.colwise().maxCoeff();
+  p = (logits.rowwise() - mx).array().exp().matrix();
+  const Eigen::RowVectorXf sum = p.colwise().sum();
+  p.array().rowwise() /= sum.array();
+}
+
+double discrete_loss(DiscreteLoss kind, const DiscretePath& path, const Vec& t, const Tokens& xt,
+                     const Tokens& x1, const Mat& logits, Mat* grad) {
+  const Eigen::Index L = x1.rows(), cols = x1.size();
+  Mat p;
+  softmax_columns(logits, p);
+  if (grad) grad->setZero(logits.rows(), cols);
+  const double scale = 1.0 / double(cols);
+  double total = 0;
+  for (Eigen::Index k = 0; k < cols; ++k) {
+    const int y1 = x1.data()[k], yt = xt.data()[k];
+    const double log_p1 = std::log(std::max(double(p(y1, k)), 1e-30));
+    if (kind == DiscreteLoss::ce) {
+      total -= log_p1;
+      if (grad) {
+        grad->col(k) = p.col(k) * float(scale);
+        (*grad)(y1, k) -= float(scale);
+      }
+      continue;
+    }
+    const double c = path.jump_coef(t[k / L]);
+    const bool same = y1 == yt;
+    const double p_t = yt < path.vocab ? double(p(yt, k)) : 0.0;
+    total += c * kl_token(p_t, log_p1, same);
+    if (grad) {
+      // d p(x_t) / dz = p(x_t) (e_{x_t} - p), d log p(x_1) / dz = e_{x_1} - p
+      auto g = grad->col(k);
+      const double w = p_t + (same ? 0.0 : 1.0);
+      g = p.col(k) * float(c * scale * w);
+      if (yt < path.vocab) g[yt] -= float(c * scale * p_t);
+      if (!same) g[y1] -= float(c * scale);
+    }
+  }
+  return total * scale;
+}
+
+Elbo discrete_elbo(DiscreteModel& model, const Tokens& x1, int strata, Rng& rng) {
+  if (strata < 1) throw usage_error("the ELBO needs at least one time per sequence");
+  const DiscretePath& path = model.path();
+  const Eigen::Index L = x1.rows(), n = x1.cols();
+  if (n < 2) throw Error("the ELBO's standard error needs at least 2 sequences");
+  VecD per_seq = VecD::Zero(n);
+  Tokens x0, xt;
+  Mat post;
+  for (Eigen::Index b = 0; b < n; b += kElboChunk) {
+    const Eigen::Index m = std::min<Eigen::Index>(kElboChunk, n - b);
+    const Tokens y = x1.middleCols(b, m);
+    x0.resize(L, m);
+    Vec t(m);
+    for (int s = 0; s < strata; ++s) {
+      for (Eigen::Index j = 0; j < m; ++j) t[j] = float((s + rng.uniform()) / strata);
+      // float rounding may reach 1, where kappa' / (1 - kappa) is infinite
+      t = t.cwiseMin(std::nextafter(1.0f, 0.0f));
+      draw_source(path, x0, rng);
+      draw_path(path, x0, y, t, xt, rng);
+      model.posterior(xt, t, post);
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const double c = path.jump_coef(t[j]);
+        double l = 0;
+        for (Eigen::Index i = 0; i < L; ++i) {
+          const Eigen::Index k = j * L + i;
+          const int a = y(i, j), z = xt(i, j);
+          const double p_t = z < path.vocab ? double(post(z, k)) : 0.0;
+          l += kl_token(p_t, std::log(std::max(double(post(a, k)), 1e-300)), a == z);
+        }
+        per_seq[b + j] += c * l / strata;
+      }
+    }
+  }
+  Elbo e;
+  e.length = int(L);
+  e.nats = per_seq.mean();
+  e.stderr_ = std::sqrt((per_seq.array() - e.nats).square().sum() / double(n - 1) / double(n));
+  return e;
+}
+
+}  // namespace flowkit

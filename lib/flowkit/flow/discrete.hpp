@@ -1,0 +1,114 @@
+// flow: discrete flow matching on tokens (Campbell et al. 2024; Gat et al. 2024): the mixture
+// path token by token, the posterior interface a discrete model answers, the rates made from a
+// posterior, the jump sampler, the cross-entropy and generalized-KL losses and the ELBO with its
+// standard error. Formulas and their tests: doc/MATH.md, "Discrete flows".
+#pragma once
+#include <memory>
+#include <string>
+
+#include "flowkit/core/choice.hpp"
+#include "flowkit/core/core.hpp"
+#include "flowkit/core/tokens.hpp"
+#include "flowkit/flow/path.hpp"
+
+namespace flowkit {
+
+// Tokens (core/tokens.hpp): data tokens are 0..V-1; MASK is V.
+
+enum class DiscreteSource { mask, uniform };
+const ChoiceTable<DiscreteSource>& discrete_sources();
+
+enum class DiscreteLoss { ce, kl };
+const ChoiceTable<DiscreteLoss>& discrete_losses();
+
+// The mixture path: x_t^i = x_1^i with probability kappa(t), else x_0^i, with kappa = a(t) of a
+// schedule of the table in path.hpp (poly:n gives t^n) and x_0 all MASK or uniform over V.
+struct DiscretePath {
+  Schedule kappa;
+  DiscreteSource source = DiscreteSource::mask;
+  int vocab = 0;  // V
+
+  // The states a token may be in: V + 1 with a mask source, V otherwise.
+  int states() const { return source == DiscreteSource::mask ? vocab + 1 : vocab; }
+  int mask() const { return vocab; }
+  // p_0(y) of one token.
+  double source_prob(int y) const;
+  // kappa'(t) / (1 - kappa(t)): the jump coefficient of the rates and the KL loss.
+  double jump_coef(double t) const;
+  // Throws unless 1 <= V <= kMaxVocab.
+  void check() const;
+};
+
+// x0 from the source, every token independently.
+void draw_source(const DiscretePath& path, Tokens& x0, Rng& rng);
+// x_t for each column j at time t[j]: token by token x1 with probability kappa(t[j]), else x0.
+void draw_path(const DiscretePath& path, const Tokens& x0, const Tokens& x1, const Vec& t,
+               Tokens& xt, Rng& rng);
+// Throws an Error naming the first token outside 0..V-1 (data tokens; MASK is not data).
+void check_tokens(const Tokens& x, int vocab, const std::string& where);
+
+// What a discrete model gives: the posterior p_{1|t}(x_1^i = y | x_t) of every position, a
+// V x (L n) matrix of probabilities whose column i + L j is position i of sequence j.
+class DiscreteModel {
+ public:
+  virtual ~DiscreteModel() = default;
+  virtual int length() const = 0;  // L
+  virtual const DiscretePath& path() const = 0;
+  // Posterior at (x_t, t[j]) for every column j of xt. Not shared between threads: clone().
+  virtual void posterior(const Tokens& xt, const Vec& t, Mat& p) = 0;
+  virtual std::unique_ptr<DiscreteModel> clone() const = 0;
+  virtual std::string describe() const = 0;
+};
+
+// The rates of every token at one time t, an S x (L n) matrix (S = path.states()):
+//   u(y) = kappa'/(1-kappa) p_{1|t}(y)                                      (y != x_t)
+//        + C kappa'/(kappa (1-kappa)) [(1-kappa) p_0(y) + kappa p_{1|t}(y)] (the corrector)
+// and u(x_t) = -sum_{y != x_t} u(y), so that every column sums to zero. The corrector (C > 0,
+// flow_matching's div_free term) leaves p_t unchanged and is left out where kappa(t) = 0.
+void discrete_rates(const DiscretePath& path, double t, double corrector, const Tokens& xt,
+                    const Mat& post, Mat& u);
+
+// One jump step of size h from t: each token leaves x_t with probability
+// 1 - exp(-h sum_{y != x_t} u(y)) and then lands on y with probability proportional to u(y).
+// `u` is a workspace.
+void jump_step(const DiscretePath& path, double t, double h, double corrector, const Mat& post,
+               Tokens& xt, Mat& u, Rng& rng);
+// Every token drawn from its posterior (the sampler's last step).
+void draw_posterior(const Mat& post, Tokens& xt, Rng& rng);
+
+// Samples n sequences: x0 from the source, steps - 1 jump steps on the uniform grid t_k = k /
+// steps, and the last step drawn from the posterior at t = 1 - 1/steps. When `trajectory` is
+// given, it receives the state at every t_k and the final one (steps + 1 blocks of L rows).
+Tokens sample_tokens(DiscreteModel& model, int64_t n, int steps, double corrector, Rng& rng,
+                     Tokens* trajectory = nullptr);
+
+// The same, chunk by chunk over the threads: chunk k of kTokenChunk sequences draws from
+// Rng(seed, k) with its own clone of the model, so the tokens do not depend on the thread count.
+constexpr int64_t kTokenChunk = 2048;
+Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double corrector, uint64_t seed,
+                     int threads);
+
+// The loss of a batch, the mean over its L n tokens, from the network's logits (V x (L n)) at
+// times t (one per column of x1):
+//   ce: -log p_{1|t}(x_1^i)
+//   kl: -kappa'/(1-kappa) [p_{1|t}(x_t^i) - delta(x_1^i, x_t^i) + (1 - delta) log p_{1|t}(x_1^i)]
+// When `grad` is given it receives d loss / d logits (V x (L n)). p_{1|t}(MASK) = 0.
+double discrete_loss(DiscreteLoss kind, const DiscretePath& path, const Vec& t, const Tokens& xt,
+                     const Tokens& x1, const Mat& logits, Mat* grad = nullptr);
+// Softmax of every column (in place allowed).
+void softmax_columns(const Mat& logits, Mat& p);
+
+// The ELBO: -log p(x_1) <= integral_0^1 E_{x_t ~ p_t(. | x_1)} sum_i kl^i dt (the generalized-KL
+// loss per sequence). Each sequence is estimated with `strata` stratified times t = (k + U) /
+// strata, k = 0..strata-1, each with its own draw of x_t; the mean over the sequences and its
+// standard error (the spread of the per-sequence estimates over sqrt(n)).
+struct Elbo {
+  double nats = 0;      // per sequence
+  double stderr_ = 0;   // of `nats`
+  int length = 0;       // L: divide by it for nats per token
+  double per_token() const { return nats / length; }
+  double bits_per_token() const { return nats / length / 0.69314718055994530942; }
+};
+Elbo discrete_elbo(DiscreteModel& model, const Tokens& x1, int strata, Rng& rng);
+
+}  // namespace flowkit
