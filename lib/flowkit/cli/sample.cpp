@@ -6,7 +6,6 @@
 
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/io/npy.hpp"
-#include "flowkit/io/png.hpp"
 
 namespace flowkit::cli {
 namespace {
@@ -264,8 +263,9 @@ void write_png(const std::string& path, const Stream& s, bool trajectory, bool b
   o.by_label = by_label;
   const size_t rank = s.main.shape.size();
   const plot::Kind kind = trajectory ? plot::Kind::traj : (rank > 2 ? plot::Kind::images : plot::Kind::scatter);
-  const plot::Canvas canvas = plot::render(s, kind, o);
-  const std::string bytes = encode_png(canvas.pixels().data(), canvas.width(), canvas.height(), 3);
+  // PNG unless the name ends in .svg or .pdf
+  const plot::Format format = plot::picture_format(path, "", plot::Format::png);
+  const std::string bytes = plot::encode(plot::render(s, kind, o), format);
   write_output(path, [&](std::ostream& os) { os.write(bytes.data(), std::streamsize(bytes.size())); });
 }
 
