@@ -206,7 +206,7 @@ void draw_axes(Pen& p, const Frame& f, const Options& o) {
     p.text(0.5 * (f.x0 + f.x1), f.y1 + tick + gap + 1.9 * s, fit_text(o.xlabel, room, s), s,
            colour::ink, 0.5);
   if (!o.ylabel.empty())
-    p.text(0.8 * s + 0.5 * s, 0.5 * (f.y0 + f.y1), fit_text(o.ylabel, o.height - 2 * gap, s), s,
+    p.text(1.45 * s, 0.5 * (f.y0 + f.y1), fit_text(o.ylabel, o.height - 2 * gap, s), s,
            colour::ink, 0.5, true);
   if (!o.title.empty()) {
     const double ts = font_px(o, kTitlePt);

@@ -99,7 +99,8 @@ void check(cairo_status_t s, const char* what) {
     throw Error(std::string("cairo could not draw the ") + what + ": " + cairo_status_to_string(s));
 }
 
-// Replays the picture onto a surface, scaled by `k`
+// Replays the picture onto a surface, scaled by `k`, and flushes it (finishing a vector
+// surface writes its last bytes; an image surface keeps its pixels until destroyed)
 void replay(const Picture& p, cairo_surface_t* target, double k, const char* what) {
   cairo_t* cr = cairo_create(target);
   cairo_scale(cr, k, k);
@@ -107,7 +108,10 @@ void replay(const Picture& p, cairo_surface_t* target, double k, const char* wha
   cairo_paint(cr);
   const cairo_status_t s = cairo_status(cr);
   cairo_destroy(cr);
-  cairo_surface_finish(target);
+  if (cairo_surface_get_type(target) == CAIRO_SURFACE_TYPE_IMAGE)
+    cairo_surface_flush(target);
+  else
+    cairo_surface_finish(target);
   check(s, what);
   check(cairo_surface_status(target), what);
 }

@@ -77,7 +77,7 @@ static void setup(cairo_t* cr) {
   cairo_set_font_options(cr, fo);
   cairo_font_options_destroy(fo);
   cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
-  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);  // a tick ends where it ends, not inside the area
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 }
 

@@ -131,7 +131,10 @@ TEST_CASE("plot: text and discs draw only where they are placed", "[plot]") {
         CHECK((x >= 10 && x <= 11 + w && y >= 30 - 0.4 * 20 - 1 && y <= 30 + 0.4 * 20 + 1));
       }
   CHECK(n > 100);
-  CHECK(dark(c.at(int(10 + w / 8), 30)));  // the 0's left stroke, anti-aliased but dark
+  int strokes = 0;  // anti-aliased, but the strokes' middles dark
+  for (int y = 20; y < 40; ++y)
+    for (int x = 10; x < 10 + int(w); ++x) strokes += dark(c.at(x, y));
+  CHECK(strokes > 40);
   CHECK(c.at(130, 30) == colour::points);
   CHECK(white(c.at(130, 37)));
   CHECK(white(c.at(122, 30)));
@@ -487,16 +490,18 @@ TEST_CASE("plot: axis labels take room below and left of the plot area", "[plot]
   // The y label is written upright along the left edge: ink there, none without it
   Mat p(2, 1);
   p << 5, 5;
-  auto left_ink = [&](const Options& opt) {
+  // (its column: from the margin, 0.8 font sizes, to the tick labels, 1.3 further)
+  auto left_ink = [&](const Options& opt, double to) {
     const Raster c = rasterize(scatter(p, opt));
     int n = 0;
     for (int y = 0; y < c.height; ++y)
-      for (int x = 0; x < int(plain.font); ++x) n += dark(c.at(x, y));
+      for (int x = 0; x < int(to * plain.font); ++x) n += dark(c.at(x, y));
     return n;
   };
-  CHECK(left_ink(o) > 5);
+  CHECK(left_ink(o, 2.0) > 5);
+  CHECK(left_ink(o, 0.7) == 0);
   o.ylabel.clear();
-  CHECK(left_ink(o) == 0);
+  CHECK(left_ink(o, 0.7) == 0);
 }
 
 TEST_CASE("plot: text follows the dpi, pixels follow the size", "[plot]") {
