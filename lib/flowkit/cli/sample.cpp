@@ -153,7 +153,8 @@ void add_sample_flags(CLI::App& app, SampleFlags& f) {
   app.add_option("--from", f.from, "start from these points instead of N(0, I) ('-' is standard input)");
   app.add_option("--class", f.classes, "class-conditional models: a class K, a list K1,K2,.., or all (n each)");
   app.add_option("--guidance", f.guidance, "guidance weight W: (1 - W) u(x, t) + W u(x, t, y) (default 1)");
-  app.add_option("--png", f.png, "also draw the result into this PNG file");
+  app.add_option("--png", f.png,
+                 "also draw the result into this PNG file (SVG or PDF: a name ending in .svg or .pdf)");
 }
 
 SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c) {
