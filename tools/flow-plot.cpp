@@ -1,39 +1,23 @@
-// flow-plot: draws a stream (points, densities, vector fields, trajectories, images) into a PNG.
+// flow-plot: draws a stream (points, densities, vector fields, trajectories, images) into a
+// PNG, SVG or PDF file.
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <iostream>
 
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/plot/plot.hpp"
-#include "flowkit/io/png.hpp"
 
 using namespace flowkit;
 
 namespace {
 struct Flags {
-  std::string input = "-", output, kind, range, size, overlay;
+  std::string input = "-", output, kind, range, size, overlay, format;
   bool heatmap = false, quiet = false;
   double vmin = NAN, vmax = NAN;
   plot::Options o;
 };
-
-// "WxH" or "N" (a square), each side 64 to 8192 pixels
-void parse_size(const std::string& s, plot::Options& o) {
-  const auto x = s.find('x');
-  try {
-    size_t used = 0;
-    const std::string w = s.substr(0, x), h = x == std::string::npos ? w : s.substr(x + 1);
-    o.width = std::stoi(w, &used);
-    if (used != w.size()) throw std::invalid_argument(s);
-    o.height = std::stoi(h, &used);
-    if (used != h.size()) throw std::invalid_argument(s);
-  } catch (const std::logic_error&) {
-    throw usage_error("bad --size '" + s + "'; expected WxH, e.g. 640x480");
-  }
-  if (o.width < 64 || o.height < 64 || o.width > 8192 || o.height > 8192)
-    throw usage_error("--size " + s + " is out of range (64 to 8192 pixels a side)");
-}
 
 // The overlay: a second point set (n, 2), finite
 Mat read_overlay(const std::string& path) {
@@ -46,10 +30,14 @@ Mat read_overlay(const std::string& path) {
 }
 
 void draw(Flags& f) {
+  const plot::Format format = plot::picture_format(f.output, f.format);
+  std::string upper = choice_name(plot::formats(), format);
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
   if (f.output == "-" && ::isatty(STDOUT_FILENO))
-    throw usage_error(
-        "refusing to write a PNG to a terminal; give -o FILE or redirect standard output");
-  if (!f.size.empty()) parse_size(f.size, f.o);
+    throw usage_error("refusing to write a " + upper +
+                      " to a terminal; give -o FILE or redirect standard output");
+  if (!(f.o.dpi >= 10 && f.o.dpi <= 2400)) throw usage_error("--dpi must be between 10 and 2400");
+  if (!f.size.empty()) plot::parse_size(f.size, f.o);
   if (!f.range.empty()) std::tie(f.o.xrange, f.o.yrange) = plot::parse_ranges(f.range);
   if (!std::isnan(f.vmin)) f.o.vmin = f.vmin;
   if (!std::isnan(f.vmax)) f.o.vmax = f.vmax;
@@ -65,14 +53,14 @@ void draw(Flags& f) {
   const Mat overlay = f.overlay.empty() ? Mat() : read_overlay(f.overlay);
   f.o.name = f.input == "-" ? "standard input" : f.input;
   f.o.overlay_name = f.overlay == "-" ? "standard input" : f.overlay;
-  const plot::Canvas c = plot::render(s, kind, f.o, f.overlay.empty() ? nullptr : &overlay);
-  const std::string png = encode_png(c.pixels().data(), c.width(), c.height(), 3);
+  const plot::Picture c = plot::render(s, kind, f.o, f.overlay.empty() ? nullptr : &overlay);
+  const std::string bytes = plot::encode(c, format);
   cli::write_output(f.output,
-                    [&](std::ostream& os) { os.write(png.data(), std::streamsize(png.size())); });
+                    [&](std::ostream& os) { os.write(bytes.data(), std::streamsize(bytes.size())); });
   cli::Common common;
   common.quiet = f.quiet;
   cli::status(common, "wrote " + f.output + " (" + std::to_string(c.width()) + "x" +
-                          std::to_string(c.height()) + ", " + choice_name(plot::kinds(), kind) +
+                          std::to_string(c.height()) + " " + upper + ", " + choice_name(plot::kinds(), kind) +
                           " of " + s.main.shape_str() + ")");
 }
 }  // namespace
@@ -81,25 +69,35 @@ int main(int argc, char** argv) {
   Flags f;
   return cli::run(
       "flow-plot",
-      "Draws a stream into a PNG: points, densities, vector fields, trajectories, images.\n"
-      "The kind of picture follows from the array's shape unless --kind says:\n" +
+      "Draws a stream into a PNG, SVG or PDF: points, densities, vector fields, trajectories,\n"
+      "images. The kind of picture follows from the array's shape unless --kind says:\n" +
           choice_help(plot::kinds()),
       argc, argv, [&](CLI::App& app) {
         app.add_option("input", f.input,
                        "input stream: NPY, CSV or JSON ('-' or none: standard input)");
         app.add_option("-o,--output", f.output,
-                       "PNG file to write ('-': standard output, never a terminal)")
+                       "picture to write, its format from its name: .png, .svg or .pdf ('-': "
+                       "standard output, never a terminal)")
             ->required();
+        app.add_option("-f,--format", f.format,
+                       "picture format: " + choice_names(plot::formats()) +
+                           " (default: from the name of -o; png for standard output)");
         app.add_option(
             "--kind", f.kind,
             "what to draw: " + choice_names(plot::kinds()) + " (default: from the shape)");
         app.add_flag("--heatmap", f.heatmap, "shorthand for --kind heatmap");
         app.add_option("--title", f.o.title, "title above the picture");
+        app.add_option("--xlabel", f.o.xlabel, "label below the x axis");
+        app.add_option("--ylabel", f.o.ylabel, "label left of the y axis");
         app.add_option(
             "--range", f.range,
             "fixed data ranges xmin:xmax,ymin:ymax (or lo:hi for both; default: automatic)");
         app.add_option("--size", f.size,
-                       "picture size WxH in pixels (default 640x640; not for image grids)");
+                       "picture size WxH in pixels, or WxHpt, WxHin (default 640x640; not for "
+                       "image grids)");
+        app.add_option("--dpi", f.o.dpi,
+                       "pixels per inch (default 96): text is set in points, and an SVG or PDF "
+                       "page is the picture's pixels at this resolution");
         app.add_option("--overlay", f.overlay,
                        "a second point set (n, 2) drawn over the picture in orange");
         app.add_option("--vmin", f.vmin,

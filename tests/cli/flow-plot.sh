@@ -1,5 +1,7 @@
 # flow-plot: every kind of picture from streams written by numpy, sizes read back from the
-# PNG header, and bad input answered by one line, a status and no file.
+# PNG header and the decoded pixels; SVG parsed as XML and PDF's header and pages, both rendered
+# (rsvg-convert, pdftoppm) at low resolution and compared with the PNG; bad input answered by
+# one line, a status and no file.
 source "$FLOWKIT_SRC/tests/cli/lib.sh"
 
 # Inputs, written by numpy
@@ -60,6 +62,62 @@ ok flow-plot imtraj.npy -o imtraj.png
 ok flow-plot rgb.npy -o rgb.png
 ok flow-plot digits.npy --kind images --rows 2 --cols 3 -o small.png
 
+# Decoded (not only the header), and points at known places darken those places: a cluster at
+# (2, 2) lies left of and below one at (8, 8), each in its quarter of the picture
+pic() { $PYTHON "$FLOWKIT_SRC/tests/cli/pictures.py" "$@"; }
+check '[ "$(pic size scatter.png)" = 640x640 ]' "scatter.png does not decode to 640x640"
+$PYTHON -c 'import numpy as np
+r = np.random.default_rng(1).normal(scale=0.2, size=(400, 2))
+np.save("low.npy", (r + 2).astype("f4")); np.save("high.npy", (r + 8).astype("f4"))'
+ok flow-plot low.npy --range 0:10 -o low.png
+ok flow-plot high.npy --range 0:10 -o high.png
+read -r lx ly ln <<<"$(pic centroid low.png)"
+read -r hx hy hn <<<"$(pic centroid high.png)"
+check "awk 'BEGIN { exit !($lx > 0.1 && $lx < 0.4 && $ly > 0.6 && $ly < 0.9 && $ln > 1000) }'" \
+  "points at (2, 2) are not drawn in the lower left: $lx $ly ($ln pixels)"
+check "awk 'BEGIN { exit !($hx > 0.6 && $hx < 0.9 && $hy > 0.1 && $hy < 0.4 && $hn > 1000) }'" \
+  "points at (8, 8) are not drawn in the upper right: $hx $hy ($hn pixels)"
+check "awk 'BEGIN { d = ($hx - $lx) - 0.6 * 560 / 640; exit !(d > -0.05 && d < 0.05) }'" \
+  "6 units of 10 are not about 60% of the plot area: $lx to $hx"
+
+# SVG and PDF: the format from the name (or -f), pages in points (pixels at --dpi), the same
+# picture as the PNG when rendered at a quarter of its size
+ok flow-plot pts.npy --title "3000 points" --xlabel x --ylabel y -o s.png
+ok flow-plot pts.npy --title "3000 points" --xlabel x --ylabel y -o s.svg
+ok flow-plot pts.npy --title "3000 points" --xlabel x --ylabel y -o s.PDF
+check '[ "$(pic svg s.svg)" = "480pt 480pt" ]' "s.svg: not an XML page of 480x480 pt: $(pic svg s.svg 2>&1 | tail -1)"
+check '[ "$(pic pdf s.PDF)" = "%PDF- 1 480 480" ]' "s.PDF: not one PDF page of 480x480 pt: $(pic pdf s.PDF)"
+ok flow-plot grid.npy --title bowl -o h.png
+ok flow-plot grid.npy --title bowl -o h.svg
+ok flow-plot grid.npy --title bowl -o h.pdf
+for p in s h; do  # a scatter plot (mostly white) and a heat map (mostly colour)
+  rsvg-convert -w 160 -h 160 $p.svg -o $p-svg-small.png
+  pdf=$p.pdf && [ $p = s ] && pdf=s.PDF
+  pdftoppm -singlefile -png -scale-to-x 160 -scale-to-y 160 $pdf $p-pdf-small
+  for r in svg pdf; do  # on this machine: 0.4 and 2.9 (scatter), 0.8 and 4.0 (heat map)
+    d=$(pic diff $p.png $p-$r-small.png)
+    check "awk 'BEGIN { exit !($d < 6) }'" "$p.$r renders differently from $p.png (mean difference $d of 255)"
+  done
+done
+ok flow-plot grid.npy --heatmap -o heat.pdf
+pdftoppm -singlefile -png -scale-to-x 160 -scale-to-y 160 heat.pdf heat-small
+check "awk 'BEGIN { exit !($(pic diff s.png heat-small.png) > 30) }'" "the comparison does not tell two pictures apart"
+ok flow-plot digits.npy --by-label --scale 4 -o bylabel.svg
+check '[ "$(pic svg bylabel.svg)" = "$(png_size bylabel.png | awk -Fx "{ print \$1 * 0.75 \"pt \" \$2 * 0.75 \"pt\" }")" ]' \
+  "an image grid's SVG page is not its pixels at 96 dpi: $(pic svg bylabel.svg)"
+# Bitmaps are never smoothed: a PDF viewer is told not to interpolate them
+ok flow-plot digits.npy --by-label --scale 4 -o bylabel.pdf
+check 'grep -aq "/Interpolate false" bylabel.pdf && ! grep -aq "/Interpolate true" bylabel.pdf' \
+  "the image grid's PDF lets viewers smooth the images"
+sh_ok 'flow-plot pts.npy -f svg -o - > stdout.svg'
+check '[ "$(pic svg stdout.svg)" = "480pt 480pt" ]' "-f svg -o -: no SVG on standard output"
+ok flow-plot pts.npy -f pdf -o picture
+check '[ "$(pic pdf picture | cut -d" " -f1,2)" = "%PDF- 1" ]' "-f pdf with a name without an ending: no PDF"
+ok flow-plot pts.npy --size 288x216pt --dpi 200 -o pt.png
+check '[ "$(png_size pt.png)" = 800x600 ]' "--size 288x216pt at 200 dpi: $(png_size pt.png), want 800x600"
+ok flow-plot pts.npy --size 4x3in --dpi 50 -o in.pdf
+check '[ "$(pic pdf in.pdf)" = "%PDF- 1 288 216" ]' "--size 4x3in: not a 288x216 pt page: $(pic pdf in.pdf)"
+
 # Standard input in, standard output (not a terminal) out, CSV too
 sh_ok 'flow-plot -o stdin.png < pts.npy'
 check '[ "$(png_size stdin.png)" = 640x640 ]' "stdin: no PNG"
@@ -76,6 +134,20 @@ bad 2 "unknown kind 'pie'; one of scatter, hist" flow-plot pts.npy --kind pie -o
 bad 2 "bad range" flow-plot pts.npy --range 1:0 -o x.png
 bad 2 "bad --size" flow-plot pts.npy --size big -o x.png
 bad 2 "out of range" flow-plot pts.npy --size 10x10 -o x.png
+bad 2 "bad --size" flow-plot pts.npy --size 3x2mm -o x.png
+bad 2 "dpi" flow-plot pts.npy --dpi 0 -o x.png
+bad 2 "cannot tell the picture format from the name x.jpg; end it in .png, .svg or .pdf" \
+  flow-plot pts.npy -o x.jpg
+bad 2 "cannot tell the picture format" flow-plot pts.npy -o x
+bad 2 "-f svg contradicts" flow-plot pts.npy -f svg -o x.png
+bad 2 "unknown picture format 'gif'; one of png, svg, pdf" flow-plot pts.npy -f gif -o x.gif
+bad 1 "cannot open no/such/dir/x.png" flow-plot pts.npy -o no/such/dir/x.png
+mkdir ro && chmod 555 ro
+[ "$(id -u)" = 0 ] || bad 1 "cannot open ro/x.svg" flow-plot pts.npy -o ro/x.svg
+# No font at all (fontconfig given an empty configuration): one line, no picture
+printf '<?xml version="1.0"?>\n<fontconfig><cachedir>%s/fc</cachedir></fontconfig>\n' "$T" >nofonts.conf
+bad 1 "no font found.*fonts-dejavu-core" env FONTCONFIG_FILE="$T/nofonts.conf" flow-plot pts.npy -o x.png
+bad 1 "no font found" env FONTCONFIG_FILE="$T/nofonts.conf" flow-plot digits.npy --by-label -o x.pdf
 bad 2 "contradicts" flow-plot pts.npy --heatmap --kind scatter -o x.png
 bad 2 "needs --range" flow-plot values.npy --heatmap -o x.png
 bad 2 "by-label needs labels" flow-plot rgb.npy --by-label -o x.png
@@ -93,5 +165,5 @@ if command -v script >/dev/null; then
   rc=$?
   check '[ $rc = 2 ] && grep -q "refusing to write a PNG to a terminal" <<<"$out"' "a PNG went to a terminal: $out"
 fi
-check '[ ! -e x.png ] && [ -z "$(ls | grep -E "^x\.png")" ]' "an error left an output file"
+check '[ -z "$(ls | grep -E "^x(\.|$)")" ] && [ -z "$(ls ro)" ]' "an error left an output file: $(ls)"
 finish

@@ -73,6 +73,8 @@ assert r[\"event\"] == \"done\" and r[\"nfe\"] == 6 * (r[\"steps\"] + r[\"reject
 # --png draws the samples
 ok flow-sample -m "$M/gmm8.json" -n 500 --png s.png -o /dev/null
 check '[ "$(head -c 4 s.png | tail -c 3)" = PNG ]' "--png did not write a PNG"
+ok flow-sample -m "$M/gmm8.json" -n 500 --png s.pdf -o /dev/null
+check '[ "$(head -c 5 s.pdf)" = %PDF- ]' "--png s.pdf did not write a PDF"
 
 # Streaming with bounded memory: 3 million points through a pipe
 sh_ok "/usr/bin/time -f %M -o rss.txt flow-sample -m '$M/gmm8.json' -n 3000000 --steps 1 | wc -c >bytes.txt"

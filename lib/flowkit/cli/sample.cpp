@@ -7,7 +7,6 @@
 
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/io/npy.hpp"
-#include "flowkit/io/png.hpp"
 
 namespace flowkit::cli {
 namespace {
@@ -170,7 +169,8 @@ void add_sample_flags(CLI::App& app, SampleFlags& f) {
   app.add_option("--from", f.from, "start from these points instead of N(0, I) ('-' is standard input)");
   app.add_option("--class", f.classes, "class-conditional models: a class K, a list K1,K2,.., or all (n each)");
   app.add_option("--guidance", f.guidance, "guidance weight W: (1 - W) u(x, t) + W u(x, t, y) (default 1)");
-  app.add_option("--png", f.png, "also draw the result into this PNG file");
+  app.add_option("--png", f.png,
+                 "also draw the result into this PNG file (SVG or PDF: a name ending in .svg or .pdf)");
 }
 
 SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c) {
@@ -281,8 +281,9 @@ void write_png(const std::string& path, const Stream& s, bool trajectory, bool b
   o.by_label = by_label;
   const size_t rank = s.main.shape.size();
   const plot::Kind kind = trajectory ? plot::Kind::traj : (rank > 2 ? plot::Kind::images : plot::Kind::scatter);
-  const plot::Canvas canvas = plot::render(s, kind, o);
-  const std::string bytes = encode_png(canvas.pixels().data(), canvas.width(), canvas.height(), 3);
+  // PNG unless the name ends in .svg or .pdf
+  const plot::Format format = plot::picture_format(path, "", plot::Format::png);
+  const std::string bytes = plot::encode(plot::render(s, kind, o), format);
   write_output(path, [&](std::ostream& os) { os.write(bytes.data(), std::streamsize(bytes.size())); });
 }
 

@@ -64,7 +64,8 @@ class SampleWriter {
 std::unique_ptr<SampleWriter> open_sample_writer(std::ostream& out, Format f, int64_t n,
                                                  const std::vector<int64_t>& shape);
 
-// Draws a stream of samples (scatter or image grid) or of trajectories into a PNG file.
+// Draws a stream of samples (scatter or image grid) or of trajectories into a PNG file (an
+// SVG or PDF when the name ends in .svg or .pdf).
 // check_png says beforehand whether the shape can be drawn (a usage error if not).
 void check_png(const SamplePlan& p, bool trajectory);
 void write_png(const std::string& path, const Stream& s, bool trajectory, bool by_label);

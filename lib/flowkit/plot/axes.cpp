@@ -1,4 +1,4 @@
-// plot: nice ticks, ranges, the layout of the plot area, axes, titles and colour bars.
+// plot: nice ticks, ranges, the layout of the plot area, axes, titles, colour bars, legends.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -82,21 +82,26 @@ Range padded_range(const float* v, int64_t n, int64_t stride, double margin) {
   return {lo - margin * span, hi + margin * span};
 }
 
-int font_scale(const Options& o) {
-  return std::clamp((std::min(o.width, o.height) + 319) / 320, 1, 4);
-}
-
 // Widest tick label of a range
 namespace {
-int widest_label(Range r, int font) {
+double widest_label(Range r, double font) {
   const auto t = nice_ticks(r.lo, r.hi);
   const double step = t.size() > 1 ? t[1] - t[0] : r.hi - r.lo;
-  int w = 0;
+  double w = 0;
   for (double v : t) w = std::max(w, text_width(tick_label(v, step), font));
   return w;
 }
-int colour_bar_width(Range values, int font) {
-  return 22 * font + widest_label(values, font);
+
+// The colour bar's offset from the plot area, its width and its tick length, in pixels
+struct BarSize {
+  double gap, width, tick;
+};
+BarSize bar_size(double font) {
+  return {1.2 * font, 1.1 * font, 0.35 * font};
+}
+double colour_bar_width(Range values, double font) {
+  const BarSize b = bar_size(font);
+  return b.gap + b.width + b.tick + 0.3 * font + widest_label(values, font);
 }
 }  // namespace
 
@@ -117,28 +122,35 @@ void shrink_to_aspect(Frame& f) {
   f.y0 += (int(h) - nh) / 2;
   f.y1 = f.y0 + nh;
 }
+
+// Margins (pixels) around the plot area for the labels of these ranges
+void place_area(Frame& f, const Options& o, const Range* values) {
+  const double s = f.font, pad = 0.8 * s, tick = 0.4 * s, gap = 0.3 * s;
+  const double label = o.ylabel.empty() ? 0 : 1.3 * s;
+  f.x0 = int(std::ceil(pad + label + widest_label(f.y, s) + tick + gap));
+  f.y0 = int(std::ceil(o.title.empty() ? pad + 0.5 * s : 2 * pad + font_px(o, kTitlePt)));
+  f.x1 = int(o.width - std::ceil(values ? pad + colour_bar_width(*values, s)
+                                        : pad + widest_label(f.x, s) / 2));
+  f.y1 = int(o.height - std::ceil(pad + s + tick + gap + (o.xlabel.empty() ? 0 : 1.3 * s)));
+  if (f.x1 - f.x0 < 20 || f.y1 - f.y0 < 20)
+    throw usage_error("picture size " + std::to_string(o.width) + "x" + std::to_string(o.height) +
+                      " is too small for the axes and labels");
+}
 }  // namespace
 
 // Margins from the labels; then equal units by widening ranges or shrinking the area
 Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect aspect) {
   Frame f;
-  f.font = font_scale(o);
-  const int s = f.font, pad = 8 * s;
+  f.font = font_px(o, kTickPt);
   if (o.xrange || o.yrange) {
     if (aspect == Aspect::widen) aspect = Aspect::shrink;
     if (o.xrange) x = *o.xrange;
     if (o.yrange) y = *o.yrange;
   }
   for (int pass = 0; pass < 2; ++pass) {
-    f.x0 = pad + widest_label(y, s) + 7 * s;
-    f.y0 = o.title.empty() ? pad : 2 * pad + text_height(s + 1);
-    f.x1 = o.width - (values ? pad + colour_bar_width(*values, s) : pad + widest_label(x, s) / 2);
-    f.y1 = o.height - (pad + text_height(s) + 7 * s);
-    if (f.x1 - f.x0 < 20 || f.y1 - f.y0 < 20)
-      throw usage_error("picture size " + std::to_string(o.width) + "x" + std::to_string(o.height) +
-                        " is too small for the axes and labels");
     f.x = x;
     f.y = y;
+    place_area(f, o, values);
     if (aspect != Aspect::widen) break;
     const double ux = (x.hi - x.lo) / (f.x1 - f.x0), uy = (y.hi - y.lo) / (f.y1 - f.y0);
     if (std::max(ux, uy) > kMaxAspect * std::min(ux, uy)) break;  // scales too different: one each
@@ -152,115 +164,122 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect asp
   return f;
 }
 
-void draw_grid(Canvas& c, const Frame& f) {
-  for (double v : nice_ticks(f.x.lo, f.x.hi)) {
-    const int px = int(std::floor(f.px(v)));
-    c.fill_rect(px, f.y0, px + 1, f.y1, colour::grid);
-  }
-  for (double v : nice_ticks(f.y.lo, f.y.hi)) {
-    const int py = int(std::floor(f.py(v)));
-    c.fill_rect(f.x0, py, f.x1, py + 1, colour::grid);
-  }
+// Hairlines a pixel wide at 96 dpi, on pixel centres so that they stay sharp in a PNG
+namespace {
+double hairline(const Frame& f) {
+  return std::max(1.0, std::round(f.font / 13.3));
+}
+double crisp(double v, const Frame& f) {
+  return int(hairline(f)) % 2 ? std::floor(v) + 0.5 : std::round(v);
+}
+}  // namespace
+
+void draw_grid(Pen& p, const Frame& f) {
+  const double w = hairline(f);
+  for (double v : nice_ticks(f.x.lo, f.x.hi))
+    p.line(crisp(f.px(v), f), f.y0, crisp(f.px(v), f), f.y1, colour::grid, w);
+  for (double v : nice_ticks(f.y.lo, f.y.hi))
+    p.line(f.x0, crisp(f.py(v), f), f.x1, crisp(f.py(v), f), colour::grid, w);
 }
 
-// Box, outward ticks, labels (x centred below, y right-aligned at the left), title
-void draw_axes(Canvas& c, const Frame& f, const std::string& title) {
-  const int s = f.font, tick = 4 * s, gap = 3 * s;
-  c.unclip();
-  c.fill_rect(f.x0 - 1, f.y0 - 1, f.x1 + 1, f.y0, colour::axis);
-  c.fill_rect(f.x0 - 1, f.y1, f.x1 + 1, f.y1 + 1, colour::axis);
-  c.fill_rect(f.x0 - 1, f.y0 - 1, f.x0, f.y1 + 1, colour::axis);
-  c.fill_rect(f.x1, f.y0 - 1, f.x1 + 1, f.y1 + 1, colour::axis);
+// Box, outward ticks, labels (x centred below, y right-aligned at the left), axis labels,
+// title centred over the plot area (kept inside the picture)
+void draw_axes(Pen& p, const Frame& f, const Options& o) {
+  const double s = f.font, tick = 0.4 * s, gap = 0.3 * s, w = hairline(f);
+  p.unclip();
+  const double e = int(w) % 2 ? 0.5 : 0;
+  p.stroke_box(f.x0 - e, f.y0 - e, f.x1 + e, f.y1 + e, colour::axis, w);
   const auto xt = nice_ticks(f.x.lo, f.x.hi), yt = nice_ticks(f.y.lo, f.y.hi);
   const double xs = xt.size() > 1 ? xt[1] - xt[0] : 1, ys = yt.size() > 1 ? yt[1] - yt[0] : 1;
   for (double v : xt) {
-    const int px = int(std::floor(f.px(v)));
-    c.fill_rect(px, f.y1 + 1, px + std::max(1, s / 2), f.y1 + 1 + tick, colour::axis);
-    const std::string l = tick_label(v, xs);
-    c.text(px - text_width(l, s) / 2, f.y1 + 1 + tick + gap, l, colour::ink, s);
+    const double px = crisp(f.px(v), f);
+    p.line(px, f.y1, px, f.y1 + tick, colour::axis, w);
+    p.text(px, f.y1 + tick + gap + 0.5 * s, tick_label(v, xs), s, colour::ink, 0.5);
   }
   for (double v : yt) {
-    const int py = int(std::floor(f.py(v)));
-    c.fill_rect(f.x0 - 1 - tick, py, f.x0 - 1, py + std::max(1, s / 2), colour::axis);
-    const std::string l = tick_label(v, ys);
-    c.text(f.x0 - 1 - tick - gap - text_width(l, s), py - text_height(s) / 2, l, colour::ink, s);
+    const double py = crisp(f.py(v), f);
+    p.line(f.x0 - tick, py, f.x0, py, colour::axis, w);
+    p.text(f.x0 - tick - gap, py, tick_label(v, ys), s, colour::ink, 1);
   }
-  if (!title.empty()) {
-    const int ts = s + 1, room = c.width() - 2 * gap;
-    const std::string t = fit_text(title, room, ts);
-    const int w = text_width(t, ts);
-    const int x = std::clamp((f.x0 + f.x1 - w) / 2, gap, std::max(gap, c.width() - gap - w));
-    c.text(x, f.y0 - 8 * s - text_height(ts), t, colour::ink, ts);
+  const double room = o.width - 2 * gap;
+  if (!o.xlabel.empty())
+    p.text(0.5 * (f.x0 + f.x1), f.y1 + tick + gap + 1.9 * s, fit_text(o.xlabel, room, s), s,
+           colour::ink, 0.5);
+  if (!o.ylabel.empty())
+    p.text(1.45 * s, 0.5 * (f.y0 + f.y1), fit_text(o.ylabel, o.height - 2 * gap, s), s,
+           colour::ink, 0.5, true);
+  if (!o.title.empty()) {
+    const double ts = font_px(o, kTitlePt);
+    const std::string t = fit_text(o.title, room, ts);
+    const double tw = text_width(t, ts);
+    const double x = std::clamp(0.5 * (f.x0 + f.x1 - tw), gap, std::max(gap, o.width - gap - tw));
+    p.text(x, f.y0 - 0.8 * s - 0.5 * ts, t, ts, colour::ink);
   }
 }
 
-// The text, cut short with "..." where it is wider than `room` pixels at this scale
-std::string fit_text(const std::string& text, int room, int scale) {
-  if (text_width(text, scale) <= room) return text;
-  std::string t = text;
-  while (!t.empty() && text_width(t + "...", scale) > room) t.pop_back();
-  return t + "...";
-}
-
-// Gradient bar from vmin (bottom) to vmax (top), with ticks and labels at its right
-void draw_colour_bar(Canvas& c, const Frame& f, Range values) {
-  const int s = f.font, bx0 = f.x1 + 8 * s, bx1 = bx0 + 7 * s;
-  c.unclip();
-  for (int y = f.y0; y < f.y1; ++y)
-    c.fill_rect(bx0, y, bx1, y + 1, viridis((f.y1 - 0.5 - y) / double(f.y1 - f.y0)));
+// Gradient bar from vmin (bottom) to vmax (top), with ticks and labels at its right: viridis's
+// 11 points as the stops of a linear gradient (the same colours as viridis(), and a real
+// gradient in SVG and PDF)
+void draw_colour_bar(Pen& p, const Frame& f, Range values) {
+  const BarSize b = bar_size(f.font);
+  const double bx0 = f.x1 + b.gap, bx1 = bx0 + b.width, w = hairline(f);
+  p.unclip();
+  cairo_t* cr = p.cr();
+  cairo_pattern_t* g = cairo_pattern_create_linear(0, f.y1, 0, f.y0);
+  for (int i = 0; i <= 10; ++i) {
+    const Rgb c = viridis(i / 10.0);
+    cairo_pattern_add_color_stop_rgb(g, i / 10.0, c.r / 255.0, c.g / 255.0, c.b / 255.0);
+  }
+  cairo_set_source(cr, g);
+  cairo_rectangle(cr, bx0, f.y0, bx1 - bx0, f.y1 - f.y0);
+  cairo_fill(cr);
+  cairo_pattern_destroy(g);
   const auto t = nice_ticks(values.lo, values.hi);
   const double step = t.size() > 1 ? t[1] - t[0] : values.hi - values.lo;
   for (double v : t) {
-    const int py =
-        int(std::floor(f.y1 - (v - values.lo) / (values.hi - values.lo) * (f.y1 - f.y0)));
-    c.fill_rect(bx1, py, bx1 + 3 * s, py + std::max(1, s / 2), colour::axis);
-    c.text(bx1 + 5 * s, py - text_height(s) / 2, tick_label(v, step), colour::ink, s);
+    const double py = crisp(f.y1 - (v - values.lo) / (values.hi - values.lo) * (f.y1 - f.y0), f);
+    p.line(bx1, py, bx1 + b.tick, py, colour::axis, w);
+    p.text(bx1 + b.tick + 0.3 * f.font, py, tick_label(v, step), f.font, colour::ink);
   }
 }
 
-void draw_overlay(Canvas& c, const Frame& f, const Mat* overlay) {
+void draw_overlay(Pen& p, const Frame& f, const Mat* overlay) {
   if (!overlay) return;
-  c.clip(f.x0, f.y0, f.x1, f.y1);
-  const float r = dot_radius(overlay->cols(), f.font), a = dot_alpha(overlay->cols());
+  p.clip(f.x0, f.y0, f.x1, f.y1);
+  const double r = dot_radius(overlay->cols(), f), a = dot_alpha(overlay->cols());
   for (Eigen::Index i = 0; i < overlay->cols(); ++i)
-    c.disc(f.px((*overlay)(0, i)), f.py((*overlay)(1, i)), r, colour::overlay, a);
-  c.unclip();
+    p.disc(f.px((*overlay)(0, i)), f.py((*overlay)(1, i)), r, colour::overlay, a);
+  p.unclip();
 }
 
 // Entries stacked on a white panel with a thin border
-void draw_legend(Canvas& c, const Frame& f,
-                 const std::vector<std::pair<Rgb, std::string>>& entries) {
-  const int s = f.font, line = text_height(s) + 5 * s, pad = 5 * s;
-  int w = 0;
+void draw_legend(Pen& p, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries) {
+  const double s = f.font * kLegendPt / kTickPt, line = 1.5 * s, pad = 0.6 * s, dot = 0.35 * s;
+  double w = 0;
   for (const auto& e : entries) w = std::max(w, text_width(e.second, s));
-  const int x1 = f.x1 - 6 * s, x0 = x1 - (w + 3 * pad + 4 * s), y0 = f.y0 + 6 * s;
-  const int y1 = y0 + int(entries.size()) * line + pad;
-  c.unclip();
-  c.fill_rect(x0, y0, x1, y1, colour::white, 0.85f);
-  c.fill_rect(x0, y0, x1, y0 + 1, colour::grid);
-  c.fill_rect(x0, y1 - 1, x1, y1, colour::grid);
-  c.fill_rect(x0, y0, x0 + 1, y1, colour::grid);
-  c.fill_rect(x1 - 1, y0, x1, y1, colour::grid);
+  const double x1 = f.x1 - 0.6 * s, x0 = x1 - (w + 3 * pad + 2 * dot), y0 = f.y0 + 0.6 * s;
+  const double y1 = y0 + double(entries.size()) * line + pad;
+  p.unclip();
+  p.rect(x0, y0, x1, y1, colour::white, 0.85);
+  p.stroke_box(x0, y0, x1, y1, colour::grid, hairline(f));
   for (size_t i = 0; i < entries.size(); ++i) {
-    const int ty = y0 + pad + int(i) * line + 2 * s;
-    c.disc(float(x0 + pad + 2 * s), float(ty) + 0.5f * text_height(s), 2.5f * float(s),
-           entries[i].first);
-    c.text(x0 + 2 * pad + 4 * s, ty, entries[i].second, colour::ink, s);
+    const double ty = y0 + pad + (double(i) + 0.5) * line - 0.1 * s;
+    p.disc(x0 + pad + dot, ty, dot, entries[i].first);
+    p.text(x0 + 2 * pad + 2 * dot, ty, entries[i].second, s, colour::ink);
   }
 }
 
-void draw_overlay_legend(Canvas& c, const Frame& f, const Options& o, Rgb main,
-                         const Mat* overlay) {
+void draw_overlay_legend(Pen& p, const Frame& f, const Options& o, Rgb main, const Mat* overlay) {
   if (!overlay || (o.name.empty() && o.overlay_name.empty())) return;
-  draw_legend(c, f, {{main, o.name}, {colour::overlay, o.overlay_name}});
+  draw_legend(p, f, {{main, o.name}, {colour::overlay, o.overlay_name}});
 }
 
-float dot_radius(int64_t n, int font) {
-  return (n > 2000 ? 0.9f : n > 200 ? 1.2f : 1.8f) * float(font);
+double dot_radius(int64_t n, const Frame& f) {
+  return (n > 2000 ? 1.6 : n > 200 ? 2.2 : 3.2) * f.font / 13.33;
 }
 
-float dot_alpha(int64_t n) {
-  return std::clamp(2.5f / std::pow(float(std::max<int64_t>(n, 1)), 0.25f), 0.12f, 0.9f);
+double dot_alpha(int64_t n) {
+  return std::clamp(2.5 / std::pow(double(std::max<int64_t>(n, 1)), 0.25), 0.12, 0.9);
 }
 
 }  // namespace flowkit::plot

@@ -96,8 +96,9 @@ Range value_range(const std::vector<float>& v, const Options& o) {
   return {lo, hi};
 }
 
-// Each pixel takes the colour of the grid cell it falls in
-Canvas heatmap(const Grid& g, const Options& o, const Mat* overlay) {
+// A bitmap over the part of the plot area that the grid covers, each pixel the colour of the
+// grid cell its centre falls in (sharp cells at the picture's resolution, in every format)
+Picture heatmap(const Grid& g, const Options& o, const Mat* overlay) {
   const size_t nx = g.xs.size();
   auto half_step = [](const std::vector<double>& a) {
     return a.size() > 1 ? 0.5 * (a.back() - a.front()) / double(a.size() - 1) : 0.5;
@@ -106,21 +107,27 @@ Canvas heatmap(const Grid& g, const Options& o, const Mat* overlay) {
   const Range values = value_range(g.v, o);
   const Frame f = layout(o, {g.xs.front() - hx, g.xs.back() + hx},
                          {g.ys.front() - hy, g.ys.back() + hy}, &values, Aspect::shrink);
-  Canvas c(o.width, o.height);
-  draw_grid(c, f);
-  for (int y = f.y0; y < f.y1; ++y)
-    for (int x = f.x0; x < f.x1; ++x) {
-      const double dx = f.data_x(x + 0.5), dy = f.data_y(y + 0.5);
-      if (dx < g.xs.front() - hx || dx > g.xs.back() + hx || dy < g.ys.front() - hy ||
-          dy > g.ys.back() + hy)
-        continue;
-      const float v = g.v[nearest(g.ys, dy) * nx + nearest(g.xs, dx)];
-      c.blend(x, y, viridis((v - values.lo) / (values.hi - values.lo)), 1);
-    }
-  draw_overlay(c, f, overlay);
-  draw_axes(c, f, o.title);
-  draw_colour_bar(c, f, values);
-  return c;
+  const int x0 = std::max(f.x0, int(std::floor(f.px(g.xs.front() - hx) + 0.5))),
+            x1 = std::min(f.x1, int(std::floor(f.px(g.xs.back() + hx) + 0.5))),
+            y0 = std::max(f.y0, int(std::floor(f.py(g.ys.back() + hy) + 0.5))),
+            y1 = std::min(f.y1, int(std::floor(f.py(g.ys.front() - hy) + 0.5)));
+  Picture pic(o.width, o.height, o.dpi);
+  Pen p(pic);
+  draw_grid(p, f);
+  if (x1 > x0 && y1 > y0) {
+    std::vector<float> v(size_t(x1 - x0) * size_t(y1 - y0));
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x)
+        v[size_t(y - y0) * size_t(x1 - x0) + size_t(x - x0)] =
+            g.v[nearest(g.ys, f.data_y(y + 0.5)) * nx + nearest(g.xs, f.data_x(x + 0.5))];
+    std::vector<uint8_t> rgb;
+    viridis_pixels(v, values, rgb);
+    p.bitmap(x0, y0, x1 - x0, y1 - y0, rgb);
+  }
+  draw_overlay(p, f, overlay);
+  draw_axes(p, f, o);
+  draw_colour_bar(p, f, values);
+  return pic;
 }
 
 }  // namespace flowkit::plot

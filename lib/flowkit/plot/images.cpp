@@ -36,22 +36,29 @@ ImageShape image_shape(const std::vector<int64_t>& dims, const std::string& shap
   return s;
 }
 
-// One image at (x, y), each pixel an exact scale x scale block, values clamped to [0, 1]
-void draw_image(Canvas& cv, int x, int y, const float* img, const ImageShape& s, int scale) {
+// One image at (x, y), each pixel an exact scale x scale block (upscaled here, so that no
+// viewer smooths it at 100%), values clamped to [0, 1]
+void draw_image(Pen& p, int x, int y, const float* img, const ImageShape& s, int scale) {
   auto byte = [](float v) { return uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255)); };
-  for (int64_t i = 0; i < s.h; ++i)
-    for (int64_t j = 0; j < s.w; ++j) {
-      const float* p = img + (i * s.w + j) * s.c;
-      const Rgb col = s.c == 1 ? Rgb{byte(p[0]), byte(p[0]), byte(p[0])}
-                               : Rgb{byte(p[0]), byte(p[1]), byte(p[2])};
-      cv.fill_rect(x + int(j) * scale, y + int(i) * scale, x + int(j + 1) * scale,
-                   y + int(i + 1) * scale, col);
+  const int w = int(s.w) * scale, h = int(s.h) * scale;
+  std::vector<uint8_t> rgb(size_t(w) * size_t(h) * 3);
+  for (int i = 0; i < h; ++i)
+    for (int j = 0; j < w; ++j) {
+      const float* v = img + ((i / scale) * s.w + j / scale) * s.c;
+      for (int k = 0; k < 3; ++k)
+        rgb[(size_t(i) * size_t(w) + size_t(j)) * 3 + size_t(k)] = byte(v[s.c == 1 ? 0 : k]);
     }
+  p.bitmap(x, y, w, h, rgb);
+}
+
+// Text size of labels and times: 10 pt, smaller when the cells are small
+double label_font(const GridLayout& g, const Options& o) {
+  return std::min(font_px(o, kTickPt), std::max(7.0, 0.6 * g.cell_h));
 }
 
 // Cell sizes, gap and the outer frame, leaving room for a label column and a header
-GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o, int label_w,
-                       int header_h) {
+GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o, double label_w,
+                       double header_h) {
   GridLayout g;
   g.rows = rows;
   g.cols = cols;
@@ -60,13 +67,14 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
   g.cell_w = int(s.w) * g.scale;
   g.cell_h = int(s.h) * g.scale;
   g.gap = std::max(2, std::min(g.cell_w, g.cell_h) / 10);
-  const int font = g.cell_h >= 32 ? 2 : 1;
-  const int title_h = o.title.empty() ? 0 : text_height(font) + 2 * g.gap;
-  g.x0 = g.gap + (label_w > 0 ? label_w + 2 * g.gap : 0);
-  g.y0 = g.gap + title_h + header_h;
+  const double title = font_px(o, kTitlePt);
+  const int title_h = o.title.empty() ? 0 : int(std::ceil(title)) + 2 * g.gap;
+  g.x0 = g.gap + (label_w > 0 ? int(std::ceil(label_w)) + 2 * g.gap : 0);
+  g.y0 = g.gap + title_h + int(std::ceil(header_h));
   g.width = g.x0 + cols * (g.cell_w + g.gap);
   g.height = g.y0 + rows * (g.cell_h + g.gap);
-  if (!o.title.empty()) g.width = std::max(g.width, text_width(o.title, font) + 2 * g.gap);
+  if (!o.title.empty())
+    g.width = std::max(g.width, int(std::ceil(text_width(o.title, title))) + 2 * g.gap);
   if (int64_t(g.width) * g.height > int64_t(16384) * 16384 / 4)
     throw usage_error("the image grid would be " + std::to_string(g.width) + "x" +
                       std::to_string(g.height) +
@@ -74,12 +82,9 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
   return g;
 }
 
-int label_font(const GridLayout& g) {
-  return g.cell_h >= 32 ? 2 : 1;
-}
-
-void draw_title(Canvas& cv, const GridLayout& g, const std::string& title) {
-  if (!title.empty()) cv.text(g.gap, g.gap, title, colour::ink, label_font(g));
+void draw_title(Pen& p, const GridLayout& g, const Options& o) {
+  const double size = font_px(o, kTitlePt);
+  if (!o.title.empty()) p.text(g.gap, g.gap + 0.5 * size, o.title, size, colour::ink);
 }
 
 std::string label_text(float v) {
@@ -134,7 +139,7 @@ int auto_scale(int64_t h, int64_t w) {
   return int(std::max<int64_t>(1, (40 + std::max(h, w) - 1) / std::max(h, w)));
 }
 
-Canvas image_grid(const Array& images, const Array* labels, const Options& o, GridLayout* out) {
+Picture image_grid(const Array& images, const Array* labels, const Options& o, GridLayout* out) {
   if (images.shape.size() < 2)
     throw Error("images must have shape (n, H, W), (n, H, W, C) or (n, H*W), got " +
                 images.shape_str());
@@ -143,29 +148,30 @@ Canvas image_grid(const Array& images, const Array* labels, const Options& o, Gr
   if (o.rows < 0 || o.cols < 0) throw usage_error("--rows and --cols must be positive");
   const CellOrder order =
       o.by_label ? label_order(images, labels, o) : plain_order(images.shape[0], o);
-  const int font = label_font(make_layout(s, order.rows, order.cols, o, 0, 0));
-  int label_w = 0;
+  const double font = label_font(make_layout(s, order.rows, order.cols, o, 0, 0), o);
+  double label_w = 0;
   for (const auto& l : order.labels) label_w = std::max(label_w, text_width(l, font));
   const GridLayout g = make_layout(s, order.rows, order.cols, o, label_w, 0);
-  Canvas cv(g.width, g.height);
-  draw_title(cv, g, o.title);
+  Picture pic(g.width, g.height, o.dpi);
+  Pen p(pic);
+  draw_title(p, g, o);
   for (int r = 0; r < order.rows; ++r) {
     if (!order.labels.empty())
-      cv.text(g.x0 - g.gap - label_w, g.cell_y(r) + (g.cell_h - text_height(font)) / 2,
-              order.labels[size_t(r)], colour::ink, font);
+      p.text(g.x0 - g.gap, g.cell_y(r) + 0.5 * g.cell_h, order.labels[size_t(r)], font,
+             colour::ink, 1);
     for (int c = 0; c < order.cols; ++c) {
       const int64_t i = order.idx[size_t(r) * size_t(order.cols) + size_t(c)];
       if (i >= 0)
-        draw_image(cv, g.cell_x(c), g.cell_y(r), images.data.data() + i * s.size(), s, g.scale);
+        draw_image(p, g.cell_x(c), g.cell_y(r), images.data.data() + i * s.size(), s, g.scale);
     }
   }
   if (out) *out = g;
-  return cv;
+  return pic;
 }
 
 // Rows: samples; columns: evenly spaced times, labelled with the time above
-Canvas image_trajectories(const Array& traj, const Array* times, const Options& o,
-                          GridLayout* out) {
+Picture image_trajectories(const Array& traj, const Array* times, const Options& o,
+                           GridLayout* out) {
   if (traj.shape.size() < 3)
     throw Error("image trajectories must have shape (T, n, H*W) or (T, n, H, W), got " +
                 traj.shape_str());
@@ -188,23 +194,23 @@ Canvas image_trajectories(const Array& traj, const Array* times, const Options& 
     heads.push_back(buf);
   }
   const GridLayout probe = make_layout(s, rows, cols, o, 0, 0);
-  int font = label_font(probe);
+  double font = label_font(probe, o);  // smaller until the widest time fits its column
   for (const auto& h : heads)
-    if (text_width(h, font) > probe.cell_w - probe.gap) font = 1;
-  const GridLayout g = make_layout(s, rows, cols, o, 0, text_height(font) + 2 * probe.gap);
-  Canvas cv(g.width, g.height);
-  draw_title(cv, g, o.title);
+    font = std::min(font, font * (probe.cell_w + probe.gap) / std::max(1.0, text_width(h, font)));
+  const GridLayout g = make_layout(s, rows, cols, o, 0, font + 2 * probe.gap);
+  Picture pic(g.width, g.height, o.dpi);
+  Pen p(pic);
+  draw_title(p, g, o);
   for (int c = 0; c < cols; ++c) {
     const int64_t t = steps[size_t(c)];
-    const std::string& h = heads[size_t(c)];
-    cv.text(g.cell_x(c) + (g.cell_w - text_width(h, font)) / 2, g.y0 - g.gap - text_height(font), h,
-            colour::ink, font);
+    p.text(g.cell_x(c) + 0.5 * g.cell_w, g.y0 - g.gap - 0.5 * font, heads[size_t(c)], font,
+           colour::ink, 0.5);
     for (int r = 0; r < rows; ++r)
-      draw_image(cv, g.cell_x(c), g.cell_y(r), traj.data.data() + (t * n + r) * s.size(), s,
+      draw_image(p, g.cell_x(c), g.cell_y(r), traj.data.data() + (t * n + r) * s.size(), s,
                  g.scale);
   }
   if (out) *out = g;
-  return cv;
+  return pic;
 }
 
 }  // namespace flowkit::plot

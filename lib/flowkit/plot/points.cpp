@@ -27,31 +27,33 @@ void require_2d(const Mat& p, const char* what) {
 }
 }  // namespace
 
-Canvas scatter(const Mat& points, const Options& o, const Mat* overlay) {
+Picture scatter(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a scatter plot");
   const auto [xr, yr] = point_ranges(points, overlay);
   const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
-  Canvas c(o.width, o.height);
-  draw_grid(c, f);
-  c.clip(f.x0, f.y0, f.x1, f.y1);
-  const float r = dot_radius(points.cols(), f.font), a = dot_alpha(points.cols());
+  Picture pic(o.width, o.height, o.dpi);
+  Pen p(pic);
+  draw_grid(p, f);
+  p.clip(f.x0, f.y0, f.x1, f.y1);
+  const double r = dot_radius(points.cols(), f), a = dot_alpha(points.cols());
   for (Eigen::Index i = 0; i < points.cols(); ++i)
-    c.disc(f.px(points(0, i)), f.py(points(1, i)), r, colour::points, a);
-  draw_overlay(c, f, overlay);
-  draw_axes(c, f, o.title);
-  draw_overlay_legend(c, f, o, colour::points, overlay);
-  return c;
+    p.disc(f.px(points(0, i)), f.py(points(1, i)), r, colour::points, a);
+  draw_overlay(p, f, overlay);
+  draw_axes(p, f, o);
+  draw_overlay_legend(p, f, o, colour::points, overlay);
+  return pic;
 }
 
-// Counts in square bins over the plot area, coloured from 0 to the largest count
-Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
+// Counts in square bins over the plot area, coloured from 0 to the largest count: a bitmap
+// of the plot area's pixels, each the colour of the bin it falls in
+Picture histogram(const Mat& points, const Options& o, const Mat* overlay) {
   require_2d(points, "a histogram");
   if (o.bins < 1 || o.bins > 4096) throw usage_error("--bins must be between 1 and 4096");
   const auto [xr, yr] = point_ranges(points, nullptr);
   Range counts{0, double(std::max<Eigen::Index>(points.cols(), 1))};  // the labels' widest case
   const Frame f = layout(o, xr, yr, &counts, Aspect::widen);
-  const int nx = o.bins,
-            ny = std::max(1, int(std::lround(o.bins * double(f.y1 - f.y0) / (f.x1 - f.x0))));
+  const int nx = o.bins, w = f.x1 - f.x0, h = f.y1 - f.y0;
+  const int ny = std::max(1, int(std::lround(o.bins * double(h) / w)));
   std::vector<float> n(size_t(nx) * size_t(ny), 0.0f);
   for (Eigen::Index i = 0; i < points.cols(); ++i) {
     const double bx = (points(0, i) - f.x.lo) / (f.x.hi - f.x.lo) * nx;
@@ -60,22 +62,26 @@ Canvas histogram(const Mat& points, const Options& o, const Mat* overlay) {
       n[size_t(int(by)) * size_t(nx) + size_t(int(bx))] += 1;
   }
   counts.hi = std::max(1.0f, *std::max_element(n.begin(), n.end()));
-  Canvas c(o.width, o.height);
-  for (int y = f.y0; y < f.y1; ++y)
-    for (int x = f.x0; x < f.x1; ++x) {
-      const int bx = std::min(nx - 1, (x - f.x0) * nx / (f.x1 - f.x0));
-      const int by = std::min(ny - 1, (f.y1 - 1 - y) * ny / (f.y1 - f.y0));
-      c.blend(x, y, viridis(n[size_t(by) * size_t(nx) + size_t(bx)] / counts.hi), 1);
-    }
-  draw_overlay(c, f, overlay);
-  draw_axes(c, f, o.title);
-  draw_colour_bar(c, f, counts);
-  return c;
+  std::vector<float> v(size_t(w) * size_t(h));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      v[size_t(y) * size_t(w) + size_t(x)] =
+          n[size_t(std::min(ny - 1, (h - 1 - y) * ny / h)) * size_t(nx) +
+            size_t(std::min(nx - 1, x * nx / w))];
+  std::vector<uint8_t> rgb;
+  viridis_pixels(v, counts, rgb);
+  Picture pic(o.width, o.height, o.dpi);
+  Pen p(pic);
+  p.bitmap(f.x0, f.y0, w, h, rgb);
+  draw_overlay(p, f, overlay);
+  draw_axes(p, f, o);
+  draw_colour_bar(p, f, counts);
+  return pic;
 }
 
 // Arrows from (x, y) along (u, v), scaled so that a typical long arrow spans the spacing
 // of the points; coloured by speed (up to 85% of the colour scale)
-Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
+Picture quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   if (xyuv.rows() != 4) throw Error("a vector field plot needs rows (x, y, u, v)");
   const Mat xy = xyuv.topRows(2);
   const auto [xr, yr] = point_ranges(xy, overlay);
@@ -91,35 +97,38 @@ Canvas quiver(const Mat& xyuv, const Options& o, const Mat* overlay) {
   const double spacing_px = std::sqrt(area / double(xyuv.cols())) * 0.9;
   const double typical = std::max(1e-12f, sorted[size_t(0.95 * double(sorted.size() - 1))]);
   const double k = std::min(spacing_px, 0.25 * (f.x1 - f.x0)) / typical;  // pixels per unit speed
-  Canvas c(o.width, o.height);
-  draw_grid(c, f);
-  draw_overlay(c, f, overlay);
-  c.clip(f.x0, f.y0, f.x1, f.y1);
-  const float w = 0.6f * float(f.font);
+  Picture pic(o.width, o.height, o.dpi);
+  Pen p(pic);
+  draw_grid(p, f);
+  draw_overlay(p, f, overlay);
+  p.clip(f.x0, f.y0, f.x1, f.y1);
+  const double w = 0.1 * f.font;
+  cairo_t* cr = p.cr();
   for (Eigen::Index i = 0; i < xyuv.cols(); ++i) {
-    const float x0 = f.px(xyuv(0, i)), y0 = f.py(xyuv(1, i));
-    const float dx = float(k * xyuv(2, i)), dy = float(-k * xyuv(3, i));
-    const float len = std::hypot(dx, dy);
+    const double x0 = f.px(xyuv(0, i)), y0 = f.py(xyuv(1, i));
+    const double dx = k * xyuv(2, i), dy = -k * xyuv(3, i), len = std::hypot(dx, dy);
     const Rgb col = viridis(speed[size_t(i)] / speeds.hi);
-    if (len < 0.5f) {
-      c.disc(x0, y0, 0.8f * w, col);
+    if (len < 0.5) {
+      p.disc(x0, y0, w, col);
       continue;
     }
-    const float head = std::min(0.35f * len, 5.0f * float(f.font)), ux = dx / len, uy = dy / len;
-    const float x1 = x0 + dx, y1 = y0 + dy;
-    c.line(x0, y0, x1, y1, col, 1, w);
-    c.line(x1, y1, x1 - head * (0.9f * ux - 0.45f * uy), y1 - head * (0.9f * uy + 0.45f * ux), col,
-           1, w);
-    c.line(x1, y1, x1 - head * (0.9f * ux + 0.45f * uy), y1 - head * (0.9f * uy - 0.45f * ux), col,
-           1, w);
+    // The shaft stops where the head (a filled triangle) begins
+    const double head = std::min(0.35 * len, 0.5 * f.font), ux = dx / len, uy = dy / len;
+    const double x1 = x0 + dx, y1 = y0 + dy, bx = x1 - head * ux, by = y1 - head * uy;
+    p.line(x0, y0, bx, by, col, w);
+    cairo_move_to(cr, x1, y1);
+    cairo_line_to(cr, bx + 0.4 * head * uy, by - 0.4 * head * ux);
+    cairo_line_to(cr, bx - 0.4 * head * uy, by + 0.4 * head * ux);
+    cairo_close_path(cr);
+    cairo_fill(cr);
   }
-  draw_axes(c, f, o.title);
-  draw_colour_bar(c, f, speeds);
-  return c;
+  draw_axes(p, f, o);
+  draw_colour_bar(p, f, speeds);
+  return pic;
 }
 
 // Thin paths through the T states of each point, start and end points marked
-Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, const Array* times) {
+Picture trajectories(const Array& traj, const Options& o, const Mat* overlay, const Array* times) {
   if (traj.shape.size() != 3 || traj.shape[2] != 2 || traj.shape[0] < 1)
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
@@ -131,22 +140,26 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, con
     yr = hull(yr, oy);
   }
   const Frame f = layout(o, xr, yr, nullptr, Aspect::widen);
-  Canvas c(o.width, o.height);
-  draw_grid(c, f);
-  c.clip(f.x0, f.y0, f.x1, f.y1);
+  Picture pic(o.width, o.height, o.dpi);
+  Pen p(pic);
+  draw_grid(p, f);
+  p.clip(f.x0, f.y0, f.x1, f.y1);
   auto at = [&](int64_t t, int64_t i, int k) { return traj.data[size_t((t * n + i) * 2 + k)]; };
-  const float a = std::clamp(6.0f / std::sqrt(float(std::max<int64_t>(n, 1))), 0.08f, 0.8f);
+  const double a = std::clamp(6.0 / std::sqrt(double(std::max<int64_t>(n, 1))), 0.08, 0.8);
+  cairo_t* cr = p.cr();
+  cairo_set_source_rgba(cr, colour::path.r / 255.0, colour::path.g / 255.0, colour::path.b / 255.0, a);
+  cairo_set_line_width(cr, 0.09 * f.font);
+  for (int64_t i = 0; i < n; ++i) {  // one path each: overlapping paths darken, joints do not
+    cairo_move_to(cr, f.px(at(0, i, 0)), f.py(at(0, i, 1)));
+    for (int64_t t = 1; t < T; ++t) cairo_line_to(cr, f.px(at(t, i, 0)), f.py(at(t, i, 1)));
+    cairo_stroke(cr);
+  }
+  const double r = 1.2 * dot_radius(n, f), da = std::min(1.0, 2 * dot_alpha(n));
+  for (int64_t i = 0; i < n; ++i) p.disc(f.px(at(0, i, 0)), f.py(at(0, i, 1)), r, colour::start, da);
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = 1; t < T; ++t)
-      c.line(f.px(at(t - 1, i, 0)), f.py(at(t - 1, i, 1)), f.px(at(t, i, 0)), f.py(at(t, i, 1)),
-             colour::path, a, 0.7f * float(f.font));
-  const float r = 1.2f * dot_radius(n, f.font), da = std::min(1.0f, 2 * dot_alpha(n));
-  for (int64_t i = 0; i < n; ++i)
-    c.disc(f.px(at(0, i, 0)), f.py(at(0, i, 1)), r, colour::start, da);
-  for (int64_t i = 0; i < n; ++i)
-    c.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
-  draw_overlay(c, f, overlay);
-  draw_axes(c, f, o.title);
+    p.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
+  draw_overlay(p, f, overlay);
+  draw_axes(p, f, o);
   std::string first = "start", last = "end";
   if (times && times->size() == T) {
     char buf[64];
@@ -157,8 +170,8 @@ Canvas trajectories(const Array& traj, const Options& o, const Mat* overlay, con
   }
   std::vector<std::pair<Rgb, std::string>> legend = {{colour::start, first}, {colour::end, last}};
   if (overlay && !o.overlay_name.empty()) legend.emplace_back(colour::overlay, o.overlay_name);
-  draw_legend(c, f, legend);
-  return c;
+  draw_legend(p, f, legend);
+  return pic;
 }
 
 }  // namespace flowkit::plot

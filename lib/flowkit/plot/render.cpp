@@ -83,7 +83,7 @@ Kind infer_kind(const Array& a) {
   }
 }
 
-Canvas render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) {
+Picture render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) {
   const Array& a = s.main;
   if (a.shape.empty() || a.size() == 0)
     throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());

@@ -1,4 +1,5 @@
 #include "flowkit/plot/plot.hpp"
+#include "flowkit/plot/draw.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -16,6 +17,13 @@ bool orange(Rgb c) {
 bool white(Rgb c) {
   return c == colour::white;
 }
+bool dark(Rgb c) {
+  return c.r < 110 && c.g < 110 && c.b < 110;
+}
+// Within `tol` on each channel (gradients and anti-aliased edges round differently)
+bool near(Rgb a, Rgb b, int tol = 2) {
+  return std::abs(a.r - b.r) <= tol && std::abs(a.g - b.g) <= tol && std::abs(a.b - b.b) <= tol;
+}
 
 // Fixed ranges 0:10 on both axes, so tests know where data lands (layout of the same options)
 Options fixed_options() {
@@ -26,10 +34,11 @@ Options fixed_options() {
 }
 
 // Every pixel matching `pred` lies in the pixel box [x0, x1] x [y0, y1]; returns how many match
-int count_only_inside(const Canvas& c, bool (*pred)(Rgb), float x0, float y0, float x1, float y1) {
+int count_only_inside(const Raster& c, bool (*pred)(Rgb), double x0, double y0, double x1,
+                      double y1) {
   int n = 0;
-  for (int y = 0; y < c.height(); ++y)
-    for (int x = 0; x < c.width(); ++x)
+  for (int y = 0; y < c.height; ++y)
+    for (int x = 0; x < c.width; ++x)
       if (pred(c.at(x, y))) {
         ++n;
         if (x < x0 || x > x1 || y < y0 || y > y1)
@@ -104,31 +113,31 @@ TEST_CASE("plot: the kind follows the array's shape", "[plot]") {
 }
 
 TEST_CASE("plot: text and discs draw only where they are placed", "[plot]") {
-  Canvas c(100, 60);
-  c.text(10, 20, "0123", colour::ink, 2);
-  auto inked = [](Rgb p) { return p != colour::white; };
+  Picture pic(160, 60, 96);
+  {
+    Pen p(pic);
+    p.text(10, 30, "0123", 20, colour::ink);
+    p.disc(130, 30, 5, colour::points);
+  }
+  const Raster c = rasterize(pic);
+  const double w = text_width("0123", 20);
+  CHECK(w > 40);  // four digits of 0.636 em
+  CHECK(w < 60);
   int n = 0;
   for (int y = 0; y < 60; ++y)
-    for (int x = 0; x < 100; ++x)
-      if (inked(c.at(x, y))) {
+    for (int x = 0; x < 115; ++x)
+      if (!white(c.at(x, y))) {
         ++n;
-        CHECK(
-            (x >= 10 && x < 10 + text_width("0123", 2) + 2 && y >= 20 && y < 20 + text_height(2)));
+        CHECK((x >= 10 && x <= 11 + w && y >= 30 - 0.4 * 20 - 1 && y <= 30 + 0.4 * 20 + 1));
       }
-  CHECK(n > 50);
-  // Every stroke of a many-stroke glyph: the left column of 8 is its last two quads
-  Canvas e(40, 20);
-  e.text(2, 2, "8", colour::ink, 1);
-  e.text(20, 2, "88", colour::ink, 1);
-  for (int x : {2, 20, 26}) {
-    CHECK(e.at(x, 3) != colour::white);
-    CHECK(e.at(x, 6) != colour::white);
-  }
-  Canvas d(40, 40);
-  d.disc(20, 20, 5, colour::points);
-  CHECK(d.at(20, 20) == colour::points);
-  CHECK(d.at(20, 27) == colour::white);
-  CHECK(d.at(12, 20) == colour::white);
+  CHECK(n > 100);
+  int strokes = 0;  // anti-aliased, but the strokes' middles dark
+  for (int y = 20; y < 40; ++y)
+    for (int x = 10; x < 10 + int(w); ++x) strokes += dark(c.at(x, y));
+  CHECK(strokes > 40);
+  CHECK(c.at(130, 30) == colour::points);
+  CHECK(white(c.at(130, 37)));
+  CHECK(white(c.at(122, 30)));
 }
 
 TEST_CASE("plot: a scatter of points in one corner colours pixels only there", "[plot]") {
@@ -136,9 +145,9 @@ TEST_CASE("plot: a scatter of points in one corner colours pixels only there", "
   Mat p(2, 500);
   Rng rng(3);
   for (int i = 0; i < 500; ++i) p.col(i) << 1 + float(rng.uniform()), 1 + float(rng.uniform());
-  const Canvas c = scatter(p, o);
-  CHECK(c.width() == 640);
-  CHECK(c.height() == 640);
+  const Raster c = rasterize(scatter(p, o));
+  CHECK(c.width == 640);
+  CHECK(c.height == 640);
   const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   const int n = count_only_inside(c, bluish, f.px(1) - 4, f.py(2) - 4, f.px(2) + 4, f.py(1) + 4);
   CHECK(n > 0.5 * (f.px(2) - f.px(1)) * (f.py(1) - f.py(2)));
@@ -149,7 +158,7 @@ TEST_CASE("plot: an overlay is drawn in its own colour where its points are", "[
   Mat p(2, 1), q(2, 1);
   p << 2, 2;
   q << 8, 7;
-  const Canvas c = scatter(p, o, &q);
+  const Raster c = rasterize(scatter(p, o, &q));
   const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   CHECK(count_only_inside(c, orange, f.px(8) - 6, f.py(7) - 6, f.px(8) + 6, f.py(7) + 6) > 4);
   CHECK(count_only_inside(c, bluish, f.px(2) - 6, f.py(2) - 6, f.px(2) + 6, f.py(2) + 6) > 4);
@@ -185,11 +194,11 @@ TEST_CASE("plot: automatic ranges keep every point inside the plot area", "[plot
 
 TEST_CASE("plot: a title too wide for the picture is cut short with dots", "[plot]") {
   const std::string t(300, 'w');
-  const std::string fit = fit_text(t, 200, 2);
-  CHECK(text_width(fit, 2) <= 200);
-  CHECK(fit.size() > 3);
+  const std::string fit = fit_text(t, 200, 16);
+  CHECK(text_width(fit, 16) <= 200);
+  CHECK(text_width(fit, 16) > 150);
   CHECK(fit.substr(fit.size() - 3) == "...");
-  CHECK(fit_text("short", 200, 2) == "short");
+  CHECK(fit_text("short", 200, 16) == "short");
 }
 
 TEST_CASE("plot: a heat map pixel has its grid value's colour", "[plot]") {
@@ -207,16 +216,17 @@ TEST_CASE("plot: a heat map pixel has its grid value's colour", "[plot]") {
   const Grid g = grid_from_rows(rows, o);
   REQUIRE(g.xs == std::vector<double>{0, 1, 2, 3});
   REQUIRE(g.ys == std::vector<double>{0, 0.5, 1, 1.5});
-  const Canvas c = heatmap(g, o);
+  const Raster c = rasterize(heatmap(g, o));
   const Range values{0, 15};
   const Frame f = layout(o, {-0.5, 3.5}, {-0.25, 1.75}, &values, Aspect::shrink);
   for (int iy = 0; iy < 4; ++iy)
     for (int ix = 0; ix < 4; ++ix)
       CHECK(c.at(int(f.px(ix + 0.3)), int(f.py(0.5 * iy + 0.1))) == viridis((ix + 4 * iy) / 15.0));
-  // The colour bar runs from vmin (bottom) to vmax (top)
-  const int bar_x = f.x1 + 8 * f.font + 2;
-  CHECK(c.at(bar_x, f.y1 - 1) == viridis(0.5 / (f.y1 - f.y0)));
-  CHECK(c.at(bar_x, f.y0) == viridis((f.y1 - f.y0 - 0.5) / (f.y1 - f.y0)));
+  // The colour bar runs from vmin (bottom) to vmax (top), through viridis's middle
+  const int bar_x = int(f.x1 + 1.2 * f.font + 3);
+  CHECK(near(c.at(bar_x, f.y1 - 1), viridis(0.5 / (f.y1 - f.y0))));
+  CHECK(near(c.at(bar_x, f.y0), viridis((f.y1 - f.y0 - 0.5) / (f.y1 - f.y0))));
+  CHECK(near(c.at(bar_x, (f.y0 + f.y1) / 2), viridis(0.5), 3));
 }
 
 TEST_CASE("plot: heat map values alone fill the --range grid, x fastest", "[plot]") {
@@ -265,7 +275,7 @@ TEST_CASE("plot: a 2-D histogram of one spot is brightest there", "[plot]") {
   Options o = fixed_options();
   o.bins = 10;
   Mat p = Mat::Constant(2, 50, 2.5f);
-  const Canvas c = histogram(p, o);
+  const Raster c = rasterize(histogram(p, o));
   const Range counts{0, 50};
   const Frame f = layout(o, {}, {}, &counts, Aspect::widen);
   // One bin (about a tenth of the area's side) at the spot is yellow, everything else dark
@@ -289,7 +299,7 @@ TEST_CASE("plot: an arrow points from its point along its vector", "[plot]") {
   Options o = fixed_options();
   Mat a(4, 1);
   a << 3, 5, 1, 0;  // at (3, 5), pointing right
-  const Canvas c = quiver(a, o);
+  const Raster c = rasterize(quiver(a, o));
   const Range speeds{0, 1 / 0.85};
   const Frame f = layout(o, {}, {}, &speeds, Aspect::widen);
   auto drawn = [](Rgb p) { return p.g > p.r + 40; };  // viridis, not grey
@@ -308,7 +318,7 @@ TEST_CASE("plot: trajectories mark starts and ends and join them", "[plot]") {
   Options o = fixed_options();
   Array t({3, 1, 2});
   t.data = {1, 1, 4.5, 4.5, 8, 8};
-  const Canvas c = trajectories(t, o);
+  const Raster c = rasterize(trajectories(t, o));
   const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   CHECK(c.at(int(f.px(1)), int(f.py(1))) == colour::start);
   CHECK(c.at(int(f.px(8)), int(f.py(8))) == colour::end);
@@ -331,10 +341,10 @@ TEST_CASE("plot: image grid cells are exact nearest-neighbour blocks", "[plot]")
   o.scale = 5;
   o.cols = 2;
   GridLayout g;
-  const Canvas c = image_grid(im, nullptr, o, &g);
+  const Raster c = rasterize(image_grid(im, nullptr, o, &g));
   CHECK((g.rows == 2 && g.cols == 2 && g.cell_w == 15 && g.cell_h == 10));
-  CHECK(c.width() == g.x0 + 2 * (15 + g.gap));
-  CHECK(c.height() == g.y0 + 2 * (10 + g.gap));
+  CHECK(c.width == g.x0 + 2 * (15 + g.gap));
+  CHECK(c.height == g.y0 + 2 * (10 + g.gap));
   for (int k = 0; k < 3; ++k)
     for (int y = 0; y < 10; ++y)
       for (int x = 0; x < 15; ++x) {
@@ -352,7 +362,7 @@ TEST_CASE("plot: --by-label puts one label per row, in label order", "[plot]") {
   Options o;
   o.by_label = true;
   GridLayout g;
-  const Canvas c = image_grid(im, &labels, o, &g);
+  const Raster c = rasterize(image_grid(im, &labels, o, &g));
   CHECK((g.rows == 3 && g.cols == 2));
   auto grey = [&](int r, int col) { return c.at(g.cell_x(col), g.cell_y(r)).r; };
   auto byte = [](int k) { return uint8_t(std::lround(k / 10.0 * 255)); };
@@ -361,8 +371,8 @@ TEST_CASE("plot: --by-label puts one label per row, in label order", "[plot]") {
   CHECK(grey(2, 0) == byte(4));
   CHECK(white(c.at(g.cell_x(1), g.cell_y(2))));
   int ink = 0;  // the labels, left of the cells
-  for (int y = 0; y < c.height(); ++y)
-    for (int x = 0; x < g.x0 - g.gap; ++x) ink += c.at(x, y) == colour::ink;
+  for (int y = 0; y < c.height; ++y)
+    for (int x = 0; x < g.x0 - g.gap; ++x) ink += dark(c.at(x, y));
   CHECK(ink > 10);
   CHECK_THROWS_AS(image_grid(im, nullptr, o), Error);
 }
@@ -373,7 +383,7 @@ TEST_CASE("plot: image trajectories show evenly spaced times, first to last", "[
     for (int k = 0; k < 12; ++k) t.data[size_t(s * 12 + k)] = float(s) / 20.0f;
   Options o;
   GridLayout g;
-  const Canvas c = image_trajectories(t, nullptr, o, &g);
+  const Raster c = rasterize(image_trajectories(t, nullptr, o, &g));
   CHECK((g.rows == 3 && g.cols == 10));
   auto byte = [](int s) { return uint8_t(std::lround(s / 20.0 * 255)); };
   CHECK(c.at(g.cell_x(0), g.cell_y(2)).r == byte(0));
@@ -407,18 +417,98 @@ TEST_CASE("plot: an overlay's legend names both point sets in the top-right corn
   Mat p(2, 1), q(2, 1);
   p << 2, 2;
   q << 3, 3;
-  auto ink_in_area = [&](const Canvas& c, const Frame& f, bool right_half) {
+  auto ink_in_area = [&](const Picture& pic, const Frame& f, bool right_half) {
+    const Raster c = rasterize(pic);
     int n = 0;
     for (int y = f.y0; y < f.y1; ++y)
       for (int x = f.x0; x < f.x1; ++x)
-        n += c.at(x, y) == colour::ink && (x > (f.x0 + f.x1) / 2) == right_half;
+        n += dark(c.at(x, y)) && (x > (f.x0 + f.x1) / 2) == right_half;
     return n;
   };
   const Frame f = layout(o, {}, {}, nullptr, Aspect::widen);
   CHECK(ink_in_area(scatter(p, o, &q), f, true) == 0);
   o.name = "data.npy";
   o.overlay_name = "samples.npy";
-  const Canvas c = scatter(p, o, &q);
-  CHECK(ink_in_area(c, f, true) > 100);
+  const Picture c = scatter(p, o, &q);
+  CHECK(ink_in_area(c, f, true) > 60);
   CHECK(ink_in_area(c, f, false) == 0);
+}
+
+TEST_CASE("plot: the format follows the name, -f for standard output", "[plot]") {
+  CHECK(picture_format("a.png", "") == Format::png);
+  CHECK(picture_format("dir.v2/A.SVG", "") == Format::svg);
+  CHECK(picture_format("x.pdf", "") == Format::pdf);
+  CHECK(picture_format("-", "") == Format::png);
+  CHECK(picture_format("-", "pdf") == Format::pdf);
+  CHECK(picture_format("picture", "svg") == Format::svg);
+  CHECK(picture_format("grid.dat", "", Format::png) == Format::png);
+  CHECK(picture_format("grid.pdf", "", Format::png) == Format::pdf);
+  CHECK_THROWS_WITH(picture_format("x.jpg", ""), Catch::Contains(".png, .svg or .pdf"));
+  CHECK_THROWS_WITH(picture_format("dir.svg/x", ""), Catch::Contains("cannot tell"));
+  CHECK_THROWS_WITH(picture_format("x.png", "pdf"), Catch::Contains("contradicts"));
+  CHECK_THROWS_WITH(picture_format("-", "gif"), Catch::Contains("one of png, svg, pdf"));
+}
+
+TEST_CASE("plot: sizes in pixels, points or inches at the dpi", "[plot]") {
+  Options o;
+  parse_size("300x200", o);
+  CHECK((o.width == 300 && o.height == 200));
+  parse_size("360x270pt", o);  // 5 x 3.75 inches at 96 dpi
+  CHECK((o.width == 480 && o.height == 360));
+  o.dpi = 200;
+  parse_size("3in", o);
+  CHECK((o.width == 600 && o.height == 600));
+  for (const char* bad : {"big", "10x10", "640x", "3x2mm", "9000x100", "pt"})
+    CHECK_THROWS_AS(parse_size(bad, o), Error);
+}
+
+TEST_CASE("plot: every format's bytes open as that format, the page in points", "[plot]") {
+  Options o = fixed_options();
+  o.width = 200;
+  o.height = 150;
+  o.dpi = 144;  // the page: 100 x 75 pt
+  Mat p(2, 3);
+  p << 1, 5, 9, 1, 5, 9;
+  const Picture pic = scatter(p, o);
+  const std::string png = encode(pic, Format::png), svg = encode(pic, Format::svg),
+                    pdf = encode(pic, Format::pdf);
+  CHECK(png.substr(0, 8) == "\x89PNG\r\n\x1a\n");
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("width=\"100pt\" height=\"75pt\"") != std::string::npos);
+  CHECK(pdf.substr(0, 5) == "%PDF-");
+  CHECK(pdf.find("/MediaBox [ 0 0 100 75 ]") != std::string::npos);
+}
+
+TEST_CASE("plot: axis labels take room below and left of the plot area", "[plot]") {
+  Options o = fixed_options();
+  const Frame plain = layout(o, {}, {}, nullptr, Aspect::free);
+  o.xlabel = "x";
+  o.ylabel = "y";
+  const Frame labelled = layout(o, {}, {}, nullptr, Aspect::free);
+  CHECK(labelled.x0 > plain.x0 + 0.9 * plain.font);
+  CHECK(labelled.y1 < plain.y1 - 0.9 * plain.font);
+  // The y label is written upright along the left edge: ink there, none without it
+  Mat p(2, 1);
+  p << 5, 5;
+  // (its column: from the margin, 0.8 font sizes, to the tick labels, 1.3 further)
+  auto left_ink = [&](const Options& opt, double to) {
+    const Raster c = rasterize(scatter(p, opt));
+    int n = 0;
+    for (int y = 0; y < c.height; ++y)
+      for (int x = 0; x < int(to * plain.font); ++x) n += dark(c.at(x, y));
+    return n;
+  };
+  CHECK(left_ink(o, 2.0) > 5);
+  CHECK(left_ink(o, 0.7) == 0);
+  o.ylabel.clear();
+  CHECK(left_ink(o, 0.7) == 0);
+}
+
+TEST_CASE("plot: text follows the dpi, pixels follow the size", "[plot]") {
+  Options o = fixed_options();
+  const Frame f96 = layout(o, {}, {}, nullptr, Aspect::free);
+  o.dpi = 192;
+  const Frame f192 = layout(o, {}, {}, nullptr, Aspect::free);
+  CHECK(f192.font == Approx(2 * f96.font));
+  CHECK(f192.x0 > f96.x0);  // wider tick labels, the same 640 pixels
 }
