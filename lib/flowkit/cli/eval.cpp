@@ -294,13 +294,13 @@ void logp_stream(const LogpFlags& fl, const Common& c, const Field& field, const
                 std::to_string(nfe));
 }
 
-// --solver auto: dopri5 for bits per dimension, rk4 (--steps) otherwise. A dequantized model's
+// --solver auto: dopri5 for bits per dimension unless --steps asks for fixed steps, rk4 otherwise. A dequantized model's
 // field sharpens onto the grey levels near t = 1, where a fixed step is biased: MNIST's U-Net
 // read 1.20 bits with rk4 at 80 steps against dopri5's 1.405 (issue 22), and --bpd is the
 // figure people compare, so its default is the adaptive solver.
 std::string solver_for_logp(const LogpFlags& fl) {
   if (fl.solver != "auto") return fl.solver;
-  return fl.bpd ? "dopri5" : "rk4";
+  return fl.bpd && !fl.steps_given ? "dopri5" : "rk4";
 }
 
 void logp(LogpFlags fl, const Common& c) {
@@ -540,7 +540,7 @@ void add_logp(CLI::App& app, LogpFlags& f, Common& c) {
   s->add_option("-m,--model", f.model, "model file")->required();
   s->add_option("points", f.input, "points (n, d) ('-' or none: standard input)");
   s->add_option("--solver", f.solver, "ODE solver: " + choice_names(solvers()) +
-                                          " (not em); auto: dopri5 with --bpd, else rk4")->capture_default_str();
+                                          " (not em); auto: dopri5 with --bpd and no --steps, else rk4")->capture_default_str();
   s->add_option("--steps", f.steps, "solver steps (fixed-step solvers)")->capture_default_str();
   s->add_option("--rtol", f.rtol, "relative tolerance (dopri5)")->capture_default_str();
   s->add_option("--atol", f.atol, "absolute tolerance (dopri5)")->capture_default_str();
@@ -557,6 +557,7 @@ void add_logp(CLI::App& app, LogpFlags& f, Common& c) {
   add_all(*s, c);
   s->callback([&f, &c, s] {
     f.dequantize = s->count("--dequantize") > 0;
+    f.steps_given = s->count("--steps") > 0;
     logp(f, c);
   });
 }

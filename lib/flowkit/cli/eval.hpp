@@ -14,6 +14,7 @@ struct LogpFlags {
   double rtol = 1e-5, atol = 1e-5;
   bool bpd = false, summary = false, with_points = false;
   bool dequantize = false;  // --dequantize[=L] given
+  bool steps_given = false; // --steps given: --solver auto is then rk4
   std::string levels;       // its L, or "auto": the levels the model recorded
 };
 struct FieldFlags {
