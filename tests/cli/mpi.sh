@@ -45,7 +45,7 @@ check '[ "$got" = 2 ]' "--shards 3 over 2 processes: status $got, want 2"
 check '[ "$(grep -c "flow-train: error: --shards 3 must be a positive multiple of the 2 processes" use.err)" = 1 ] &&
        [ "$(grep -c "error:" use.err)" = 1 ]' "--shards 3 over 2 processes: not one error line ($(cat use.err))"
 
-# Sampling: 20,000 points are 3 chunks of 8192; rank 0 takes chunks 0 and 2 with 1 thread each.
+# Sampling: 20,000 points are 10 chunks of 2048, dealt out in rounds of one chunk per process.
 # Process 1 is told to write elsewhere (a wrapper): it must send its chunk, not write a file
 cat >out1.sh <<'SH'
 #!/bin/sh
@@ -60,7 +60,7 @@ ok flow-sample -m one2.json -n 20000 --threads 1 --solver em --steps 20 -f csv -
 ok mpi 3 flow-sample -m one2.json -n 20000 --threads 1 --solver em --steps 20 -f csv -o e3.csv
 check 'cmp -s e1.csv e3.csv' "mpirun -np 3 flow-sample --solver em differs from one process"
 check '[ "$(wc -l <e1.csv)" -ge 20000 ]' "the SDE samples are short ($(wc -l <e1.csv) lines)"
-# Log densities: 10,000 points are 3 chunks of 4096, from a file and from standard input
+# Log densities: 10,000 points are 20 chunks of 512, from a file and from standard input
 ok flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 --with-points -o l1.npy
 OUT=l2.npy ok mpi 2 sh out1.sh flow-eval logp -m one2.json s1.npy --steps 8 --threads 1 --with-points
 check 'cmp -s l1.npy l2.npy' "mpirun -np 2 flow-eval logp differs from one process"
@@ -132,4 +132,24 @@ done
 check 'grep -q "cut.npy" <(BAD=cut.npy timeout 60 mpirun --oversubscribe -np 2 sh bad.sh 2>&1)' "the error does not name the bad file"
 check 'grep -q "different training data" <(BAD=y.npy timeout 60 mpirun --oversubscribe -np 2 sh bad.sh 2>&1)' \
   "different data on process 1 is not named as such"
+
+# Diverged samples are counted on every process: u = 500 x overflows float in 100 Euler steps
+# (6^100), so all 6,000 samples of the 3 chunks diverge, 2 chunks on process 0 and 1 on process 1
+cat >blowup.json <<'J'
+{"format": "flowkit-model", "version": 1, "type": "linear", "A": [[500, 0], [0, 500]], "b": [0, 0]}
+J
+mpi 2 flow-sample -m blowup.json -n 6000 --threads 1 --solver euler --steps 100 -o blow.npy 2>blow.err
+check 'grep -q "6000 of 6000 samples diverged" blow.err' "mpirun -np 2: the divergence warning does not count every process ($(cat blow.err))"
+
+# A U-Net under mpirun: sampling and bits per dimension give the bytes of one process
+$PYTHON -c "
+import numpy as np
+np.save('img.npy', np.random.default_rng(0).random((64, 4, 4)).astype(np.float32))"
+ok flow-train img.npy --net unet --channels 4,8 --groups 2 --embed 8 --batch 16 --steps 4 --threads 1 -q -o unet.json
+ok flow-sample -m unet.json -n 40 --threads 1 --steps 3 -o u1.npy
+OUT=u2.npy ok mpi 2 sh out1.sh flow-sample -m unet.json -n 40 --threads 1 --steps 3
+check 'cmp -s u1.npy u2.npy' "mpirun -np 2 flow-sample of a U-Net differs from one process"
+ok flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3 -o b1.json
+OUT=b2.json ok mpi 2 sh out1.sh flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3
+check 'cmp -s b1.json b2.json' "mpirun -np 2 flow-eval logp --bpd of a U-Net differs from one process"
 finish
