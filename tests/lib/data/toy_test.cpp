@@ -160,7 +160,7 @@ TEST_CASE("toys: vmf and vonmises mixtures integrate to 1 and match their moment
                     Catch::Contains("must be a unit vector in R^3"));
 }
 
-TEST_CASE("toys: the torus checkerboard fills 8 cells of [0, 2 pi)^2 with density 1 / (2 pi^2)", "[toy]") {
+TEST_CASE("toys: the torus checkerboard fills 8 cells of the torus square (side 2 pi) with density 1 / (2 pi^2)", "[toy]") {
   const ToySpec s{"torus-checkerboard", {}, ""};
   Rng rng(3);
   const Mat x = sample_toy(s, 20000, rng);
