@@ -10,8 +10,8 @@ namespace {
 // Most points kept in memory for the --png picture.
 constexpr int64_t kPngPoints = 100000;
 
-void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c) {
-  cli::SamplePlan p = cli::plan_sampling(f, app, c);
+void sample(const CLI::App& app, const cli::SampleFlags& f, const cli::Common& c, ModelFile mf) {
+  cli::SamplePlan p = cli::plan_sampling(f, app, c, std::move(mf));
   if (!f.png.empty()) cli::check_png(p, false);
   const Format fmt = cli::output_format(c);
   // Under mpirun the other processes solve their chunks and send them to process 0, which writes
@@ -86,8 +86,9 @@ int main(int argc, char** argv) {
                     cli::add_discrete_sample_flags(app, d);
                     cli::add_all(app, c);
                     app.callback([&] {
-                      if (cli::is_discrete_model_file(f.model)) return cli::sample_discrete(app, f, d, c);
-                      sample(app, f, c);
+                      ModelFile mf = read_flow_or_discrete(f.model);  // read once, either kind
+                      if (mf.discrete) return cli::sample_discrete(app, f, d, c, *mf.discrete);
+                      sample(app, f, c, std::move(mf));
                     });
                   });
 }

@@ -69,9 +69,8 @@ Stream adaptive_steps(cli::SamplePlan& p, int64_t every, SampleStats& st) {
   return s;
 }
 
-void traj(const CLI::App& app, const cli::SampleFlags& f, int64_t every, const cli::Common& c) {
-  if (every < 1) throw usage_error("--every must be at least 1, got " + std::to_string(every));
-  cli::SamplePlan p = cli::plan_sampling(f, app, c);
+void traj(const CLI::App& app, const cli::SampleFlags& f, int64_t every, const cli::Common& c, ModelFile mf) {
+  cli::SamplePlan p = cli::plan_sampling(f, app, c, std::move(mf));
   if (!f.png.empty()) cli::check_png(p, true);
   cli::output_format(c);
   cli::Progress progress(c, p.job.n, "trajectories");
@@ -98,8 +97,9 @@ int main(int argc, char** argv) {
                     cli::add_all(app, c);
                     app.callback([&] {
                       if (every < 1) throw usage_error("--every must be at least 1");
-                      if (cli::is_discrete_model_file(f.model)) return cli::sample_discrete(app, f, d, c, int(every));
-                      traj(app, f, every, c);
+                      ModelFile mf = read_flow_or_discrete(f.model);  // read once, either kind
+                      if (mf.discrete) return cli::sample_discrete(app, f, d, c, *mf.discrete, int(every));
+                      traj(app, f, every, c, std::move(mf));
                     });
                   });
 }

@@ -7,23 +7,9 @@
 # density) on a 40 x 80 latitude-longitude grid, and the largest |norm - 1| of the samples.
 # --quick (or FLOWKIT_QUICK=1): a short run for the tests (under a minute). The programs come
 # from $FLOWKIT_BIN or PATH.
-set -euo pipefail
-[ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
-[ "${1:-}" = --quick ] && FLOWKIT_QUICK=1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/manifold-nll.bash" "$@"
 spec='{"weights": [0.4, 0.3, 0.2, 0.1], "means": [[0, 0, 1], [1, 0, 0], [0, -0.6, -0.8], [-0.6, 0.8, 0]], "kappas": [10, 20, 30, 50]}'
-if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
-  mode=quick n=1000 train=(--steps 1500 --width 64 --lr 3e-3 --warmup 100) solve=(--solver rk4 --steps 20)
-else
-  mode=full n=5000 train=(--steps 20000 --width 128 --lr 3e-3 --warmup 500) solve=(--solver rk4 --steps 100)
-fi
-flow-data vmf --spec "$spec" -n 20000 --seed 1 -o "$dir/train.npy"
-flow-data vmf --spec "$spec" -n "$n" --seed 2 -o "$dir/test.npy"
-start=$(date +%s)
-flow-train "$dir/train.npy" --manifold sphere --batch 256 "${train[@]}" -q -o "$dir/model.json"
-train_s=$(($(date +%s) - start))
-flow-eval logp -m "$dir/model.json" "${solve[@]}" "$dir/test.npy" -o "$dir/lp.npy"
+manifold_nll sphere vmf "$spec"
 # the grid: cell centres of latitude x longitude, as unit vectors
 /usr/bin/python3 -c "
 import numpy as np

@@ -7,23 +7,9 @@
 # exact log density (plain, and weighted by the exact density) on a 60 x 60 grid.
 # --quick (or FLOWKIT_QUICK=1): a short run for the tests (under a minute). The programs come
 # from $FLOWKIT_BIN or PATH.
-set -euo pipefail
-[ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
-[ "${1:-}" = --quick ] && FLOWKIT_QUICK=1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "$0")/manifold-nll.bash" "$@"
 spec='{"weights": [0.5, 0.3, 0.2], "means": [[4.2, 2.4], [4.5, 5.6], [1.0, 0.2]], "kappas": [[6, 3], [8, 8], [4, 10]]}'
-if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
-  mode=quick n=1000 train=(--steps 1500 --width 64 --lr 3e-3 --warmup 100) solve=(--solver rk4 --steps 20)
-else
-  mode=full n=5000 train=(--steps 20000 --width 128 --lr 3e-3 --warmup 500) solve=(--solver rk4 --steps 100)
-fi
-flow-data vonmises --spec "$spec" -n 20000 --seed 1 -o "$dir/train.npy"
-flow-data vonmises --spec "$spec" -n "$n" --seed 2 -o "$dir/test.npy"
-start=$(date +%s)
-flow-train "$dir/train.npy" --manifold torus --batch 256 "${train[@]}" -q -o "$dir/model.json"
-train_s=$(($(date +%s) - start))
-flow-eval logp -m "$dir/model.json" "${solve[@]}" "$dir/test.npy" -o "$dir/lp.npy"
+manifold_nll torus vonmises "$spec"
 flow-data grid --range 0:6.283185 --size 60 -o "$dir/grid.npy"
 flow-eval logp -m "$dir/model.json" "${solve[@]}" "$dir/grid.npy" -o "$dir/glp.npy"
 /usr/bin/python3 - "$spec" "$dir" "$mode" "$train_s" <<'PY'

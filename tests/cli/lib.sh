@@ -45,6 +45,23 @@ check() {
   if ! eval "$1"; then fail "$2"; fi
 }
 
+# need_mpi: ends the script as skipped without OpenMPI or an MPI build; else sets up mpirun for
+# root on the loopback only (no network probing), oversubscribed on 2 cores, and defines
+# `mpi NP CMD...` (mpirun with a time limit).
+need_mpi() {
+  if ! command -v mpirun >/dev/null; then
+    echo "SKIPPED: mpirun is not installed (bash share/setup --tests installs OpenMPI)"
+    exit 0
+  fi
+  if ! flow-train --version | grep -q "^MPI: OpenMPI"; then
+    echo "SKIPPED: these programs were built without MPI (flow-train --version: $(flow-train --version | tail -1))"
+    exit 0
+  fi
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+  export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+}
+mpi() { local np=$1; shift; timeout 120 mpirun --oversubscribe -np "$np" "$@"; }
+
 # Ends the script: prints a summary and exits non-zero on any failure.
 finish() {
   echo "$checks checks, $failures failed"

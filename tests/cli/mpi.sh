@@ -5,18 +5,7 @@
 # bit-exactly; bad data on one process ends every process with one error line, never a hang.
 source "$(dirname "$0")/lib.sh"
 
-if ! command -v mpirun >/dev/null; then
-  echo "SKIPPED: mpirun is not installed (bash share/setup --tests installs OpenMPI)"
-  exit 0
-fi
-if ! flow-train --version | grep -q "^MPI: OpenMPI"; then
-  echo "SKIPPED: these programs were built without MPI (flow-train --version: $(flow-train --version | tail -1))"
-  exit 0
-fi
-# As root mpirun needs these two; on the loopback only (no network probing); 2 cores, 3 processes
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
-mpi() { local np=$1; shift; timeout 120 mpirun --oversubscribe -np "$np" "$@"; }
+need_mpi
 
 $PYTHON -c "
 import numpy as np

@@ -6,19 +6,8 @@
 # and under -np 4 a ring process's peak memory does not grow with --shards, where a gather's does.
 source "$(dirname "$0")/lib.sh"
 
-if ! command -v mpirun >/dev/null; then
-  echo "SKIPPED: mpirun is not installed (bash share/setup --tests installs OpenMPI)"
-  exit 0
-fi
-if ! flow-train --version | grep -q "^MPI: OpenMPI"; then
-  echo "SKIPPED: these programs were built without MPI (flow-train --version: $(flow-train --version | tail -1))"
-  exit 0
-fi
-# As root mpirun needs these two; on the loopback only; 2 cores, up to 5 processes that yield
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_mpi_yield_when_idle=1
-mpi() { local np=$1; shift; timeout 120 mpirun --oversubscribe -np "$np" "$@"; }
+need_mpi
+export OMPI_MCA_mpi_yield_when_idle=1  # up to 5 processes on 2 cores: idle ones yield
 
 $PYTHON -c "
 import numpy as np

@@ -1,7 +1,5 @@
 #include "flowkit/cli/discrete.hpp"
 
-#include <sys/stat.h>
-
 #include <cmath>
 
 #include "flowkit/io/tokens.hpp"
@@ -59,35 +57,26 @@ void add_discrete_sample_flags(CLI::App& app, DiscreteSampleFlags& d) {
                  "discrete models: corrector weight C >= 0 of the jump sampler (default 0: none)");
 }
 
-bool is_discrete_model_file(const std::string& path) {
-  // Only a regular file can be read twice (a model on a pipe is read once, as a flow)
-  struct stat st;
-  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || safetensors::looks_like(path))
-    return false;
-  return is_discrete_model(read_model_json(path));
-}
-
 void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSampleFlags& d,
-                     const Common& c, int every) {
+                     const Common& c, DiscreteModel& model, int every) {
   refuse_continuous_flags(app, f.model);
   if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
   if (f.steps < 1) throw usage_error("--steps must be at least 1");
   if (!(d.corrector >= 0) || !std::isfinite(d.corrector)) throw usage_error("--corrector must be a number >= 0");
-  auto model = read_discrete(f.model);
   const Format fmt = output_format(c);
   const int threads = apply_threads(c);
-  const std::vector<int64_t> shape = {model->length()};
+  const std::vector<int64_t> shape = {model.length()};
   if (every == 0) {
-    const Tokens x = sample_tokens(*model, f.n, f.steps, d.corrector, c.seed, threads);
-    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {f.n, model->length()}, fmt); });
+    const Tokens x = sample_tokens(model, f.n, f.steps, d.corrector, c.seed, threads);
+    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {f.n, model.length()}, fmt); });
     status(c, std::to_string(f.n) + " token samples, " + std::to_string(f.steps) + " jump steps");
     return;
   }
   // The trajectory: one run (no chunks), every `every`-th state and the last, (T, n, L)
   Rng rng(c.seed);
   Tokens traj;
-  sample_tokens(*model, f.n, f.steps, d.corrector, rng, &traj);
-  const int64_t L = model->length();
+  sample_tokens(model, f.n, f.steps, d.corrector, rng, &traj);
+  const int64_t L = model.length();
   std::vector<int> keep;
   for (int k = 0; k <= f.steps; k += every) keep.push_back(k);
   if (keep.back() != f.steps) keep.push_back(f.steps);

@@ -1,10 +1,12 @@
 // cli (discrete): what the programs do with a discrete model (tokens): flow-sample's and
-// flow-traj's jump sampler and flow-eval elbo. The programs ask is_discrete_model_file first.
+// flow-traj's jump sampler and flow-eval elbo. The programs read the model once
+// (read_flow_or_discrete) and come here when it is discrete.
 #pragma once
 #include <string>
 
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/cli/sample.hpp"
+#include "flowkit/flow/discrete.hpp"
 
 namespace flowkit::cli {
 
@@ -13,14 +15,11 @@ struct DiscreteSampleFlags {
 };
 void add_discrete_sample_flags(CLI::App& app, DiscreteSampleFlags& d);
 
-// True when the file is a discrete model (a JSON model document of a discrete type).
-bool is_discrete_model_file(const std::string& path);
-
 // Samples a discrete model (tokens (n, shape...) out, NPY '<i4' or text) or, with `every` > 0,
 // writes its trajectory (T, n, shape...) with the times after it. Flags of the continuous
 // solvers are usage errors.
 void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSampleFlags& d,
-                     const Common& c, int every = 0);
+                     const Common& c, DiscreteModel& model, int every = 0);
 
 struct ElboFlags {
   std::string model, input = "-";

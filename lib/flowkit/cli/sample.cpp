@@ -173,11 +173,10 @@ void add_sample_flags(CLI::App& app, SampleFlags& f) {
                  "also draw the result into this PNG file (SVG or PDF: a name ending in .svg or .pdf)");
 }
 
-SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c) {
+SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c, ModelFile mf) {
   SamplePlan p;
   if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
   p.model = f.model;
-  ModelFile mf = read_model(f.model);
   const nlohmann::json& doc = mf.doc;
   p.field = std::move(mf.field);
   p.shape = p.field->sample_shape();

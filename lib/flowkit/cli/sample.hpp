@@ -7,6 +7,7 @@
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/plot/plot.hpp"
 #include "flowkit/flow/sampler.hpp"
+#include "flowkit/model/field_file.hpp"
 
 namespace flowkit::cli {
 
@@ -45,7 +46,7 @@ struct SamplePlan {
   std::string model;           // the model file, for messages
 };
 // Reads the model and the start points and checks every flag (usage errors before any work).
-SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c);
+SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common& c, ModelFile mf);
 
 // Summary line and log record of a finished run ("5000 samples, rk4, 50 steps, NFE 200").
 std::string summary(const SamplePlan& p, const SampleStats& st, const std::string& what);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "flowkit/io/json_text.hpp"
+#include "flowkit/model/discrete_load.hpp"
 #include "flowkit/model/model_safetensors.hpp"
 
 namespace flowkit {
@@ -32,16 +33,23 @@ nlohmann::json read_model_json(const std::string& path) {
 
 std::unique_ptr<Field> make_learned_field(LearnedModel m);
 
-ModelFile read_model(const std::string& path) {
+namespace {
+ModelFile read_any(const std::string& path, bool discrete_ok) {
   ModelFile f;
   if (safetensors::looks_like(path)) {
     f.field = make_learned_field(model_from_safetensors(safetensors::File::open(path), &f.doc, true));
     return f;
   }
   f.doc = read_model_json(path);
-  f.field = load_field(f.doc, path);
+  if (discrete_ok && is_discrete_model(f.doc)) f.discrete = load_discrete(f.doc, path);
+  else f.field = load_field(f.doc, path);
   return f;
 }
+}  // namespace
+
+ModelFile read_model(const std::string& path) { return read_any(path, false); }
+
+ModelFile read_flow_or_discrete(const std::string& path) { return read_any(path, true); }
 
 void convert_model(const std::string& in, std::ostream& os, ModelFormat to) {
   if (!safetensors::looks_like(in)) {

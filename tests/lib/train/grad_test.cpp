@@ -201,20 +201,33 @@ TEST_CASE("two processes with a shard each give the bits of one process with two
   CHECK_THROWS_WITH(BatchGradient(lone, 3).plan(200), Catch::Contains("multiple of the 2 processes"));
 }
 
-TEST_CASE("the gather exchange gives the bits of one process for 2, 3 and 4 processes", "[train]") {
-  NetConfig c;
-  c.width = 32;
-  c.num_classes = 3;
-  Net net(c);
-  Rng r(7);
-  net.init(r);
+// The network and batch of the exchange tests (width 32, 3 classes, 240 columns, one thread).
+struct ExchangeCase {
+  NetConfig c = [] {
+    NetConfig k;
+    k.width = 32;
+    k.num_classes = 3;
+    return k;
+  }();
+  Net net{c};
   const Batch b = make_batch(240, 3);
-  set_threads(1);
+  ExchangeCase() {
+    Rng r(7);
+    net.init(r);
+    set_threads(1);
+  }
+  // One process's loss and gradient with `shards` shards: what the exchanges are held to.
+  double one_process(int shards, Params& grad) {
+    return BatchGradient(Comm::single(), shards)(net, b.z, b.t, b.lab, b.goal, grad);
+  }
+};
+
+TEST_CASE_METHOD(ExchangeCase, "the gather exchange gives the bits of one process for 2, 3 and 4 processes", "[train]") {
   for (const int procs : {2, 3, 4}) {
     CAPTURE(procs);
     const int shards = 12;  // more shards than threads: waves of one shard per thread
     Params one;
-    const double l_one = BatchGradient(Comm::single(), shards)(net, b.z, b.t, b.lab, b.goal, one);
+    const double l_one = one_process(shards, one);
     const Run g = run_processes(procs, shards, Exchange::gather, c, net, b);
     for (int k = 0; k < procs; ++k) {
       CHECK(g.loss[size_t(k)] == l_one);
@@ -227,20 +240,13 @@ TEST_CASE("the gather exchange gives the bits of one process for 2, 3 and 4 proc
 // its own rank: other additions than one process's, so it agrees with it to float rounding
 // (within 1e-6 of the largest entry; measured 5.8e-8 for 2, 3 and 4 processes), and with itself
 // exactly.
-TEST_CASE("the ring exchange: the same bits on every process and run, one process's sum to rounding", "[train]") {
-  NetConfig c;
-  c.width = 32;
-  c.num_classes = 3;
-  Net net(c);
-  Rng r(7);
-  net.init(r);
-  const Batch b = make_batch(240, 3);
-  set_threads(1);
+TEST_CASE_METHOD(ExchangeCase, "the ring exchange: the same bits on every process and run, one process's sum to rounding",
+                 "[train]") {
   for (const int procs : {2, 3, 4}) {
     CAPTURE(procs);
     const int shards = 12;
     Params one;
-    const double l_one = BatchGradient(Comm::single(), shards)(net, b.z, b.t, b.lab, b.goal, one);
+    const double l_one = one_process(shards, one);
     const Run a = run_processes(procs, shards, Exchange::ring, c, net, b);
     const Run again = run_processes(procs, shards, Exchange::ring, c, net, b);
     CHECK(!a.mismatched);
