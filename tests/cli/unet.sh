@@ -55,12 +55,18 @@ assert g.shape == (20, 8, 8) and np.isfinite(g).all(), g.shape
 check '[ -s grid.png ]' "no class grid"
 ok flow-eval logp -m m.json few.npy --steps 3 --divergence exact --bpd --dequantize --summary -o exact.json
 ok flow-eval logp -m m.json few.npy --steps 3 --divergence hutchinson --probes 4 --bpd --dequantize --summary -o hutch.json
+# The same seed in nats: the same dequantization noise, so bits per dimension must be exactly
+# (-log p + d ln(L - 1)) / (d ln 2) of it, with the digits' L = 17 levels and d = 64 (dropping
+# the change of scale, or using L for L - 1, misses by 4 or 0.09 bits)
+ok flow-eval logp -m m.json few.npy --steps 3 --divergence exact --dequantize --summary -o nats.json
 check '$PYTHON -c "
-import json
-e, h = json.load(open(\"exact.json\")), json.load(open(\"hutch.json\"))
-assert e[\"unit\"] == \"bits/dim\" and 0 < e[\"mean\"] < 20, e
+import json, math
+e, h, n = (json.load(open(f)) for f in (\"exact.json\", \"hutch.json\", \"nats.json\"))
+assert e[\"unit\"] == \"bits/dim\" and n[\"unit\"] == \"nats\", (e, n)
+want = (-n[\"mean\"] + 64 * math.log(16)) / (64 * math.log(2))
+assert abs(e[\"mean\"] - want) < 1e-4, (e[\"mean\"], want)
 assert abs(e[\"mean\"] - h[\"mean\"]) < 1.0, (e, h)
-"' "U-Net bits per dimension"
+"' "U-Net bits per dimension against its nats ($(cat exact.json nats.json | tr -d '\n '))"
 
 # What the U-Net cannot take
 bad 2 "divide by 16" flow-train $base --channels 4,4,4,4,4 --groups 2 --steps 1 -o x.json
