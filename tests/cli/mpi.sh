@@ -141,4 +141,14 @@ check 'cmp -s u1.npy u2.npy' "mpirun -np 2 flow-sample of a U-Net differs from o
 ok flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3 -o b1.json
 OUT=b2.json ok mpi 2 sh out1.sh flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3
 check 'cmp -s b1.json b2.json' "mpirun -np 2 flow-eval logp --bpd of a U-Net differs from one process"
+# U-Net validation split over the processes (300 held out, 256 scored in 16 pieces of 16):
+# the model of one process with 2 shards, validation loss included
+$PYTHON -c "
+import numpy as np
+np.save('vimg.npy', np.random.default_rng(2).random((600, 4, 4)).astype(np.float32))"
+vrun="vimg.npy --net unet --channels 4,8 --groups 2 --embed 8 --batch 16 --steps 3 --threads 1 --val-fraction 0.5 -q"
+ok flow-train $vrun --shards 2 -o v1.json
+ok mpi 2 flow-train $vrun -o v2.json
+check 'cmp -s v1.json v2.json' "mpirun -np 2 U-Net validation differs from one process with 2 shards"
+check 'grep -q "\"val_points\": 256" v2.json' "mpirun -np 2 U-Net validation set size"
 finish

@@ -38,6 +38,19 @@ ok flow-train $run2 --steps 12 -o two-a.json
 ok flow-train $run2 --steps 12 -o two-b.json
 check 'cmp -s two-a.json two-b.json' "two U-Net runs at 2 threads differ"
 
+# Validation: --val-fraction 0.2 holds out 359 digits, of which a U-Net scores 256 (16 pieces
+# of 16 images, dealt to the threads and summed in piece order): the same model file, validation
+# losses included, at 1 and 2 threads with the same shards
+val="$base --channels 4,8 --groups 2 --shards 2 --decay constant --steps 4 --val-fraction 0.2"
+ok flow-train $val --threads 1 --log val1.log -o val1.json
+ok flow-train $val --threads 2 --log val2.log -o val2.json
+check 'cmp -s val1.json val2.json' "U-Net validation at 1 and 2 threads: different model files"
+check '[ "$(grep -o "\"val_loss\":[0-9.e+-]*" val1.log)" = "$(grep -o "\"val_loss\":[0-9.e+-]*" val2.log)" ] &&
+       [ "$(grep -c "\"val_loss\":[0-9]" val1.log)" = 4 ]' "U-Net validation losses at 1 and 2 threads ($(cat val1.log val2.log))"
+check '$PYTHON -c "
+import json, math; t = json.load(open(\"val1.json\"))[\"training\"]
+assert t[\"val_points\"] == 256 and math.isfinite(t[\"final_val_loss\"]), t"' "U-Net validation set size"
+
 # Sampling, trajectories and densities through the learned field
 ok flow-sample -m full.json -n 20 --steps 4 -o s.npy
 ok flow-sample -m full.json -n 10 --solver em --noise linear --sigma 1 --steps 5 -o sde.npy

@@ -528,6 +528,7 @@ json Trainer::model_json() const {
   if (m.levels > 0) lm.training["levels"] = m.levels;  // quantized data: for --dequantize
   lm.training["final_loss"] = m.loss_count ? json(smoothed_loss()) : json(nullptr);
   if (m.last_val) lm.training["final_val_loss"] = *m.last_val;
+  if (m.val_z.cols() > 0) lm.training["val_points"] = int64_t(m.val_z.cols());
   return model_to_json(lm);
 }
 
