@@ -31,7 +31,7 @@ import tempfile
 import time
 
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "startup"]
+WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "sphere", "startup"]
 PY = "/usr/bin/python3"
 
 
@@ -269,6 +269,36 @@ class Bench:
                  n * 1e3 / ours["field_best_ms"], r["images_per_s"], True, None, None,
                  "flowkit: the field's velocity (pieces of 64 images over the threads); " + note)
 
+    # A flow on the sphere: sphere.sh's data and network, flowkit against torch_flow.py sphere-*.
+    def sphere(self, t):
+        a = self.a
+        data, model = os.path.join(self.tmp, "vmf.npy"), os.path.join(self.tmp, "sphere.json")
+        if not os.path.exists(data):
+            spec = ('{"weights": [0.4, 0.3, 0.2, 0.1], "means": [[0, 0, 1], [1, 0, 0], [0, -0.6, -0.8], '
+                    '[-0.6, 0.8, 0]], "kappas": [10, 20, 30, 50]}')
+            self.run(self.flow("flow-data", "vmf", "--spec", spec, "-n", 20000, "-o", data))
+        net = ["--width", 128, "--depth", 3, "--batch", 256]
+        k0, k1 = 20, 20 + 10 * a.train_steps
+        cmd = lambda k: self.flow("flow-train", data, "--manifold", "sphere", *net, "--steps", k, "--threads", t,
+                                  "--seed", 1, "-q", "-o", model)
+        self.run(cmd(k0), t)  # warm-up
+        s0, s1 = (min(self.run(cmd(k), t)[0] for _ in range(a.reps)) for k in (k0, k1))
+        _, mib, _ = self.run(cmd(k1), t)
+        r, pmib = self.peer_json("torch_flow.py", t, "sphere-train", "--points", data, *net, "--freqs", 8,
+                                 "--steps", k1 - k0, "--warmup", k0, "--reps", a.reps)
+        self.add("sphere train w128 d3 b256", "steps/s", t, (k1 - k0) / (s1 - s0), r["steps_per_s"], True, mib, pmib,
+                 "steps %d-%d of flow-train --manifold sphere (start-up subtracted)" % (k0, k1))
+        n, out = a.points, os.path.join(self.tmp, "sphere_samples.npy")
+        scmd = lambda k: self.flow("flow-sample", "-m", model, "-n", n, "--solver", "euler", "--steps", k,
+                                   "--threads", t, "--seed", 1, "-q", "-o", out)
+        secs, smib = self.scaled_seconds(scmd, t, a.euler_steps, 2 * a.euler_steps, 100)
+        r, pmib = self.peer_json("torch_flow.py", t, "sphere-sample", "--model", model, "--n", n, "--steps",
+                                 a.euler_steps, "--reps", a.reps, "--chunk", 4096)
+        self.add("sphere sample %dk euler 100 steps" % (n // 1000), "points/s", t, n / secs,
+                 n / (r["seconds"] * 100 / a.euler_steps), True, smib, pmib,
+                 "flowkit: runs of %d and %d steps, scaled to 100; PyTorch: chunks of 4096, loop of %d steps, scaled"
+                 % (a.euler_steps, 2 * a.euler_steps, a.euler_steps))
+
     def go(self):
         self.gemm_rate = {}
         a = self.a
@@ -291,6 +321,8 @@ class Bench:
                         self.attempt("w2 %d" % n, t, lambda: self.w2(t, n))
             if on("unet"):
                 self.attempt("unet", t, lambda: self.unet(t))
+            if on("sphere"):
+                self.attempt("sphere", t, lambda: self.sphere(t))
         if on("startup"):
             self.attempt("start-up", 1, self.startup)
         shutil.rmtree(self.tmp, ignore_errors=True)

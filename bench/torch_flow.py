@@ -10,6 +10,8 @@ the same batch, optimizer and solver. Prints one JSON object on stdout.
   torch_flow.py sample --model M.json --n 1 --steps 100 --out one.npy     (the start-up job)
   torch_flow.py field --model M.json --points P.npy --t 0.5                (check the loader)
   torch_flow.py unet --threads T --channels 32,64,128 --batch 128 --size 28 --classes 10 --reps 2
+  torch_flow.py sphere-train --threads T --points D.npy --width 128 --depth 3 --batch 256 --steps 200
+  torch_flow.py sphere-sample --threads T --model M.json --n 100000 --steps 4 --reps 2
 
 Timed workloads run once untimed (warm-up), then --reps times; the best is reported, as
 share/bench does for flowkit. sample and logp integrate --chunk points at a time (4096, as
@@ -28,7 +30,14 @@ with --classes > 0), as bench/unet_rate runs it: a training step (random SIZE x 
 [0, 1], normalized, x0 ~ N(0, I), t ~ U[0, 1], x_t = t x1 + (1 - t) x0, the mean squared error
 to x1 - x0, labels dropped to the null label with probability 0.15, backward, clipping at norm
 1, Adam, EMA 0.999) and the forward pass of the batch (sampling), each one untimed call, then
-the best of --reps."""
+the best of --reps.
+
+sphere-train and sphere-sample: a flow on the sphere S^2 as flow-train --manifold sphere trains
+it (doc/MATH.md, "Manifolds"): x1 from --points (unit vectors, drawn with replacement), x0
+uniform on the sphere, t ~ U[0, 1], the slerp x_t and its velocity u_t as the target, the
+network's output projected onto the tangent space at x_t, |P net - u|^2, then the same
+clipping, Adam and EMA as train; sampling from uniform x0 by Euler steps projected onto the
+tangent space and normalized back onto the sphere, in chunks of --chunk points."""
 import argparse
 import json
 import math
@@ -315,9 +324,83 @@ def bench_unet(a):
             "loss": loss, "params": sum(p.numel() for p in params), "reps": a.reps}
 
 
+def tangent(x, v):
+    """proj_x(v) = v - <x, v> x, row by row."""
+    return v - (x * v).sum(dim=1, keepdim=True) * x
+
+
+def uniform_sphere(n, dim, g=None):
+    x = torch.randn(n, dim, generator=g)
+    return x / x.norm(dim=1, keepdim=True)
+
+
+def slerp(x0, x1, t):
+    """The geodesic x_t = exp_{x0}(t log_{x0}(x1)) and its velocity (linear schedule)."""
+    c = (x0 * x1).sum(dim=1, keepdim=True)
+    w = x1 - c * x0
+    wn = w.norm(dim=1, keepdim=True)
+    theta = torch.atan2(wn, c)
+    log = torch.where(wn > 0, theta * w / wn.clamp_min(1e-30), torch.zeros_like(w))
+    a = t * theta
+    sinc = torch.where(a > 0, torch.sin(a) / a.clamp_min(1e-30), torch.ones_like(a))
+    return x0 * torch.cos(a) + log * t * sinc, log * torch.cos(a) - x0 * theta * torch.sin(a)
+
+
+def bench_sphere_train(a):
+    import numpy as np
+    data = torch.from_numpy(np.load(a.points).astype(np.float32))
+    g = torch.Generator().manual_seed(a.seed)
+    torch.manual_seed(a.seed)
+    net = Net(3, a.width, a.depth, a.freqs)
+    opt = torch.optim.Adam(net.parameters(), lr=a.lr, foreach=a.foreach)
+    ema = [p.detach().clone() for p in net.parameters()]
+    params = list(net.parameters())
+
+    def step():
+        x1 = data[torch.randint(0, data.shape[0], (a.batch,), generator=g)]
+        x0 = uniform_sphere(a.batch, 3, g)
+        t = torch.rand(a.batch, 1, generator=g)
+        xt, ut = slerp(x0, x1, t)
+        loss = (tangent(xt, net(xt, t)) - ut).square().sum(dim=1).mean()
+        update(loss, opt, params, ema, a)
+        return loss
+
+    for _ in range(a.warmup):
+        step()
+    s = float("inf")
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            loss = step()
+        s = min(s, time.perf_counter() - t0)
+    return {"steps_per_s": a.steps / s, "loss": float(loss)}
+
+
+def bench_sphere_sample(a):
+    net, f = make_field(a)
+    torch.manual_seed(a.seed)
+    h = 1.0 / a.steps
+
+    def run():
+        out = []
+        with torch.no_grad():
+            for _, m in chunks(a.n, a.chunk):
+                x = uniform_sphere(m, 3)
+                for k in range(a.steps):
+                    x = x + h * tangent(x, f(x, k * h))
+                    x = x / x.norm(dim=1, keepdim=True)
+                out.append(x)
+        return torch.cat(out)
+
+    s, x = best_of(a, run)
+    return {"seconds": s, "max_norm_error": float((x.norm(dim=1) - 1).abs().max()), "chunk": a.chunk,
+            "reps": a.reps}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field", "unet"])
+    p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field", "unet", "sphere-train",
+                                          "sphere-sample"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--n", type=int, nargs="+", default=[1024])
     p.add_argument("--width", type=int, default=256)
@@ -336,7 +419,7 @@ def main():
     p.add_argument("--chunk", type=int, default=4096, help="points integrated together (0: all at once)")
     p.add_argument("--model", help="a flowkit model file to load (sample, logp, field)")
     p.add_argument("--out", help="sample: write the points to this .npy (one untimed run)")
-    p.add_argument("--points", help="field: the points (.npy)")
+    p.add_argument("--points", help="field: the points; sphere-train: the data (.npy)")
     p.add_argument("--t", type=float, default=0.5, help="field: the time")
     p.add_argument("--channels", default="32,64,128", help="unet: channels per level")
     p.add_argument("--size", type=int, default=28, help="unet: images of SIZE x SIZE pixels")
@@ -349,7 +432,8 @@ def main():
     if a.what != "gemm":
         a.n = a.n[0]
     r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp,
-         "field": bench_field, "unet": bench_unet}[a.what](a)
+         "field": bench_field, "unet": bench_unet, "sphere-train": bench_sphere_train,
+         "sphere-sample": bench_sphere_sample}[a.what](a)
     r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
     print(json.dumps(r))
 
