@@ -101,6 +101,21 @@ check '/usr/bin/python3 -c "
 import json; a = json.load(open(\"knn.json\")); b = json.load(open(\"knn2.json\"))
 assert a[\"knn_agreement\"] > 0.97 and b[\"knn_agreement\"] < 0.03, (a, b)"' "kNN label agreement: right labels agree, swapped ones do not"
 
+# Frechet distance: a shift moves only the mean (|0.3, -0.4, 1.2|^2 = 1.69); two draws of one law
+# against numpy's Gaussian fits and a symmetric matrix root by eigendecomposition
+ok flow-eval compare a.npy shift.npy --metrics fd -o fd-shift.json
+ok flow-eval compare a.npy b.npy --metrics fd -o fd-small.json
+check '/usr/bin/python3 -c "
+import json, numpy as np
+s = json.load(open(\"fd-shift.json\")); q = json.load(open(\"fd-small.json\"))
+assert abs(s[\"fd\"] - 1.69) < 1e-4 and s[\"fd_features\"] == \"points\", s
+a = np.load(\"a.npy\").astype(np.float64); b = np.load(\"b.npy\").astype(np.float64)
+def root(m):
+    w, v = np.linalg.eigh(m); return v @ np.diag(np.sqrt(np.maximum(w, 0))) @ v.T
+sa, sb = np.cov(a.T), np.cov(b.T); r = root(sa)
+want = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(sa) + np.trace(sb) - 2 * np.trace(root(r @ sb @ r))
+assert abs(q[\"fd\"] - want) < 1e-6 * max(1, want) and want > 0, (q, want)"' "compare --metrics fd: a shift's squared length; numpy's Gaussian fits"
+
 # Unequal sizes: W2 on a subsample of the larger set
 /usr/bin/python3 -c "import numpy as np; np.save('small.npy', np.load('b.npy')[:300])"
 ok flow-eval compare a.npy small.npy --metrics w2,sliced -o uneq.json

@@ -10,6 +10,7 @@
 #include "flowkit/data/info.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/eval/assignment.hpp"
+#include "flowkit/eval/frechet.hpp"
 #include "flowkit/eval/metrics.hpp"
 #include "flowkit/flow/manifold.hpp"
 #include "flowkit/core/parallel.hpp"
@@ -498,6 +499,9 @@ void compare(const CompareFlags& fl, const Common& c) {
     } else if (m == Metric::moments) {
       j["mean_error"] = mean_error(a, b);
       j["cov_error"] = cov_error(a, b);
+    } else if (m == Metric::fd) {
+      j["fd"] = frechet_distance(a, b);
+      j["fd_features"] = a.rows() <= kFdRawDims ? "points" : "random";
     } else {
       j["knn_agreement"] = knn_label_agreement(b, labels_of(sb.companion, b.cols(), name_of(fl.b)), a,
                                                labels_of(sa.companion, a.cols(), name_of(fl.a)), fl.knn);

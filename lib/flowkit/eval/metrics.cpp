@@ -18,6 +18,7 @@ const ChoiceTable<Metric>& metric_names() {
       {"mmd", Metric::mmd, "unbiased MMD^2, RBF kernels at several bandwidths"},
       {"sliced", Metric::sliced, "sliced 2-Wasserstein distance"},
       {"moments", Metric::moments, "mean and covariance errors"},
+      {"fd", Metric::fd, "Frechet distance of Gaussian fits (the points; fixed random features of images)"},
       {"knn", Metric::knn, "k-nearest-neighbour label agreement (both sets labelled)"}};
   return t;
 }

@@ -9,7 +9,7 @@
 namespace flowkit {
 
 // The metrics of `flow-eval compare --metrics`.
-enum class Metric { w2, energy, mmd, sliced, moments, knn };
+enum class Metric { w2, energy, mmd, sliced, moments, fd, knn };
 const ChoiceTable<Metric>& metric_names();
 
 // Exact 2-Wasserstein distance between two equal-size sets: sqrt(mean |a_i - b_p(i)|^2) over
