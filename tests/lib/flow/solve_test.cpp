@@ -368,11 +368,11 @@ TEST_CASE("solve: power:P grids, and grids given time by time", "[solve]") {
 }
 
 TEST_CASE("solve: choice tables name every solver, grid and noise", "[solve]") {
-  CHECK(choice_names(solvers()) == "euler, midpoint, heun, rk4, ab2, ab3, dopri5, em");
+  CHECK(choice_names(solvers()) == "euler, midpoint, heun, rk4, ab2, ab3, dopri5, em, meanflow");
   CHECK(choice_names(noises()) == "none, constant, linear, schedule");
   CHECK(choice_names(grids()) == "uniform, quadratic, cosine, power:P, FILE");
   REQUIRE_THROWS_WITH(parse_choice(solvers(), "rk5", "solver"),
-                      "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5, em");
+                      "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5, em, meanflow");
 }
 
 TEST_CASE("solve: diffusion schedules g(t)", "[solve]") {
