@@ -34,6 +34,13 @@ f = json.load(open(\"fm.json\")); assert \"objective\" not in f and \"time_input
 ok flow-train "${train[@]}" --steps 300 --objective meanflow -o a.json
 ok flow-train "${train[@]}" --steps 300 --objective meanflow -o b.json
 check 'cmp -s a.json b.json' "meanflow training is not reproducible"
+# A resumed run is the run: the checkpoint keeps the objective and its settings
+ok flow-train "${train[@]}" --steps 200 --objective meanflow --mf-ratio 0.5 -o whole.json
+ok flow-train "${train[@]}" --steps 100 --objective meanflow --mf-ratio 0.5 --checkpoint-every 100 --checkpoint h.ckpt -o half.json
+ok flow-train --resume h.ckpt --steps 200 -q -o resumed.json
+check 'py "
+import json; a = json.load(open(\"whole.json\")); b = json.load(open(\"resumed.json\"))
+assert a[\"weights\"] == b[\"weights\"] and b[\"training\"][\"mf_ratio\"] == 0.5"' "a resumed MeanFlow run differs"
 ok flow-train --convert mf.json -o mf.safetensors
 ok flow-sample -m mf.safetensors -n 2000 --steps 1 --seed 5 -o st1.npy
 check 'cmp -s mf1.npy st1.npy' "the safetensors form samples other bytes"
