@@ -1,5 +1,5 @@
-// flow-train: learns a flow-matching vector field from a data stream (or a built-in toy
-// distribution) and writes the model file.
+// flow-train: learns a flow-matching vector field (or MeanFlow's average velocity) from a data
+// stream (or a built-in toy distribution) and writes the model file.
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@ struct Options {
   cli::Common common;
   std::string data, toy, source, schedule = "linear", predict = "velocity", activation = "silu";
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
+  std::string objective = "flow-matching";
   std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs, manifold = "euclidean";
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
@@ -95,6 +96,18 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--predict", o.predict, "what the network predicts:\n" + choice_help(predictions()))->capture_default_str();
   app.add_option("--sigma-min", c.sigma_min, "noise on the path: x_t = a x1 + b x0 + sigma eps (I-CFM)")->capture_default_str();
   app.add_option("--t-dist", o.t_dist, "distribution of the training times:\n" + choice_help(time_dists()))->capture_default_str();
+  app.add_option("--objective", o.objective, "what the network learns:\n" + choice_help(objectives()))
+      ->capture_default_str();
+  app.add_option("--mf-ratio", c.mf_ratio, "--objective meanflow: fraction of training pairs with r < t (the rest "
+                                           "r = t)")
+      ->capture_default_str();
+  app.add_option("--mf-power", c.mf_power, "--objective meanflow: adaptive loss weight 1 / (|e|^2 + 0.001)^P per "
+                                           "point (0: plain squared error)")
+      ->capture_default_str();
+  app.add_option("--mf-guidance", c.mf_guidance, "--objective meanflow with --conditional: the guidance weight W "
+                                                 "trained into the model (1: none); flow-sample --class then draws "
+                                                 "guided samples in one pass per step")
+      ->capture_default_str();
   app.add_option("--source", o.source, "learn a bridge from this data set instead of N(0, I); with --manifold, "
                                        "the source law:\n" + choice_help(manifold_sources()));
   app.add_option("--manifold", o.manifold, "the space the data live on:\n" + choice_help(manifolds()))
@@ -182,6 +195,7 @@ void parse_names(Options& o) {
   c.schedule = Schedule::parse(o.schedule);
   c.predict = parse_choice(predictions(), o.predict, "prediction");
   c.t_dist = parse_choice(time_dists(), o.t_dist, "time distribution");
+  c.objective = parse_choice(objectives(), o.objective, "objective");
   c.coupling = parse_choice(couplings(), o.coupling, "coupling");
   c.exchange = parse_choice(exchanges(), o.exchange, "exchange");
   c.manifold = Manifold::parse(o.manifold);

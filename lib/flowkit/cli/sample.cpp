@@ -47,10 +47,32 @@ void plan_grid(const SampleFlags& f, const CLI::App& app, SolveOptions& o) {
   o.steps = int(o.grid.times.size()) - 1;
 }
 
+// A MeanFlow model takes its own steps (the default for it, and for it only), forwards in time,
+// with its guidance trained in.
+void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
+  Solver& s = p.opt.ode.solver;
+  const std::string what = p.model + " (" + p.field->describe() + ")";
+  if (!p.field->has_average()) {
+    if (s == Solver::meanflow)
+      throw usage_error("--solver meanflow needs a MeanFlow model (flow-train --objective meanflow), and " + what +
+                        " is not one");
+    return;
+  }
+  if (app.count("--solver") == 0) s = Solver::meanflow;
+  if (s != Solver::meanflow)
+    throw usage_error(what + " is a MeanFlow model: it takes its own average-velocity steps (--solver meanflow), not " +
+                      f.solver);
+  if (app.count("--guidance") > 0)
+    throw usage_error("--guidance: " + what + " has its guidance trained in (flow-train --mf-guidance); a guided "
+                      "sample is one network pass per step");
+  if (f.t1 < f.t0) throw usage_error("a MeanFlow model steps forwards in time only (--t0 below --t1)");
+}
+
 // The solver, grid and SDE options from the flags.
 void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc) {
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
+  plan_meanflow(f, app, p);
   if (f.steps < 1) throw usage_error("--steps must be at least 1, got " + std::to_string(f.steps));
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
   if (f.max_steps < 1) throw usage_error("--max-steps must be at least 1");

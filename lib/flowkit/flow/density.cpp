@@ -110,6 +110,9 @@ Vec source_log_density(const Field& f, const Mat& x0) {
 }  // namespace
 
 Divergence resolve_divergence(const Field& f, const DensityOptions& o) {
+  if (f.has_average())
+    throw Error("this model (" + f.describe() + ") learned average velocities over steps (MeanFlow), not a flow: "
+                "it has no exact log density");
   Divergence d = o.divergence;
   if (d == Divergence::automatic)
     d = f.dim() <= kExactDivergenceMaxDim || !(f.has_jvp() || f.has_vjp()) ? Divergence::exact

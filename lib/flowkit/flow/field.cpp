@@ -23,6 +23,10 @@ void Field::velocity_vjp(const Mat&, double, const Mat&, Mat&, Mat&) {
   throw Error("this field (" + describe() + ") has no vector-Jacobian product");
 }
 
+void Field::average_velocity(const Mat&, double, double, Mat&) {
+  throw Error("this field (" + describe() + ") has no average velocity (not a MeanFlow model)");
+}
+
 int Field::velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) {
   velocity(x, t, v);
   score(x, ts, s);

@@ -44,6 +44,12 @@ class Field {
   virtual bool has_vjp() const { return false; }
   virtual void velocity_vjp(const Mat& x, double t, const Mat& u, Mat& v, Mat& jtu);
 
+  // The average velocity u(x, r, t) = (1 / (t - r)) integral_r^t v(x_s, s) ds of the flow
+  // through x at time r, r <= t, for fields that learned it (a MeanFlow model): one step from r
+  // to t is x + (t - r) u(x, r, t). Such a field's velocity() is u(x, t, t).
+  virtual bool has_average() const { return false; }
+  virtual void average_velocity(const Mat& x, double r, double t, Mat& u);
+
   // The manifold the flow lives on (field_manifold.hpp): euclidean unless wrapped. On a curved
   // one the velocity is tangent, the divergence is the Riemannian one, solvers project their
   // states back onto it, and p_init is the manifold's source law (uniform or wrapped normal).

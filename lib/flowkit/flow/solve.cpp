@@ -42,6 +42,8 @@ const ChoiceTable<Solver>& solvers() {
       {"ab3", Solver::ab3, "Adams-Bashforth 3 (midpoint, ab2 start), order 3, 1 evaluation per step (+1)"},
       {"dopri5", Solver::dopri5, "adaptive Dormand-Prince 5(4) with --rtol/--atol (ignores --steps)"},
       {"em", Solver::em, "Euler-Maruyama for the SDE (see --noise), 1-2 evaluations per step"},
+      {"meanflow", Solver::meanflow,
+       "MeanFlow models only (their default): x += (t - r) u(x, r, t), 1 evaluation per step"},
   };
   return t;
 }
@@ -172,7 +174,7 @@ std::array<double, 3> adams_weights(int order, double h, double h1, double h2) {
 
 FixedStepper::FixedStepper(Solver s, Eigen::Index rows, Eigen::Index cols) : solver_(s) {
   k1_.resize(rows, cols);
-  if (s == Solver::euler) return;
+  if (s == Solver::euler || s == Solver::meanflow) return;
   k2_.resize(rows, cols);
   tmp_.resize(rows, cols);
   if (s != Solver::rk4 && s != Solver::ab2 && s != Solver::ab3) return;
@@ -182,6 +184,12 @@ FixedStepper::FixedStepper(Solver s, Eigen::Index rows, Eigen::Index cols) : sol
 
 void FixedStepper::step(OdeSystem& sys, double t, double h, Mat& y, int64_t& nfe) {
   const float hf = float(h), h2 = float(h / 2), h6 = float(h / 6);
+  if (solver_ == Solver::meanflow) {  // exact for the exact average velocity, whatever h
+    sys.average(t, t + h, y, k1_);
+    y.noalias() += hf * k1_;
+    nfe += 1;
+    return;
+  }
   sys.eval(t, y, k1_);
   switch (solver_) {
     case Solver::euler:
@@ -247,6 +255,10 @@ void FixedStepper::adams_bashforth(OdeSystem& sys, int order, double t, double h
 }
 
 }  // namespace detail
+
+void OdeSystem::average(double, double, const Mat&, Mat&) {
+  throw Error("this system has no average velocity (--solver meanflow takes a MeanFlow model)");
+}
 
 void require_manifold_solver(const Manifold& m, Solver s) {
   if (m.curved() && (s == Solver::dopri5 || s == Solver::em))

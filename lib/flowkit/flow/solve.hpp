@@ -1,5 +1,6 @@
 // solve: ODE steppers (euler, midpoint, heun, rk4, ab2, ab3, dopri5) over any first-order system
-// on a batch, and Euler-Maruyama for the SDE of a field. Never touches files or flags.
+// on a batch, MeanFlow's average-velocity steps, and Euler-Maruyama for the SDE of a field.
+// Never touches files or flags.
 #pragma once
 #include <cmath>
 #include <functional>
@@ -13,7 +14,7 @@
 
 namespace flowkit {
 
-enum class Solver { euler, midpoint, heun, rk4, ab2, ab3, dopri5, em };
+enum class Solver { euler, midpoint, heun, rk4, ab2, ab3, dopri5, em, meanflow };
 const ChoiceTable<Solver>& solvers();
 // dopri5 chooses its own steps; the others walk a time grid.
 inline bool adaptive(Solver s) { return s == Solver::dopri5; }
@@ -49,6 +50,9 @@ class OdeSystem {
  public:
   virtual ~OdeSystem() = default;
   virtual void eval(double t, const Mat& y, Mat& dy) = 0;
+  // The average of dy/dt over [r, t] along the solution through y at r (a MeanFlow model's
+  // u(y, r, t)); systems without one throw.
+  virtual void average(double r, double t, const Mat& y, Mat& u);
   // Puts a state back onto the manifold the system lives on (flat: nothing to do). The
   // fixed-step solvers call it on every stage's state and after every step.
   virtual void retract(Mat&) {}
@@ -59,6 +63,7 @@ class FieldSystem : public OdeSystem {
  public:
   explicit FieldSystem(Field& f) : field_(f) {}
   void eval(double t, const Mat& y, Mat& dy) override { field_.velocity(y, t, dy); }
+  void average(double r, double t, const Mat& y, Mat& u) override { field_.average_velocity(y, r, t, u); }
   void retract(Mat& y) override { field_.manifold().project(y); }
 
  private:

@@ -2,7 +2,9 @@
 // normalized units; the prediction in data coordinates is pred = A o + c (model.hpp), and
 // the velocity is affine in it: v = c1 x + c2 pred (path.hpp). Hence, by the chain rule,
 // J_v = c1 I + c2 A J_o diag(1 / scale) and div v = c1 d + c2 sum_i (A_i / scale_i) (J_o)_ii.
-// Classifier-free guidance mixes the predictions: (1 - W) o(null) + W o(y). The MLP gives
+// Classifier-free guidance mixes the predictions: (1 - W) o(null) + W o(y). A MeanFlow model's
+// network takes (z, r, t - r) and gives the average velocity over [r, t] (average_velocity);
+// its velocity is u(x, t, t), and it has no score, divergence or Jacobian products. The MLP gives
 // J_o dz (forward mode); the U-Net gives J_o^T g (reverse mode): J_v^T u = c1 u +
 // diag(1 / scale) J_o^T (c2 A u), and its exact divergence takes one reverse pass per coordinate.
 #include <algorithm>
@@ -30,18 +32,19 @@ class LearnedField : public Field {
     f->guidance_ = guidance_;
     return f;
   }
-  bool has_score() const override { return !m_->source_data; }
-  bool has_divergence() const override { return true; }
-  bool has_jvp() const override { return net_.has_jvp(); }
-  bool has_vjp() const override { return net_.has_vjp(); }
+  bool has_score() const override { return !m_->source_data && !mean(); }
+  bool has_divergence() const override { return !mean(); }
+  bool has_jvp() const override { return net_.has_jvp() && !mean(); }
+  bool has_vjp() const override { return net_.has_vjp() && !mean(); }
+  bool has_average() const override { return mean(); }
   bool source_is_gaussian() const override { return !m_->source_data; }
   std::vector<int64_t> sample_shape() const override { return m_->shape; }
   bool threads_inside() const override { return m_->net.kind == NetKind::unet; }
   bool conditional() const override { return m_->net.num_classes > 0; }
   int num_classes() const override { return m_->net.num_classes; }
   std::string describe() const override {
-    return "learned (" + net_.describe() + ", " + m_->schedule.name() + ", predicts " +
-           choice_name(predictions(), m_->predict) + ")";
+    return std::string(mean() ? "meanflow" : "learned") + " (" + net_.describe() + ", " + m_->schedule.name() +
+           ", predicts " + choice_name(predictions(), m_->predict) + ")";
   }
 
   void set_condition(const std::vector<int>& labels, double guidance) override {
@@ -52,9 +55,16 @@ class LearnedField : public Field {
   }
 
   void velocity(const Mat& x, double t, Mat& v) override {
+    if (mean()) return average_velocity(x, t, t, v);
     t = net_time(t, false);
     predict(x, t, pred_);
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
+  }
+
+  // The network at (z, r, t - r); a MeanFlow model predicts the velocity (model.cpp checks).
+  void average_velocity(const Mat& x, double r, double t, Mat& u) override {
+    if (!mean()) return Field::average_velocity(x, r, t, u);
+    predict(x, r, u, t - r);
   }
 
   void score(const Mat& x, double t, Mat& s) override {
@@ -202,21 +212,29 @@ class LearnedField : public Field {
     return for_score ? std::clamp(t, kTMin, kTMax) : conversion_time(m_->predict, m_->schedule, t);
   }
 
-  // The guided network output in normalized units, for every column of x.
-  void network(const Mat& x, double t, Mat& out) {
+  bool mean() const { return m_->objective == Objective::meanflow; }
+
+  // The guided network output in normalized units, for every column of x; `gap` is the second
+  // time (t - r) of a MeanFlow net.
+  void network(const Mat& x, double t, Mat& out, double gap = 0) {
     if (m_->net.kind == NetKind::unet) return network_pieces(x, t, out);
     const Eigen::Index n = x.cols();
     if (x.rows() != dim()) throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " + std::to_string(dim()));
     z_ = (x.array().colwise() - m_->mean.array()).colwise() * inv_scale_.array();
     tv_.setConstant(n, float(t));
+    const Vec* s = nullptr;
+    if (mean()) {
+      gv_.setConstant(n, float(gap));
+      s = &gv_;
+    }
     if (!conditional() || labels_.empty()) {
-      net_.forward(z_, tv_, nullptr, out);
+      net_.forward(z_, tv_, nullptr, out, s);
       return;
     }
     fill_labels(n);
-    net_.forward(z_, tv_, lab_.data(), out);
+    net_.forward(z_, tv_, lab_.data(), out, s);
     if (guidance_ != 1.0) {
-      net_.forward(z_, tv_, nullptr, null_out_);
+      net_.forward(z_, tv_, nullptr, null_out_, s);
       out = float(guidance_) * out + float(1.0 - guidance_) * null_out_;
     }
   }
@@ -236,8 +254,8 @@ class LearnedField : public Field {
     });
   }
 
-  void predict(const Mat& x, double t, Mat& pred) {
-    network(x, t, pred);
+  void predict(const Mat& x, double t, Mat& pred, double gap = 0) {
+    network(x, t, pred, gap);
     pred = (pred.array().colwise() * a_.array()).colwise() + c_.array();
   }
 
@@ -283,7 +301,7 @@ class LearnedField : public Field {
 
   std::shared_ptr<const LearnedModel> m_;
   Net net_;
-  Vec a_, c_, inv_scale_, tv_;
+  Vec a_, c_, inv_scale_, tv_, gv_;
   Mat z_, pred_, null_out_, dz_, jo_, null_jo_, g_;
   std::vector<int> labels_, lab_;
   double guidance_ = 1.0;

@@ -145,7 +145,8 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
   if (c.kind == NetKind::unet) {
     unet_from_json(a, shape, c, where);
   } else {
-    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic"},
+    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic",
+                     "time_inputs"},
                  where);
     c.width = get_int(a, "width", "architecture.", where);
     c.depth = get_int(a, "depth", "architecture.", where);
@@ -157,6 +158,7 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
       if (!a["periodic"].is_boolean()) throw Error(where + ": field 'architecture.periodic' must be true or false");
       c.periodic = a["periodic"].get<bool>();
     }
+    if (a.contains("time_inputs")) c.time_inputs = get_int(a, "time_inputs", "architecture.", where);  // absent: 1
   }
   try {
     c.validate();
@@ -183,6 +185,7 @@ json net_to_json(const NetConfig& c) {
             {"residual", c.residual},
             {"num_classes", c.num_classes}};
   if (c.periodic) a["periodic"] = true;
+  if (c.time_inputs != 1) a["time_inputs"] = c.time_inputs;
   return a;
 }
 }  // namespace
@@ -277,6 +280,16 @@ double sigma_min_of(const nlohmann::json& training, const std::string& where) {
   return v.get<double>();
 }
 
+const ChoiceTable<Objective>& objectives() {
+  static const ChoiceTable<Objective> t = {
+      {"flow-matching", Objective::flow_matching, "regress the velocity field (any sampler, exact log densities)"},
+      {"meanflow", Objective::meanflow,
+       "MeanFlow (Geng et al. 2025): the average velocity u(x, r, t) over [r, t], one network pass per step "
+       "(MLP, velocity, no log density)"},
+  };
+  return t;
+}
+
 json model_to_json(const LearnedModel& m) {
   const NetConfig& c = m.net;
   json j = {{"format", kModelFormat},
@@ -295,6 +308,7 @@ json model_to_json(const LearnedModel& m) {
             {"sampling_weights", m.use_ema && !m.ema.empty() ? "ema" : "weights"},
             {"weights", tensors_to_json(m.weights, c)}};
   if (!m.ema.empty()) j["ema_weights"] = tensors_to_json(m.ema, c);
+  if (m.objective != Objective::flow_matching) j["objective"] = choice_name(objectives(), m.objective);
   manifold_to_json(m.manifold, j);
   return j;
 }
@@ -344,6 +358,15 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
   m.use_ema = use == "ema";
   if (j.contains("training")) m.training = j["training"];
+  if (j.contains("objective")) m.objective = get_choice(objectives(), j, "objective", "objective", where);
+  // A MeanFlow net takes (x, r, t - r); a flow-matching one (x, t)
+  const bool mean = m.objective == Objective::meanflow;
+  if (m.net.time_inputs != (mean ? 2 : 1))
+    throw Error(where + ": a " + choice_name(objectives(), m.objective) + " model's network takes " +
+                (mean ? "2 time inputs" : "1 time input") + ", the architecture says " +
+                std::to_string(m.net.time_inputs));
+  if (mean && (m.predict != Predict::velocity || m.manifold.curved() || m.source_data))
+    throw Error(where + ": a meanflow model predicts the velocity from N(0, I) in flat space");
   m.schedule.sigma_min = sigma_min_of(m.training, where);
   return m;
 }

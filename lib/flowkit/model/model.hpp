@@ -16,7 +16,13 @@ namespace flowkit {
 constexpr const char* kModelFormat = "flowkit-model";
 constexpr int kModelVersion = 1;
 
+// What the network was trained to output: the velocity field (flow matching), or MeanFlow's
+// average velocity u(x, r, t) over [r, t] (its net takes r and t - r; doc/MATH.md "MeanFlow").
+enum class Objective { flow_matching, meanflow };
+const ChoiceTable<Objective>& objectives();
+
 struct LearnedModel {
+  Objective objective = Objective::flow_matching;  // "objective" (absent: flow-matching)
   NetConfig net;
   Schedule schedule;
   Predict predict = Predict::velocity;

@@ -128,12 +128,14 @@ void NetConfig::validate() const {
     unet_config().validate();
     need(!periodic, "the U-Net takes images, not angles on a torus");
     need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
+    need(time_inputs == 1, "the U-Net takes one time (no MeanFlow U-Net yet: use --net mlp)");
     return;
   }
   need(dim >= 1, "the data dimension must be at least 1, got " + std::to_string(dim));
   need(width >= 1 && width <= 65536, "--width must be in 1..65536, got " + std::to_string(width));
   need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
   need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
+  need(time_inputs == 1 || time_inputs == 2, "the MLP takes 1 or 2 time inputs, got " + std::to_string(time_inputs));
   need(num_classes >= 0 && num_classes <= kMaxClasses,
        "the number of classes must be in 0.." + std::to_string(kMaxClasses) + ", got " + std::to_string(num_classes));
 }
@@ -196,12 +198,12 @@ void Mlp<S>::init(Rng& rng) {
   }
 }
 
-// Time features: sin/cos of pi 2^k t, or raw t; rows d.. of the input. One sin/cos pair per
+// Time features: sin/cos of pi 2^k t, or raw t; rows row.. of the input. One sin/cos pair per
 // column, the higher frequencies by the double-angle formulas in double (error ~2^k ulp of a
 // double, far below float rounding); a column with the previous column's t copies it.
 template <class S>
-void Mlp<S>::embed_time(const V& t) {
-  const int d = cfg_.input_rows(), k = cfg_.time_freqs;
+void Mlp<S>::embed_time(const V& t, int row) {
+  const int d = row, k = cfg_.time_freqs;
   for (Eigen::Index j = 0; j < inp_.cols(); ++j) {
     if (k == 0) {
       inp_(d, j) = t[j];
@@ -218,6 +220,25 @@ void Mlp<S>::embed_time(const V& t) {
       const double s2 = 2 * sn * cs;
       cs = (cs - sn) * (cs + sn);
       sn = s2;
+    }
+  }
+}
+
+// The tangent of the time features at rows row.. for time tangents dt (one per column), into
+// the same rows of g: d sin(w t) = w cos(w t) dt and d cos(w t) = -w sin(w t) dt, w = pi 2^f,
+// read off the features of the last forward; raw t: dt.
+template <class S>
+void Mlp<S>::time_tangent(const V& dt, int row, M& g) const {
+  const int k = cfg_.time_freqs;
+  for (Eigen::Index j = 0; j < g.cols(); ++j) {
+    if (k == 0) {
+      g(row, j) = dt[j];
+      continue;
+    }
+    S w = S(kPi);
+    for (int f = 0; f < k; ++f, w *= S(2)) {
+      g(row + 2 * f, j) = w * inp_(row + 2 * f + 1, j) * dt[j];
+      g(row + 2 * f + 1, j) = -w * inp_(row + 2 * f, j) * dt[j];
     }
   }
 }
@@ -287,10 +308,12 @@ void Mlp<S>::layer_norm(int l) {
 }
 
 template <class S>
-void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
+void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V* s) {
   const Eigen::Index n = x.cols();
   const int d = cfg_.dim;
   if (x.rows() != d || t.size() != n) throw Error("network input has the wrong shape");
+  if ((cfg_.time_inputs == 2) != (s != nullptr) || (s && s->size() != n))
+    throw Error("the network takes " + std::to_string(cfg_.time_inputs) + " time input(s) per column");
   inp_.resize(cfg_.in_features(), n);
   if (cfg_.periodic) {  // angles: sin x, then cos x (a function of x on the torus)
     inp_.topRows(d) = x.array().sin().matrix();
@@ -298,7 +321,8 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out) {
   } else {
     inp_.topRows(d) = x;
   }
-  embed_time(t);
+  embed_time(t, cfg_.input_rows());
+  if (s) embed_time(*s, cfg_.input_rows() + cfg_.time_features());
   labels_.assign(size_t(n), cfg_.num_classes);
   if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
   if (!cfg_.residual) {
@@ -395,11 +419,42 @@ void Mlp<S>::jvp(const M& dx, M& jout) {
   } else {
     t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
   }
+  jvp_hidden(jout);
+}
+
+// t1_ holds the tangent of the first pre-activation: through the hidden layers to the output.
+template <class S>
+void Mlp<S>::jvp_hidden(M& jout) {
   if (cfg_.residual)
     jvp_residual(t1_);
   else
     jvp_plain(t1_);
   jout.noalias() = weight(out_index(cfg_)) * t1_;
+}
+
+template <class S>
+void Mlp<S>::jvp_inputs(const M& dx, const V& dt, const V* ds, M& jout) {
+  const Eigen::Index n = inp_.cols();
+  if (dx.rows() != cfg_.dim || dx.cols() != n || dt.size() != n || (ds && ds->size() != n) ||
+      (ds != nullptr && cfg_.time_inputs != 2))
+    throw Error("input tangents have the wrong shape");
+  const int d = cfg_.dim, rows = cfg_.input_rows(), tf = cfg_.time_features();
+  g1_.resize(cfg_.in_features(), n);
+  if (cfg_.periodic) {
+    g1_.topRows(d) = inp_.middleRows(d, d).cwiseProduct(dx);
+    g1_.middleRows(d, d) = -inp_.topRows(d).cwiseProduct(dx);
+  } else {
+    g1_.topRows(d) = dx;
+  }
+  time_tangent(dt, rows, g1_);
+  if (cfg_.time_inputs == 2) {
+    if (ds)
+      time_tangent(*ds, rows + tf, g1_);
+    else
+      g1_.middleRows(rows + tf, tf).setZero();
+  }
+  t1_.noalias() = weight(0) * g1_;  // the label embedding is constant along the tangent
+  jvp_hidden(jout);
 }
 
 template <class S>

@@ -1,6 +1,7 @@
-// nn: the MLP vector field net(x, t[, y]) -> R^d over whole batches (one column per point):
+// nn: the MLP vector field net(x, t[, s][, y]) -> R^d over whole batches (one column per point):
 // forward, hand-written reverse mode (gradient of the parameters) and forward-mode
-// Jacobian-vector products in x. All parameters live in one flat vector. Templated on the
+// Jacobian-vector products in x and in the times. A second time input s (time_inputs 2: a
+// MeanFlow model's step length) gets its own features. All parameters live in one flat vector. Templated on the
 // scalar: float for use, double for the gradient checks (instantiated in nn.cpp).
 #pragma once
 #include <string>
@@ -31,6 +32,7 @@ struct NetConfig {
   bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
   bool periodic = false;  // the input x is d angles (the torus): the network sees sin x, cos x
+  int time_inputs = 1;    // 2: a second time s with its own features (MeanFlow's t - r)
 
   UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
 
@@ -43,7 +45,7 @@ struct NetConfig {
   }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
   int input_rows() const { return periodic ? 2 * dim : dim; }  // what x becomes before the time
-  int in_features() const { return input_rows() + time_features(); }
+  int in_features() const { return input_rows() + time_inputs * time_features(); }
   void validate() const;  // usage error on a bad size
 };
 
@@ -73,18 +75,24 @@ class Mlp {
 
   // out = net(x, t_j, y_j) for every column j. labels: one per column in [0, num_classes]
   // (num_classes: the null label), or nullptr (null label). Keeps what backward/jvp need.
-  void forward(const M& x, const V& t, const int* labels, M& out);
+  // s: the second time of every column, required exactly when time_inputs is 2.
+  void forward(const M& x, const V& t, const int* labels, M& out, const V* s = nullptr);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param_count).
   void backward(const M& gout, ParamVec<S>& grad);
   // After forward on n columns: jout = J(x) dx for k blocks of n tangent columns (d x k n);
   // the k directions of the same point share one batched pass.
   void jvp(const M& dx, M& jout);
+  // After forward on n columns: jout = J (dx, dt, ds), the derivative along a tangent in x and
+  // in both times (ds only with time_inputs 2), one tangent per column (d x n, n, n).
+  void jvp_inputs(const M& dx, const V& dt, const V* ds, M& jout);
 
  private:
   using MapM = Eigen::Map<M>;
   MapM weight(size_t i) { return MapM(params_.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
   MapM grad_of(ParamVec<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
-  void embed_time(const V& t);
+  void embed_time(const V& t, int row);
+  void time_tangent(const V& dt, int row, M& g) const;
+  void jvp_hidden(M& jout);
   void activate(M& h, M& d) const;
   void dense_layer(int l);
   void layer_norm(int l);

@@ -13,12 +13,14 @@ void Net::init(Rng& rng) {
   mlp_ ? mlp_->init(rng) : unet_->init(rng);
 }
 
-void Net::forward(const Mat& x, const Vec& t, const int* labels, Mat& out) {
-  mlp_ ? mlp_->forward(x, t, labels, out) : unet_->forward(x, t, labels, out);
+void Net::forward(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s) {
+  if (s && !mlp_) throw Error("the U-Net takes one time");
+  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->forward(x, t, labels, out);
 }
 
-void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out) {
-  mlp_ ? mlp_->forward(x, t, labels, out) : unet_->infer(x, t, labels, out);
+void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s) {
+  if (s && !mlp_) throw Error("the U-Net takes one time");
+  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->infer(x, t, labels, out);
 }
 
 void Net::backward(const Mat& gout, Params& grad, bool add) {
@@ -31,6 +33,11 @@ void Net::backward(const Mat& gout, Params& grad, bool add) {
 void Net::jvp(const Mat& dx, Mat& jout) {
   if (!mlp_) throw Error("the U-Net has no forward-mode products (use its VJP)");
   mlp_->jvp(dx, jout);
+}
+
+void Net::jvp_inputs(const Mat& dx, const Vec& dt, const Vec* ds, Mat& jout) {
+  if (!mlp_) throw Error("the U-Net has no forward-mode products (no MeanFlow U-Net yet)");
+  mlp_->jvp_inputs(dx, dt, ds, jout);
 }
 
 void Net::vjp(const Mat& gout, Mat& gin) {

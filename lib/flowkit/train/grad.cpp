@@ -1,6 +1,7 @@
 #include "flowkit/train/grad.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -11,8 +12,32 @@ namespace {
 // The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
 // batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
 // columns in pieces of kUNetPiece images and adds up their gradients.
+// MeanFlow (an MLP: the whole share in one pass): the residual against v + gap sg(du/dr), its
+// weighted gradient into w.out; returns the plain sum of squared errors.
+double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
+                         BatchGradient::Piece& w, Params& grad, const Vec& gap, double power) {
+  const Eigen::Index cols = z.cols();
+  net.forward(z, t, lab, w.out, &gap);
+  w.dt.setOnes(cols);
+  w.ds.setConstant(cols, -1.0f);
+  net.jvp_inputs(goal, w.dt, &w.ds, w.jo);  // du/dr along (v, 1, -1) in (z, r, t - r)
+  w.out -= goal;
+  w.out.noalias() -= w.jo * gap.asDiagonal();
+  double sq = 0;
+  for (Eigen::Index j = 0; j < cols; ++j) {
+    const double e = double(w.out.col(j).squaredNorm());
+    sq += e;
+    const double weight = power == 0 ? 1.0 : std::pow(e + MeanFlowLoss::kC, -power);
+    w.out.col(j) *= float(2.0 * weight / double(n));
+  }
+  net.backward(w.out, grad);
+  return sq;
+}
+
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
-                              int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold) {
+                              int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold,
+                              const MeanFlowLoss* mf = nullptr, const Vec* gap = nullptr) {
+  if (mf) return meanflow_gradient(net, z, t, lab, goal, n, w, grad, *gap, mf->power);
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;
@@ -75,17 +100,19 @@ int BatchGradient::plan(int64_t n) {
 }
 
 double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
-                                 const Mat& goal, Params& grad) {
+                                 const Mat& goal, Params& grad, const MeanFlowLoss* mf) {
   const int64_t n = z.cols();
   const int k = plan(n);
-  if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
-  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_) / double(n);
+  if (k > 1) return sharded(k, net, z, t, lab, goal, grad, mf);
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_, mf,
+                                mf ? mf->gap : nullptr) /
+         double(n);
 }
 
 // This process computes shards [first, first + mine) of the k, in waves of one shard per
 // thread; then the sum of all k.
 double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab,
-                              const Mat& goal, Params& grad) {
+                              const Mat& goal, Params& grad, const MeanFlowLoss* mf) {
   const int64_t n = z.cols();
   const int procs = comm_.size(), mine = k / procs, first = comm_.rank() * mine;
   const int team = std::min(mine, omp_get_max_threads());
@@ -105,8 +132,9 @@ double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const
       sh.t = t.segment(c0, cols);
       sh.goal = goal.middleCols(c0, cols);
       if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + cols);
+      if (mf) sh.gap = mf->gap->segment(c0, cols);
       sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
-                                     sh.grad, manifold_);
+                                     sh.grad, manifold_, mf, &sh.gap);
     });
     // This process's shards in shard order: kept for the gather, or summed
     for (int i = 0; i < m; ++i) {

@@ -44,6 +44,16 @@ constexpr int64_t kMinShardColumns = 64;
 // network's buffers, and the next full one again: two allocations per buffer and step.
 constexpr Eigen::Index kUNetPiece = 16;
 
+// MeanFlow's regression (doc/MATH.md "MeanFlow"): the net takes (z, r, t - r) with `gap` the
+// t - r of each column; the goal is the conditional velocity v, and the target
+// v + (t - r) sg(du/dr), du/dr the JVP of the net along (v, 1, -1) in (z, r, t - r). Each
+// column's squared error e is weighted by sg(1 / (|e|^2 + c)^power) (0: plain squares).
+struct MeanFlowLoss {
+  const Vec* gap = nullptr;
+  double power = 0;
+  static constexpr double kC = 1e-3;  // the paper's c
+};
+
 class BatchGradient {
  public:
   // `shards`: the shards of a batch over all processes of `comm` (0: one per thread of each
@@ -59,8 +69,10 @@ class BatchGradient {
   // it is finite. `lab` is empty or one label per column. On the sphere (set_manifold; z is
   // then the point itself) the residual is projected onto the tangent space at z_j: the loss
   // of the projected output, |P (net - goal)|^2 = |P net - goal|^2 for a tangent goal.
+  // With `mf`, MeanFlow's loss (above) instead; the figure returned is still the plain mean
+  // squared error against the target.
   double operator()(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
-                    Params& grad);
+                    Params& grad, const MeanFlowLoss* mf = nullptr);
   // The threads a batch of n columns is split over: as many as OpenMP allows, each with at
   // least min_columns columns.
   static int shard_count(int64_t n, int64_t min_columns = kMinShardColumns);
@@ -73,8 +85,8 @@ class BatchGradient {
 
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
-    Mat z, out;
-    Vec t;
+    Mat z, out, jo;
+    Vec t, dt, ds;
   };
 
  private:
@@ -82,14 +94,14 @@ class BatchGradient {
     explicit Shard(const NetConfig& c) : net(c) {}
     Net net;
     Mat z, goal;
-    Vec t;
+    Vec t, gap;
     Piece piece;
     std::vector<int> lab;
     Params grad;
     double sq = 0;  // sum of squared errors
   };
   double sharded(int k, Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
-                 Params& grad);
+                 Params& grad, const MeanFlowLoss* mf);
   void keep(int i, const Shard& sh);
   void gather(int total, Params& grad, double& sq);
   void ring(Params& grad, double& sq);

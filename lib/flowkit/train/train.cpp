@@ -85,6 +85,24 @@ void validate_on_manifold(const TrainConfig& c) {
 }
 }  // namespace
 
+namespace {
+// What MeanFlow training takes (one usage error each).
+void validate_meanflow(const TrainConfig& c) {
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw usage_error("--objective meanflow: " + what);
+  };
+  need(c.net.kind == NetKind::mlp, "needs --net mlp (no JVP through the U-Net yet)");
+  need(c.predict == Predict::velocity, "the network predicts the (average) velocity: --predict velocity");
+  need(c.sigma_min == 0, "--sigma-min does not apply");
+  need(!c.manifold.curved(), "flat space only (no --manifold)");
+  need(c.val_fraction == 0, "no --val-fraction (its target moves with the network: there is no fixed validation set)");
+  need(c.mf_ratio >= 0 && c.mf_ratio <= 1, "--mf-ratio must be in [0, 1]");
+  need(c.mf_power >= 0 && c.mf_power <= 4, "--mf-power must be in [0, 4]");
+  need(std::isfinite(c.mf_guidance) && c.mf_guidance > 0, "--mf-guidance must be a positive number");
+  need(c.mf_guidance == 1 || c.conditional, "--mf-guidance needs --conditional (labels)");
+}
+}  // namespace
+
 const ChoiceTable<Coupling>& couplings() {
   static const ChoiceTable<Coupling> t = {
       {"independent", Coupling::independent, "x0 and x1 drawn independently"},
@@ -99,6 +117,8 @@ const ChoiceTable<TimeDist>& time_dists() {
   static const ChoiceTable<TimeDist> t = {
       {"uniform", TimeDist::uniform, "t ~ U[0, 1]"},
       {"logit-normal", TimeDist::logit_normal, "t = sigmoid(n), n ~ N(0, 1): more weight mid-path"},
+      {"meanflow", TimeDist::meanflow,
+       "t = sigmoid(n), n ~ N(0.4, 1): MeanFlow's lognorm(-0.4, 1) in flowkit's time (data at t = 1)"},
   };
   return t;
 }
@@ -110,11 +130,14 @@ void TrainConfig::validate() const {
   if (!(ema >= 0 && ema < 1)) throw usage_error("--ema must be in [0, 1), got " + std::to_string(ema));
   if (!(val_fraction >= 0 && val_fraction < 1)) throw usage_error("--val-fraction must be in [0, 1)");
   if (!(cond_drop >= 0 && cond_drop < 1)) throw usage_error("--cond-drop must be in [0, 1)");
+  if (objective != Objective::meanflow && (mf_ratio != 0.25 || mf_power != 1.0 || mf_guidance != 1.0))
+    throw usage_error("--mf-ratio, --mf-power and --mf-guidance need --objective meanflow");
   if (!(sigma_min >= 0) || !std::isfinite(sigma_min)) throw usage_error("--sigma-min must be 0 or positive");
   if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
   if (dequantize != 0 && dequantize != kDequantizeAuto && (dequantize < 2 || dequantize > kMaxLevels))
     throw usage_error("--dequantize=L needs 2 <= L <= " + std::to_string(kMaxLevels) + ", got " + std::to_string(dequantize));
   if (manifold.curved()) validate_on_manifold(*this);
+  if (objective == Objective::meanflow) validate_meanflow(*this);
 }
 
 json TrainConfig::to_json() const {
@@ -129,6 +152,10 @@ json TrainConfig::to_json() const {
           {"ema", ema},
           {"sigma_min", sigma_min},
           {"t_dist", choice_name(time_dists(), t_dist)},
+          {"objective", choice_name(objectives(), objective)},
+          {"mf_ratio", mf_ratio},
+          {"mf_power", mf_power},
+          {"mf_guidance", mf_guidance},
           {"coupling", choice_name(couplings(), coupling)},
           {"sinkhorn_eps", sinkhorn_eps},
           {"val_fraction", val_fraction},
@@ -155,6 +182,11 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
     c.sigma_min = j.at("sigma_min").get<double>();
     c.t_dist = parse_choice(time_dists(), name("t_dist"), "time distribution");
     c.coupling = parse_choice(couplings(), name("coupling"), "coupling");
+    // absent from models written before MeanFlow
+    c.objective = parse_choice(objectives(), j.value("objective", std::string("flow-matching")), "objective");
+    c.mf_ratio = j.value("mf_ratio", 0.25);
+    c.mf_power = j.value("mf_power", 1.0);
+    c.mf_guidance = j.value("mf_guidance", 1.0);
     c.sinkhorn_eps = j.at("sinkhorn_eps").get<double>();
     c.val_fraction = j.at("val_fraction").get<double>();
     c.conditional = j.at("conditional").get<bool>();
@@ -182,8 +214,8 @@ struct Trainer::Impl {
   Vec mean, scale, out_scale, out_shift;
   std::vector<size_t> train_idx, perm;
   int64_t perm_epoch = -1;
-  Mat x0, x1, xt, target, z, goal, tmp;
-  Vec t;
+  Mat x0, x1, xt, target, z, goal, tmp, uncond;
+  Vec t, gap, zero_gap;  // MeanFlow: each column's t - r (t holds r), and zeros for u(z, r, r)
   std::vector<int> lab, lab_tmp;
   Sinkhorn sinkhorn;
   Mat val_z, val_goal;
@@ -257,12 +289,28 @@ void source_batch(const TrainConfig& c, Impl& m, Rng& r) {
 
 double draw_time(TimeDist d, Rng& r) {
   if (d == TimeDist::uniform) return r.uniform();
-  return 1.0 / (1.0 + std::exp(-r.normal()));
+  return 1.0 / (1.0 + std::exp(-(r.normal() + (d == TimeDist::meanflow ? 0.4 : 0.0))));
+}
+
+// MeanFlow's times: two draws, r the smaller and t the larger; then, for all but a fraction
+// mf_ratio of the columns, t = r (where the average velocity is the velocity). m.t holds r
+// (the path's time: the point is x_r), m.gap t - r.
+void meanflow_times(const TrainConfig& c, Impl& m, Rng& r) {
+  m.gap.resize(m.t.size());
+  for (Eigen::Index k = 0; k < m.t.size(); ++k) {
+    const double a = draw_time(c.t_dist, r), b = draw_time(c.t_dist, r);
+    const bool apart = r.uniform() < c.mf_ratio;
+    m.t[k] = float(std::min(a, b));
+    m.gap[k] = apart ? float(std::max(a, b)) - m.t[k] : 0.0f;
+  }
 }
 
 // x_t, the conditional target, and both in normalized units (network input z, goal).
 void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
-  for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
+  if (c.objective == Objective::meanflow)
+    meanflow_times(c, m, r);
+  else
+    for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
   if (c.manifold.curved()) {  // the geodesic x_t and its velocity; no normalization
     c.manifold.geodesic(c.schedule, m.x0, m.x1, m.t, m.xt, m.target);
     m.z = m.xt;
@@ -351,6 +399,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
+  cfg_.net.time_inputs = cfg.objective == Objective::meanflow ? 2 : 1;  // MeanFlow's net takes (z, r, t - r)
   if (cfg.conditional) {
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
     cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
@@ -425,6 +474,19 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
 
 namespace flowkit {
 
+namespace {
+// MeanFlow's guidance trained in (Geng et al. 2025, eq. 16): a labelled column's goal becomes
+// W v + (1 - W) u(z, r, r | null), the network's own unconditional velocity (no gradient
+// through it); a column whose label was dropped keeps v.
+void guide_goal(const TrainConfig& c, Impl& m) {
+  m.zero_gap.setZero(m.t.size());
+  m.net.forward(m.z, m.t, nullptr, m.uncond, &m.zero_gap);
+  const float w = float(c.mf_guidance);
+  for (Eigen::Index k = 0; k < m.goal.cols(); ++k)
+    if (m.lab[size_t(k)] != c.net.num_classes) m.goal.col(k) = w * m.goal.col(k) + (1 - w) * m.uncond.col(k);
+}
+}  // namespace
+
 double Trainer::train_step() {
   const TrainConfig& c = cfg_;
   Impl& m = *impl_;
@@ -447,7 +509,10 @@ double Trainer::train_step() {
     for (int& y : m.lab)
       if (r.uniform() < c.cond_drop) y = c.net.num_classes;
   // Loss, gradient, update
-  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad);
+  MeanFlowLoss mf{&m.gap, c.mf_power};
+  if (c.objective == Objective::meanflow && c.mf_guidance != 1.0) guide_goal(c, m);
+  const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad,
+                                       c.objective == Objective::meanflow ? &mf : nullptr);
   if (!std::isfinite(loss)) return loss;
   clip_grad_norm(m.grad, c.optim.clip);
   m.adam.step(m.net.params(), m.grad, step_);
@@ -513,6 +578,7 @@ json Trainer::model_json() const {
   const Impl& m = *impl_;
   LearnedModel lm;
   lm.net = cfg_.net;
+  lm.objective = cfg_.objective;
   lm.schedule = cfg_.schedule;
   lm.schedule.sigma_min = cfg_.sigma_min;
   lm.predict = cfg_.predict;

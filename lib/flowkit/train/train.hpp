@@ -20,7 +20,7 @@ namespace flowkit {
 enum class Coupling { independent, ot, sinkhorn, pairs };
 const ChoiceTable<Coupling>& couplings();
 
-enum class TimeDist { uniform, logit_normal };
+enum class TimeDist { uniform, logit_normal, meanflow };
 const ChoiceTable<TimeDist>& time_dists();
 
 constexpr int kDequantizeAuto = -1;
@@ -32,6 +32,14 @@ struct TrainConfig {
   Predict predict = Predict::velocity;
   double sigma_min = 0.0;  // I-CFM: x_t = a x1 + b x0 + sigma_min eps
   TimeDist t_dist = TimeDist::uniform;
+  // --objective meanflow (doc/MATH.md "MeanFlow"): the net learns the average velocity
+  // u(x, r, t); a fraction mf_ratio of the columns has r < t (the rest r = t), each column's
+  // squared error weighted by 1 / (|e|^2 + c)^mf_power, and with labels the target mixes in
+  // the unconditional prediction with guidance mf_guidance (1: none).
+  Objective objective = Objective::flow_matching;
+  double mf_ratio = 0.25;
+  double mf_power = 1.0;
+  double mf_guidance = 1.0;
   Coupling coupling = Coupling::independent;
   double sinkhorn_eps = 0.05;  // entropic regularization, relative to the mean cost
   int64_t steps = 10000;

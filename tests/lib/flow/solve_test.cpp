@@ -368,11 +368,11 @@ TEST_CASE("solve: power:P grids, and grids given time by time", "[solve]") {
 }
 
 TEST_CASE("solve: choice tables name every solver, grid and noise", "[solve]") {
-  CHECK(choice_names(solvers()) == "euler, midpoint, heun, rk4, ab2, ab3, dopri5, em");
+  CHECK(choice_names(solvers()) == "euler, midpoint, heun, rk4, ab2, ab3, dopri5, em, meanflow");
   CHECK(choice_names(noises()) == "none, constant, linear, schedule");
   CHECK(choice_names(grids()) == "uniform, quadratic, cosine, power:P, FILE");
   REQUIRE_THROWS_WITH(parse_choice(solvers(), "rk5", "solver"),
-                      "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5, em");
+                      "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5, em, meanflow");
 }
 
 TEST_CASE("solve: diffusion schedules g(t)", "[solve]") {
@@ -389,4 +389,34 @@ TEST_CASE("solve: diffusion schedules g(t)", "[solve]") {
   CHECK(diffusion(o, 0.5) == Approx(2 * std::cos(3.14159265358979 / 4)));
   o.noise = NoiseKind::none;
   CHECK(diffusion(o, 0.5) == 0);
+}
+
+// MeanFlow's steps x_t = x_r + (t - r) u(x_r, r, t) are exact for the exact average velocity,
+// whatever the grid: on Growth, u = y (exp(sin 3t - sin 3r) - 1) / (t - r), and 1, 2 and 7
+// steps (uniform and quadratic) land on the exact solution to float rounding, one evaluation
+// each; a system without an average velocity refuses the solver.
+TEST_CASE("meanflow steps are exact for the exact average velocity, one evaluation each", "[solve]") {
+  struct Averaged : Growth {
+    void average(double r, double t, const Mat& y, Mat& u) override {
+      u = float((std::exp(std::sin(3 * t) - std::sin(3 * r)) - 1) / (t - r)) * y;
+    }
+  };
+  for (const GridKind g : {GridKind::uniform, GridKind::quadratic})
+    for (int steps : {1, 2, 7}) {
+      Averaged sys;
+      Mat y = Mat::Constant(1, 3, 0.7f);
+      SolveOptions o;
+      o.solver = Solver::meanflow;
+      o.steps = steps;
+      o.grid = g;
+      const SolveStats st = integrate(sys, y, o);
+      INFO("steps " << steps);
+      CHECK(st.nfe == steps);
+      CHECK(std::abs(double(y(0, 2)) - Growth::exact(0.7, 0, 1)) < 1e-5);
+    }
+  Growth plain;
+  Mat y = Mat::Ones(1, 2);
+  SolveOptions o;
+  o.solver = Solver::meanflow;
+  CHECK_THROWS_WITH(integrate(plain, y, o), Catch::Contains("no average velocity"));
 }
