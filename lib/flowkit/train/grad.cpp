@@ -11,9 +11,29 @@ namespace {
 // The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
 // batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
 // columns in pieces of kUNetPiece images and adds up their gradients.
+// A discrete flow's piece: the sum over its m sequences of their mean token loss, and in w.out
+// the gradient of the batch's mean (over its n sequences) with respect to the logits.
+double discrete_piece(const BatchGradient::Discrete& d, const Mat& z, const Vec& t, const Mat& goal, int64_t n,
+                      BatchGradient::Piece& w) {
+  const Eigen::Index m = z.cols(), V = d.path.vocab;
+  w.xt = z.cast<int32_t>();
+  w.x1 = goal.cast<int32_t>();
+  w.logits = Eigen::Map<const Mat>(w.out.data(), V, w.out.size() / V);
+  const double mean = discrete_loss(d.loss, d.path, t, w.xt, w.x1, w.logits, &w.g);
+  w.out = Eigen::Map<const Mat>(w.g.data(), w.out.rows(), m) * float(double(m) / double(n));
+  return mean * double(m);
+}
+
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
-                              int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold) {
+                              int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold,
+                              const std::optional<BatchGradient::Discrete>& discrete) {
   const Eigen::Index cols = z.cols();
+  if (discrete) {  // an MLP: the whole share at once
+    net.forward(z, t, lab, w.out);
+    const double sum = discrete_piece(*discrete, z, t, goal, n, w);
+    net.backward(w.out, grad);
+    return sum;
+  }
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
@@ -79,7 +99,9 @@ double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std
   const int64_t n = z.cols();
   const int k = plan(n);
   if (k > 1) return sharded(k, net, z, t, lab, goal, grad);
-  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_) / double(n);
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_,
+                                discrete_) /
+         double(n);
 }
 
 // This process computes shards [first, first + mine) of the k, in waves of one shard per
@@ -106,7 +128,7 @@ double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const
       sh.goal = goal.middleCols(c0, cols);
       if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + cols);
       sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
-                                     sh.grad, manifold_);
+                                     sh.grad, manifold_, discrete_);
     });
     // This process's shards in shard order: kept for the gather, or summed
     for (int i = 0; i < m; ++i) {
