@@ -384,7 +384,6 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
     if (data.source.size() > 0) throw usage_error("a bridge from a data set (--source FILE) is flat, not on the " + cfg.manifold.name());
     cfg.manifold.require_points(data.target, "training data on the " + cfg.manifold.name());
   }
-  if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   const bool discrete = data.vocab > 0;
   if (discrete) {
     validate_discrete(cfg, data);
@@ -392,6 +391,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
     cfg_.net.token_states = cfg_.discrete.states();
     cfg_.net.token_vocab = data.vocab;
   }
+  if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
   if (cfg.conditional) {
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
