@@ -19,6 +19,10 @@ assert m[\"type\"] == \"discrete\" and m[\"vocab\"] == 5 and m[\"length\"] == 2,
 assert m[\"source\"] == \"mask\" and m[\"kappa\"] == \"poly:2\" and m[\"training\"][\"loss\"] == \"ce\", m[\"source\"]
 assert [w[\"shape\"] for w in m[\"weights\"]][0] == [64, 2 * 6 + 16] and m[\"weights\"][-2][\"shape\"] == [10, 64]
 "' "discrete model file fields"
+$PYTHON -c "
+import numpy as np
+np.save('points.npy', np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32))
+np.save('six.npy', np.array([[0, 6]] * 300, np.int32))"
 tv() {  # total variation between the samples of model $1 and the table
   flow-sample -m "$1" -n 20000 --steps 100 --seed 5 -o "$1.npy" || return 1
   $PYTHON -c "
@@ -48,6 +52,24 @@ tv_k=$(tv u.json)
 check "$PYTHON -c 'assert $tv_k < 0.1'" "uniform source, KL loss: total variation $tv_k"
 ok flow-traj -m m.json -n 10 --steps 8 --every 4 -o traj.npy
 
+# flow-eval compare on tokens: the joint histograms' TV and KL, as numpy computes them
+ok flow-eval compare m.json.npy data.npy -o cmp.json
+sh_ok "$PYTHON - <<'PY'
+import json, numpy as np
+c = json.load(open('cmp.json'))
+a, b = np.load('m.json.npy'), np.load('data.npy')
+pa = np.bincount(a[:, 0] * 5 + a[:, 1], minlength=25) / len(a)
+pb = np.bincount(b[:, 0] * 5 + b[:, 1], minlength=25) / len(b)
+both = (pa > 0) & (pb > 0)
+assert c['histogram'] == 'joint' and c['cells'] == 25 and c['vocab'] == 5 and c['length'] == 2, c
+assert abs(c['tv'] - 0.5 * np.abs(pa - pb).sum()) < 1e-12, c
+kl = (pa[both] * np.log(pa[both] / pb[both])).sum()
+assert (c['kl_a_b'] is None) == (pa[pb == 0].sum() > 0), c
+assert c['kl_a_b'] is None or abs(c['kl_a_b'] - kl) < 1e-12, (c, kl)
+assert abs(c['a_outside_b'] - pa[pb == 0].sum()) < 1e-12, c
+PY"
+bad 1 "m.json.npy holds tokens \(integers\) and points.npy points" flow-eval compare m.json.npy points.npy
+
 # Threads, and N steps + checkpoint + resume for N more, byte for byte
 short="$net --steps 100 --decay constant --threads 2"
 ok flow-train $short -o full.json
@@ -58,10 +80,6 @@ ok flow-train data.npy -q --threads 2 --resume half.ckpt --steps 100 -o resumed.
 check 'cmp -s full.json resumed.json' "the resumed discrete run differs from the uninterrupted one"
 
 # Kinds that do not mix, and flags that do not apply: one line each, nothing written
-$PYTHON -c "
-import numpy as np
-np.save('points.npy', np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32))
-np.save('six.npy', np.array([[0, 6]] * 300, np.int32))"
 bad 1 "half.ckpt: a discrete model \(of tokens\), but the data points.npy are points" \
   flow-train points.npy -q --resume half.ckpt --steps 300 -o x.json
 ok flow-train points.npy -q --steps 2 --batch 64 --width 8 -o p.json
