@@ -13,6 +13,10 @@
 #   discrete-checkerboard)
 #   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 50,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
+# Measured (2026-12-03, 2 shared cores, load average 10): training 121 s CPU (536 s wall),
+# 10^6 samples 240 s CPU (361 s wall); ELBO 11.16 +- 0.14 (exact posterior 10.80 +- 0.12: a
+# uniform source's bound is 1.8 nats above ln 8192), TV 0.109 against the floor 0.036, 1.7% of
+# the samples off the cells. --quick: about 25 s CPU, 10% off the cells.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -d "$root/build/bin" ] && export PATH="$root/build/bin:$PATH"
