@@ -75,9 +75,29 @@ short="$net --steps 100 --decay constant --threads 2"
 ok flow-train $short -o full.json
 ok flow-train $run --steps 100 --decay constant -o one.json
 check '! cmp -s full.json one.json' "one and two threads gave the same bytes (the shards should differ)"
+# The shards fix the bits: two shards on one thread are the bytes of two threads
+ok flow-train $run --steps 100 --decay constant --shards 2 -o shards.json
+check 'cmp -s full.json shards.json' "two shards on one thread differ from two threads"
 ok flow-train $net --steps 50 --decay constant --threads 2 --checkpoint-every 50 --checkpoint half.ckpt -o half.json
 ok flow-train data.npy -q --threads 2 --resume half.ckpt --steps 100 -o resumed.json
 check 'cmp -s full.json resumed.json' "the resumed discrete run differs from the uninterrupted one"
+
+# Labels (the companion array) train a class-conditional discrete model; it samples with the
+# null label
+$PYTHON -c "
+import numpy as np
+x = np.load('data.npy'); f = open('labelled.npy', 'wb'); np.save(f, x); np.save(f, (x[:, 0] % 2).astype(np.int32))"
+ok flow-train labelled.npy --width 64 --batch 256 -q --threads 1 --steps 50 --conditional -o cond.json
+check '$PYTHON -c "import json; assert json.load(open(\"cond.json\"))[\"architecture\"][\"num_classes\"] == 2"' \
+  "conditional discrete model: num_classes"
+ok flow-sample -m cond.json -n 10 --steps 10 -o cs.npy
+# Damaged discrete model files: one line naming the file and the field
+sed 's/"kappa": "poly:2"/"kappa": "poly:x"/' m.json >bk.json
+bad 1 "bk.json: bad schedule 'poly:x'" flow-sample -m bk.json -n 3
+sed 's/"vocab": 5/"vocab": 6/' m.json >bv.json
+bad 1 "bv.json: tensor 'in.W' has shape \[64,28\], expected \[64,30\]" flow-sample -m bv.json -n 3
+sed 's/"source": "mask"/"source": "gauss"/' m.json >bs.json
+bad 1 "bs.json: unknown source 'gauss'" flow-sample -m bs.json -n 3
 
 # Kinds that do not mix, and flags that do not apply: one line each, nothing written
 bad 1 "half.ckpt: a discrete model \(of tokens\), but the data points.npy are points" \
