@@ -141,4 +141,9 @@ check 'cmp -s u1.npy u2.npy' "mpirun -np 2 flow-sample of a U-Net differs from o
 ok flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3 -o b1.json
 OUT=b2.json ok mpi 2 sh out1.sh flow-eval logp -m unet.json img.npy --bpd --dequantize=256 --summary --threads 1 --steps 3
 check 'cmp -s b1.json b2.json' "mpirun -np 2 flow-eval logp --bpd of a U-Net differs from one process"
+# A discrete flow (token data) exchanges its gradients the same way: the bits of --shards 2
+ok flow-sample -m "$FLOWKIT_SRC/share/models/discrete-table.json" -n 2000 --steps 100 --seed 1 -o tok.npy
+ok mpi 2 flow-train tok.npy --batch 128 --width 32 -q --steps 30 --threads 1 -o mpi-tok.json
+ok flow-train tok.npy --batch 128 --width 32 -q --steps 30 --threads 1 --shards 2 -o one-tok.json
+check 'cmp -s mpi-tok.json one-tok.json' "discrete: mpirun -np 2 and --shards 2 give different models"
 finish
