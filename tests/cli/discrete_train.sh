@@ -51,6 +51,10 @@ assert m[\"training\"][\"loss\"] == \"kl\""' "uniform / kl model fields"
 tv_k=$(tv u.json)
 check "$PYTHON -c 'assert $tv_k < 0.1'" "uniform source, KL loss: total variation $tv_k"
 ok flow-traj -m m.json -n 10 --steps 8 --every 4 -o traj.npy
+# The samples of a network do not depend on the thread count (a chunk's products on its thread)
+ok flow-sample -m m.json -n 5000 --steps 20 --threads 1 -o t1.npy
+ok flow-sample -m m.json -n 5000 --steps 20 --threads 2 -o t2.npy
+check 'cmp -s t1.npy t2.npy' "a discrete network's samples differ between 1 and 2 threads"
 
 # flow-eval compare on tokens: the joint histograms' TV and KL, as numpy computes them
 ok flow-eval compare m.json.npy data.npy -o cmp.json
