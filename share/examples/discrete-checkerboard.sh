@@ -13,10 +13,11 @@
 #   discrete-checkerboard)
 #   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 50,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
-# Measured (2026-12-03, 2 shared cores, load average 10): training 121 s CPU (536 s wall),
-# 10^6 samples 240 s CPU (361 s wall); ELBO 11.16 +- 0.14 (exact posterior 10.80 +- 0.12: a
-# uniform source's bound is 1.8 nats above ln 8192), TV 0.109 against the floor 0.036, 1.7% of
-# the samples off the cells. --quick: about 25 s CPU, 10% off the cells.
+# Measured (2026-12-03, 2 cores shared by four engineers, load average 7-10): training 234 s
+# CPU (271 s wall), 10^6 samples of 64 jump steps 201 s wall on 2 threads; ELBO 11.10 +- 0.13
+# (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies 1.8 nats above ln 8192),
+# TV 0.082 against the floor 0.036, 1.6% of the samples off the cells (15,000 steps: TV 0.109,
+# ELBO 11.16). --quick: about 25 s CPU, 10% off the cells.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -d "$root/build/bin" ] && export PATH="$root/build/bin:$PATH"
@@ -33,7 +34,7 @@ if [ "$quick" = 1 ]; then
   mode=quick train=(--width 64 --depth 3 --batch 512 --steps 1500 --lr 0.003 --warmup 100)
   n=50000 steps=64 elbo_n=1000 strata=8
 else
-  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 15000 --lr 0.002 --warmup 500)
+  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 30000 --lr 0.002 --warmup 500)
   n=1000000 steps=64 elbo_n=4000 strata=16
 fi
 t_start=$SECONDS
