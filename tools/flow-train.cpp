@@ -12,6 +12,7 @@
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/cli/mpi.hpp"
 #include "flowkit/data/data.hpp"
+#include "flowkit/io/tokens.hpp"
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/train/train.hpp"
 
@@ -24,6 +25,8 @@ struct Options {
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
   std::string objective = "flow-matching";
   std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs, manifold = "euclidean";
+  std::string kappa = "poly:2", loss = "ce";
+  int vocab = 0;
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
 };
@@ -62,7 +65,8 @@ TrainConfig defaults() {
 void define(CLI::App& app, Options& o) {
   TrainConfig& c = o.cfg;
   app.add_option("data", o.data, "training data: points (n, d) or images (n, H, W[, C]); '-' is standard input "
-                                 "(default: the --toy distribution)");
+                                 "(default: the --toy distribution); an integer NPY file (n, L) or (n, H, W) is "
+                                 "token data and trains a discrete flow");
   cli::add_output(app, o.common, "model file to write (default model.json; a name ending in .safetensors: "
                                  "safetensors; '-' is standard output, JSON)");
   app.add_option("--convert", o.convert, "no training: write the model file IN (JSON or safetensors) to -o in "
@@ -109,7 +113,15 @@ void define(CLI::App& app, Options& o) {
                                                  "guided samples in one pass per step")
       ->capture_default_str();
   app.add_option("--source", o.source, "learn a bridge from this data set instead of N(0, I); with --manifold, "
-                                       "the source law:\n" + choice_help(manifold_sources()));
+                                       "the source law:\n" + choice_help(manifold_sources()) +
+                                       "\nwith token data, the source p_0 (default mask):\n" +
+                                       choice_help(discrete_sources()));
+  app.add_option("--kappa", o.kappa, "token data: the mixture path's kappa(t), a schedule's a(t) (poly:n is t^n):\n" +
+                                     choice_help(schedules()))
+      ->capture_default_str();
+  app.add_option("--loss", o.loss, "token data: the loss on the network's posterior:\n" + choice_help(discrete_losses()))
+      ->capture_default_str();
+  app.add_option("--vocab", o.vocab, "token data: the vocabulary V, tokens 0..V-1 (default: the largest token + 1)");
   app.add_option("--manifold", o.manifold, "the space the data live on:\n" + choice_help(manifolds()))
       ->capture_default_str();
   app.add_option("--coupling", o.coupling, "pairing of x0 and x1 in a batch:\n" + choice_help(couplings()))->capture_default_str();
@@ -166,6 +178,8 @@ void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_g
   c.schedule = m.schedule;
   c.predict = m.predict;
   c.manifold = m.manifold;
+  c.discrete = m.discrete;
+  o.vocab = m.discrete.vocab;
   if (steps_given) c.steps = o.cfg.steps;
   c.shards = o.cfg.shards;
   c.exchange = o.cfg.exchange;
@@ -231,8 +245,34 @@ int interrupted(const Options& o, const Trainer& trainer, bool after_bar, int si
   return 128 + sig;
 }
 
+// The flags of continuous flows, which token data has no use for, and those of token data.
+const std::vector<const char*> kPointFlags = {"--schedule", "--predict", "--sigma-min", "--coupling",
+                                              "--sinkhorn-eps", "--manifold", "--dequantize", "--val-fraction",
+                                              "--channels", "--blocks", "--embed", "--groups"};
+const std::vector<const char*> kTokenFlags = {"--kappa", "--loss", "--vocab"};
+
+// Token data (an integer NPY file) trains a discrete flow: its flags parsed, those of points
+// refused, and the other way round. A checkpoint's kind must be the data's.
+void setup_kind(Options& o, const CLI::App& app, bool tokens, bool resumed_discrete) {
+  if (!o.resume.empty() && tokens != resumed_discrete)
+    throw Error(o.resume + (resumed_discrete ? ": a discrete model (of tokens), but the data " + o.data + " are points"
+                                              : ": a flow of points, but the data " + o.data + " are tokens"));
+  for (const char* f : tokens ? kPointFlags : kTokenFlags)
+    if (app.count(f) > 0)
+      throw usage_error(std::string(f) + (tokens ? " does not apply to token data (" + o.data + ": a discrete flow)"
+                                                 : " applies to token data only (an integer NPY file)"));
+  if (!tokens) return;
+  if (!o.resume.empty()) return;  // the checkpoint's path and loss
+  TrainConfig& c = o.cfg;
+  c.discrete.source = parse_choice(discrete_sources(), o.source.empty() ? "mask" : o.source, "source");
+  o.source.clear();
+  c.discrete.kappa = Schedule::parse(o.kappa);
+  c.discrete_loss = parse_choice(discrete_losses(), o.loss, "loss");
+  if (o.vocab < 0 || o.vocab > kMaxVocab) throw usage_error("--vocab must be in 1.." + std::to_string(kMaxVocab));
+}
+
 // Returns 0, or the exit status of a run that a signal interrupted (128 + the signal).
-int train(Options& o, bool steps_given) {
+int train(Options& o, const CLI::App& app, bool steps_given) {
   Comm& comm = cli::world();
   const bool writer = comm.rank() == 0;  // only process 0 writes files, logs and progress
   if (!writer) {
@@ -244,6 +284,8 @@ int train(Options& o, bool steps_given) {
     ck = read_checkpoint(o.resume);
     settings_from_checkpoint(o, ck, steps_given);
   }
+  const bool tokens = o.pairs.empty() && o.cfg.toy.empty() && is_token_npy(o.data);
+  setup_kind(o, app, tokens, o.cfg.discrete.vocab > 0);
   o.cfg.validate();
   cli::apply_threads(o.common);
   if (writer) check_writable(o.common.output);
@@ -251,7 +293,9 @@ int train(Options& o, bool steps_given) {
   if (writer && o.checkpoint_every > 0) check_writable(o.checkpoint);
   // Data
   TrainData data;
-  if (!o.pairs.empty()) {
+  if (tokens) {
+    data = TrainData::from_tokens(read_tokens(o.data), o.vocab, o.data, o.cfg.conditional);
+  } else if (!o.pairs.empty()) {
     data = TrainData::from_pairs(read_input(o.pairs), o.pairs == "-" ? "<stdin>" : o.pairs, o.cfg.conditional);
   } else if (o.cfg.toy.empty()) {
     const Stream s = read_input(o.data);
@@ -319,7 +363,7 @@ int main(int argc, char** argv) {
                         return;
                       }
                       parse_names(o);
-                      signal_status = train(o, app.count("--steps") > 0);
+                      signal_status = train(o, app, app.count("--steps") > 0);
                     });
                   });
   return status == 0 ? signal_status : status;

@@ -151,4 +151,9 @@ ok flow-train $vrun --shards 2 -o v1.json
 ok mpi 2 flow-train $vrun -o v2.json
 check 'cmp -s v1.json v2.json' "mpirun -np 2 U-Net validation differs from one process with 2 shards"
 check 'grep -q "\"val_points\": 256" v2.json' "mpirun -np 2 U-Net validation set size"
+# A discrete flow (token data) exchanges its gradients the same way: the bits of --shards 2
+ok flow-sample -m "$FLOWKIT_SRC/share/models/discrete-table.json" -n 2000 --steps 100 --seed 1 -o tok.npy
+ok mpi 2 flow-train tok.npy --batch 128 --width 32 -q --steps 30 --threads 1 -o mpi-tok.json
+ok flow-train tok.npy --batch 128 --width 32 -q --steps 30 --threads 1 --shards 2 -o one-tok.json
+check 'cmp -s mpi-tok.json one-tok.json' "discrete: mpirun -np 2 and --shards 2 give different models"
 finish

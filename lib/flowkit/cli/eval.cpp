@@ -11,7 +11,9 @@
 #include "flowkit/model/model.hpp"
 #include "flowkit/eval/assignment.hpp"
 #include "flowkit/eval/frechet.hpp"
+#include "flowkit/eval/histogram.hpp"
 #include "flowkit/eval/metrics.hpp"
+#include "flowkit/io/tokens.hpp"
 #include "flowkit/flow/manifold.hpp"
 #include "flowkit/core/parallel.hpp"
 #include "flowkit/flow/path.hpp"
@@ -455,9 +457,40 @@ double w2_geodesic(const Manifold& m, const Mat& a, const Mat& b) {
   return std::sqrt(s / double(p.size()));
 }
 
+// Two token sets (integer NPY files): the distances between their histograms, joint over the
+// V^L cells when there are at most kMaxJointCells of them, else per position.
+void compare_tokens(const CompareFlags& fl, const Common& c) {
+  if (!fl.metrics.empty() || fl.manifold != "euclidean")
+    throw usage_error("--metrics and --manifold do not apply to token data (its histograms are compared)");
+  const TokenStream a = read_tokens(fl.a), b = read_tokens(fl.b);
+  if (a.x.rows() != b.x.rows())
+    throw Error("A and B have different lengths: " + std::to_string(a.x.rows()) + " tokens (" + name_of(fl.a) +
+                ") and " + std::to_string(b.x.rows()) + " (" + name_of(fl.b) + ")");
+  if (a.x.cols() < 1 || b.x.cols() < 1) throw Error("compare needs at least 1 sequence in each set");
+  const int vocab = std::max(a.max_token, b.max_token) + 1;
+  const HistogramDistance d = histogram_distance(a.x, b.x, vocab);
+  auto kl = [](double v, double outside) { return outside > 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  write_json(c, {{"n_a", a.x.cols()},
+                 {"n_b", b.x.cols()},
+                 {"length", a.x.rows()},
+                 {"vocab", vocab},
+                 {"histogram", d.joint ? "joint" : "marginal"},
+                 {"cells", d.cells},
+                 {"tv", d.tv},
+                 {"kl_a_b", kl(d.kl_ab, d.a_outside_b)},
+                 {"kl_b_a", kl(d.kl_ba, d.b_outside_a)},
+                 {"a_outside_b", d.a_outside_b},
+                 {"b_outside_a", d.b_outside_a}});
+}
+
 void compare(const CompareFlags& fl, const Common& c) {
   apply_threads(c);
   if (fl.a == "-" && fl.b == "-") throw usage_error("only one of A and B can be standard input");
+  const bool ta = is_token_npy(fl.a), tb = is_token_npy(fl.b);
+  if (ta && tb) return compare_tokens(fl, c);
+  if (ta != tb)
+    throw Error(name_of(ta ? fl.a : fl.b) + " holds tokens (integers) and " + name_of(ta ? fl.b : fl.a) +
+                " points: compare two of a kind");
   if (fl.projections < 1) throw usage_error("--projections must be at least 1");
   if (fl.max_w2 < 1) throw usage_error("--max-w2 must be at least 1");
   for (double h : fl.bandwidths)

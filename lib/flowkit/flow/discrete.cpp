@@ -163,6 +163,8 @@ Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double co
   const int64_t chunks = (n + kTokenChunk - 1) / kTokenChunk;
   std::vector<std::unique_ptr<DiscreteModel>> models(size_t(std::max(threads, 1)));
   for (auto& m : models) m = model.clone();
+  // A network's products on the chunk's own thread: the same bits with any thread count
+  const SerialProducts serial(threads == 1);
   parallel_for(chunks, threads, Spread::dynamic, [&](int64_t k, int thread) {
     Rng rng(seed, uint64_t(k));
     const int64_t first = k * kTokenChunk, m = std::min(kTokenChunk, n - first);

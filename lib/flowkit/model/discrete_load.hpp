@@ -1,5 +1,6 @@
 // model: discrete models from a model document or file: the exact token table
-// ("type": "discrete-table"); the one place a discrete model meets a file.
+// ("type": "discrete-table") and a trained network over tokens ("type": "discrete"); the one
+// place a discrete model meets a file.
 #pragma once
 #include <memory>
 #include <nlohmann/json.hpp>

@@ -19,6 +19,7 @@ const ChoiceTable<ModelType>& model_types() {
       {"gmm", ModelType::gmm, "the exact field of a Gaussian mixture"},
       {"linear", ModelType::linear, "u = A x + b"},
       {"discrete-table", ModelType::discrete, "the exact posterior of a token table (model/discrete_load)"},
+      {"discrete", ModelType::discrete, "a trained network over tokens (flow-train on token data)"},
   };
   return t;
 }

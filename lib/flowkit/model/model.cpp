@@ -290,7 +290,73 @@ const ChoiceTable<Objective>& objectives() {
   return t;
 }
 
+namespace {
+// A discrete model's document: the path instead of normalization, schedule and prediction.
+json discrete_to_json(const LearnedModel& m) {
+  const NetConfig& c = m.net;
+  json j = {{"format", kModelFormat},
+            {"version", kModelVersion},
+            {"type", "discrete"},
+            {"length", c.dim},
+            {"shape", m.shape},
+            {"vocab", m.discrete.vocab},
+            {"source", choice_name(discrete_sources(), m.discrete.source)},
+            {"kappa", m.discrete.kappa.name()},
+            {"architecture", net_to_json(c)},
+            {"training", m.training},
+            {"sampling_weights", m.use_ema && !m.ema.empty() ? "ema" : "weights"},
+            {"weights", tensors_to_json(m.weights, c)}};
+  if (!m.ema.empty()) j["ema_weights"] = tensors_to_json(m.ema, c);
+  return j;
+}
+
+// The shape of one sample, whose sizes multiply to dim.
+std::vector<int64_t> shape_from_json(const json& j, int dim, const std::string& where) {
+  std::vector<int64_t> out;
+  const json& shape = field(j, "shape", "", where);
+  int64_t prod = 1;
+  if (!shape.is_array() || shape.empty()) throw Error(where + ": 'shape' must be a non-empty array of sizes");
+  for (const auto& s : shape) {
+    // Each size divides dim, so the product never overflows (a hostile [2^62 + 7, 112] would
+    // wrap to 784 and pass)
+    if (!s.is_number_integer() || (s.is_number_unsigned() ? s.get<uint64_t>() < 1 : s.get<int64_t>() < 1)) throw Error(where + ": 'shape' " + shape.dump() + " has a bad size");
+    // (a size over 2^63 reads as negative through get<int64_t>: compare it unsigned)
+    if (s.get<uint64_t>() > uint64_t(dim / prod)) break;  // refused below, before it can wrap
+    out.push_back(s.get<int64_t>());
+    prod *= out.back();
+  }
+  if (prod != dim || out.size() != shape.size()) throw Error(where + ": 'shape' " + shape.dump() + " does not hold 'dim' " + std::to_string(dim) + " values");
+  return out;
+}
+
+// The rest of a discrete model's document (after its header).
+void discrete_from_json(const json& j, LearnedModel& m, const std::string& where) {
+  const int L = get_int(j, "length", "", where);
+  if (L < 1) throw Error(where + ": 'length' must be positive, got " + std::to_string(L));
+  m.shape = shape_from_json(j, L, where);
+  m.discrete.vocab = get_int(j, "vocab", "", where);
+  if (m.discrete.vocab < 1 || m.discrete.vocab > kMaxVocab)
+    throw Error(where + ": 'vocab' must be in 1.." + std::to_string(kMaxVocab));
+  m.discrete.source = get_choice(discrete_sources(), j, "source", "source", where);
+  try {
+    m.discrete.kappa = Schedule::parse(get_str(j, "kappa", "", where));
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
+  json a = field(j, "architecture", "", where);
+  m.net = net_from_json(a, L, m.shape, where);
+  m.net.token_states = m.discrete.states();
+  m.net.token_vocab = m.discrete.vocab;
+  try {
+    m.net.validate();
+  } catch (const Error& e) {
+    throw Error(where + ": bad architecture: " + e.what());
+  }
+}
+}  // namespace
+
 json model_to_json(const LearnedModel& m) {
+  if (m.is_discrete()) return discrete_to_json(m);
   const NetConfig& c = m.net;
   json j = {{"format", kModelFormat},
             {"version", kModelVersion},
@@ -313,31 +379,13 @@ json model_to_json(const LearnedModel& m) {
   return j;
 }
 
-LearnedModel model_config_from_json(const json& j, const std::string& where) {
-  if (!j.is_object()) throw Error(where + ": a model file is a JSON object");
-  const std::string format = get_str(j, "format", "", where);
-  if (format != kModelFormat) throw Error(where + ": format is '" + format + "', expected '" + kModelFormat + "'");
-  const int version = get_int(j, "version", "", where);
-  if (version != kModelVersion)
-    throw Error(where + ": model version " + std::to_string(version) + " is not supported (this flowkit reads version " +
-                std::to_string(kModelVersion) + ")");
-  if (j.contains("type") && j["type"] != "learned") throw Error(where + ": not a learned model (type " + j["type"].dump() + ")");
-  LearnedModel m;
+namespace {
+// A flow's document after its header: dim, shape, normalization, schedule, prediction, source,
+// manifold and architecture.
+void flow_config_from_json(const json& j, LearnedModel& m, const std::string& where) {
   const int dim = get_int(j, "dim", "", where);
   if (dim < 1) throw Error(where + ": 'dim' must be positive, got " + std::to_string(dim));
-  const json& shape = field(j, "shape", "", where);
-  int64_t prod = 1;
-  if (!shape.is_array() || shape.empty()) throw Error(where + ": 'shape' must be a non-empty array of sizes");
-  for (const auto& s : shape) {
-    // Each size divides dim, so the product never overflows (a hostile [2^62 + 7, 112] would
-    // wrap to 784 and pass)
-    if (!s.is_number_integer() || (s.is_number_unsigned() ? s.get<uint64_t>() < 1 : s.get<int64_t>() < 1)) throw Error(where + ": 'shape' " + shape.dump() + " has a bad size");
-    // (a size over 2^63 reads as negative through get<int64_t>: compare it unsigned)
-    if (s.get<uint64_t>() > uint64_t(dim / prod)) break;  // refused below, before it can wrap
-    m.shape.push_back(s.get<int64_t>());
-    prod *= m.shape.back();
-  }
-  if (prod != dim || m.shape.size() != shape.size()) throw Error(where + ": 'shape' " + shape.dump() + " does not hold 'dim' " + std::to_string(dim) + " values");
+  m.shape = shape_from_json(j, dim, where);
   const json& norm = field(j, "normalization", "", where);
   m.mean = get_vec(norm, "mean", dim, where);
   m.scale = get_vec(norm, "scale", dim, where);
@@ -354,6 +402,26 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
     throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
   m.source_data = source == "data";
   m.net = net_from_json(field(j, "architecture", "", where), dim, m.shape, where);
+}
+}  // namespace
+
+LearnedModel model_config_from_json(const json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": a model file is a JSON object");
+  const std::string format = get_str(j, "format", "", where);
+  if (format != kModelFormat) throw Error(where + ": format is '" + format + "', expected '" + kModelFormat + "'");
+  const int version = get_int(j, "version", "", where);
+  if (version != kModelVersion)
+    throw Error(where + ": model version " + std::to_string(version) + " is not supported (this flowkit reads version " +
+                std::to_string(kModelVersion) + ")");
+  const bool discrete = j.contains("type") && j["type"] == "discrete";
+  if (j.contains("type") && j["type"] != "learned" && !discrete)
+    throw Error(where + ": not a learned model (type " + j["type"].dump() + ")");
+  LearnedModel m;
+  if (discrete) {
+    discrete_from_json(j, m, where);
+  } else {
+    flow_config_from_json(j, m, where);
+  }
   const std::string use = j.value("sampling_weights", std::string("ema"));
   if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
   m.use_ema = use == "ema";
@@ -365,11 +433,12 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
     throw Error(where + ": a " + choice_name(objectives(), m.objective) + " model's network takes " +
                 (mean ? "2 time inputs" : "1 time input") + ", the architecture says " +
                 std::to_string(m.net.time_inputs));
-  if (mean && (m.predict != Predict::velocity || m.manifold.curved() || m.source_data))
+  if (mean && (discrete || m.predict != Predict::velocity || m.manifold.curved() || m.source_data))
     throw Error(where + ": a meanflow model predicts the velocity from N(0, I) in flat space");
-  m.schedule.sigma_min = sigma_min_of(m.training, where);
+  if (!discrete) m.schedule.sigma_min = sigma_min_of(m.training, where);
   return m;
 }
+
 
 void check_sampling_weights(const LearnedModel& m, const json& j, const std::string& ema_name, const std::string& where) {
   if (m.use_ema && m.ema.empty() && j.contains("sampling_weights"))

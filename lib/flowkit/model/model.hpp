@@ -1,5 +1,5 @@
 // model file: a learned model as one JSON document ("format": "flowkit-model", "version": 1,
-// "type": "learned"): data shape, normalization, schedule, prediction, architecture, training
+// "type": "learned", or "discrete" for a network over tokens): data shape, normalization, schedule, prediction, architecture, training
 // settings and final loss, weights (base64 of little-endian float32, with shapes) and their EMA.
 // Loading checks everything and says precisely what is wrong. Never touches files.
 #pragma once
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "flowkit/nn/mlp.hpp"
+#include "flowkit/flow/discrete.hpp"
 #include "flowkit/flow/manifold.hpp"
 #include "flowkit/flow/path.hpp"
 
@@ -30,6 +31,10 @@ struct LearnedModel {
   Vec mean, scale;             // x = mean + scale * z: the network sees z
   bool source_data = false;    // a bridge from a data set instead of N(0, I)
   Manifold manifold;           // "manifold" and its "source" (absent: euclidean, N(0, I))
+  // A discrete model ("type": "discrete"; vocab > 0): the network maps tokens x_t (dim = L
+  // positions) and t to V logits per position; no normalization, schedule or prediction
+  DiscretePath discrete;
+  bool is_discrete() const { return discrete.vocab > 0; }
   Params weights;  // the trained parameters (param_layout order)
   Params ema;     // their moving average (empty: none)
   bool use_ema = true;         // which set sampling uses

@@ -127,6 +127,7 @@ void NetConfig::validate() const {
   if (kind == NetKind::unet) {
     unet_config().validate();
     need(!periodic, "the U-Net takes images, not angles on a torus");
+    need(!tokens(), "the U-Net takes images, not tokens (use --net mlp)");
     need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
     need(time_inputs == 1, "the U-Net takes one time (no MeanFlow U-Net yet: use --net mlp)");
     return;
@@ -136,6 +137,11 @@ void NetConfig::validate() const {
   need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
   need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
   need(time_inputs == 1 || time_inputs == 2, "the MLP takes 1 or 2 time inputs, got " + std::to_string(time_inputs));
+  need(token_states >= 0 && token_states <= (1 << 16) + 1 && token_vocab >= 0 && token_vocab <= token_states &&
+           (token_states > 0) == (token_vocab > 0),
+       "token states " + std::to_string(token_states) + " and vocabulary " + std::to_string(token_vocab) + " do not fit");
+  need(!tokens() || !periodic, "a network over tokens takes no angles");
+  need(int64_t(dim) * std::max(token_states, 1) <= (int64_t(1) << 28), "the network's input is too large");
   need(num_classes >= 0 && num_classes <= kMaxClasses,
        "the number of classes must be in 0.." + std::to_string(kMaxClasses) + ", got " + std::to_string(num_classes));
 }
@@ -159,8 +165,8 @@ std::vector<ParamBlock> param_layout(const NetConfig& c) {
     add(p + ".W", c.width, c.width);
     add(p + ".b", c.width, 1);
   }
-  add("out.W", c.dim, c.width);
-  add("out.b", c.dim, 1);
+  add("out.W", c.output_rows(), c.width);
+  add("out.b", c.output_rows(), 1);
   if (c.num_classes > 0) add("label.E", c.width, c.num_classes + 1);
   return v;
 }
@@ -191,7 +197,9 @@ void Mlp<S>::init(Rng& rng) {
     S* p = params_.data() + b.offset;
     const bool gain = b.name.size() > 6 && b.name.compare(b.name.size() - 6, 6, ".gamma") == 0;
     const bool matrix = b.cols > 1 || b.name == "label.E";
+    // Fan-in scaling; a token network's first layer sees L one-hot columns and the time
     double sd = 1.0 / std::sqrt(double(b.cols));
+    if (b.name == "in.W" && cfg_.tokens()) sd = 1.0 / std::sqrt(double(cfg_.dim + cfg_.time_features()));
     if (b.name == "label.E") sd = 0.5;
     if (cfg_.residual && b.name.rfind("block", 0) == 0) sd /= std::sqrt(double(cfg_.depth));
     for (size_t k = 0; k < b.size(); ++k) p[k] = gain ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
@@ -267,9 +275,10 @@ void Mlp<S>::dense_layer(int l) {
   const Eigen::Index n = x.cols();
   h.resize(cfg_.width, n);
   d.resize(cfg_.width, n);
-  const MapM w = weight(2 * size_t(l));
+  const MapM w0 = weight(2 * size_t(l));
+  const auto w = w0.rightCols(x.rows());  // tokens: the first layer's dense part (the time)
   const auto b = weight(2 * size_t(l) + 1).col(0);
-  const bool labelled = l == 0 && cfg_.num_classes > 0;
+  const bool labelled = l == 0 && cfg_.num_classes > 0, tokens = l == 0 && cfg_.tokens();
   const Eigen::Index bc = kLayerColumns, nb = (n + bc - 1) / bc;
   const int most = omp_get_max_threads();
   const int threads = nb >= most && cfg_.width * n >= 65536 ? most : 1;
@@ -280,6 +289,7 @@ void Mlp<S>::dense_layer(int l) {
       const MapM e = weight(blocks_.size() - 1);
       for (Eigen::Index j = c0; j < c0 + k; ++j) h.col(j) += e.col(labels_[size_t(j)]);
     }
+    if (tokens) add_token_columns(h, c0, k);
     h.middleCols(c0, k).noalias() += w * x.middleCols(c0, k);
     activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
   });
@@ -307,6 +317,27 @@ void Mlp<S>::layer_norm(int l) {
   activate(a, d_[size_t(l)]);
 }
 
+// Tokens: the first layer's column of every (position i, sequence j), i S + x_ij.
+template <class S>
+void Mlp<S>::read_tokens(const M& x) {
+  const Eigen::Index L = x.rows(), states = cfg_.token_states;
+  tok_.resize(size_t(x.size()));
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    const S v = x.data()[k];
+    if (!(v >= 0 && v < S(states)) || v != std::floor(v)) throw Error("a token outside the network's states");
+    tok_[size_t(k)] = int((k % L) * states + Eigen::Index(v));
+  }
+}
+
+// h.col(j) += the first layer's column of each of sequence j's tokens (the one-hot product).
+template <class S>
+void Mlp<S>::add_token_columns(M& h, Eigen::Index c0, Eigen::Index k) {
+  const MapM w = weight(0);
+  const size_t L = size_t(cfg_.dim);
+  for (Eigen::Index j = c0; j < c0 + k; ++j)
+    for (size_t i = 0; i < L; ++i) h.col(j) += w.col(tok_[size_t(j) * L + i]);
+}
+
 template <class S>
 void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V* s) {
   const Eigen::Index n = x.cols();
@@ -314,22 +345,25 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V*
   if (x.rows() != d || t.size() != n) throw Error("network input has the wrong shape");
   if ((cfg_.time_inputs == 2) != (s != nullptr) || (s && s->size() != n))
     throw Error("the network takes " + std::to_string(cfg_.time_inputs) + " time input(s) per column");
-  inp_.resize(cfg_.in_features(), n);
-  if (cfg_.periodic) {  // angles: sin x, then cos x (a function of x on the torus)
+  inp_.resize(cfg_.dense_rows() + cfg_.time_inputs * cfg_.time_features(), n);
+  if (cfg_.tokens()) {
+    read_tokens(x);
+  } else if (cfg_.periodic) {  // angles: sin x, then cos x (a function of x on the torus)
     inp_.topRows(d) = x.array().sin().matrix();
     inp_.middleRows(d, d) = x.array().cos().matrix();
   } else {
     inp_.topRows(d) = x;
   }
-  embed_time(t, cfg_.input_rows());
-  if (s) embed_time(*s, cfg_.input_rows() + cfg_.time_features());
+  embed_time(t, cfg_.dense_rows());
+  if (s) embed_time(*s, cfg_.dense_rows() + cfg_.time_features());
   labels_.assign(size_t(n), cfg_.num_classes);
   if (labels && cfg_.num_classes > 0) labels_.assign(labels, labels + n);
   if (!cfg_.residual) {
     for (int l = 0; l < cfg_.depth; ++l) dense_layer(l);
   } else {
     M& h0 = h_[0];  // input layer (+ label embedding), no activation
-    affine(h0, weight(0), inp_, weight(1).col(0));
+    affine(h0, weight(0).rightCols(inp_.rows()), inp_, weight(1).col(0));
+    if (cfg_.tokens()) add_token_columns(h0, 0, n);
     if (cfg_.num_classes > 0) {
       const MapM e = weight(blocks_.size() - 1);
       for (Eigen::Index j = 0; j < n; ++j) h0.col(j) += e.col(labels_[size_t(j)]);
@@ -360,7 +394,13 @@ void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
     backward_plain(g1_, grad);  // and the input layer's bias
   }
   // Input layer: g1_ holds d loss / d (pre-activation of the first layer)
-  grad_of(grad, 0).noalias() += g1_ * inp_.transpose();
+  grad_of(grad, 0).rightCols(inp_.rows()).noalias() += g1_ * inp_.transpose();
+  if (cfg_.tokens()) {  // the gather's adjoint: each column's gradient into its tokens' columns
+    MapM gw = grad_of(grad, 0);
+    const size_t L = size_t(cfg_.dim);
+    for (Eigen::Index j = 0; j < g1_.cols(); ++j)
+      for (size_t i = 0; i < L; ++i) gw.col(tok_[size_t(j) * L + i]) += g1_.col(j);
+  }
   if (cfg_.num_classes > 0) {
     MapM ge = grad_of(grad, blocks_.size() - 1);
     for (Eigen::Index j = 0; j < g1_.cols(); ++j) ge.col(labels_[size_t(j)]) += g1_.col(j);
@@ -407,6 +447,7 @@ template <class S>
 void Mlp<S>::jvp(const M& dx, M& jout) {
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
+  if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
   if (cfg_.periodic) {
     // d sin x = cos x dx, d cos x = -sin x dx, for each block of n tangent columns
     const int d = cfg_.dim;
@@ -438,6 +479,7 @@ void Mlp<S>::jvp_inputs(const M& dx, const V& dt, const V* ds, M& jout) {
   if (dx.rows() != cfg_.dim || dx.cols() != n || dt.size() != n || (ds && ds->size() != n) ||
       (ds != nullptr && cfg_.time_inputs != 2))
     throw Error("input tangents have the wrong shape");
+  if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
   const int d = cfg_.dim, rows = cfg_.input_rows(), tf = cfg_.time_features();
   g1_.resize(cfg_.in_features(), n);
   if (cfg_.periodic) {

@@ -33,6 +33,12 @@ struct NetConfig {
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
   bool periodic = false;  // the input x is d angles (the torus): the network sees sin x, cos x
   int time_inputs = 1;    // 2: a second time s with its own features (MeanFlow's t - r)
+  // Tokens (a discrete model): S > 0 states per position. The input x is then dim = L rows of
+  // token ids (whole numbers 0..S-1 as floats, exact below 2^24), and position i's token k
+  // selects column i S + k of the first layer's weights (one embedding table per position: the
+  // product with a one-hot input, done as a gather); the output is V logits per position.
+  int token_states = 0;
+  int token_vocab = 0;  // V: logits per position (output L V rows)
 
   UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
 
@@ -44,8 +50,14 @@ struct NetConfig {
     return u;
   }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
-  int input_rows() const { return periodic ? 2 * dim : dim; }  // what x becomes before the time
+  bool tokens() const { return token_states > 0; }
+  // What x becomes before the time (the first layer's columns for it): angles give sin and cos,
+  // tokens their one-hot rows
+  int input_rows() const { return tokens() ? dim * token_states : periodic ? 2 * dim : dim; }
+  // Rows of those held as dense features (tokens are gathered instead)
+  int dense_rows() const { return tokens() ? 0 : input_rows(); }
   int in_features() const { return input_rows() + time_inputs * time_features(); }
+  int output_rows() const { return tokens() ? dim * token_vocab : dim; }
   void validate() const;  // usage error on a bad size
 };
 
@@ -100,11 +112,14 @@ class Mlp {
   void backward_residual(M& dh, ParamVec<S>& grad);
   void jvp_plain(M& dh);
   void jvp_residual(M& dh);
+  void read_tokens(const M& x);
+  void add_token_columns(M& h, Eigen::Index c0, Eigen::Index k);
 
   NetConfig cfg_;
   std::vector<ParamBlock> blocks_;
   ParamVec<S> params_;
   std::vector<int> labels_;  // of the last forward (null label when none given)
+  std::vector<int> tok_;     // tokens: the first layer's column of each (position, sequence)
   // Workspaces of the last forward, sized once per batch size
   M inp_;                 // input features (in x n)
   std::vector<M> h_;      // hidden states (plain: activations; residual: stream h_l)

@@ -9,9 +9,6 @@
 
 namespace flowkit {
 namespace {
-// The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
-// batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
-// columns in pieces of kUNetPiece images and adds up their gradients.
 // MeanFlow (an MLP: the whole share in one pass): the residual against v + gap sg(du/dr), its
 // weighted gradient into w.out; returns the plain sum of squared errors.
 double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
@@ -34,11 +31,36 @@ double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, c
   return sq;
 }
 
+// A discrete flow's piece: the sum over its m sequences of their mean token loss, and in w.out
+// the gradient of the batch's mean (over its n sequences) with respect to the logits.
+double discrete_piece(const BatchGradient::Discrete& d, const Mat& z, const Vec& t, const Mat& goal, int64_t n,
+                      BatchGradient::Piece& w) {
+  const Eigen::Index m = z.cols(), V = d.path.vocab;
+  w.xt = z.cast<int32_t>();
+  w.x1 = goal.cast<int32_t>();
+  w.logits = Eigen::Map<const Mat>(w.out.data(), V, w.out.size() / V);
+  const double mean = discrete_loss(d.loss, d.path, t, w.xt, w.x1, w.logits, &w.g);
+  w.out = Eigen::Map<const Mat>(w.g.data(), w.out.rows(), m) * float(double(m) / double(n));
+  return mean * double(m);
+}
+
+// The sum of squared errors of `net` on these columns; `grad` is its gradient divided by the
+// batch's n columns (the gradient of this share of the batch's mean). A U-Net takes the
+// columns in pieces of kUNetPiece images and adds up their gradients.
+// A discrete flow's share returns its summed token losses, a MeanFlow share its plain sum of
+// squared errors.
 double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal,
                               int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold,
+                              const std::optional<BatchGradient::Discrete>& discrete,
                               const MeanFlowLoss* mf = nullptr, const Vec* gap = nullptr) {
   if (mf) return meanflow_gradient(net, z, t, lab, goal, n, w, grad, *gap, mf->power);
   const Eigen::Index cols = z.cols();
+  if (discrete) {  // an MLP: the whole share at once
+    net.forward(z, t, lab, w.out);
+    const double sum = discrete_piece(*discrete, z, t, goal, n, w);
+    net.backward(w.out, grad);
+    return sum;
+  }
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
@@ -104,8 +126,8 @@ double BatchGradient::operator()(Net& net, const Mat& z, const Vec& t, const std
   const int64_t n = z.cols();
   const int k = plan(n);
   if (k > 1) return sharded(k, net, z, t, lab, goal, grad, mf);
-  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_, mf,
-                                mf ? mf->gap : nullptr) /
+  return squared_error_gradient(net, z, t, lab.empty() ? nullptr : lab.data(), goal, n, piece_, grad, manifold_,
+                                discrete_, mf, mf ? mf->gap : nullptr) /
          double(n);
 }
 
@@ -134,7 +156,7 @@ double BatchGradient::sharded(int k, Net& net, const Mat& z, const Vec& t, const
       if (!lab.empty()) sh.lab.assign(lab.begin() + c0, lab.begin() + c0 + cols);
       if (mf) sh.gap = mf->gap->segment(c0, cols);
       sh.sq = squared_error_gradient(sh.net, sh.z, sh.t, lab.empty() ? nullptr : sh.lab.data(), sh.goal, n, sh.piece,
-                                     sh.grad, manifold_, mf, &sh.gap);
+                                     sh.grad, manifold_, discrete_, mf, &sh.gap);
     });
     // This process's shards in shard order: kept for the gather, or summed
     for (int i = 0; i < m; ++i) {

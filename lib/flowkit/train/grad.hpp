@@ -10,10 +10,12 @@
 // Across processes (mpirun) the batch's shards are dealt out in contiguous runs, one run per
 // process, and the processes exchange gradients in one of two ways (Exchange).
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "flowkit/core/choice.hpp"
 #include "flowkit/core/comm.hpp"
+#include "flowkit/flow/discrete.hpp"
 #include "flowkit/flow/manifold.hpp"
 #include "flowkit/nn/net.hpp"
 
@@ -65,7 +67,8 @@ class BatchGradient {
   // The fewest columns of a shard for this network: a U-Net's image is work enough that a
   // piece of kUNetPiece images is worth a thread.
   static int64_t min_columns(const NetConfig& c) { return c.kind == NetKind::unet ? kUNetPiece : kMinShardColumns; }
-  // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2; `grad` is its gradient when
+  // The mean over columns of |net(z_j, t_j, lab_j) - goal_j|^2 (a discrete flow: the mean
+  // token loss, set_discrete); `grad` is its gradient when
   // it is finite. `lab` is empty or one label per column. On the sphere (set_manifold; z is
   // then the point itself) the residual is projected onto the tangent space at z_j: the loss
   // of the projected output, |P (net - goal)|^2 = |P net - goal|^2 for a tangent goal.
@@ -82,11 +85,21 @@ class BatchGradient {
   // The exchange the planned shards of a network of `params` parameters use (plan first).
   Exchange exchange(size_t params) const { return resolve_exchange(exchange_, comm_.size(), total_, params); }
   void set_manifold(const Manifold& m) { manifold_ = m; }
+  // A discrete flow: z holds the tokens x_t and goal the tokens x_1 (whole numbers as floats),
+  // the network gives V logits per position, and the loss is discrete_loss's (the mean over
+  // the batch's tokens) instead of the squared error.
+  struct Discrete {
+    DiscretePath path;
+    DiscreteLoss loss = DiscreteLoss::ce;
+  };
+  void set_discrete(const Discrete& d) { discrete_ = d; }
 
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
     Mat z, out, jo;
     Vec t, dt, ds;
+    Tokens xt, x1;  // a discrete flow's tokens
+    Mat logits, g;  // and its logits and their gradient, V x (L n)
   };
 
  private:
@@ -107,6 +120,7 @@ class BatchGradient {
   void ring(Params& grad, double& sq);
   Comm& comm_;
   Manifold manifold_;
+  std::optional<Discrete> discrete_;
   int wanted_;
   int64_t min_columns_;
   Exchange exchange_;

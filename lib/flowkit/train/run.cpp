@@ -52,6 +52,20 @@ TrainData TrainData::from_streams(const Stream& target, const std::string& where
   return d;
 }
 
+TrainData TrainData::from_tokens(const TokenStream& tokens, int vocab, const std::string& where, bool want_labels) {
+  TrainData d;
+  if (tokens.x.cols() < 1 || tokens.x.rows() < 1) throw Error(where + ": the token data set is empty");
+  d.vocab = vocab > 0 ? vocab : tokens.max_token + 1;
+  check_tokens(tokens.x, d.vocab, where);
+  d.shape = tokens.shape;
+  d.target = tokens.x.cast<float>();
+  if (want_labels) {
+    if (!tokens.labels) throw usage_error("--conditional needs labels: " + where + " carries no companion array");
+    d.labels = labels_of(*tokens.labels, d.target.cols(), where);
+  }
+  return d;
+}
+
 TrainData TrainData::from_pairs(const Stream& pairs, const std::string& where, bool want_labels) {
   const Array& a = pairs.main;
   if (a.shape.size() < 3 || a.shape[1] != 2)

@@ -83,6 +83,25 @@ void validate_on_manifold(const TrainConfig& c) {
   need(c.net.kind == NetKind::mlp, "--net must be mlp");
   need(c.toy.empty(), "--toy distributions are flat: give a data file");
 }
+
+// What a discrete flow (token data) does not take (one usage error each).
+void validate_discrete(const TrainConfig& c, const TrainData& d) {
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw usage_error(what + " (the training data are tokens: a discrete flow)");
+  };
+  need(c.predict == Predict::velocity, "--predict does not apply");
+  need(c.objective == Objective::flow_matching, "--objective meanflow does not apply");
+  need(c.sigma_min == 0, "--sigma-min does not apply");
+  need(c.coupling == Coupling::independent, "--coupling must be independent");
+  need(c.dequantize == 0, "--dequantize does not apply");
+  need(!c.manifold.curved(), "--manifold does not apply");
+  need(c.net.kind == NetKind::mlp, "--net must be mlp");
+  need(c.val_fraction == 0, "--val-fraction is not supported (measure held-out tokens with flow-eval elbo)");
+  need(d.source.size() == 0 && d.noise.size() == 0, "a source data set or --pairs does not apply");
+  if (c.discrete.vocab > 0 && c.discrete.vocab != d.vocab)
+    throw Error("the model's vocabulary is " + std::to_string(c.discrete.vocab) + " tokens, the data's " +
+                std::to_string(d.vocab));
+}
 }  // namespace
 
 namespace {
@@ -141,7 +160,7 @@ void TrainConfig::validate() const {
 }
 
 json TrainConfig::to_json() const {
-  return {{"steps", steps},
+  json j = {{"steps", steps},
           {"batch", batch},
           {"optimizer", choice_name(optimizers(), optim.kind)},
           {"lr", optim.lr},
@@ -164,6 +183,8 @@ json TrainConfig::to_json() const {
           {"dequantize", dequantize},
           {"seed", seed},
           {"toy", toy}};
+  if (discrete.vocab > 0) j["loss"] = choice_name(discrete_losses(), discrete_loss);
+  return j;
 }
 
 TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
@@ -194,6 +215,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
     c.dequantize = j.value("dequantize", 0);  // absent from models written before it existed
     c.seed = j.at("seed").get<uint64_t>();
     c.toy = name("toy");
+    if (j.contains("loss")) c.discrete_loss = parse_choice(discrete_losses(), name("loss"), "loss");
   } catch (const std::exception& e) {
     throw Error(where + ": bad or missing training settings: " + e.what());
   }
@@ -216,6 +238,7 @@ struct Trainer::Impl {
   int64_t perm_epoch = -1;
   Mat x0, x1, xt, target, z, goal, tmp, uncond;
   Vec t, gap, zero_gap;  // MeanFlow: each column's t - r (t holds r), and zeros for u(z, r, r)
+  Tokens x0_tok, x1_tok, xt_tok;  // a discrete flow's
   std::vector<int> lab, lab_tmp;
   Sinkhorn sinkhorn;
   Mat val_z, val_goal;
@@ -303,6 +326,19 @@ void meanflow_times(const TrainConfig& c, Impl& m, Rng& r) {
     m.t[k] = float(std::min(a, b));
     m.gap[k] = apart ? float(std::max(a, b)) - m.t[k] : 0.0f;
   }
+}
+
+// A discrete flow's batch: times (kept below 1 - kDiscreteTEps, where kappa'/(1 - kappa) is
+// finite), x0 from the source, x_t on the mixture path; z = x_t and goal = x_1 (as floats).
+constexpr double kDiscreteTEps = 1e-3;
+void discrete_batch(const TrainConfig& c, Impl& m, Rng& r) {
+  for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r) * (1 - kDiscreteTEps));
+  m.x1_tok = m.x1.cast<int32_t>();
+  m.x0_tok.resize(m.x1.rows(), m.x1.cols());
+  draw_source(c.discrete, m.x0_tok, r);
+  draw_path(c.discrete, m.x0_tok, m.x1_tok, m.t, m.xt_tok, r);
+  m.z = m.xt_tok.cast<float>();
+  m.goal = m.x1;
 }
 
 // x_t, the conditional target, and both in normalized units (network input z, goal).
@@ -397,6 +433,13 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
     if (data.source.size() > 0) throw usage_error("a bridge from a data set (--source FILE) is flat, not on the " + cfg.manifold.name());
     cfg.manifold.require_points(data.target, "training data on the " + cfg.manifold.name());
   }
+  const bool discrete = data.vocab > 0;
+  if (discrete) {
+    validate_discrete(cfg, data);
+    cfg_.discrete.vocab = data.vocab;
+    cfg_.net.token_states = cfg_.discrete.states();
+    cfg_.net.token_vocab = data.vocab;
+  }
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
   cfg_.net.time_inputs = cfg.objective == Objective::meanflow ? 2 : 1;  // MeanFlow's net takes (z, r, t - r)
@@ -421,7 +464,8 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   same_data_everywhere(comm, m.fingerprint);
   m.batch_gradient.plan(cfg.batch);
   m.batch_gradient.set_manifold(cfg.manifold);
-  m.levels = toy ? 0 : quantization_levels(m.data.target.data(), size_t(m.data.target.size()));
+  if (discrete) m.batch_gradient.set_discrete({cfg_.discrete, cfg_.discrete_loss});
+  m.levels = toy || discrete ? 0 : quantization_levels(m.data.target.data(), size_t(m.data.target.size()));
   resolve_dequantize(cfg_.dequantize, m.levels, toy);
   // Split off the validation points (a seeded shuffle)
   const int64_t n = m.data.target.cols();
@@ -456,7 +500,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
   m.scale = sd.array().max(floor);
-  if (cfg.manifold.curved()) {  // the network sees the point itself (a unit vector, or angles)
+  if (cfg.manifold.curved() || discrete) {  // the network sees the point itself (a unit vector, or angles)
     m.mean.setZero();
     m.scale.setOnes();
   }
@@ -500,10 +544,14 @@ double Trainer::train_step() {
     data_batch(c, m, step_);
     if (c.dequantize >= 2) dequantize_batch(m.x1, m.tmp, c.dequantize, r);
   }
-  source_batch(c, m, r);
-  if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);
-  if (c.coupling == Coupling::sinkhorn) m.sinkhorn.couple(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.sinkhorn_eps, r);
-  path_batch(c, m, r);
+  if (c.discrete.vocab > 0) {
+    discrete_batch(c, m, r);
+  } else {
+    source_batch(c, m, r);
+    if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);
+    if (c.coupling == Coupling::sinkhorn) m.sinkhorn.couple(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.sinkhorn_eps, r);
+    path_batch(c, m, r);
+  }
   // Classifier-free guidance: drop labels to the null label with probability cond_drop
   if (c.conditional)
     for (int& y : m.lab)
@@ -587,6 +635,7 @@ json Trainer::model_json() const {
   lm.scale = m.scale;
   lm.source_data = m.data.source.size() > 0;
   lm.manifold = cfg_.manifold;
+  lm.discrete = cfg_.discrete;
   lm.weights = m.net.params();
   lm.ema = m.ema;
   lm.training = cfg_.to_json();

@@ -10,6 +10,7 @@
 
 #include "flowkit/core/comm.hpp"
 #include "flowkit/io/array.hpp"
+#include "flowkit/io/tokens.hpp"
 #include "flowkit/data/data.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/nn/optim.hpp"
@@ -61,6 +62,11 @@ struct TrainConfig {
   int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
                     // run is computed, like the thread count, so not recorded in the model
   Exchange exchange = Exchange::automatic;  // how processes combine gradients; not recorded either
+  // Token data (TrainData::vocab > 0) trains a discrete flow (doc/MATH.md, "Discrete flows"):
+  // the mixture path's source and kappa (its vocab comes from the data; recorded in the model)
+  // and the loss (recorded in "training")
+  DiscretePath discrete{Schedule::parse("poly:2"), DiscreteSource::mask, 0};
+  DiscreteLoss discrete_loss = DiscreteLoss::ce;
 
   void validate() const;  // usage errors
   nlohmann::json to_json() const;
@@ -75,6 +81,10 @@ struct TrainData {
   std::vector<int64_t> shape;  // of one sample
   Mat source;                  // d x m: the bridge source, or empty for N(0, I)
   Mat noise;                   // d x n: coupling pairs, the start point of each target column
+  int vocab = 0;               // > 0: token data, 0..vocab-1, held in `target` as whole floats
+
+  // Token data (n, L) or (n, H, W), labels as the companion; vocab 0 takes the largest token + 1.
+  static TrainData from_tokens(const TokenStream& tokens, int vocab, const std::string& where, bool want_labels);
 
   // From streams: points (n, d) or images (n, H, W[, C]) with labels as the companion.
   static TrainData from_streams(const Stream& target, const std::string& where, const Stream* source,
