@@ -57,7 +57,7 @@ struct State {
   std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
   int64_t size = 100;
   int channels = 0;
-  bool degrees = false;
+  bool degrees = false, sphere = false;
   double test_fraction = 0.2;
   int levels = 0;  // --levels K: tokens on a K x K grid (discrete flows)
 };
@@ -145,10 +145,18 @@ void add_grid(CLI::App& app, State& st) {
               "reshape to a (size, size) heat map with row 0 at the bottom.");
   sub->add_option("--range", st.range, "a:b for both axes, or x0:x1,y0:y1 (default -4:4)");
   sub->add_option("--size", st.size, "points along each axis: size * size in all (default 100)");
+  sub->add_flag("--sphere", st.sphere,
+                "unit vectors on S^2 instead: the cell centres of size latitudes times 2 size longitudes "
+                "(longitude fastest), for sphere heat maps");
   add_out(*sub, st);
-  sub->callback([&st] {
-    const auto r = parse_range(st.range);
+  sub->callback([&st, sub] {
     if (st.size < 1 || st.size > 10000) throw usage_error("--size must be 1 to 10000, got " + std::to_string(st.size));
+    if (st.sphere) {
+      if (sub->count("--range") > 0) throw usage_error("--range does not go with --sphere (the grid covers the sphere)");
+      if (st.size > 2000) throw usage_error("--size of a sphere grid must be at most 2000, got " + std::to_string(st.size));
+      return cli::write_stream_output(st.c, Stream{Array::from_points(sphere_grid_points(st.size)), {}});
+    }
+    const auto r = parse_range(st.range);
     cli::write_stream_output(st.c, Stream{Array::from_points(grid_points(r[0], r[1], r[2], r[3], st.size)), {}});
   });
 }

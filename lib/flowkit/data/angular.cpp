@@ -133,6 +133,16 @@ Mat latlon_to_unit(const Mat& ll, const std::string& where) {
   return x;
 }
 
+Mat sphere_grid_points(int64_t size) {
+  Mat ll(2, size * 2 * size);
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t j = 0; j < 2 * size; ++j) {
+      ll(0, i * 2 * size + j) = float((double(i) + 0.5) / double(size) * 180 - 90);
+      ll(1, i * 2 * size + j) = float((double(j) + 0.5) / double(2 * size) * 360 - 180);
+    }
+  return latlon_to_unit(ll, "the sphere's grid");
+}
+
 Mat angles_to_torus(const Mat& a, bool degrees, const std::string& where) {
   Mat x(a.rows(), a.cols());
   for (Eigen::Index j = 0; j < a.cols(); ++j)

@@ -90,6 +90,10 @@ VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x);
 // Latitude and longitude in degrees (2 x n) as unit vectors (cos lat cos lon, cos lat sin lon,
 // sin lat); a NaN or a |latitude| > 90 is an Error naming the row and `where`.
 Mat latlon_to_unit(const Mat& latlon, const std::string& where);
+// The cell centres of a latitude-longitude grid on S^2 as unit vectors: size latitudes from
+// south to north times 2 size longitudes from -180 degrees eastwards (longitude fastest), cells
+// of 180 / size degrees a side (sphere heat maps: flow-plot --projection).
+Mat sphere_grid_points(int64_t size);
 // Angles (d x n) in degrees or radians as radians in [0, 2 pi); a non-finite one is an Error.
 Mat angles_to_torus(const Mat& angles, bool degrees, const std::string& where);
 
