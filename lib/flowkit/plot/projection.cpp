@@ -113,7 +113,7 @@ bool MapView::inverse(double x, double y, double v[3]) const {
       return true;
     }
   }
-  if (std::abs(rel) > kPi) return false;
+  if (std::abs(rel) > kPi * (1 + 1e-12)) return false;  // the edge meridian itself is on the map
   unit(lat, lon0_ + rel, v);
   return true;
 }
