@@ -118,13 +118,14 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
                   "tokens instead of points: each coordinate of the --range window (default -4:4) cut into K "
                   "bins, an integer array (n, d) in 0..K-1 (e.g. 128, as flow_matching's checkerboard)");
   sub->add_option("--range", st.range, "with --levels: the window, a:b for every axis or x0:x1,y0:y1 (default -4:4)");
-  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises)
+  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises ||
+      choice.value == Toy::wrapped_normal)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
   sub->callback([&st, sub, name = std::string(choice.name)] {
     if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
     if (st.levels == 0 && sub->count("--range") > 0) throw usage_error("--range of " + name + " needs --levels");
     ToySpec spec{name, st.params[name], ""};
-    if (name == "mixture" || name == "vmf" || name == "vonmises") {
+    if (name == "mixture" || name == "vmf" || name == "vonmises" || name == "wrapped-normal") {
       const auto first = st.spec.find_first_not_of(" \t\r\n");
       spec.mixture = first != std::string::npos && st.spec[first] == '{' ? st.spec : read_file_maybe_gz(st.spec);
     }
