@@ -11,6 +11,7 @@
 #include "flowkit/data/files.hpp"
 #include "flowkit/data/info.hpp"
 #include "flowkit/data/quantize.hpp"
+#include "flowkit/io/text_stream.hpp"
 #include "flowkit/io/tokens.hpp"
 
 using namespace flowkit;
@@ -54,7 +55,7 @@ struct State {
   int64_t n = 1000;
   bool labels = false;
   std::map<std::string, std::map<std::string, double>> params;  // per distribution
-  std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
+  std::string spec, columns, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
   int64_t size = 100;
   int channels = 0;
   bool degrees = false, sphere = false;
@@ -203,11 +204,26 @@ void add_loaders(CLI::App& app, State& st) {
 void add_manifold_readers(CLI::App& app, State& st) {
   auto* ll = app.add_subcommand("latlon", help(Command::latlon));
   ll->add_option("input", st.input, "rows of latitude, longitude in degrees ('-' or none: standard input)");
+  ll->add_option("--columns", st.columns,
+                 "LAT,LON: the CSV table's columns holding them, by header name or number from 1 (other "
+                 "columns may hold text); default: the stream's two columns");
   add_out(*ll, st);
   ll->callback([&st] {
-    Stream s = read_input(st.input);
-    s.main = Array::from_points(latlon_to_unit(s.main.points(), st.input == "-" ? "<stdin>" : st.input));
-    cli::write_stream_output(st.c, s);
+    const std::string where = st.input == "-" ? "<stdin>" : st.input;
+    if (st.columns.empty()) {
+      Stream s = read_input(st.input);
+      s.main = Array::from_points(latlon_to_unit(s.main.points(), where));
+      return cli::write_stream_output(st.c, s);
+    }
+    const auto comma = st.columns.find(',');
+    if (comma == std::string::npos || st.columns.find(',', comma + 1) != std::string::npos || comma == 0 ||
+        comma + 1 == st.columns.size())
+      throw usage_error("bad --columns '" + st.columns + "'; expected LAT,LON (names or numbers from 1), e.g. lat,lon");
+    std::string text;
+    if (st.input == "-") text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    else text = read_file_maybe_gz(st.input);
+    const Mat ll = text::read_csv_columns(text, {st.columns.substr(0, comma), st.columns.substr(comma + 1)}, where);
+    cli::write_stream_output(st.c, Stream{Array::from_points(latlon_to_unit(ll, where)), {}});
   });
   auto* an = app.add_subcommand("angles", help(Command::angles));
   an->add_option("input", st.input, "rows of d angles ('-' or none: standard input)");
