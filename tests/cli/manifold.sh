@@ -109,7 +109,10 @@ bad 2 "solver dopri5 does not keep a flow on the sphere" flow-sample -m s.json -
 bad 2 "solver em does not keep a flow on the sphere" flow-sample -m s.json -n 5 --solver em -o m.npy
 bad 2 "wrapped-normal:S needs a number S > 0" flow-train train.npy --manifold sphere --source wrapped-normal:0 -o m.json
 bad 2 "unknown manifold 'plane'" flow-train train.npy --manifold plane -o m.json
-bad 2 "--coupling must be independent" flow-train train.npy --manifold sphere --coupling ot -o m.json
+# Minibatch OT on the squared geodesic distance trains, and the model says so
+ok flow-train train.npy --manifold sphere --coupling ot --steps 20 --batch 64 -q -o ot.json
+check 'grep -q "\"coupling\": *\"ot\"" ot.json' "the geodesic OT coupling is not recorded in the model"
+bad 2 "--coupling must be independent or ot" flow-train train.npy --manifold sphere --coupling sinkhorn -o m.json
 bad 2 "needs a data file" flow-train --manifold torus -o m.json
 check '[ ! -e m.json ] && [ ! -e m.npy ]' "an error left an output"
 finish
