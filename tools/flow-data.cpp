@@ -11,6 +11,7 @@
 #include "flowkit/data/files.hpp"
 #include "flowkit/data/info.hpp"
 #include "flowkit/data/quantize.hpp"
+#include "flowkit/io/text_stream.hpp"
 #include "flowkit/io/tokens.hpp"
 
 using namespace flowkit;
@@ -54,10 +55,10 @@ struct State {
   int64_t n = 1000;
   bool labels = false;
   std::map<std::string, std::map<std::string, double>> params;  // per distribution
-  std::string spec, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
+  std::string spec, columns, range = "-4:4", file, input = "-", test_output, dir, idx_images, idx_labels, part = "all";
   int64_t size = 100;
   int channels = 0;
-  bool degrees = false;
+  bool degrees = false, sphere = false;
   double test_fraction = 0.2;
   int levels = 0;  // --levels K: tokens on a K x K grid (discrete flows)
 };
@@ -118,13 +119,14 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
                   "tokens instead of points: each coordinate of the --range window (default -4:4) cut into K "
                   "bins, an integer array (n, d) in 0..K-1 (e.g. 128, as flow_matching's checkerboard)");
   sub->add_option("--range", st.range, "with --levels: the window, a:b for every axis or x0:x1,y0:y1 (default -4:4)");
-  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises)
+  if (choice.value == Toy::mixture || choice.value == Toy::vmf || choice.value == Toy::vonmises ||
+      choice.value == Toy::wrapped_normal)
     sub->add_option("--spec", st.spec, "the mixture: a JSON file, or JSON text starting with '{'")->required();
   sub->callback([&st, sub, name = std::string(choice.name)] {
     if (st.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(st.n));
     if (st.levels == 0 && sub->count("--range") > 0) throw usage_error("--range of " + name + " needs --levels");
     ToySpec spec{name, st.params[name], ""};
-    if (name == "mixture" || name == "vmf" || name == "vonmises") {
+    if (name == "mixture" || name == "vmf" || name == "vonmises" || name == "wrapped-normal") {
       const auto first = st.spec.find_first_not_of(" \t\r\n");
       spec.mixture = first != std::string::npos && st.spec[first] == '{' ? st.spec : read_file_maybe_gz(st.spec);
     }
@@ -145,10 +147,18 @@ void add_grid(CLI::App& app, State& st) {
               "reshape to a (size, size) heat map with row 0 at the bottom.");
   sub->add_option("--range", st.range, "a:b for both axes, or x0:x1,y0:y1 (default -4:4)");
   sub->add_option("--size", st.size, "points along each axis: size * size in all (default 100)");
+  sub->add_flag("--sphere", st.sphere,
+                "unit vectors on S^2 instead: the cell centres of size latitudes times 2 size longitudes "
+                "(longitude fastest), for sphere heat maps");
   add_out(*sub, st);
-  sub->callback([&st] {
-    const auto r = parse_range(st.range);
+  sub->callback([&st, sub] {
     if (st.size < 1 || st.size > 10000) throw usage_error("--size must be 1 to 10000, got " + std::to_string(st.size));
+    if (st.sphere) {
+      if (sub->count("--range") > 0) throw usage_error("--range does not go with --sphere (the grid covers the sphere)");
+      if (st.size > 2000) throw usage_error("--size of a sphere grid must be at most 2000, got " + std::to_string(st.size));
+      return cli::write_stream_output(st.c, Stream{Array::from_points(sphere_grid_points(st.size)), {}});
+    }
+    const auto r = parse_range(st.range);
     cli::write_stream_output(st.c, Stream{Array::from_points(grid_points(r[0], r[1], r[2], r[3], st.size)), {}});
   });
 }
@@ -194,11 +204,26 @@ void add_loaders(CLI::App& app, State& st) {
 void add_manifold_readers(CLI::App& app, State& st) {
   auto* ll = app.add_subcommand("latlon", help(Command::latlon));
   ll->add_option("input", st.input, "rows of latitude, longitude in degrees ('-' or none: standard input)");
+  ll->add_option("--columns", st.columns,
+                 "LAT,LON: the CSV table's columns holding them, by header name or number from 1 (other "
+                 "columns may hold text); default: the stream's two columns");
   add_out(*ll, st);
   ll->callback([&st] {
-    Stream s = read_input(st.input);
-    s.main = Array::from_points(latlon_to_unit(s.main.points(), st.input == "-" ? "<stdin>" : st.input));
-    cli::write_stream_output(st.c, s);
+    const std::string where = st.input == "-" ? "<stdin>" : st.input;
+    if (st.columns.empty()) {
+      Stream s = read_input(st.input);
+      s.main = Array::from_points(latlon_to_unit(s.main.points(), where));
+      return cli::write_stream_output(st.c, s);
+    }
+    const auto comma = st.columns.find(',');
+    if (comma == std::string::npos || st.columns.find(',', comma + 1) != std::string::npos || comma == 0 ||
+        comma + 1 == st.columns.size())
+      throw usage_error("bad --columns '" + st.columns + "'; expected LAT,LON (names or numbers from 1), e.g. lat,lon");
+    std::string text;
+    if (st.input == "-") text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    else text = read_file_maybe_gz(st.input);
+    const Mat ll = text::read_csv_columns(text, {st.columns.substr(0, comma), st.columns.substr(comma + 1)}, where);
+    cli::write_stream_output(st.c, Stream{Array::from_points(latlon_to_unit(ll, where)), {}});
   });
   auto* an = app.add_subcommand("angles", help(Command::angles));
   an->add_option("input", st.input, "rows of d angles ('-' or none: standard input)");

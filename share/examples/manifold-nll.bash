@@ -1,11 +1,14 @@
-# Sourced by sphere.sh and torus.sh (not run alone): the settings of a --quick or full run,
-# and manifold_nll MANIFOLD DATASET SPEC, which draws training and test points of the mixture
-# SPEC with `flow-data DATASET`, trains `flow-train --manifold MANIFOLD` and writes the test
-# points' learned log densities. Leaves in $dir (removed at exit): train.npy, test.npy,
-# model.json, lp.npy; sets mode, n, solve (the density's solver) and train_s.
+# Sourced by sphere.sh and torus.sh (not run alone) with their arguments [--quick] [OUTDIR]:
+# the settings of a --quick or full run, the folder for the pictures ($out: OUTDIR, default
+# the example's name), and manifold_nll MANIFOLD DATASET SPEC, which draws training and test
+# points of the mixture SPEC with `flow-data DATASET`, trains `flow-train --manifold MANIFOLD`
+# and writes the test points' learned log densities. Leaves in $dir (removed at exit):
+# train.npy, test.npy, model.json, lp.npy; sets mode, n, solve (the density's solver) and train_s.
 set -euo pipefail
 [ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
-[ "${1:-}" = --quick ] && FLOWKIT_QUICK=1
+if [ "${1:-}" = --quick ]; then FLOWKIT_QUICK=1; shift; fi
+out=${1:-$(basename "$0" .sh)}
+mkdir -p "$out"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then

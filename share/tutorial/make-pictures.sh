@@ -158,3 +158,18 @@ flow-traj -m mnist.json --class 7 -n 4 --guidance 3 --solver midpoint --steps 20
   flow-plot --title "noise to a 7" -o 11-traj.png
 flow-sample -m mnist.json --class all -n 30 --guidance 3 --solver midpoint --steps 20 --seed 12 -o mnist-samples.npy
 flow-eval compare mnist-samples.npy mnist-heldout.npy --metrics knn
+
+# step 12: curved spaces: the sphere and the torus
+flow-data sphere-checkerboard -n 20000 --seed 12 -o board.npy
+flow-plot board.npy --projection ortho --centre 60,0 --title "the checkerboard on the sphere" $S -o 12-board.png
+flow-data vmf --spec '{"means": [[0, 0, 1], [1, 0, 0], [0, -0.6, -0.8]], "kappas": [10, 20, 30]}' -n 20000 --seed 12 -o dirs.npy
+flow-train dirs.npy --manifold sphere --steps 3000 --width 128 --lr 0.003 --warmup 200 --seed 12 -q -o dirs.json
+flow-data grid --sphere --size 60 -o sphere-grid.npy
+flow-eval logp -m dirs.json sphere-grid.npy --solver rk4 --steps 20 --with-points |
+  flow-plot --projection mollweide --vmin -8 --title "learned log density" -o 12-dirs-density.png
+flow-traj -m dirs.json -n 300 --solver rk4 --steps 20 --seed 12 |
+  flow-plot --projection ortho --centre 30,30 --title "paths from the uniform law" $S -o 12-dirs-paths.png
+flow-data vonmises --spec '{"means": [[4.2, 2.4], [1.0, 0.2]], "kappas": [[6, 3], [4, 10]]}' -n 20000 --seed 12 -o angles.npy
+flow-train angles.npy --manifold torus --steps 3000 --width 128 --lr 0.003 --warmup 200 --seed 12 -q -o angles.json
+flow-traj -m angles.json -n 300 --solver rk4 --steps 20 --seed 12 |
+  flow-plot --projection torus --title "paths on the torus" $S -o 12-torus-paths.png

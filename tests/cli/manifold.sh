@@ -72,6 +72,26 @@ printf 'lat,lon\n0,0\n90,0\n-45,180\n' >ll.csv
 sh_ok "flow-data latlon ll.csv | $PY -c 'import sys, io, numpy as np; x = np.load(io.BytesIO(sys.stdin.buffer.read())); assert np.allclose(x, [[1, 0, 0], [0, 0, 1], [-0.5 ** 0.5, 0, -0.5 ** 0.5]], atol=1e-6), x'"
 printf '0,370\n180,-90\n' >deg.csv
 sh_ok "flow-data angles deg.csv --degrees | $PY -c 'import sys, io, numpy as np; x = np.load(io.BytesIO(sys.stdin.buffer.read())); assert np.allclose(x, np.radians([[0, 10], [180, 270]]), atol=1e-5), x'"
+# A table with text columns, a quoted name holding a comma, longitude before latitude: the
+# columns by header name and by number give the same unit vectors, and London-Paris along the
+# great circle (R = 6371 km) is the haversine distance of the degrees, 343.6 km
+printf 'name,country,lon,lat\n"London, City of",UK,-0.1278,51.5074\n# a comment\nParis,"France, ""FR""",2.3522,48.8566\n' >cities.csv
+sh_ok "flow-data latlon cities.csv --columns lat,lon -o cities.npy"
+sh_ok "flow-data latlon --columns 4,3 -o cities-by-number.npy < cities.csv"
+check 'cmp -s cities.npy cities-by-number.npy' "--columns by name and by number differ"
+sh_ok "$PY -c '
+import numpy as np
+x = np.load(\"cities.npy\").astype(float)
+d = 6371 * np.arccos(np.clip(x[0] @ x[1], -1, 1))
+a, b = np.radians([51.5074, -0.1278]), np.radians([48.8566, 2.3522])
+h = 2 * 6371 * np.arcsin(np.sqrt(np.sin((b[0] - a[0]) / 2) ** 2 + np.cos(a[0]) * np.cos(b[0]) * np.sin((b[1] - a[1]) / 2) ** 2))
+assert x.shape == (2, 3) and abs(d - h) < 0.5 and abs(h - 343.6) < 0.5, (d, h)'"
+bad 1 "no column named 'latitude' in the header line 1" flow-data latlon cities.csv --columns latitude,lon -o m.npy
+bad 1 "non-numeric cell 'UK' at line 2, column 2" flow-data latlon cities.csv --columns 2,3 -o m.npy
+bad 1 "line 2 has 4 cells, no column 9" flow-data latlon cities.csv --columns 9,3 -o m.npy
+bad 2 "bad --columns 'lat'; expected LAT,LON" flow-data latlon cities.csv --columns lat -o m.npy
+printf '10,20\n' >noheader.csv
+bad 1 "column names given but the table has no header line" flow-data latlon noheader.csv --columns lat,lon -o m.npy
 printf 'lat,lon\n0,0\n91,0\n' >far.csv
 bad 1 "row 1 has latitude 91.*outside \[-90, 90\]" flow-data latlon far.csv -o m.npy
 printf 'lat,lon\n0,0\nnan,3\n' >nan.csv
@@ -89,7 +109,10 @@ bad 2 "solver dopri5 does not keep a flow on the sphere" flow-sample -m s.json -
 bad 2 "solver em does not keep a flow on the sphere" flow-sample -m s.json -n 5 --solver em -o m.npy
 bad 2 "wrapped-normal:S needs a number S > 0" flow-train train.npy --manifold sphere --source wrapped-normal:0 -o m.json
 bad 2 "unknown manifold 'plane'" flow-train train.npy --manifold plane -o m.json
-bad 2 "--coupling must be independent" flow-train train.npy --manifold sphere --coupling ot -o m.json
+# Minibatch OT on the squared geodesic distance trains, and the model says so
+ok flow-train train.npy --manifold sphere --coupling ot --steps 20 --batch 64 -q -o ot.json
+check 'grep -q "\"coupling\": *\"ot\"" ot.json' "the geodesic OT coupling is not recorded in the model"
+bad 2 "--coupling must be independent or ot" flow-train train.npy --manifold sphere --coupling sinkhorn -o m.json
 bad 2 "needs a data file" flow-train --manifold torus -o m.json
 check '[ ! -e m.json ] && [ ! -e m.npy ]' "an error left an output"
 finish

@@ -1,6 +1,6 @@
 """Reads flow-plot's pictures for tests/cli/flow-plot.sh: PNG decoded here (zlib and the five
 row filters of the PNG standard, no imaging library), SVG parsed as XML, PDF's header and page
-count. Usage: pictures.py size|svg|pdf|diff|centroid FILE [FILE]"""
+count. Usage: pictures.py size|svg|pdf|diff|centroid|ink|map FILE [FILE] [...]"""
 import re
 import struct
 import sys
@@ -82,6 +82,32 @@ def main():
         p = png(path)
         ys, xs = np.nonzero(p[:, :, 2] > p[:, :, 0] + 30)
         print(f"{xs.mean() / p.shape[1]:.3f} {ys.mean() / p.shape[0]:.3f} {len(xs)}")
+    elif what == "ink":  # pixels darker than the grid lines in the box x0 y0 x1 y1 (fractions)
+        p = png(path)
+        h, w = p.shape[:2]
+        x0, y0, x1, y1 = (float(v) for v in sys.argv[3:7])
+        box = p[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
+        print(int((box.min(2) < 200).sum()))
+    elif what == "map":  # the bluish centroid within the box of non-white pixels (the map's
+        p = png(path)    # outline): x y as fractions of that box, and the box's size
+        ys, xs = np.nonzero(p.min(2) < 255)
+        bx0, bx1, by0, by1 = xs.min(), xs.max(), ys.min(), ys.max()
+        ys, xs = np.nonzero(p[:, :, 2] > p[:, :, 0] + 30)
+        print(f"{(xs.mean() - bx0) / (bx1 - bx0):.3f} {(ys.mean() - by0) / (by1 - by0):.3f} "
+              f"{bx1 - bx0 + 1}x{by1 - by0 + 1}")
+    elif what == "bands":  # mean y (fraction of the height) of the yellow and of the dark
+        p = png(path)       # purple pixels left of x = 0.8 (a heat map's top and bottom colours)
+        p = p[:, :int(0.8 * p.shape[1])].astype(int)
+        yellow = np.nonzero((p[:, :, 0] > 200) & (p[:, :, 1] > 200) & (p[:, :, 2] < 100))[0]
+        purple = np.nonzero((p[:, :, 0] < 90) & (p[:, :, 1] < 30) & (p[:, :, 2] > 70))[0]
+        print(f"{yellow.mean() / len(p):.3f} {purple.mean() / len(p):.3f}")
+    elif what == "pixel":  # the colour at the fractions x y of the box of non-white pixels
+        p = png(path)
+        ys, xs = np.nonzero(p.min(2) < 255)
+        bx0, bx1, by0, by1 = xs.min(), xs.max(), ys.min(), ys.max()
+        x = int(bx0 + float(sys.argv[3]) * (bx1 - bx0)); y = int(by0 + float(sys.argv[4]) * (by1 - by0))
+        print(*p[y, x])
 
 
-main()
+if __name__ == "__main__":
+    main()

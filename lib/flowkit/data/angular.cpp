@@ -1,6 +1,7 @@
 // data: mixtures on curved spaces: von Mises-Fisher components on the sphere S^2 and products
 // of von Mises laws on the torus [0, 2 pi)^d (sampling, exact log density). Their specs are
 // the Gaussian mixture's with "kappas" (concentrations) in place of "vars".
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -131,6 +132,46 @@ Mat latlon_to_unit(const Mat& ll, const std::string& where) {
     x.col(j) = u.normalized().cast<float>();
   }
   return x;
+}
+
+VecD wrapped_normal_log_density(const Mixture& m, const Mat& x) {
+  if (x.rows() != m.dim())
+    throw Error("points of dimension " + std::to_string(x.rows()) + " for a wrapped-normal mixture of dimension " +
+                std::to_string(m.dim()));
+  VecD lp(x.cols());
+  std::vector<double> terms(m.weights.size());
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    for (size_t k = 0; k < m.weights.size(); ++k) {
+      double t = std::log(m.weights[k]);
+      for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        const double v = m.vars[k][i], d = wrap(double(x(i, j))) - wrap(m.means[k][i]);  // in (-2 pi, 2 pi)
+        const int windings = 2 + int(std::ceil(8 * std::sqrt(v) / (2 * kPi)));
+        double sum = 0, nearest = INFINITY;  // the sum scaled by the nearest winding's e^{-d^2 / 2v}
+        for (int w = -windings; w <= windings; ++w) nearest = std::min(nearest, (d + 2 * kPi * w) * (d + 2 * kPi * w));
+        for (int w = -windings; w <= windings; ++w) {
+          const double e = d + 2 * kPi * w;
+          sum += std::exp(-(e * e - nearest) / (2 * v));
+        }
+        t += std::log(sum) - nearest / (2 * v) - 0.5 * std::log(2 * kPi * v);
+      }
+      terms[k] = t;
+    }
+    const double top = *std::max_element(terms.begin(), terms.end());
+    double s = 0;
+    for (double t : terms) s += std::exp(t - top);
+    lp[j] = top + std::log(s);
+  }
+  return lp;
+}
+
+Mat sphere_grid_points(int64_t size) {
+  Mat ll(2, size * 2 * size);
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t j = 0; j < 2 * size; ++j) {
+      ll(0, i * 2 * size + j) = float((double(i) + 0.5) / double(size) * 180 - 90);
+      ll(1, i * 2 * size + j) = float((double(j) + 0.5) / double(2 * size) * 360 - 180);
+    }
+  return latlon_to_unit(ll, "the sphere's grid");
 }
 
 Mat angles_to_torus(const Mat& a, bool degrees, const std::string& where) {

@@ -14,7 +14,7 @@ namespace flowkit {
 
 // The built-in distributions.
 enum class Toy { moons, circles, eightgaussians, checkerboard, spirals, swissroll, scurve, pinwheel, rings, gaussian, mixture,
-                 vmf, vonmises, torus_checkerboard };
+                 vmf, vonmises, torus_checkerboard, sphere_uniform, sphere_checkerboard, wrapped_normal };
 const ChoiceTable<Toy>& toys();
 
 // One parameter of a distribution: its flag name, default, meaning and allowed values.
@@ -72,6 +72,7 @@ class ToySampler {
   Eigen::Index dim() const;
 
  private:
+  void sample_sphere(Rng& rng, Mat& out, std::vector<float>* labels) const;
   Toy toy_;
   std::vector<double> params_;
   std::optional<Mixture> mixture_;
@@ -87,9 +88,17 @@ VecD mixture_log_density(const Mixture& m, const Mat& x);
 Mixture parse_angular_mixture(const std::string& json_text, bool sphere, const std::string& where);
 void sample_angular_into(const Mixture& m, bool sphere, Rng& rng, Mat& out, std::vector<float>* labels = nullptr);
 VecD angular_log_density(const Mixture& m, bool sphere, const Mat& x);
+// A Gaussian mixture (the mixture spec) wrapped onto the torus [0, 2 pi)^d: its exact density,
+// each coordinate's normal summed over enough windings x + 2 pi m that the rest are below
+// e^-32 of the nearest (|m| <= 2 + 8 sigma / 2 pi).
+VecD wrapped_normal_log_density(const Mixture& m, const Mat& x);
 // Latitude and longitude in degrees (2 x n) as unit vectors (cos lat cos lon, cos lat sin lon,
 // sin lat); a NaN or a |latitude| > 90 is an Error naming the row and `where`.
 Mat latlon_to_unit(const Mat& latlon, const std::string& where);
+// The cell centres of a latitude-longitude grid on S^2 as unit vectors: size latitudes from
+// south to north times 2 size longitudes from -180 degrees eastwards (longitude fastest), cells
+// of 180 / size degrees a side (sphere heat maps: flow-plot --projection).
+Mat sphere_grid_points(int64_t size);
 // Angles (d x n) in degrees or radians as radians in [0, 2 pi); a non-finite one is an Error.
 Mat angles_to_torus(const Mat& angles, bool degrees, const std::string& where);
 

@@ -77,6 +77,15 @@ const std::vector<ToyInfo>& infos() {
        "x ~ sum_k w_k prod_i VM(mu_ki, kappa_ki), angles in [0, 2 pi), density of each angle "
        "exp(kappa cos(x - mu)) / (2 pi I0(kappa)), from --spec {\"weights\": [w_k], \"means\": [[mu_k]], "
        "\"kappas\": [[kappa_k]]} (a kappa may be one number for all angles)"},
+      {Toy::sphere_uniform, "sphere-uniform", "the uniform law on the sphere S^2 (exact density)", {},
+       "x = g / |g|, g ~ N(0, I) in R^3: density 1 / (4 pi) w.r.t. the area"},
+      {Toy::sphere_checkerboard, "sphere-checkerboard", "the checkerboard wrapped onto the sphere S^2 (exact density)", {},
+       "flow_matching's sphere example: a checkerboard point b in [-4, 4)^2 (the 4 x 4 board, 8 cells filled) as the "
+       "tangent vector u = b / 4 at the north pole, x = exp_n(u) = (u sin|u| / |u|, cos|u|); density "
+       "(1/2) r / sin r at geodesic distance r = |u| from the pole on the wrapped cells, 0 off them"},
+      {Toy::wrapped_normal, "wrapped-normal", "a Gaussian mixture wrapped onto the torus [0, 2 pi)^d (exact density)", {},
+       "x = y mod 2 pi, y ~ sum_k w_k N(m_k, diag(v_k)) from --spec as mixture's; density sum_k w_k prod_i "
+       "sum_m N(x_i + 2 pi m; m_ki, v_ki) over the windings m that matter (|m| <= 2 + 8 sqrt(v) / 2 pi)"},
       {Toy::torus_checkerboard, "torus-checkerboard", "the checkerboard on the torus [0, 2 pi)^2 (exact density)", {},
        "the checkerboard's 4 x 4 board scaled onto [0, 2 pi)^2: cells of side pi / 2, the 8 with i + j even filled; "
        "x is uniform on them: density 1 / (2 pi^2) on the support, 0 off it (train with --manifold torus: no seam)"},
@@ -114,6 +123,48 @@ std::vector<double> resolve(const ToyInfo& ti, const std::map<std::string, doubl
     v[k] = value;
   }
   return v;
+}
+
+// The checkerboard's log density at (a, b): 1/32 on the 8 filled cells of side 2 of [-4, 4)^2
+double board_log_density(double a, double b) {
+  const double i0 = std::floor((a + 4) / 2), i1 = std::floor((b + 4) / 2);
+  const bool in = i0 >= 0 && i0 < 4 && i1 >= 0 && i1 < 4 && int(i0 + i1) % 2 == 0;
+  return in ? -std::log(32.0) : -INFINITY;
+}
+
+double wrap_angle(double a) {
+  const double w = a - 2 * pi * std::floor(a / (2 * pi));
+  return w < 2 * pi ? w : 0;  // rounding up to 2 pi is the seam's 0
+}
+
+// A board point b as the tangent vector u = b / 4 at the north pole, carried by exp (as
+// flow_matching's sphere example wraps its [-2, 2)^2 board with u = b / 2)
+void board_to_sphere(const double b[2], double v[3]) {
+  const double u0 = b[0] / 4, u1 = b[1] / 4, r = std::hypot(u0, u1);
+  const double sinc = r < 1e-4 ? 1 - r * r / 6 : std::sin(r) / r;
+  v[0] = u0 * sinc, v[1] = u1 * sinc, v[2] = std::cos(r);
+}
+
+// -log 4 pi; or the board's density carried by exp_n: the board's 1/32 times 16 (u = b / 4)
+// times r / sin r, exp's area change at distance r from the pole
+VecD sphere_toy_log_density(Toy t, const Mat& x) {
+  if (x.rows() != 3) throw Error("points on the sphere S^2 are 3-D, got dimension " + std::to_string(x.rows()));
+  VecD lp(x.cols());
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    if (t == Toy::sphere_uniform) {
+      lp[j] = -std::log(4 * pi);
+      continue;
+    }
+    const double a = x(0, j), b = x(1, j), rho = std::hypot(a, b), r = std::atan2(rho, double(x(2, j)));
+    if (r > std::sqrt(2.0)) {  // beyond the board's corners (and the south pole, where u has no direction)
+      lp[j] = -INFINITY;
+      continue;
+    }
+    const double sinc = r < 1e-4 ? 1 - r * r / 6 : std::sin(r) / r;
+    const double scale = rho > 0 ? 4 * r / rho : 4;  // the board point 4 u, u = r (a, b) / rho
+    lp[j] = board_log_density(scale * a, scale * b) + std::log(16.0) - std::log(sinc);
+  }
+  return lp;
 }
 
 // One point of a 2-D distribution from its resolved parameters; returns its class.
@@ -195,6 +246,7 @@ std::optional<Mixture> toy_mixture(const ToySpec& spec) {
   const auto p = resolve(info(t), spec.params);
   Mixture m;
   if (t == Toy::mixture) return parse_mixture(spec.mixture, "mixture spec");
+  if (t == Toy::wrapped_normal) return parse_mixture(spec.mixture, "wrapped-normal spec");
   if (t == Toy::gaussian) {
     const auto d = Eigen::Index(p[0]);
     m.weights = {1.0};
@@ -218,10 +270,44 @@ ToySampler::ToySampler(const ToySpec& spec)
   if (toy_ == Toy::vmf || toy_ == Toy::vonmises) angular_ = parse_angular_mixture(spec.mixture, toy_ == Toy::vmf, spec.name + " spec");
 }
 
-Eigen::Index ToySampler::dim() const { return mixture_ ? mixture_->dim() : angular_ ? angular_->dim() : 2; }
+Eigen::Index ToySampler::dim() const {
+  if (toy_ == Toy::sphere_uniform || toy_ == Toy::sphere_checkerboard) return 3;
+  return mixture_ ? mixture_->dim() : angular_ ? angular_->dim() : 2;
+}
+
+// The sphere's toys: uniform (g / |g|), or a checkerboard point b wrapped round the north pole
+void ToySampler::sample_sphere(Rng& rng, Mat& out, std::vector<float>* labels) const {
+  const Eigen::Index n = out.cols();
+  out.resize(3, n);
+  if (labels) labels->resize(size_t(n));
+  for (Eigen::Index j = 0; j < n; ++j) {
+    double v[3] = {0, 0, 0}, b[2];
+    int k = 0;
+    if (toy_ == Toy::sphere_uniform) {
+      double r = 0;
+      while (!(r > 1e-12)) {
+        for (double& c : v) c = rng.normal();
+        r = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+      }
+      for (double& c : v) c /= r;
+    } else {
+      k = sample_point(Toy::checkerboard, params_, rng, b);
+      board_to_sphere(b, v);
+    }
+    if (labels) (*labels)[size_t(j)] = float(k);
+    for (int c = 0; c < 3; ++c) out(c, j) = float(v[c]);
+  }
+}
 
 void ToySampler::sample(Rng& rng, Mat& out, std::vector<float>* labels) const {
-  if (mixture_) return sample_mixture_into(*mixture_, rng, out, labels);
+  if (mixture_) {
+    sample_mixture_into(*mixture_, rng, out, labels);
+    if (toy_ == Toy::wrapped_normal)
+      for (Eigen::Index j = 0; j < out.cols(); ++j)
+        for (Eigen::Index i = 0; i < out.rows(); ++i) out(i, j) = float(wrap_angle(out(i, j)));
+    return;
+  }
+  if (toy_ == Toy::sphere_uniform || toy_ == Toy::sphere_checkerboard) return sample_sphere(rng, out, labels);
   if (angular_) return sample_angular_into(*angular_, toy_ == Toy::vmf, rng, out, labels);
   const Eigen::Index n = out.cols();
   out.resize(2, n);
@@ -250,12 +336,15 @@ Mat sample_toy(const ToySpec& spec, int64_t n, Rng& rng) {
 bool toy_has_density(const ToySpec& spec) {
   const Toy t = parse_choice(toys(), spec.name, "distribution");
   return t == Toy::checkerboard || t == Toy::gaussian || t == Toy::mixture || t == Toy::eightgaussians ||
-         t == Toy::vmf || t == Toy::vonmises || t == Toy::torus_checkerboard;
+         t == Toy::vmf || t == Toy::vonmises || t == Toy::torus_checkerboard || t == Toy::sphere_uniform ||
+         t == Toy::sphere_checkerboard || t == Toy::wrapped_normal;
 }
 
 VecD toy_log_density(const ToySpec& spec, const Mat& x) {
   const Toy t = parse_choice(toys(), spec.name, "distribution");
+  if (t == Toy::wrapped_normal) return wrapped_normal_log_density(*toy_mixture(spec), x);
   if (auto m = toy_mixture(spec)) return mixture_log_density(*m, x);
+  if (t == Toy::sphere_uniform || t == Toy::sphere_checkerboard) return sphere_toy_log_density(t, x);
   if (t == Toy::vmf || t == Toy::vonmises)
     return angular_log_density(parse_angular_mixture(spec.mixture, t == Toy::vmf, spec.name + " spec"), t == Toy::vmf, x);
   if (t != Toy::checkerboard && t != Toy::torus_checkerboard)
@@ -265,10 +354,9 @@ VecD toy_log_density(const ToySpec& spec, const Mat& x) {
   if (x.rows() != 2) throw Error("checkerboard points are 2-D, got dimension " + std::to_string(x.rows()));
   VecD lp(x.cols());
   for (Eigen::Index j = 0; j < x.cols(); ++j) {
-    const double s = torus ? 4 / pi : 1, o = torus ? 0 : 4;
-    const double i0 = std::floor((double(x(0, j)) * s + o) / 2), i1 = std::floor((double(x(1, j)) * s + o) / 2);
-    const bool in = i0 >= 0 && i0 < 4 && i1 >= 0 && i1 < 4 && int(i0 + i1) % 2 == 0;
-    lp[j] = in ? -std::log(32.0) + (torus ? 2 * std::log(4 / pi) : 0.0) : -INFINITY;
+    const double s = torus ? 4 / pi : 1;
+    lp[j] = board_log_density(double(x(0, j)) * s - (torus ? 4 : 0), double(x(1, j)) * s - (torus ? 4 : 0)) +
+            (torus ? 2 * std::log(4 / pi) : 0.0);
   }
   return lp;
 }

@@ -1,5 +1,7 @@
 // io: CSV read and write.
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <sstream>
@@ -21,6 +23,21 @@ std::vector<std::string> split_cells(const std::string& line) {
   for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
     cells.push_back(trim(line.substr(start, comma - start)));
   cells.push_back(trim(line.substr(start)));
+  return cells;
+}
+
+// Cells of a line of a table: a cell in double quotes may hold commas, "" is a quote
+std::vector<std::string> split_quoted(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) cells.emplace_back();
+    else cells.back() += c;
+  }
+  for (auto& c : cells) c = trim(c);
   return cells;
 }
 
@@ -123,6 +140,58 @@ Stream read_csv(const std::string& text, const std::string& where) {
     if (has_comp) s.companion->data[size_t(i)] = values[size_t(i * width + d)];
   }
   return s;
+}
+
+Mat read_csv_columns(const std::string& text, const std::vector<std::string>& selectors, const std::string& where) {
+  std::vector<int64_t> index(selectors.size(), -1);  // 0-based cells, -1: a name not yet found
+  bool names = false;
+  for (size_t k = 0; k < selectors.size(); ++k) {
+    const auto v = parse_number(selectors[k]);
+    if (v && *v >= 1 && *v == std::floor(*v) && *v < 1e6) index[k] = int64_t(*v) - 1;
+    else names = true;
+  }
+  std::vector<float> values;
+  int64_t rows = 0, line_no = 0;
+  bool first = true;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    const auto cells = split_quoted(t);
+    bool header = first && names;
+    for (size_t k = 0; first && !header && k < index.size(); ++k)
+      header = index[k] < int64_t(cells.size()) && !parse_number(cells[size_t(index[k])]);
+    if (header) {
+      if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return bool(parse_number(c)); }))
+        throw Error("column names given but the table has no header line (" + where + ")");
+      for (size_t k = 0; k < selectors.size(); ++k) {
+        if (index[k] >= 0) continue;
+        const auto at = std::find(cells.begin(), cells.end(), selectors[k]);
+        if (at == cells.end())
+          throw Error("no column named '" + selectors[k] + "' in the header line " + std::to_string(line_no) + " (" + where + ")");
+        index[k] = at - cells.begin();
+      }
+      first = false;
+      continue;
+    }
+    first = false;
+    for (size_t k = 0; k < index.size(); ++k) {
+      if (index[k] >= int64_t(cells.size()))
+        throw Error("line " + std::to_string(line_no) + " has " + std::to_string(cells.size()) + " cells, no column " +
+                    std::to_string(index[k] + 1) + " (" + where + ")");
+      const std::string& c = cells[size_t(index[k])];
+      const auto v = parse_number(c);
+      if (!v)
+        throw Error("non-numeric cell '" + c.substr(0, 40) + "' at line " + std::to_string(line_no) + ", column " +
+                    std::to_string(index[k] + 1) + " (" + where + ")");
+      values.push_back(*v);
+    }
+    ++rows;
+  }
+  if (rows == 0) throw Error("empty stream: no data rows (" + where + ")");
+  const auto d = Eigen::Index(selectors.size());
+  return Eigen::Map<const Mat>(values.data(), d, rows);
 }
 
 void write_csv(std::ostream& out, const Stream& s) {

@@ -165,10 +165,10 @@ Frame layout(const Options& o, Range x, Range y, const Range* values, Aspect asp
 }
 
 // Hairlines a pixel wide at 96 dpi, on pixel centres so that they stay sharp in a PNG
-namespace {
 double hairline(const Frame& f) {
   return std::max(1.0, std::round(f.font / 13.3));
 }
+namespace {
 double crisp(double v, const Frame& f) {
   return int(hairline(f)) % 2 ? std::floor(v) + 0.5 : std::round(v);
 }
@@ -208,13 +208,16 @@ void draw_axes(Pen& p, const Frame& f, const Options& o) {
   if (!o.ylabel.empty())
     p.text(1.45 * s, 0.5 * (f.y0 + f.y1), fit_text(o.ylabel, o.height - 2 * gap, s), s,
            colour::ink, 0.5, true);
-  if (!o.title.empty()) {
-    const double ts = font_px(o, kTitlePt);
-    const std::string t = fit_text(o.title, room, ts);
-    const double tw = text_width(t, ts);
-    const double x = std::clamp(0.5 * (f.x0 + f.x1 - tw), gap, std::max(gap, o.width - gap - tw));
-    p.text(x, f.y0 - 0.8 * s - 0.5 * ts, t, ts, colour::ink);
-  }
+  draw_title(p, f, o);
+}
+
+void draw_title(Pen& p, const Frame& f, const Options& o) {
+  if (o.title.empty()) return;
+  const double s = f.font, gap = 0.3 * s, ts = font_px(o, kTitlePt);
+  const std::string t = fit_text(o.title, o.width - 2 * gap, ts);
+  const double tw = text_width(t, ts);
+  const double x = std::clamp(0.5 * (f.x0 + f.x1 - tw), gap, std::max(gap, o.width - gap - tw));
+  p.text(x, f.y0 - 0.8 * s - 0.5 * ts, t, ts, colour::ink);
 }
 
 // Gradient bar from vmin (bottom) to vmax (top), with ticks and labels at its right: viridis's

@@ -49,6 +49,8 @@ std::string fit_text(const std::string& text, double room, double size);
 void draw_grid(Pen& p, const Frame& f);
 // The box, ticks, tick labels, axis labels and the title, drawn over the data.
 void draw_axes(Pen& p, const Frame& f, const Options& o);
+// The title centred over the plot area (kept inside the picture); draw_axes draws it too.
+void draw_title(Pen& p, const Frame& f, const Options& o);
 // A vertical colour bar right of the plot area, with ticks for `values`.
 void draw_colour_bar(Pen& p, const Frame& f, Range values);
 // A second point set in the overlay colour, clipped to the plot area.
@@ -57,6 +59,12 @@ void draw_overlay(Pen& p, const Frame& f, const Mat* overlay);
 void draw_legend(Pen& p, const Frame& f, const std::vector<std::pair<Rgb, std::string>>& entries);
 // The legend of an overlay: the main points' name and the overlay's.
 void draw_overlay_legend(Pen& p, const Frame& f, const Options& o, Rgb main, const Mat* overlay);
+// The legend of trajectories: start and end (with their times when `times` has T values) and
+// the overlay's name.
+std::vector<std::pair<Rgb, std::string>> trajectory_legend(const Options& o, const Mat* overlay,
+                                                           const Array* times, int64_t T);
+// Hairlines a pixel wide at 96 dpi
+double hairline(const Frame& f);
 // Dot size (pixels at 96 dpi, times dpi / 96) and opacity for n points: smaller and fainter
 // as n grows, so that dense clouds show their density.
 double dot_radius(int64_t n, const Frame& f);

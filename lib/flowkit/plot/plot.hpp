@@ -48,7 +48,16 @@ std::pair<Range, Range> parse_ranges(const std::string& s);
 // What flow-plot draws; the default comes from the array's shape (infer_kind).
 enum class Kind { scatter, hist, heatmap, images, traj, quiver };
 const ChoiceTable<Kind>& kinds();
-Kind infer_kind(const Array& a);
+
+// Curved spaces: maps of unit vectors (n, 3) on the sphere, and the torus's square [0, 2 pi)^2
+// with wrap-around (flat: neither).
+enum class Projection { flat, mollweide, equirect, ortho, torus };
+const ChoiceTable<Projection>& projections();
+bool sphere_map(Projection p);  // mollweide, equirect or ortho
+
+// The kind for an array's shape; on a sphere map (n, 3) points, (n, 4) rows (x, y, z, value)
+// and (T, n, 3) trajectories.
+Kind infer_kind(const Array& a, Projection p = Projection::flat);
 
 struct Options {
   // Pixels (PNG) at `dpi`; SVG and PDF pages are as large in points (72 a inch). Image grids
@@ -63,6 +72,8 @@ struct Options {
   int rows = 0, cols = 0;               // image grid layout (0: automatic)
   bool by_label = false;                // image grid: one row per label
   std::string name, overlay_name;       // legend entries when an overlay is drawn
+  Projection projection = Projection::flat;
+  double centre_lat = 0, centre_lon = 0;  // sphere maps: the globe's centre, the maps' meridian
 };
 
 // "WxH" or "N" (a square) in pixels, or with a unit: "WxHpt", "WxHin" (at o.dpi); sets
@@ -163,6 +174,14 @@ Picture image_grid(const Array& images, const Array* labels, const Options& o,
 // column per time (about 10 evenly spaced), the times (companion) written above.
 Picture image_trajectories(const Array& traj, const Array* times, const Options& o,
                            GridLayout* layout = nullptr);
+
+// The sphere on a map (o.projection): points 3 x n, values over a latitude-longitude grid
+// (rows (x, y, z, value) of every cell centre, as `flow-data grid --sphere` makes them),
+// trajectories (T, n, 3) cut where they leave the map (the globe's far side, the maps' edge).
+Picture sphere_scatter(const Mat& points, const Options& o, const Mat* overlay = nullptr);
+Picture sphere_heatmap(const Array& rows, const Options& o, const Mat* overlay = nullptr);
+Picture sphere_trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr,
+                            const Array* times = nullptr);
 
 // Draws a stream as `kind`, checking shapes and finiteness (clear errors, exit 1).
 Picture render(const Stream& s, Kind kind, const Options& o, const Mat* overlay = nullptr);

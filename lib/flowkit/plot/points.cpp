@@ -132,6 +132,7 @@ Picture trajectories(const Array& traj, const Options& o, const Mat* overlay, co
   if (traj.shape.size() != 3 || traj.shape[2] != 2 || traj.shape[0] < 1)
     throw Error("trajectories must have shape (T, n, 2), got " + traj.shape_str());
   const int64_t T = traj.shape[0], n = traj.shape[1];
+  const bool torus = o.projection == Projection::torus;  // states wrapped into [0, 2 pi) by render
   Range xr = padded_range(traj.data.data(), T * n, 2),
         yr = padded_range(traj.data.data() + 1, T * n, 2);
   if (overlay && overlay->cols() > 0) {
@@ -151,7 +152,17 @@ Picture trajectories(const Array& traj, const Options& o, const Mat* overlay, co
   cairo_set_line_width(cr, 0.09 * f.font);
   for (int64_t i = 0; i < n; ++i) {  // one path each: overlapping paths darken, joints do not
     cairo_move_to(cr, f.px(at(0, i, 0)), f.py(at(0, i, 1)));
-    for (int64_t t = 1; t < T; ++t) cairo_line_to(cr, f.px(at(t, i, 0)), f.py(at(t, i, 1)));
+    for (int64_t t = 1; t < T; ++t) {
+      const double ax = at(t - 1, i, 0), ay = at(t - 1, i, 1), bx = at(t, i, 0), by = at(t, i, 1);
+      if (torus && (std::abs(bx - ax) > M_PI || std::abs(by - ay) > M_PI)) {
+        // the step crosses the seam: out through one edge (the shorter way round), in through
+        // the opposite one, the square's clip cutting both pieces there
+        const double dx = std::remainder(bx - ax, 2 * M_PI), dy = std::remainder(by - ay, 2 * M_PI);
+        cairo_line_to(cr, f.px(ax + dx), f.py(ay + dy));
+        cairo_move_to(cr, f.px(bx - dx), f.py(by - dy));
+      }
+      cairo_line_to(cr, f.px(bx), f.py(by));
+    }
     cairo_stroke(cr);
   }
   const double r = 1.2 * dot_radius(n, f), da = std::min(1.0, 2 * dot_alpha(n));
@@ -160,6 +171,12 @@ Picture trajectories(const Array& traj, const Options& o, const Mat* overlay, co
     p.disc(f.px(at(T - 1, i, 0)), f.py(at(T - 1, i, 1)), r, colour::end, da);
   draw_overlay(p, f, overlay);
   draw_axes(p, f, o);
+  draw_legend(p, f, trajectory_legend(o, overlay, times, T));
+  return pic;
+}
+
+std::vector<std::pair<Rgb, std::string>> trajectory_legend(const Options& o, const Mat* overlay,
+                                                           const Array* times, int64_t T) {
   std::string first = "start", last = "end";
   if (times && times->size() == T) {
     char buf[64];
@@ -170,8 +187,7 @@ Picture trajectories(const Array& traj, const Options& o, const Mat* overlay, co
   }
   std::vector<std::pair<Rgb, std::string>> legend = {{colour::start, first}, {colour::end, last}};
   if (overlay && !o.overlay_name.empty()) legend.emplace_back(colour::overlay, o.overlay_name);
-  draw_legend(p, f, legend);
-  return pic;
+  return legend;
 }
 
 }  // namespace flowkit::plot

@@ -17,6 +17,20 @@ const ChoiceTable<Kind>& kinds() {
   return t;
 }
 
+const ChoiceTable<Projection>& projections() {
+  static const ChoiceTable<Projection> t = {
+      {"flat", Projection::flat, "the plane (default)"},
+      {"mollweide", Projection::mollweide, "unit vectors (n, 3) on Mollweide's equal-area ellipse"},
+      {"equirect", Projection::equirect, "unit vectors (n, 3) on the longitude-latitude rectangle"},
+      {"ortho", Projection::ortho, "unit vectors (n, 3) on a globe: the hemisphere facing --centre"},
+      {"torus", Projection::torus, "angles (n, 2) on the square [0, 2 pi)^2, wrapped, paths cut at the seam"}};
+  return t;
+}
+
+bool sphere_map(Projection p) {
+  return p == Projection::mollweide || p == Projection::equirect || p == Projection::ortho;
+}
+
 namespace {
 bool perfect_square(int64_t v) {
   const int64_t r = std::lround(std::sqrt(double(v)));
@@ -60,8 +74,15 @@ Mat points_of(const Array& a, int64_t d, const char* what) {
 }
 }  // namespace
 
-Kind infer_kind(const Array& a) {
+Kind infer_kind(const Array& a, Projection p) {
   const auto& s = a.shape;
+  if (sphere_map(p)) {
+    if (s.size() == 2 && s[1] == 3) return Kind::scatter;
+    if (s.size() == 2 && s[1] == 4) return Kind::heatmap;
+    if (s.size() == 3 && s[2] == 3) return Kind::traj;
+    throw Error("cannot tell what to draw on a sphere map from an array of shape " + a.shape_str() +
+                "; expected points (n, 3), rows (x, y, z, value) (n, 4) or trajectories (T, n, 3)");
+  }
   switch (s.size()) {
     case 1:
       return Kind::heatmap;
@@ -83,16 +104,80 @@ Kind infer_kind(const Array& a) {
   }
 }
 
+namespace {
+// Angles wrapped into [0, 2 pi), every column of an array whose rows hold `d` coordinates
+// (a heat map's value, the last of d + 1, stays)
+Array wrapped(Array a, int64_t per_row, int64_t d) {
+  for (size_t i = 0; i < a.data.size(); ++i)
+    if (int64_t(i) % per_row < d) {
+      const double w = std::fmod(double(a.data[i]), 2 * M_PI);
+      a.data[i] = float(w < 0 ? w + 2 * M_PI : w);
+      if (a.data[i] >= float(2 * M_PI)) a.data[i] = 0;  // rounding up to 2 pi is the seam's 0
+    }
+  return a;
+}
+
+// The sphere on a map: points, a density over a latitude-longitude grid, trajectories
+Picture render_sphere(const Array& a, Kind kind, const Options& o, const Mat* overlay,
+                      const Array* times) {
+  const char* name = choice_name(projections(), o.projection);
+  if (overlay && overlay->rows() != 3)
+    throw Error(std::string("the overlay on a ") + name + " map needs unit vectors (n, 3), got dimension " +
+                std::to_string(overlay->rows()));
+  switch (kind) {
+    case Kind::scatter:
+      return sphere_scatter(points_of(a, 3, "points on a sphere map"), o, overlay);
+    case Kind::heatmap:
+      return sphere_heatmap(a, o, overlay);
+    case Kind::traj:
+      return sphere_trajectories(a, o, overlay, times);
+    default:
+      throw usage_error(std::string("a ") + name + " map draws scatter, heatmap or traj, not " +
+                        choice_name(kinds(), kind));
+  }
+}
+
+// The torus's square: the flat pictures of wrapped angles over [0, 2 pi]^2 (unless --range)
+Picture render_torus(const Array& a, Kind kind, Options o, const Mat* overlay, const Array* times) {
+  const Range square{0, 2 * M_PI};
+  if (!o.xrange) o.xrange = square;
+  if (!o.yrange) o.yrange = square;
+  Mat wrapped_overlay;
+  if (overlay) {
+    wrapped_overlay = wrapped(Array::from_points(*overlay), 2, 2).points();
+    overlay = &wrapped_overlay;
+  }
+  switch (kind) {
+    case Kind::scatter:
+      return scatter(points_of(wrapped(a, 2, 2), 2, "a scatter plot"), o, overlay);
+    case Kind::hist:
+      return histogram(points_of(wrapped(a, 2, 2), 2, "a histogram"), o, overlay);
+    case Kind::heatmap:
+      if (a.shape.size() != 2 || a.shape[1] != 3)
+        throw Error("a heat map on the torus needs rows (phi, psi, value), got " + a.shape_str());
+      return heatmap(grid_from_rows(wrapped(a, 3, 2), o), o, overlay);
+    case Kind::traj:
+      if (a.shape.size() == 3 && a.shape[2] == 2) return trajectories(wrapped(a, 2, 2), o, overlay, times);
+      return trajectories(a, o, overlay, times);  // the shape's error
+    default:
+      throw usage_error(std::string("the torus draws scatter, hist, heatmap or traj, not ") +
+                        choice_name(kinds(), kind));
+  }
+}
+}  // namespace
+
 Picture render(const Stream& s, Kind kind, const Options& o, const Mat* overlay) {
   const Array& a = s.main;
   if (a.shape.empty() || a.size() == 0)
     throw Error("nothing to draw: the stream holds an empty array " + a.shape_str());
   if (kind == Kind::heatmap) require_heatmap_values(a);
   else require_finite_array(a, "the stream");
+  const Array* companion = s.companion ? &*s.companion : nullptr;
+  if (sphere_map(o.projection)) return render_sphere(a, kind, o, overlay, companion);
+  if (o.projection == Projection::torus) return render_torus(a, kind, o, overlay, companion);
   if (overlay && overlay->rows() != 2)
     throw Error("the overlay needs points of shape (n, 2), got dimension " +
                 std::to_string(overlay->rows()));
-  const Array* companion = s.companion ? &*s.companion : nullptr;
   switch (kind) {
     case Kind::scatter:
       return scatter(points_of(a, 2, "a scatter plot"), o, overlay);

@@ -19,8 +19,11 @@ void gather(const std::vector<int>& pick, Mat& x1, std::vector<int>& labels, Mat
 }
 }  // namespace
 
-void couple_ot(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp) {
-  gather(assign_sq_euclidean(x0, x1), x1, labels, tmp, lab_tmp);
+void couple_ot(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp,
+               const Manifold& manifold) {
+  const std::vector<int> pick = manifold.curved() ? assign_min_cost(manifold.squared_distances(x0, x1))
+                                                  : assign_sq_euclidean(x0, x1);
+  gather(pick, x1, labels, tmp, lab_tmp);
 }
 
 void Sinkhorn::couple(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp,

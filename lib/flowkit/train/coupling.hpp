@@ -5,11 +5,14 @@
 #include <vector>
 
 #include "flowkit/core/core.hpp"
+#include "flowkit/flow/manifold.hpp"
 
 namespace flowkit {
 
-// Exact minibatch OT on squared Euclidean cost (assign_sq_euclidean).
-void couple_ot(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp);
+// Exact minibatch OT on squared Euclidean cost (assign_sq_euclidean), or on a curved
+// manifold's squared geodesic distance (the sphere's angle, the torus's wrapped differences).
+void couple_ot(const Mat& x0, Mat& x1, std::vector<int>& labels, Mat& tmp, std::vector<int>& lab_tmp,
+               const Manifold& manifold = Manifold());
 
 class Sinkhorn {
  public:

@@ -78,7 +78,8 @@ void validate_on_manifold(const TrainConfig& c) {
   };
   need(c.predict == Predict::velocity, "--predict must be velocity (the tangent field)");
   need(c.sigma_min == 0, "--sigma-min does not apply (the path is a geodesic)");
-  need(c.coupling == Coupling::independent, "--coupling must be independent (no geodesic OT coupling yet)");
+  need(c.coupling == Coupling::independent || c.coupling == Coupling::ot,
+       "--coupling must be independent or ot (OT on the squared geodesic distance)");
   need(c.dequantize == 0, "--dequantize does not apply");
   need(c.net.kind == NetKind::mlp, "--net must be mlp");
   need(c.toy.empty(), "--toy distributions are flat: give a data file");
@@ -548,7 +549,7 @@ double Trainer::train_step() {
     discrete_batch(c, m, r);
   } else {
     source_batch(c, m, r);
-    if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp);
+    if (c.coupling == Coupling::ot) couple_ot(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.manifold);
     if (c.coupling == Coupling::sinkhorn) m.sinkhorn.couple(m.x0, m.x1, m.lab, m.tmp, m.lab_tmp, c.sinkhorn_eps, r);
     path_batch(c, m, r);
   }
