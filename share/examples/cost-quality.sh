@@ -24,7 +24,7 @@
 # --out DIR keeps the samples (SOLVER-GRID-STEPS.npy), flow-eval's JSON beside each, and the
 #   reference's parts (real-a.npy, real-b.npy, floor.json) in DIR; without it they go to a
 #   temporary folder, removed at the end. Prints a Markdown table on standard output.
-# The programs come from $FLOWKIT_BIN or PATH.
+# -h, --help: this text. The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
 [ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +35,7 @@ options() {
   while [ $# -ge 1 ]; do
     case "$1" in
       --quick) quick=1; shift ;;
+      -h|--help) sed -n '2,/^# -h, --help/s/^# \{0,1\}//p' "$0"; exit 0 ;;
       --out|--per-class|--guidance|--reference)
         [ $# -ge 2 ] || die "$1 needs a value"
         case "$1" in

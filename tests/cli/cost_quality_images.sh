@@ -59,7 +59,8 @@ assert key(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])) == key(*r
 ok flow-sample -m tiny.json --class all -n 2 --guidance 2 --solver midpoint --grid power:2 --steps 4 --seed 5 -o mp.npy
 check 'cmp -s mp.npy out/midpoint-power2-4.npy' "midpoint power:2 4: not flow-sample's samples"
 
-# Misuse: one line each
+# The help says both forms; misuse: one line each
+sh_ok "bash '$CQ' --help | grep -q -- '--per-class N. .--guidance W. MODEL --reference FILE'"
 sh_ok "! bash '$CQ' --per-class 3 2>err.txt && grep -q 'need --reference' err.txt"
 sh_ok "! bash '$CQ' tiny.json --reference nothing.npy 2>err.txt && grep -q \"no reference file 'nothing.npy'\" err.txt"
 ok flow-data split heldout.npy --test-fraction 0.01 --seed 1 --test-output small.npy -o rest.npy
