@@ -9,7 +9,8 @@
 # Budget of the full run on 2 cores, most of it training (MNIST_STEPS steps of batch 128; set
 # MNIST_STEPS to trade time for quality; flow-train's progress line shows the time left):
 # about 95 minutes on an AVX2-only AMD EPYC (0.9 steps/s), about an hour on an AVX-512 Intel
-# Xeon (5,000 steps in 44 minutes). Measured: kNN accuracy 82% at W = 1 and 97% at W = 2, held-out bits per
+# Xeon (5,000 steps in 44 minutes). Measured (samples by midpoint, 20 steps, before the cheaper
+# setting below): kNN accuracy 82% at W = 1 and 97% at W = 2, held-out bits per
 # dimension 1.405 (README.md). A model already in OUTDIR is reused; delete it to train again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,13 +26,15 @@ cd "$out"
 # channels; the 7x7 level lets every pixel see the whole digit.
 if [ "$quick" = 1 ]; then
   train=(--channels 8,16 --groups 4 --embed 16 --batch 32 --steps "${MNIST_STEPS:-300}" --lr 0.002 --warmup 10)
-  per_class=3 sample=(--solver midpoint --steps 4) logp=(--steps 2 --divergence hutchinson) logp_n=4
+  per_class=3 sample=(--solver ab3 --grid power:2 --steps 4) logp=(--steps 2 --divergence hutchinson) logp_n=4
 else
   train=(--channels 32,64,128 --groups 8 --embed 64 --batch 128 --steps "${MNIST_STEPS:-5000}" --lr 0.002 --warmup 200)
   # the density integral needs adaptive steps: near t = 1 the field contracts each pixel onto
   # its 1/255-wide level within the last hundredth of time; 20 RK4 steps gave -0.31 bits per
   # dimension (below the bound of 0), 80 gave 1.20, dopri5 1.405 at rtol 1e-4 and at 1e-5
-  per_class=50 sample=(--solver midpoint --steps 20) logp=(--solver dopri5 --rtol 1e-4 --atol 1e-4 --divergence hutchinson) logp_n=200
+  # sampling: 5 evaluations (ab3 on 4 steps of the power:2 grid) are as good as midpoint's 40 in
+  # share/examples/cost-quality.sh's table (README.md, "Fewer network evaluations")
+  per_class=50 sample=(--solver ab3 --grid power:2 --steps 4) logp=(--solver dopri5 --rtol 1e-4 --atol 1e-4 --divergence hutchinson) logp_n=200
 fi
 default_w=2
 

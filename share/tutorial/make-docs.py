@@ -138,8 +138,12 @@ density rather than spikes (which matters for bits per dimension, flow-eval(1)).
    "This step trains a small U-Net for 2000 steps (about four and a half minutes on two cores). The rows at W = 1 \
 are mostly digits of their class, some of them scrawls; W = 3 makes them cleaner and bolder. The last command asks \
 a 5-nearest-neighbour classifier, fitted on the 1,000 held-out digits, which digit each guided \
-sample shows: it agrees with the requested class 99% of the time. share/examples/mnist.sh \
-trains a larger U-Net for about an hour."],
+sample shows: it agrees with the requested class 99% of the time. The samples take five evaluations \
+of the field each (two network passes each when W is not 1): Adams-Bashforth 3 (`--solver ab3`, one evaluation per step) on 4 steps that \
+shorten towards the data (`--grid power:2`), where the field of a dequantized model bends; \
+share/examples/cost-quality.sh measures them as good as midpoint's 40 (README.md, \
+\"Fewer network evaluations\"). The trajectory keeps 20 even steps, to show the path at even \
+times. share/examples/mnist.sh trains a larger U-Net for about an hour."],
   ["11-mnist-w1.png", "11-mnist-w3.png", "11-traj.png"]),
 ]
 

@@ -151,12 +151,12 @@ flow-data mnist --part train -o mnist-train.npy
 flow-data mnist --part heldout -o mnist-heldout.npy
 flow-train mnist-train.npy --net unet --channels 16,32,64 --groups 8 --embed 32 --batch 64 --steps 2000 --lr 0.002 --warmup 100 --dequantize --conditional --cond-drop 0.1 --seed 11 -q -o mnist.json
 for w in 1 3; do
-  flow-sample -m mnist.json --class all -n 8 --guidance $w --solver midpoint --steps 20 --seed 11 |
+  flow-sample -m mnist.json --class all -n 8 --guidance $w --solver ab3 --grid power:2 --steps 4 --seed 11 |
     flow-plot --by-label --title "guidance $w" -o 11-mnist-w$w.png
 done
 flow-traj -m mnist.json --class 7 -n 4 --guidance 3 --solver midpoint --steps 20 --every 4 --seed 11 |
   flow-plot --title "noise to a 7" -o 11-traj.png
-flow-sample -m mnist.json --class all -n 30 --guidance 3 --solver midpoint --steps 20 --seed 12 -o mnist-samples.npy
+flow-sample -m mnist.json --class all -n 30 --guidance 3 --solver ab3 --grid power:2 --steps 4 --seed 12 -o mnist-samples.npy
 flow-eval compare mnist-samples.npy mnist-heldout.npy --metrics knn
 
 # step 12: curved spaces: the sphere and the torus
