@@ -295,6 +295,82 @@ TEST_CASE("discrete-table: the jump sampler gives back the table (chi-square)", 
   }
 }
 
+namespace {
+
+// An exact class-conditional oracle: class c's posterior is table c's, the null label's that of
+// their mixture (the table they split).
+class ClassTables : public DiscreteModel {
+ public:
+  ClassTables(std::vector<std::unique_ptr<DiscreteModel>> cls, std::unique_ptr<DiscreteModel> mix)
+      : cls_(std::move(cls)), mix_(std::move(mix)) {}
+  int length() const override { return mix_->length(); }
+  const DiscretePath& path() const override { return mix_->path(); }
+  int num_classes() const override { return int(cls_.size()); }
+  void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) override {
+    mix_->posterior(xt, t, nullptr, p);
+    const Eigen::Index L = length();
+    for (Eigen::Index j = 0; labels && j < xt.cols(); ++j) {
+      if (labels[j] == num_classes()) continue;
+      cls_[size_t(labels[j])]->posterior(xt.col(j), t.segment(j, 1), nullptr, one_);
+      p.middleCols(j * L, L) = one_;
+    }
+  }
+  std::unique_ptr<DiscreteModel> clone() const override {
+    std::vector<std::unique_ptr<DiscreteModel>> cls;
+    for (const auto& c : cls_) cls.push_back(c->clone());
+    return std::make_unique<ClassTables>(std::move(cls), mix_->clone());
+  }
+  std::string describe() const override { return "class tables"; }
+
+ private:
+  std::vector<std::unique_ptr<DiscreteModel>> cls_;
+  std::unique_ptr<DiscreteModel> mix_;
+  Mat one_;
+};
+
+}  // namespace
+
+TEST_CASE("discrete: labels select each class's table, and W = 0 is the null label bit for bit", "[discrete]") {
+  // The shipped table split by its first token: class 0 the cells with x^0 < 2 (7 cells), class 1
+  // the others (11); the null label is the whole table.
+  auto whole = oracle("mask", "poly:2");
+  std::vector<std::unique_ptr<DiscreteModel>> cls;
+  std::vector<std::unique_ptr<TableModel>> tables;
+  for (int c = 0; c < 2; ++c) {
+    VecD p = whole->probs();
+    for (Eigen::Index k = 0; k < p.size(); ++k)
+      if ((k / 5 < 2) != (c == 0)) p[k] = 0;
+    tables.push_back(std::make_unique<TableModel>(whole->path(), 2, p));
+    cls.push_back(tables.back()->clone());
+  }
+  const ClassTables model(std::move(cls), whole->clone());
+  const int64_t per = 20000;
+  std::vector<int> labels(2 * per, 0);
+  std::fill(labels.begin() + per, labels.end(), 1);
+  DiscreteSampling s{500};
+  s.labels = labels.data();
+  const Tokens x = sample_tokens(model, 2 * per, s, 13, 2);
+  // 99.9% quantiles of chi-square with 6 and 10 degrees of freedom
+  const double quantile[2] = {22.46, 29.59};
+  for (int c = 0; c < 2; ++c) {
+    int dof = 0;
+    double outside = 0;
+    const double chi2 = chi_square(*tables[size_t(c)], x.middleCols(c * per, per), dof, outside);
+    INFO("class " << c << ": chi2 " << chi2 << " dof " << dof << ", outside " << outside);
+    REQUIRE(dof == (c == 0 ? 6 : 10));
+    CHECK(chi2 < quantile[c]);
+    CHECK(outside < 1e-3);
+  }
+  // W = 0: the guided sampler gives the null label's bits; W = 1 the plain conditional bits
+  s.steps = 50;
+  const Tokens plain = sample_tokens(model, 3000, s, 5, 2);
+  DiscreteSampling none{50};
+  const Tokens null = sample_tokens(model, 3000, none, 5, 2);
+  s.guidance = 0;
+  CHECK(sample_tokens(model, 3000, s, 5, 2) == null);
+  CHECK(plain != null);
+}
+
 TEST_CASE("discrete-table: the trajectory starts at the source and ends on the sample", "[discrete]") {
   auto m = oracle("mask", "poly:2");
   Rng rng(4), rng2(4);
