@@ -62,6 +62,12 @@ check '$PYTHON -c "
 import numpy as np; f = open(\"two.npy\", \"rb\"); x = np.load(f); y = np.load(f)
 assert x.shape == (200, 2) and (y == [2] * 100 + [0] * 100).all()"' "--class 2,0: labels in the order asked for"
 
+ok flow-sample -m m.json --class 1 -n 0 -o none.npy
+check '$PYTHON -c "
+import numpy as np; f = open(\"none.npy\", \"rb\"); assert np.load(f).shape == (0, 2) and np.load(f).shape == (0,)"' \
+  "--class with -n 0: empty tokens and empty labels"
+sh_ok 'flow-sample -m m.json --class 0,1 -n 2 --steps 10 -f csv | head -1 | grep -qx "x0,x1,label"'
+
 # W = 1 is the plain conditional model, W = 0 the unconditional one (the null label), bit for bit
 ok flow-sample -m m.json --class 1 -n 5000 --steps 50 --seed 7 -o c1.npy
 ok flow-sample -m m.json --class 1 -n 5000 --steps 50 --seed 7 --guidance 1 -o w1.npy

@@ -92,13 +92,14 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   s.corrector = d.corrector;
   const std::vector<int> labels = discrete_labels(app, f, model, s);
   if (!labels.empty()) s.labels = labels.data();
-  const int64_t n = labels.empty() ? f.n : int64_t(labels.size());  // n per class with --class
+  const bool by_class = !f.classes.empty();
+  const int64_t n = by_class ? int64_t(labels.size()) : f.n;  // n per class with --class
   const Format fmt = output_format(c);
   const int threads = apply_threads(c);
   if (every == 0) {
     const Tokens x = sample_tokens(model, n, s, c.seed, threads);
     std::optional<Array> lab;
-    if (!labels.empty()) lab = Array::from_vector(std::vector<float>(labels.begin(), labels.end()));
+    if (by_class) lab = Array::from_vector(std::vector<float>(labels.begin(), labels.end()));
     write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {n, model.length()}, fmt, lab); });
     status(c, std::to_string(n) + " token samples, " + std::to_string(f.steps) + " jump steps" +
                   guidance_note(s));
