@@ -18,7 +18,16 @@ The U-Net rows (--only unet runs them alone) time flowkit's training step (Train
 and its sampling forward pass (the field's velocity of the batch, as flow-sample computes it)
 with bench/unet_rate, and the same architecture in torch.nn (torch_flow.py unet: flowkit_torch's
 FlowkitUNet) with the same loss, labels, clipping, Adam and EMA: on both sides one untimed
-step (forward), then the best of --reps, inside one process each."""
+step (forward), then the best of --reps, inside one process each.
+
+The discrete rows (--only discrete) run the 2-D checkerboard example's network
+(share/examples/discrete-checkerboard.sh: 128 x 128 grid tokens, L = 2, V = 128, uniform
+source, kappa = t^2; the token MLP of width 128, 3 layers) with the cross-entropy loss:
+flow-train's steps per second (runs of k0 and k1 steps, start-up subtracted, as the MLP rows)
+and flow-sample's sequences per second with 64 jump steps (runs of two step counts, scaled),
+against torch_flow.py discrete-train and discrete-sample (the same network in torch.nn, the
+same step and the same sampler loop in chunks of 2048; the sampler reads flowkit's model file,
+and the table's note gives the total variation between the two sides' samples)."""
 import argparse
 import datetime
 import json
@@ -31,7 +40,7 @@ import tempfile
 import time
 
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "sphere", "startup"]
+WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "sphere", "discrete", "startup"]
 PY = "/usr/bin/python3"
 
 
@@ -299,6 +308,42 @@ class Bench:
                  "flowkit: runs of %d and %d steps, scaled to 100; PyTorch: chunks of 4096, loop of %d steps, scaled"
                  % (a.euler_steps, 2 * a.euler_steps, a.euler_steps))
 
+    # The discrete checkerboard's training step and jump sampler against the same in torch.nn.
+    def discrete(self, t):
+        a = self.a
+        data, model = os.path.join(self.tmp, "tokens.npy"), os.path.join(self.tmp, "discrete.json")
+        if not os.path.exists(data):
+            self.run(self.flow("flow-data", "checkerboard", "-n", 100000, "--levels", 128, "--seed", 1, "-o", data))
+        net = ["--source", "uniform", "--kappa", "poly:2", "--loss", "ce", "--width", 128, "--depth", 3, "--batch",
+               a.discrete_batch, "--seed", 1, "-q"]
+        cmd = lambda k: self.flow("flow-train", data, "--steps", k, "--threads", t, "-o", model, *net)
+        k0, k1 = 2, 2 + a.discrete_train_steps
+        self.run(cmd(k0), t)  # warm-up
+        s0, s1 = (min(self.run(cmd(k), t)[0] for _ in range(a.reps)) for k in (k0, k1))
+        _, mib, _ = self.run(cmd(k1), t)
+        r, pmib = self.peer_json("torch_flow.py", t, "discrete-train", "--data", data, "--vocab", 128, "--width", 128,
+                                 "--depth", 3, "--batch", a.discrete_batch, "--steps", k1 - k0, "--reps", a.reps)
+        name = "discrete train w128 d3 b%d (CE, 2-D checkerboard)" % a.discrete_batch
+        self.add(name, "steps/s", t, (k1 - k0) / max(s1 - s0, 1e-9), r["steps_per_s"], True, mib, pmib,
+                 "steps %d-%d of flow-train (start-up subtracted); %d parameters" % (k0, k1, r["params"]))
+        n, steps, measured = a.discrete_points, 64, a.discrete_steps
+        ours_out, theirs_out = os.path.join(self.tmp, "dsamples.npy"), os.path.join(self.tmp, "dtorch.npy")
+        cmd = lambda k: self.flow("flow-sample", "-m", model, "-n", n, "--steps", k, "--threads", t, "--seed", 1,
+                                  "-q", "-o", ours_out)
+        s, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
+        r, pmib = self.peer_json("torch_flow.py", t, "discrete-sample", "--model", model, "--n", n, "--steps",
+                                 measured, "--reps", a.reps, "--chunk", 2048, "--out", theirs_out)
+        # The loader's check: the two sides' samples at `measured` steps are as close as two of flowkit's seeds
+        seed2 = os.path.join(self.tmp, "dseed2.npy")
+        self.run(self.flow("flow-sample", "-m", model, "-n", n, "--steps", measured, "--seed", 2, "-q", "-o", seed2))
+        self.run(cmd(measured), t)
+        self.add("discrete sample %dk, %d jump steps" % (n // 1000, steps), "sequences/s", t, n / s,
+                 n / (r["seconds"] * steps / measured), True, mib, pmib,
+                 "flowkit: runs of %d and %d steps, scaled to %d; PyTorch: chunks of 2048, %d steps, scaled; "
+                 "TV of the 16 x 16 blocks' histograms at %d steps: flowkit to PyTorch %.3f, flowkit's seeds 1 to 2 "
+                 "%.3f" % (measured, 2 * measured, steps, measured, measured, token_tv(ours_out, theirs_out),
+                           token_tv(ours_out, seed2)))
+
     def go(self):
         self.gemm_rate = {}
         a = self.a
@@ -323,6 +368,8 @@ class Bench:
                 self.attempt("unet", t, lambda: self.unet(t))
             if on("sphere"):
                 self.attempt("sphere", t, lambda: self.sphere(t))
+            if on("discrete"):
+                self.attempt("discrete", t, lambda: self.discrete(t))
         if on("startup"):
             self.attempt("start-up", 1, self.startup)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -330,6 +377,15 @@ class Bench:
 
 def weights(width, depth, dim=2, feats=16):
     return (dim + feats) * width + (depth - 1) * width * width + width * dim
+
+
+def token_tv(a, b):
+    """Total variation between the histograms of two (n, 2) token files of the 128 x 128 grid over
+    its 16 x 16 blocks of 8 x 8 cells (a few samples per block, not a fraction of one per cell)."""
+    import numpy as np
+    x, y = np.load(a) // 8, np.load(b) // 8
+    h = lambda z: np.bincount(z[:, 0] * 16 + z[:, 1], minlength=16 * 16) / len(z)
+    return 0.5 * float(np.abs(h(x) - h(y)).sum())
 
 
 def fmt(x):
@@ -387,6 +443,11 @@ def main():
                    + ", ".join(WORKLOADS))
     p.add_argument("--unet-batch", type=int, default=128, help="images per U-Net batch")
     p.add_argument("--unet-channels", default="32,64,128", help="the U-Net's channels per level")
+    p.add_argument("--discrete-batch", type=int, default=1024, help="batch of the discrete training step")
+    p.add_argument("--discrete-train-steps", type=int, default=40, help="discrete training steps timed")
+    p.add_argument("--discrete-points", type=int, default=20000, help="sequences the discrete sampler draws")
+    p.add_argument("--discrete-steps", type=int, default=8, help="jump steps measured (and twice that; scaled "
+                   "to 64)")
     a = p.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     m = machine()

@@ -12,6 +12,8 @@ the same batch, optimizer and solver. Prints one JSON object on stdout.
   torch_flow.py unet --threads T --channels 32,64,128 --batch 128 --size 28 --classes 10 --reps 2
   torch_flow.py sphere-train --threads T --points D.npy --width 128 --depth 3 --batch 256 --steps 200
   torch_flow.py sphere-sample --threads T --model M.json --n 100000 --steps 4 --reps 2
+  torch_flow.py discrete-train --threads T --data TOKENS.npy --vocab 128 --width 128 --depth 3 --batch 1024
+  torch_flow.py discrete-sample --threads T --model M.json --n 100000 --steps 4 --reps 2
 
 Timed workloads run once untimed (warm-up), then --reps times; the best is reported, as
 share/bench does for flowkit. sample and logp integrate --chunk points at a time (4096, as
@@ -37,7 +39,18 @@ it (doc/MATH.md, "Manifolds"): x1 from --points (unit vectors, drawn with replac
 uniform on the sphere, t ~ U[0, 1], the slerp x_t and its velocity u_t as the target, the
 network's output projected onto the tangent space at x_t, |P net - u|^2, then the same
 clipping, Adam and EMA as train; sampling from uniform x0 by Euler steps projected onto the
-tangent space and normalized back onto the sphere, in chunks of --chunk points."""
+tangent space and normalized back onto the sphere, in chunks of --chunk points.
+
+discrete-train / discrete-sample: flowkit's MLP over tokens (doc/DESIGN.md, "Discrete flows")
+in torch.nn: position i's token k selects row i S + k of an embedding table (S = V, a uniform
+source), summed over the positions and added to a Linear of the time features; the same silu
+layers; V logits per position. A training step: x1 a batch of --data (an integer NPY (n, L)),
+t ~ U[0, 1 - 10^-3], x0 uniform over V, x_t on the mixture path with kappa = t^2, the
+cross-entropy of the logits on x1 (the mean over the tokens), backward, clipping, Adam, EMA.
+Sampling: flowkit's jump sampler (chunks of 2048 sequences): --steps - 1 jump steps, each token
+leaving with probability 1 - exp(-h lambda) to a token drawn in proportion to the rates
+kappa'/(1 - kappa) p_{1|t}(y), and the last step drawn from the posterior; --model loads a
+flowkit discrete model file (uniform source, poly:2) into the same network."""
 import argparse
 import json
 import math
@@ -365,6 +378,83 @@ def bench_sphere_train(a):
         update(loss, opt, params, ema, a)
         return loss
 
+class TokenNet(torch.nn.Module):
+    """flowkit's MLP over tokens: [one-hot of each position's token; time features] -> logits."""
+
+    def __init__(self, length, states, vocab, width, depth, freqs):
+        super().__init__()
+        self.length, self.states, self.vocab = length, states, vocab
+        self.register_buffer("w", math.pi * 2.0 ** torch.arange(freqs, dtype=torch.float32))
+        self.register_buffer("offset", torch.arange(length) * states)
+        self.emb = torch.nn.Embedding(length * states, width)
+        self.time = torch.nn.Linear(2 * freqs, width)
+        layers = [torch.nn.SiLU()]
+        for _ in range(depth - 1):
+            layers += [torch.nn.Linear(width, width), torch.nn.SiLU()]
+        layers.append(torch.nn.Linear(width, length * vocab))
+        self.mlp = torch.nn.Sequential(*layers)
+
+    def forward(self, x, t):  # x (n, L) tokens, t (n,): logits (n, L, V)
+        wt = t.reshape(-1, 1) * self.w
+        feats = torch.stack([wt.sin(), wt.cos()], dim=2).reshape(x.shape[0], -1)
+        h = self.emb(x + self.offset).sum(dim=1) + self.time(feats)
+        return self.mlp(h).reshape(x.shape[0], self.length, self.vocab)
+
+
+def load_discrete(path):
+    """A flowkit discrete model file (type discrete, uniform source, poly:2) as a TokenNet."""
+    import base64
+    import numpy as np
+    with open(path) as f:
+        m = json.load(f)
+    arch = m["architecture"]
+    if not (m["type"] == "discrete" and m["source"] == "uniform" and m["kappa"] == "poly:2"
+            and arch["activation"] == "silu" and not arch["residual"] and arch["num_classes"] == 0):
+        raise SystemExit("torch_flow.py: error: only unconditional silu token MLPs, uniform source, poly:2 (%s)" % path)
+    L, V = m["length"], m["vocab"]
+    net = TokenNet(L, V, V, arch["width"], arch["depth"], arch["time_freqs"])
+    tensors = m["ema_weights"] if m.get("sampling_weights", "ema") == "ema" and "ema_weights" in m else m["weights"]
+    by_name = {t["name"]: t for t in tensors}
+
+    def get(name):
+        t = by_name[name]
+        rows, cols = t["shape"]  # Eigen: column-major rows x cols
+        return torch.from_numpy(np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(cols, rows).T.copy())
+
+    linears = [l for l in net.mlp if isinstance(l, torch.nn.Linear)]
+    names = ["hidden%d" % i for i in range(1, arch["depth"])] + ["out"]
+    with torch.no_grad():
+        w_in = get("in.W")  # width x (L S + 2 K): the tokens' columns, then the time features'
+        net.emb.weight.copy_(w_in[:, :L * V].T)
+        net.time.weight.copy_(w_in[:, L * V:])
+        net.time.bias.copy_(get("in.b").reshape(-1))
+        for lin, name in zip(linears, names):
+            lin.weight.copy_(get(name + ".W").reshape(lin.weight.shape))
+            lin.bias.copy_(get(name + ".b").reshape(-1))
+    return net
+
+
+def bench_discrete_train(a):
+    import numpy as np
+    data = torch.from_numpy(np.load(a.data).astype(np.int64))
+    g = torch.Generator().manual_seed(a.seed)
+    torch.manual_seed(a.seed)
+    L, V = data.shape[1], a.vocab
+    net = TokenNet(L, V, V, a.width, a.depth, a.freqs)
+    params = list(net.parameters())
+    opt = torch.optim.Adam(params, lr=a.lr, foreach=a.foreach)
+    ema = [p.detach().clone() for p in params]
+
+    def step():
+        x1 = data[torch.randint(0, data.shape[0], (a.batch,), generator=g)]
+        t = torch.rand(a.batch, generator=g) * (1 - 1e-3)
+        x0 = torch.randint(0, V, x1.shape, generator=g)
+        keep = torch.rand(x1.shape, generator=g) < (t * t)[:, None]
+        xt = torch.where(keep, x1, x0)
+        loss = torch.nn.functional.cross_entropy(net(xt, t).reshape(-1, V), x1.reshape(-1))
+        update(loss, opt, params, ema, a)
+        return float(loss)
+
     for _ in range(a.warmup):
         step()
     s = float("inf")
@@ -381,6 +471,20 @@ def bench_sphere_sample(a):
     torch.manual_seed(a.seed)
     h = 1.0 / a.steps
 
+    return {"steps_per_s": a.steps / s, "loss": loss, "params": sum(p.numel() for p in params)}
+
+
+def draw(w, total, g):
+    """An index per row in proportion to w (rows of non-negative weights summing to total)."""
+    r = torch.rand(w.shape[0], 1, generator=g) * total.reshape(-1, 1)
+    return (torch.cumsum(w, dim=1) <= r).sum(dim=1).clamp(max=w.shape[1] - 1)
+
+
+def bench_discrete_sample(a):
+    net = load_discrete(a.model)
+    g = torch.Generator().manual_seed(a.seed)
+    L, V, h = net.length, net.vocab, 1.0 / a.steps
+
     def run():
         out = []
         with torch.no_grad():
@@ -389,6 +493,20 @@ def bench_sphere_sample(a):
                 for k in range(a.steps):
                     x = x + h * tangent(x, f(x, k * h))
                     x = x / x.norm(dim=1, keepdim=True)
+
+                x = torch.randint(0, V, (m, L), generator=g)
+                for k in range(a.steps):
+                    t = k * h
+                    p = torch.softmax(net(x, torch.full((m,), t)), dim=2).reshape(-1, V)
+                    flat = x.reshape(-1)
+                    if k + 1 == a.steps:
+                        x = draw(p, p.sum(1), g).reshape(m, L)
+                        continue
+                    u = p * (2 * t / (1 - t * t))  # kappa'/(1 - kappa), kappa = t^2
+                    u[torch.arange(u.shape[0]), flat] = 0
+                    lam = u.sum(1)
+                    jump = torch.rand(lam.shape, generator=g) < -torch.expm1(-h * lam)
+                    x = torch.where(jump, draw(u, lam, g), flat).reshape(m, L)
                 out.append(x)
         return torch.cat(out)
 
@@ -396,11 +514,17 @@ def bench_sphere_sample(a):
     return {"seconds": s, "max_norm_error": float((x.norm(dim=1) - 1).abs().max()), "chunk": a.chunk,
             "reps": a.reps}
 
+    if a.out:  # the samples, to compare with flowkit's
+        import numpy as np
+        np.save(a.out, x.numpy().astype(np.int32))
+    return {"seconds": s, "sequences_per_s_at_measured_steps": a.n / s, "chunk": a.chunk, "reps": a.reps,
+            "distinct_cells": int(torch.unique(x[:, 0] * V + x[:, 1]).numel())}
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field", "unet", "sphere-train",
-                                          "sphere-sample"])
+                                    "sphere-sample", "discrete-train", "discrete-sample"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--n", type=int, nargs="+", default=[1024])
     p.add_argument("--width", type=int, default=256)
@@ -416,9 +540,11 @@ def main():
     p.add_argument("--foreach", type=int, default=1, help="Adam's multi-tensor update (1) or per tensor (0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reps", type=int, default=2, help="timed repetitions after one warm-up; the best is kept")
-    p.add_argument("--chunk", type=int, default=4096, help="points integrated together (0: all at once)")
+    p.add_argument("--chunk", type=int, default=4096, help="points integrated together (0: all at once; "
+                   "discrete-sample: give 2048, flowkit's chunk of sequences)")
     p.add_argument("--model", help="a flowkit model file to load (sample, logp, field)")
-    p.add_argument("--out", help="sample: write the points to this .npy (one untimed run)")
+    p.add_argument("--out", help="sample: write the points to this .npy (one untimed run); discrete-sample: the "
+                   "last run's tokens")
     p.add_argument("--points", help="field: the points; sphere-train: the data (.npy)")
     p.add_argument("--t", type=float, default=0.5, help="field: the time")
     p.add_argument("--channels", default="32,64,128", help="unet: channels per level")
@@ -427,13 +553,16 @@ def main():
     p.add_argument("--embed", type=int, default=64, help="unet: width of the time/label embedding")
     p.add_argument("--groups", type=int, default=4, help="unet: GroupNorm groups")
     p.add_argument("--classes", type=int, default=10, help="unet: labels (0: unconditional)")
+    p.add_argument("--data", help="discrete-train: the token data (an integer .npy (n, L))")
+    p.add_argument("--vocab", type=int, default=128, help="discrete-train: the vocabulary V")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.what != "gemm":
         a.n = a.n[0]
     r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp,
          "field": bench_field, "unet": bench_unet, "sphere-train": bench_sphere_train,
-         "sphere-sample": bench_sphere_sample}[a.what](a)
+         "sphere-sample": bench_sphere_sample, "discrete-train": bench_discrete_train,
+         "discrete-sample": bench_discrete_sample}[a.what](a)
     r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
     print(json.dumps(r))
 

@@ -63,7 +63,8 @@ bad 1 "a discrete model \(of tokens\), where a flow of points is needed" flow-ev
 bad 1 "a flow of points, where a discrete model \(of tokens\) is needed" flow-eval elbo -m "$M/gmm8.json" s.npy
 # Flags of the continuous solvers, and bad values
 bad 2 "--solver does not apply to the discrete model" flow-sample -m "$D" --solver rk4
-bad 2 "--class does not apply to the discrete model" flow-sample -m "$D" --class 1
+bad 2 "--class needs a class-conditional model, and .*discrete-table.json \(.*\) is not" flow-sample -m "$D" --class 1
+bad 2 "--guidance needs a class-conditional model" flow-sample -m "$D" --guidance 2
 bad 2 "--corrector must be a number >= 0" flow-sample -m "$D" --corrector -1
 bad 2 "--strata must be at least 1" flow-eval elbo -m "$D" s.npy --strata 0
 sed 's/"vocab": 5/"vocab": 70000/' "$D" >v.json

@@ -1,6 +1,7 @@
 #include "flowkit/cli/discrete.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "flowkit/io/tokens.hpp"
 #include "flowkit/model/discrete_load.hpp"
@@ -12,13 +13,36 @@ namespace {
 // The flags of the continuous samplers, which a discrete model has no use for.
 const char* const kContinuousFlags[] = {"--solver", "--grid", "--rtol", "--atol", "--max-steps", "--t0", "--t1",
                                         "--noise", "--sigma", "--drift", "--corrector-steps", "--corrector-eps",
-                                        "--from", "--png", "--logp", "--class", "--guidance"};
+                                        "--from", "--png", "--logp"};
 
 void refuse_continuous_flags(const CLI::App& app, const std::string& model) {
   for (const char* flag : kContinuousFlags)
     if (app.get_option_no_throw(flag) && app.count(flag) > 0)
       throw usage_error(std::string(flag) + " does not apply to the discrete model " + model +
-                        " (its sampler takes --steps, --corrector and -n)");
+                        " (its sampler takes --steps, --corrector, --class, --guidance and -n)");
+}
+
+// --class and --guidance on a discrete model: the label of each sequence (empty: none).
+std::vector<int> discrete_labels(const CLI::App& app, const SampleFlags& f, const DiscreteModel& model,
+                                 DiscreteSampling& s) {
+  const bool guidance = app.count("--guidance") > 0;
+  if ((guidance || !f.classes.empty()) && model.num_classes() == 0)
+    throw usage_error(std::string(f.classes.empty() ? "--guidance" : "--class") +
+                      " needs a class-conditional model, and " + f.model + " (" + model.describe() + ") is not");
+  if (f.classes.empty()) {
+    if (guidance) throw usage_error("--guidance needs --class");
+    return {};
+  }
+  if (!std::isfinite(f.guidance)) throw usage_error("--guidance must be a finite number");
+  s.guidance = f.guidance;
+  return class_labels(parse_classes(f.classes, model.num_classes()), f.n);
+}
+
+std::string guidance_note(const DiscreteSampling& s) {
+  if (!s.guided()) return "";
+  std::ostringstream o;
+  o << ", guidance " << s.guidance;
+  return o.str();
 }
 
 std::unique_ptr<DiscreteModel> read_discrete(const std::string& path) {
@@ -63,31 +87,40 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
   if (f.steps < 1) throw usage_error("--steps must be at least 1");
   if (!(d.corrector >= 0) || !std::isfinite(d.corrector)) throw usage_error("--corrector must be a number >= 0");
+  DiscreteSampling s;
+  s.steps = f.steps;
+  s.corrector = d.corrector;
+  const std::vector<int> labels = discrete_labels(app, f, model, s);
+  if (!labels.empty()) s.labels = labels.data();
+  const bool by_class = !f.classes.empty();
+  const int64_t n = by_class ? int64_t(labels.size()) : f.n;  // n per class with --class
   const Format fmt = output_format(c);
   const int threads = apply_threads(c);
-  const std::vector<int64_t> shape = {model.length()};
   if (every == 0) {
-    const Tokens x = sample_tokens(model, f.n, f.steps, d.corrector, c.seed, threads);
-    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {f.n, model.length()}, fmt); });
-    status(c, std::to_string(f.n) + " token samples, " + std::to_string(f.steps) + " jump steps");
+    const Tokens x = sample_tokens(model, n, s, c.seed, threads);
+    std::optional<Array> lab;
+    if (by_class) lab = Array::from_vector(std::vector<float>(labels.begin(), labels.end()));
+    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {n, model.length()}, fmt, lab); });
+    status(c, std::to_string(n) + " token samples, " + std::to_string(f.steps) + " jump steps" +
+                  guidance_note(s));
     return;
   }
   // The trajectory: one run (no chunks), every `every`-th state and the last, (T, n, L)
   Rng rng(c.seed);
   Tokens traj;
-  sample_tokens(model, f.n, f.steps, d.corrector, rng, &traj);
+  sample_tokens(model, n, s, rng, &traj);
   const int64_t L = model.length();
   std::vector<int> keep;
   for (int k = 0; k <= f.steps; k += every) keep.push_back(k);
   if (keep.back() != f.steps) keep.push_back(f.steps);
-  Tokens out(L, f.n * int64_t(keep.size()));
+  Tokens out(L, n * int64_t(keep.size()));
   Array times({int64_t(keep.size())});
-  for (size_t s = 0; s < keep.size(); ++s) {
-    out.middleCols(int64_t(s) * f.n, f.n) = traj.middleRows(L * keep[s], L);
-    times.data[s] = float(double(keep[s]) / f.steps);
+  for (size_t k = 0; k < keep.size(); ++k) {
+    out.middleCols(int64_t(k) * n, n) = traj.middleRows(L * keep[k], L);
+    times.data[k] = float(double(keep[k]) / f.steps);
   }
   write_output(c.output, [&](std::ostream& os) {
-    write_tokens(os, out, {int64_t(keep.size()), f.n, L}, fmt, times);
+    write_tokens(os, out, {int64_t(keep.size()), n, L}, fmt, times);
   });
 }
 

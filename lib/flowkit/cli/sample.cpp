@@ -136,35 +136,11 @@ void plan_classes(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
   if (!p.field->conditional())
     throw usage_error("--class needs a class-conditional model, and " + p.model + " (" + p.field->describe() +
                       ") is not");
-  const int k = p.field->num_classes();
-  if (f.classes == "all") {
-    for (int c = 0; c < k; ++c) p.classes.push_back(c);
-  } else {
-    std::stringstream ss(f.classes);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      size_t used = 0;
-      int c = -1;
-      try {
-        c = std::stoi(item, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != item.size())
-        throw usage_error("--class takes a class number, a list such as 1,3,5, or all; got '" + f.classes + "'");
-      if (c < 0 || c >= k)
-        throw usage_error("class " + std::to_string(c) + " is out of range: the model has " + std::to_string(k) +
-                          " classes (0.." + std::to_string(k - 1) + ")");
-      p.classes.push_back(c);
-    }
-    if (p.classes.empty()) throw usage_error("--class needs at least one class");
-  }
+  p.classes = parse_classes(f.classes, p.field->num_classes());
   if (!std::isfinite(f.guidance)) throw usage_error("--guidance must be a finite number");
   const int64_t per = p.job.n;
   p.job.n = per * int64_t(p.classes.size());
-  p.job.labels.resize(size_t(p.job.n));
-  for (size_t c = 0; c < p.classes.size(); ++c)
-    std::fill_n(p.job.labels.begin() + int64_t(c) * per, per, p.classes[c]);
+  p.job.labels = class_labels(p.classes, per);
   p.opt.guidance = f.guidance;
 }
 
@@ -189,8 +165,11 @@ void add_sample_flags(CLI::App& app, SampleFlags& f) {
   app.add_option("--corrector-steps", f.corrector_steps, "em: Langevin corrector steps after each step (default 0)");
   app.add_option("--corrector-eps", f.corrector_eps, "em: Langevin step size eps (default 0.01)");
   app.add_option("--from", f.from, "start from these points instead of N(0, I) ('-' is standard input)");
-  app.add_option("--class", f.classes, "class-conditional models: a class K, a list K1,K2,.., or all (n each)");
-  app.add_option("--guidance", f.guidance, "guidance weight W: (1 - W) u(x, t) + W u(x, t, y) (default 1)");
+  app.add_option("--class", f.classes,
+                 "class-conditional models, continuous or discrete: a class K, a list K1,K2,.., or all (n each)");
+  app.add_option("--guidance", f.guidance,
+                 "guidance weight W (default 1) with --class: (1 - W) u(x, t) + W u(x, t, y); discrete models: "
+                 "the jump rates u(y | x, c)^W u(y | x)^(1 - W)");
   app.add_option("--png", f.png,
                  "also draw the result into this PNG file (SVG or PDF: a name ending in .svg or .pdf)");
 }
@@ -240,6 +219,39 @@ std::string summary(const SamplePlan& p, const SampleStats& st, const std::strin
 nlohmann::json summary_json(const SamplePlan& p, const SampleStats& st) {
   return {{"n", p.job.n}, {"solver", choice_name(solvers(), p.opt.ode.solver)}, {"nfe", st.nfe},
           {"steps", st.steps}, {"rejected", st.rejected}, {"chunks", st.chunks}};
+}
+
+std::vector<int> parse_classes(const std::string& classes, int k) {
+  std::vector<int> out;
+  if (classes == "all") {
+    for (int c = 0; c < k; ++c) out.push_back(c);
+    return out;
+  }
+  std::stringstream ss(classes);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    int c = -1;
+    try {
+      c = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw usage_error("--class takes a class number, a list such as 1,3,5, or all; got '" + classes + "'");
+    if (c < 0 || c >= k)
+      throw usage_error("class " + std::to_string(c) + " is out of range: the model has " + std::to_string(k) +
+                        " classes (0.." + std::to_string(k - 1) + ")");
+    out.push_back(c);
+  }
+  if (out.empty()) throw usage_error("--class needs at least one class");
+  return out;
+}
+
+std::vector<int> class_labels(const std::vector<int>& classes, int64_t per) {
+  std::vector<int> labels(classes.size() * size_t(per));
+  for (size_t c = 0; c < classes.size(); ++c) std::fill_n(labels.begin() + int64_t(c) * per, per, classes[c]);
+  return labels;
 }
 
 std::optional<Array> label_array(const SamplePlan& p) {

@@ -52,6 +52,12 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
 std::string summary(const SamplePlan& p, const SampleStats& st, const std::string& what);
 nlohmann::json summary_json(const SamplePlan& p, const SampleStats& st);
 
+// The classes of --class ("K", "K1,K2,..", "all") for a model of k classes; a usage error for
+// a class out of range or a malformed list.
+std::vector<int> parse_classes(const std::string& classes, int k);
+// `per` labels of each class in turn (the order in which they are drawn).
+std::vector<int> class_labels(const std::vector<int>& classes, int64_t per);
+
 // The labels of the drawn points as a companion array (n,), when classes were asked for.
 std::optional<Array> label_array(const SamplePlan& p);
 

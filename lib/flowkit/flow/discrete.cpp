@@ -8,7 +8,8 @@
 namespace flowkit {
 namespace {
 
-// Index drawn with probability w[k] / sum(w) (w >= 0, some positive), by the cumulative sums.
+// Index drawn with probability w[k] / sum(w) over the positive w[k] (a rate matrix's negative
+// diagonal is left out), by the cumulative sums.
 int draw_weighted(const float* w, int size, double total, Rng& rng) {
   const double r = rng.uniform() * total;
   double acc = 0;
@@ -25,6 +26,13 @@ int draw_weighted(const float* w, int size, double total, Rng& rng) {
 // The generalized KL of one token without its coefficient kappa'/(1-kappa):
 // -(p_{1|t}(x_t) - delta(x_1, x_t) + (1 - delta) log p_{1|t}(x_1)).
 double kl_token(double p_t, double log_p1, bool same) { return same ? 1.0 - p_t : -(p_t + log_p1); }
+
+// a^W b^(1 - W) in double, exact at W = 0 and 1 (pow(x, 1) = x, pow(x, 0) = 1); a zero factor
+// with a negative exponent gives 0, and the result is capped at kMaxGuidedRate.
+float guided(float a, float b, double W) {
+  if ((a <= 0 && W < 0) || (b <= 0 && W > 1)) return 0.0f;
+  return float(std::min(std::pow(double(a), W) * std::pow(double(b), 1.0 - W), kMaxGuidedRate));
+}
 
 // Sequences per batch of the ELBO's estimator.
 constexpr int64_t kElboChunk = 4096;
@@ -113,14 +121,30 @@ void discrete_rates(const DiscretePath& path, double t, double corrector, const 
 void jump_step(const DiscretePath& path, double t, double h, double corrector, const Mat& post,
                Tokens& xt, Mat& u, Rng& rng) {
   discrete_rates(path, t, corrector, xt, post, u);
+  jump_rates(u, h, xt, rng);
+}
+
+void jump_rates(const Mat& u, double h, Tokens& xt, Rng& rng) {
   const int S = int(u.rows());
   for (Eigen::Index k = 0; k < xt.size(); ++k) {
     int32_t& x = xt.data()[k];
     const double out = -double(u(x, k));  // sum of the rates away from x
     if (!(out > 0) || !(rng.uniform() < -std::expm1(-h * out))) continue;
-    u(x, k) = 0;
     x = draw_weighted(&u(0, k), S, out, rng);
   }
+}
+
+void guide_rates(const Tokens& xt, double W, const Mat& uncond, Mat& cond) {
+  for (Eigen::Index k = 0; k < xt.size(); ++k) {
+    const int x = xt.data()[k];
+    auto c = cond.col(k);
+    for (Eigen::Index y = 0; y < c.size(); ++y) c[y] = y == x ? 0.0f : guided(c[y], uncond(y, k), W);
+    c[x] = -c.sum();
+  }
+}
+
+void guide_posterior(double W, const Mat& uncond, Mat& cond) {
+  cond = cond.binaryExpr(uncond, [W](float a, float b) { return guided(a, b, W); });
 }
 
 void draw_posterior(const Mat& post, Tokens& xt, Rng& rng) {
@@ -129,8 +153,9 @@ void draw_posterior(const Mat& post, Tokens& xt, Rng& rng) {
     xt.data()[k] = draw_weighted(&post(0, k), V, post.col(k).cast<double>().sum(), rng);
 }
 
-Tokens sample_tokens(DiscreteModel& model, int64_t n, int steps, double corrector, Rng& rng,
+Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s, Rng& rng,
                      Tokens* trajectory) {
+  const int steps = s.steps;
   if (steps < 1) throw usage_error("steps must be at least 1");
   const DiscretePath& path = model.path();
   const int L = model.length();
@@ -140,24 +165,33 @@ Tokens sample_tokens(DiscreteModel& model, int64_t n, int steps, double correcto
   auto keep = [&](int k) {
     if (trajectory) trajectory->middleRows(Eigen::Index(L) * k, L) = x;
   };
-  Mat post, u;
+  Mat post, post_u, u, u_u;  // with the labels, and with the null label when guided
   Vec tv(n);
   const double h = 1.0 / steps;
+  const bool guided = s.guided();
   for (int k = 0; k < steps; ++k) {
     keep(k);
     const double t = k * h;
     tv.setConstant(float(t));
-    model.posterior(x, tv, post);
-    if (k + 1 < steps)
-      jump_step(path, t, h, corrector, post, x, u, rng);
-    else
+    model.posterior(x, tv, s.labels, post);
+    if (guided) model.posterior(x, tv, nullptr, post_u);
+    if (k + 1 < steps) {
+      discrete_rates(path, t, s.corrector, x, post, u);
+      if (guided) {
+        discrete_rates(path, t, s.corrector, x, post_u, u_u);
+        guide_rates(x, s.guidance, u_u, u);
+      }
+      jump_rates(u, h, x, rng);
+    } else {
+      if (guided) guide_posterior(s.guidance, post_u, post);
       draw_posterior(post, x, rng);
+    }
   }
   keep(steps);
   return x;
 }
 
-Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double corrector, uint64_t seed,
+Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampling& s, uint64_t seed,
                      int threads) {
   Tokens x(model.length(), n);
   const int64_t chunks = (n + kTokenChunk - 1) / kTokenChunk;
@@ -168,7 +202,9 @@ Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double co
   parallel_for(chunks, threads, Spread::dynamic, [&](int64_t k, int thread) {
     Rng rng(seed, uint64_t(k));
     const int64_t first = k * kTokenChunk, m = std::min(kTokenChunk, n - first);
-    x.middleCols(first, m) = sample_tokens(*models[size_t(thread)], m, steps, corrector, rng);
+    DiscreteSampling chunk = s;
+    if (s.labels) chunk.labels = s.labels + first;
+    x.middleCols(first, m) = sample_tokens(*models[size_t(thread)], m, chunk, rng);
   });
   return x;
 }
@@ -234,7 +270,7 @@ Elbo discrete_elbo(DiscreteModel& model, const Tokens& x1, int strata, Rng& rng)
       t = t.cwiseMin(std::nextafter(1.0f, 0.0f));
       draw_source(path, x0, rng);
       draw_path(path, x0, y, t, xt, rng);
-      model.posterior(xt, t, post);
+      model.posterior(xt, t, nullptr, post);
       for (Eigen::Index j = 0; j < m; ++j) {
         const double c = path.jump_coef(t[j]);
         double l = 0;

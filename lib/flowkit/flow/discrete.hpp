@@ -54,8 +54,11 @@ class DiscreteModel {
   virtual ~DiscreteModel() = default;
   virtual int length() const = 0;  // L
   virtual const DiscretePath& path() const = 0;
-  // Posterior at (x_t, t[j]) for every column j of xt. Not shared between threads: clone().
-  virtual void posterior(const Tokens& xt, const Vec& t, Mat& p) = 0;
+  // Classes of a class-conditional model (0: none); label num_classes() is the null label.
+  virtual int num_classes() const { return 0; }
+  // Posterior at (x_t, t[j], labels[j]) for every column j of xt (labels nullptr: the null
+  // label; a model without classes ignores them). Not shared between threads: clone().
+  virtual void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) = 0;
   virtual std::unique_ptr<DiscreteModel> clone() const = 0;
   virtual std::string describe() const = 0;
 };
@@ -73,19 +76,45 @@ void discrete_rates(const DiscretePath& path, double t, double corrector, const 
 // `u` is a workspace.
 void jump_step(const DiscretePath& path, double t, double h, double corrector, const Mat& post,
                Tokens& xt, Mat& u, Rng& rng);
-// Every token drawn from its posterior (the sampler's last step).
+// The same step from rates already made (u: S x (L n), each column summing to zero).
+void jump_rates(const Mat& u, double h, Tokens& xt, Rng& rng);
+// Every token drawn from its posterior (the sampler's last step); the columns of `post` need
+// not sum to one (each is drawn in proportion to its entries).
 void draw_posterior(const Mat& post, Tokens& xt, Rng& rng);
+
+// Guidance on the rates (Nisonoff et al. 2024): for y != x_t the guided rate is
+//   u_W(y) = u_cond(y)^W u_uncond(y)^(1 - W)
+// (W = 1 the conditional rates, W = 0 the unconditional ones, bit for bit), written over
+// `cond`, whose diagonal becomes -sum_{y != x_t} u_W(y). A zero factor with a negative exponent
+// gives a zero rate (the limit of the formula where that model forbids the jump), and a rate is
+// capped at kMaxGuidedRate so that a column's sum stays finite in float.
+constexpr double kMaxGuidedRate = 1e30;
+void guide_rates(const Tokens& xt, double W, const Mat& uncond, Mat& cond);
+// The last step's guided posterior, p_cond^W p_uncond^(1 - W) entry by entry (the same rules),
+// written over `cond`; draw_posterior renormalizes it.
+void guide_posterior(double W, const Mat& uncond, Mat& cond);
+
+// How to sample: the steps of the grid, the corrector weight and, for a class-conditional
+// model, the label of each sequence (nullptr: the null label) and the guidance weight W.
+struct DiscreteSampling {
+  int steps = 100;
+  double corrector = 0;
+  const int* labels = nullptr;  // one per sequence
+  double guidance = 1;          // W; 1 is the plain conditional model
+  // Guided sampling evaluates the model twice (with the labels and with the null label).
+  bool guided() const { return labels != nullptr && guidance != 1; }
+};
 
 // Samples n sequences: x0 from the source, steps - 1 jump steps on the uniform grid t_k = k /
 // steps, and the last step drawn from the posterior at t = 1 - 1/steps. When `trajectory` is
 // given, it receives the state at every t_k and the final one (steps + 1 blocks of L rows).
-Tokens sample_tokens(DiscreteModel& model, int64_t n, int steps, double corrector, Rng& rng,
+Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s, Rng& rng,
                      Tokens* trajectory = nullptr);
 
 // The same, chunk by chunk over the threads: chunk k of kTokenChunk sequences draws from
 // Rng(seed, k) with its own clone of the model, so the tokens do not depend on the thread count.
 constexpr int64_t kTokenChunk = 2048;
-Tokens sample_tokens(const DiscreteModel& model, int64_t n, int steps, double corrector, uint64_t seed,
+Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampling& s, uint64_t seed,
                      int threads);
 
 // The loss of a batch, the mean over its L n tokens, from the network's logits (V x (L n)) at

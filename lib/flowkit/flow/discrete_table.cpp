@@ -114,7 +114,7 @@ Tokens TableModel::sample(int64_t n, Rng& rng) const {
 
 // Bayes' rule over the cells: w_c = p(c) prod_i q_t(x_t^i | c^i), with q_t(z | a) = kappa
 // delta(z, a) + (1 - kappa) p_0(z); p_{1|t}(y at i) = sum_{c: c^i = y} w_c / sum_c w_c.
-void TableModel::posterior(const Tokens& xt, const Vec& t, Mat& p) {
+void TableModel::posterior(const Tokens& xt, const Vec& t, const int*, Mat& p) {
   const int V = path_.vocab;
   const Eigen::Index C = cells_.cols();
   p.setZero(V, Eigen::Index(L_) * xt.cols());

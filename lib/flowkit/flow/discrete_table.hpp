@@ -22,7 +22,7 @@ class TableModel : public DiscreteModel {
 
   int length() const override { return L_; }
   const DiscretePath& path() const override { return path_; }
-  void posterior(const Tokens& xt, const Vec& t, Mat& p) override;
+  void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) override;  // no classes
   std::unique_ptr<DiscreteModel> clone() const override;
   std::string describe() const override;
 

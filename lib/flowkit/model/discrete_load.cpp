@@ -16,9 +16,10 @@ class NetDiscreteModel : public DiscreteModel {
   }
   int length() const override { return net_.config().dim; }
   const DiscretePath& path() const override { return path_; }
-  void posterior(const Tokens& xt, const Vec& t, Mat& p) override {
+  int num_classes() const override { return net_.config().num_classes; }
+  void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) override {
     z_ = xt.cast<float>();
-    net_.infer(z_, t, nullptr, logits_);
+    net_.infer(z_, t, labels, logits_);
     // (L V) x n and V x (L n) are the same bytes: column i + L j is position i of sequence j
     softmax_columns(Eigen::Map<const Mat>(logits_.data(), path_.vocab, logits_.size() / path_.vocab), p);
   }

@@ -108,6 +108,66 @@ TEST_CASE("discrete: the rates are kappa'/(1-kappa) (p - delta) plus the correct
   }
 }
 
+TEST_CASE("discrete: guided rates are u_cond^W u_uncond^(1-W) off the diagonal", "[discrete]") {
+  for (auto src : {DiscreteSource::mask, DiscreteSource::uniform}) {
+    const int V = 4;
+    const auto path = make_path(src, V, "poly:2");
+    const int S = path.states();
+    Rng rng(4);
+    Tokens xt(2, 3);
+    xt << 0, 4 % S, 2, 3, 1, 0;
+    Mat logits_c(V, 6), logits_u(V, 6);
+    for (Eigen::Index k = 0; k < logits_c.size(); ++k) {
+      logits_c.data()[k] = float(2 * rng.normal());
+      logits_u.data()[k] = float(2 * rng.normal());
+    }
+    Mat pc, pu, uc, uu, g;
+    softmax_columns(logits_c, pc);
+    softmax_columns(logits_u, pu);
+    for (double C : {0.0, 0.7}) {
+      const double t = 0.4, kap = 0.16, dk = 0.8;
+      discrete_rates(path, t, C, xt, pc, uc);
+      discrete_rates(path, t, C, xt, pu, uu);
+      // The rate of the formula in double, straight from a posterior
+      auto rate = [&](const Mat& p, int y, int k) {
+        const double q = y < V ? p(y, k) : 0.0;
+        const double p0 = src == DiscreteSource::mask ? (y == V) : 1.0 / V;
+        return dk / (1 - kap) * q + C * dk / (kap * (1 - kap)) * ((1 - kap) * p0 + kap * q);
+      };
+      for (double W : {0.0, 1.0, 0.5, 3.0, -1.0}) {
+        g = uc;
+        guide_rates(xt, W, uu, g);
+        for (int k = 0; k < 6; ++k) {
+          double out = 0;
+          for (int y = 0; y < S; ++y) {
+            if (y == xt.data()[k]) continue;
+            const double a = rate(pc, y, k), b = rate(pu, y, k);
+            // a zero rate (MASK without a corrector) stays zero whatever W
+            const double want = a == 0 && b == 0 ? 0.0 : std::pow(a, W) * std::pow(b, 1 - W);
+            INFO("source " << int(src) << " C " << C << " W " << W << " token " << k << " y " << y);
+            CHECK(g(y, k) == Approx(want).epsilon(1e-4).margin(1e-7));
+            out += want;
+          }
+          CHECK(g(xt.data()[k], k) == Approx(-out).epsilon(1e-4));
+        }
+        // W = 1 and W = 0 give the plain rates of either model, bit for bit
+        if (W == 1.0) CHECK(g == uc);
+        if (W == 0.0) CHECK(g == uu);
+      }
+      // The last step's guided posterior: p_cond^W p_uncond^(1-W) (draw_posterior renormalizes)
+      for (double W : {0.0, 1.0, 3.0}) {
+        g = pc;
+        guide_posterior(W, pu, g);
+        for (int k = 0; k < 6; ++k)
+          for (int y = 0; y < V; ++y)
+            CHECK(g(y, k) == Approx(std::pow(double(pc(y, k)), W) * std::pow(double(pu(y, k)), 1 - W)).epsilon(1e-5));
+        if (W == 1.0) CHECK(g == pc);
+        if (W == 0.0) CHECK(g == pu);
+      }
+    }
+  }
+}
+
 TEST_CASE("discrete: a jump step leaves with probability 1 - exp(-h lambda), lands in proportion to u",
           "[discrete]") {
   const auto path = make_path(DiscreteSource::uniform, 3, "linear");
@@ -198,7 +258,7 @@ TEST_CASE("discrete-table: the posterior is Bayes' rule (against draws of (x1, x
       Tokens one(2, 1);
       one << state.first, state.second;
       Mat p;
-      m->posterior(one, Vec::Constant(1, 0.7f), p);
+      m->posterior(one, Vec::Constant(1, 0.7f), nullptr, p);
       for (int y = 0; y < 5; ++y) {
         const double q = p(y, 0);
         INFO(src << " x_t (" << state.first << ", " << state.second << ") y " << y);
@@ -222,7 +282,7 @@ TEST_CASE("discrete-table: the jump sampler gives back the table (chi-square)", 
                         Case{"mask", "poly:2", 2.0}, Case{"uniform", "poly:2", 1.0}}) {
     auto m = oracle(c.source, c.kappa);
     Rng rng(21);
-    const Tokens x = sample_tokens(*m, 20000, 500, c.corrector, rng);
+    const Tokens x = sample_tokens(*m, 20000, DiscreteSampling{500, c.corrector}, rng);
     int dof = 0;
     double outside = 0;
     const double chi2 = chi_square(*m, x, dof, outside);
@@ -235,15 +295,91 @@ TEST_CASE("discrete-table: the jump sampler gives back the table (chi-square)", 
   }
 }
 
+namespace {
+
+// An exact class-conditional oracle: class c's posterior is table c's, the null label's that of
+// their mixture (the table they split).
+class ClassTables : public DiscreteModel {
+ public:
+  ClassTables(std::vector<std::unique_ptr<DiscreteModel>> cls, std::unique_ptr<DiscreteModel> mix)
+      : cls_(std::move(cls)), mix_(std::move(mix)) {}
+  int length() const override { return mix_->length(); }
+  const DiscretePath& path() const override { return mix_->path(); }
+  int num_classes() const override { return int(cls_.size()); }
+  void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) override {
+    mix_->posterior(xt, t, nullptr, p);
+    const Eigen::Index L = length();
+    for (Eigen::Index j = 0; labels && j < xt.cols(); ++j) {
+      if (labels[j] == num_classes()) continue;
+      cls_[size_t(labels[j])]->posterior(xt.col(j), t.segment(j, 1), nullptr, one_);
+      p.middleCols(j * L, L) = one_;
+    }
+  }
+  std::unique_ptr<DiscreteModel> clone() const override {
+    std::vector<std::unique_ptr<DiscreteModel>> cls;
+    for (const auto& c : cls_) cls.push_back(c->clone());
+    return std::make_unique<ClassTables>(std::move(cls), mix_->clone());
+  }
+  std::string describe() const override { return "class tables"; }
+
+ private:
+  std::vector<std::unique_ptr<DiscreteModel>> cls_;
+  std::unique_ptr<DiscreteModel> mix_;
+  Mat one_;
+};
+
+}  // namespace
+
+TEST_CASE("discrete: labels select each class's table, and W = 0 is the null label bit for bit", "[discrete]") {
+  // The shipped table split by its first token: class 0 the cells with x^0 < 2 (7 cells), class 1
+  // the others (11); the null label is the whole table.
+  auto whole = oracle("mask", "poly:2");
+  std::vector<std::unique_ptr<DiscreteModel>> cls;
+  std::vector<std::unique_ptr<TableModel>> tables;
+  for (int c = 0; c < 2; ++c) {
+    VecD p = whole->probs();
+    for (Eigen::Index k = 0; k < p.size(); ++k)
+      if ((k / 5 < 2) != (c == 0)) p[k] = 0;
+    tables.push_back(std::make_unique<TableModel>(whole->path(), 2, p));
+    cls.push_back(tables.back()->clone());
+  }
+  const ClassTables model(std::move(cls), whole->clone());
+  const int64_t per = 20000;
+  std::vector<int> labels(2 * per, 0);
+  std::fill(labels.begin() + per, labels.end(), 1);
+  DiscreteSampling s{500};
+  s.labels = labels.data();
+  const Tokens x = sample_tokens(model, 2 * per, s, 13, 2);
+  // 99.9% quantiles of chi-square with 6 and 10 degrees of freedom
+  const double quantile[2] = {22.46, 29.59};
+  for (int c = 0; c < 2; ++c) {
+    int dof = 0;
+    double outside = 0;
+    const double chi2 = chi_square(*tables[size_t(c)], x.middleCols(c * per, per), dof, outside);
+    INFO("class " << c << ": chi2 " << chi2 << " dof " << dof << ", outside " << outside);
+    REQUIRE(dof == (c == 0 ? 6 : 10));
+    CHECK(chi2 < quantile[c]);
+    CHECK(outside < 1e-3);
+  }
+  // W = 0: the guided sampler gives the null label's bits; W = 1 the plain conditional bits
+  s.steps = 50;
+  const Tokens plain = sample_tokens(model, 3000, s, 5, 2);
+  DiscreteSampling none{50};
+  const Tokens null = sample_tokens(model, 3000, none, 5, 2);
+  s.guidance = 0;
+  CHECK(sample_tokens(model, 3000, s, 5, 2) == null);
+  CHECK(plain != null);
+}
+
 TEST_CASE("discrete-table: the trajectory starts at the source and ends on the sample", "[discrete]") {
   auto m = oracle("mask", "poly:2");
   Rng rng(4), rng2(4);
   Tokens traj;
-  const Tokens x = sample_tokens(*m, 50, 10, 0.0, rng, &traj);
+  const Tokens x = sample_tokens(*m, 50, DiscreteSampling{10}, rng, &traj);
   REQUIRE(traj.rows() == 2 * 11);
   CHECK((traj.topRows(2).array() == 5).all());
   CHECK(traj.bottomRows(2) == x);
-  CHECK(sample_tokens(*m, 50, 10, 0.0, rng2) == x);  // the same bits without the trajectory
+  CHECK(sample_tokens(*m, 50, DiscreteSampling{10}, rng2) == x);  // the same bits without the trajectory
 }
 
 TEST_CASE("discrete-table: the ELBO sits on the entropy (mask) and above it (uniform)", "[discrete]") {
