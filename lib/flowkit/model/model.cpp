@@ -145,7 +145,8 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
   if (c.kind == NetKind::unet) {
     unet_from_json(a, shape, c, where);
   } else {
-    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic"},
+    check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic",
+                     "harmonics"},
                  where);
     c.width = get_int(a, "width", "architecture.", where);
     c.depth = get_int(a, "depth", "architecture.", where);
@@ -157,6 +158,7 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
       if (!a["periodic"].is_boolean()) throw Error(where + ": field 'architecture.periodic' must be true or false");
       c.periodic = a["periodic"].get<bool>();
     }
+    if (a.contains("harmonics")) c.harmonics = get_int(a, "harmonics", "architecture.", where);  // absent: 1
   }
   try {
     c.validate();
@@ -183,6 +185,7 @@ json net_to_json(const NetConfig& c) {
             {"residual", c.residual},
             {"num_classes", c.num_classes}};
   if (c.periodic) a["periodic"] = true;
+  if (c.harmonics != 1) a["harmonics"] = c.harmonics;
   return a;
 }
 }  // namespace

@@ -30,7 +30,8 @@ struct NetConfig {
   int time_freqs = 8;   // K > 0: features sin(pi 2^k t), cos(pi 2^k t), k < K; 0: raw t
   bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
-  bool periodic = false;  // the input x is d angles (the torus): the network sees sin x, cos x
+  bool periodic = false;  // the input x is d angles (the torus): the network sees sin kx, cos kx
+  int harmonics = 1;      // periodic: k = 1..harmonics (more for finer periodic structure)
 
   UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
 
@@ -42,7 +43,7 @@ struct NetConfig {
     return u;
   }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }
-  int input_rows() const { return periodic ? 2 * dim : dim; }  // what x becomes before the time
+  int input_rows() const { return periodic ? 2 * dim * harmonics : dim; }  // what x becomes before the time
   int in_features() const { return input_rows() + time_features(); }
   void validate() const;  // usage error on a bad size
 };
