@@ -20,13 +20,7 @@
 # Usage: bash share/examples/torus-checkerboard.sh [--quick] [OUTDIR]
 # --quick (or FLOWKIT_QUICK=1): a short run for the tests. The programs come from $FLOWKIT_BIN
 # or PATH.
-set -euo pipefail
-[ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
-if [ "${1:-}" = --quick ]; then FLOWKIT_QUICK=1; shift; fi
-out=${1:-torus-checkerboard}
-mkdir -p "$out"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/example-args.bash" "$@"
 if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
   mode=quick n=2000 steps=1500
 else
