@@ -86,6 +86,9 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--width", c.net.width, "hidden units per layer")->capture_default_str();
   app.add_option("--depth", c.net.depth, "hidden layers (residual blocks with --residual)")->capture_default_str();
   app.add_option("--activation", o.activation, "activation:\n" + choice_help(activations()))->capture_default_str();
+  app.add_option("--harmonics", c.net.harmonics,
+                 "--manifold torus: the network sees sin kx, cos kx of the angles for k = 1..K (finer periodic detail)")
+      ->capture_default_str();
   app.add_option("--time-freqs", c.net.time_freqs, "Fourier features sin/cos(pi 2^k t), k < K, of the time (0: raw t)")
       ->capture_default_str();
   app.add_flag("--residual", c.net.residual, "residual blocks with layer norm (for deeper networks)");

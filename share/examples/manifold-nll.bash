@@ -4,13 +4,7 @@
 # points of the mixture SPEC with `flow-data DATASET`, trains `flow-train --manifold MANIFOLD`
 # and writes the test points' learned log densities. Leaves in $dir (removed at exit):
 # train.npy, test.npy, model.json, lp.npy; sets mode, n, solve (the density's solver) and train_s.
-set -euo pipefail
-[ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
-if [ "${1:-}" = --quick ]; then FLOWKIT_QUICK=1; shift; fi
-out=${1:-$(basename "$0" .sh)}
-mkdir -p "$out"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/example-args.bash" "$@"
 if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
   mode=quick n=1000 train=(--steps 1500 --width 64 --lr 3e-3 --warmup 100) solve=(--solver rk4 --steps 20)
 else

@@ -56,6 +56,15 @@ ok flow-data vonmises --spec "$tspec" -n 3000 --seed 1 -o ang.npy
 ok flow-train ang.npy --manifold torus --source wrapped-normal:1.5 --steps 800 --batch 256 --width 64 --lr 3e-3 --quiet -o t.json
 sh_ok "$PY -c \"import json; m = json.load(open('t.json')); assert m['architecture']['periodic'] and m['source'] == 'wrapped-normal:1.5'\""
 ok flow-sample -m t.json -n 1000 --solver rk4 --steps 10 -o ts.npy
+# --harmonics K: the features sin kx, cos kx for k <= K, recorded in the model; angles only
+ok flow-train ang.npy --manifold torus --harmonics 3 --steps 20 --width 16 --quiet -o h.json
+sh_ok "$PY -c \"import json; a = json.load(open('h.json'))['architecture']; assert a['harmonics'] == 3 and a['periodic']\""
+ok flow-sample -m h.json -n 10 --steps 4 -o hs.npy
+bad 2 "--harmonics is for angles: --manifold torus" flow-train ang.npy --harmonics 2 --steps 5 -o x.json
+bad 2 "--harmonics must be in 1..64, got 0" flow-train ang.npy --manifold torus --harmonics 0 --steps 5 -o x.json
+sed 's/"harmonics": 3/"harmonics": 0/' h.json > h0.json
+bad 1 "harmonics must be in 1..64, got 0" flow-sample -m h0.json -n 10 -o x.npy
+check '[ ! -e x.json ] && [ ! -e x.npy ]' "a refused --harmonics wrote a file"
 ok flow-eval logp -m t.json ang.npy --solver rk4 --steps 10 -o tl.npy
 sh_ok "$PY -c \"
 import numpy as np

@@ -146,7 +146,7 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
     unet_from_json(a, shape, c, where);
   } else {
     check_fields(a, {"kind", "width", "depth", "activation", "time_freqs", "residual", "num_classes", "periodic",
-                     "time_inputs"},
+                     "time_inputs", "harmonics"},
                  where);
     c.width = get_int(a, "width", "architecture.", where);
     c.depth = get_int(a, "depth", "architecture.", where);
@@ -159,6 +159,7 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
       c.periodic = a["periodic"].get<bool>();
     }
     if (a.contains("time_inputs")) c.time_inputs = get_int(a, "time_inputs", "architecture.", where);  // absent: 1
+    if (a.contains("harmonics")) c.harmonics = get_int(a, "harmonics", "architecture.", where);  // absent: 1
   }
   try {
     c.validate();
@@ -186,6 +187,7 @@ json net_to_json(const NetConfig& c) {
             {"num_classes", c.num_classes}};
   if (c.periodic) a["periodic"] = true;
   if (c.time_inputs != 1) a["time_inputs"] = c.time_inputs;
+  if (c.harmonics != 1) a["harmonics"] = c.harmonics;
   return a;
 }
 }  // namespace

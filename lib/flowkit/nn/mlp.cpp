@@ -135,6 +135,7 @@ void NetConfig::validate() const {
   need(dim >= 1, "the data dimension must be at least 1, got " + std::to_string(dim));
   need(width >= 1 && width <= 65536, "--width must be in 1..65536, got " + std::to_string(width));
   need(depth >= 1 && depth <= 1000, "--depth must be in 1..1000, got " + std::to_string(depth));
+  need(harmonics >= 1 && harmonics <= 64, "--harmonics must be in 1..64, got " + std::to_string(harmonics));
   need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
   need(time_inputs == 1 || time_inputs == 2, "the MLP takes 1 or 2 time inputs, got " + std::to_string(time_inputs));
   need(token_states >= 0 && token_states <= (1 << 16) + 1 && token_vocab >= 0 && token_vocab <= token_states &&
@@ -348,9 +349,11 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V*
   inp_.resize(cfg_.dense_rows() + cfg_.time_inputs * cfg_.time_features(), n);
   if (cfg_.tokens()) {
     read_tokens(x);
-  } else if (cfg_.periodic) {  // angles: sin x, then cos x (a function of x on the torus)
-    inp_.topRows(d) = x.array().sin().matrix();
-    inp_.middleRows(d, d) = x.array().cos().matrix();
+  } else if (cfg_.periodic) {  // angles: sin kx, then cos kx, for k = 1..K (functions of x on the torus)
+    for (int k = 1; k <= cfg_.harmonics; ++k) {
+      inp_.middleRows(2 * d * (k - 1), d) = (S(k) * x.array()).sin().matrix();
+      inp_.middleRows(2 * d * (k - 1) + d, d) = (S(k) * x.array()).cos().matrix();
+    }
   } else {
     inp_.topRows(d) = x;
   }
@@ -443,20 +446,30 @@ void Mlp<S>::backward_residual(M& dh, ParamVec<S>& grad) {
   }
 }
 
+// The tangent of the angle features at rows 0..input_rows() of g for tangents dx (column c
+// at the forward's column c mod n): d sin kx = k cos kx dx, d cos kx = -k sin kx dx.
+template <class S>
+void Mlp<S>::angle_tangent(const M& dx, M& g) const {
+  const Eigen::Index n = inp_.cols();
+  const int d = cfg_.dim;
+  for (Eigen::Index c = 0; c < dx.cols(); ++c)
+    for (int k = 1; k <= cfg_.harmonics; ++k) {
+      const int o = 2 * d * (k - 1);
+      g.col(c).segment(o, d) = S(k) * inp_.col(c % n).segment(o + d, d).cwiseProduct(dx.col(c));
+      g.col(c).segment(o + d, d) = -S(k) * inp_.col(c % n).segment(o, d).cwiseProduct(dx.col(c));
+    }
+}
+
 template <class S>
 void Mlp<S>::jvp(const M& dx, M& jout) {
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
   if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
   if (cfg_.periodic) {
-    // d sin x = cos x dx, d cos x = -sin x dx, for each block of n tangent columns
-    const int d = cfg_.dim;
-    g1_.resize(2 * d, dx.cols());
-    for (Eigen::Index c = 0; c < dx.cols(); ++c) {
-      g1_.col(c).head(d) = inp_.col(c % n).segment(d, d).cwiseProduct(dx.col(c));
-      g1_.col(c).tail(d) = -inp_.col(c % n).head(d).cwiseProduct(dx.col(c));
-    }
-    t1_.noalias() = weight(0).leftCols(2 * d) * g1_;
+    const int rows = cfg_.input_rows();
+    g1_.resize(rows, dx.cols());
+    angle_tangent(dx, g1_);
+    t1_.noalias() = weight(0).leftCols(rows) * g1_;
   } else {
     t1_.noalias() = weight(0).leftCols(cfg_.dim) * dx;
   }
@@ -482,12 +495,10 @@ void Mlp<S>::jvp_inputs(const M& dx, const V& dt, const V* ds, M& jout) {
   if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
   const int d = cfg_.dim, rows = cfg_.input_rows(), tf = cfg_.time_features();
   g1_.resize(cfg_.in_features(), n);
-  if (cfg_.periodic) {
-    g1_.topRows(d) = inp_.middleRows(d, d).cwiseProduct(dx);
-    g1_.middleRows(d, d) = -inp_.topRows(d).cwiseProduct(dx);
-  } else {
+  if (cfg_.periodic)
+    angle_tangent(dx, g1_);
+  else
     g1_.topRows(d) = dx;
-  }
   time_tangent(dt, rows, g1_);
   if (cfg_.time_inputs == 2) {
     if (ds)

@@ -31,7 +31,8 @@ struct NetConfig {
   int time_freqs = 8;   // K > 0: features sin(pi 2^k t), cos(pi 2^k t), k < K; 0: raw t
   bool residual = false;  // residual blocks h += W act(LayerNorm(h)) + b
   int num_classes = 0;  // > 0: label embedding with num_classes + 1 rows (last: "null")
-  bool periodic = false;  // the input x is d angles (the torus): the network sees sin x, cos x
+  bool periodic = false;  // the input x is d angles (the torus): the network sees sin kx, cos kx
+  int harmonics = 1;      // periodic: k = 1..harmonics (more for finer periodic structure)
   int time_inputs = 1;    // 2: a second time s with its own features (MeanFlow's t - r)
   // Tokens (a discrete model): S > 0 states per position. The input x is then dim = L rows of
   // token ids (whole numbers 0..S-1 as floats, exact below 2^24), and position i's token k
@@ -53,7 +54,7 @@ struct NetConfig {
   bool tokens() const { return token_states > 0; }
   // What x becomes before the time (the first layer's columns for it): angles give sin and cos,
   // tokens their one-hot rows
-  int input_rows() const { return tokens() ? dim * token_states : periodic ? 2 * dim : dim; }
+  int input_rows() const { return tokens() ? dim * token_states : periodic ? 2 * dim * harmonics : dim; }
   // Rows of those held as dense features (tokens are gathered instead)
   int dense_rows() const { return tokens() ? 0 : input_rows(); }
   int in_features() const { return input_rows() + time_inputs * time_features(); }
@@ -104,6 +105,7 @@ class Mlp {
   MapM grad_of(ParamVec<S>& g, size_t i) { return MapM(g.data() + blocks_[i].offset, blocks_[i].rows, blocks_[i].cols); }
   void embed_time(const V& t, int row);
   void time_tangent(const V& dt, int row, M& g) const;
+  void angle_tangent(const M& dx, M& g) const;
   void jvp_hidden(M& jout);
   void activate(M& h, M& d) const;
   void dense_layer(int l);

@@ -430,6 +430,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   cfg_.net.dim = int(data.target.rows());
   cfg_.net.periodic = cfg.manifold.kind == ManifoldKind::torus;
+  if (cfg_.net.harmonics != 1 && !cfg_.net.periodic) throw usage_error("--harmonics is for angles: --manifold torus");
   if (cfg.manifold.curved()) {
     if (data.source.size() > 0) throw usage_error("a bridge from a data set (--source FILE) is flat, not on the " + cfg.manifold.name());
     cfg.manifold.require_points(data.target, "training data on the " + cfg.manifold.name());

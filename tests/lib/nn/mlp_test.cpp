@@ -1,4 +1,5 @@
 // nn: reverse mode and forward mode against central finite differences, in double.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "flowkit/nn/mlp.hpp"
@@ -14,7 +15,8 @@ struct Case {
   std::vector<int> labels;
 };
 
-Case make_case(Activation act, bool residual, int classes, bool periodic = false) {
+// harmonics > 0: periodic input (the torus) with sin kx, cos kx for k = 1..harmonics.
+Case make_case(Activation act, bool residual, int classes, int harmonics = 0) {
   NetConfig c;
   c.dim = 3;
   c.width = 6;
@@ -22,7 +24,8 @@ Case make_case(Activation act, bool residual, int classes, bool periodic = false
   c.activation = act;
   c.residual = residual;
   c.num_classes = classes;
-  c.periodic = periodic;  // the torus: the input features are sin x and cos x
+  c.periodic = harmonics > 0;  // the torus: the input features are sin kx and cos kx
+  c.harmonics = std::max(harmonics, 1);
   c.time_freqs = residual ? 0 : 2;
   Case k{MlpD(c), MatD(), MatD(), VecD(), {}};
   Rng rng(7);
@@ -51,9 +54,9 @@ double rel_err(const VecD& a, const VecD& b) { return (a - b).norm() / std::max(
 
 TEST_CASE("backward matches finite differences for every activation and block kind", "[nn]") {
   for (const auto& a : activations())
-    for (int residual = 0; residual < 4; ++residual)  // 2, 3: periodic input (the torus)
+    for (int residual = 0; residual < 6; ++residual)  // 2..5: periodic input, 1 or 3 harmonics
       for (int classes : {0, 3}) {
-        Case k = make_case(a.value, residual % 2, classes, residual >= 2);
+        Case k = make_case(a.value, residual % 2, classes, residual / 2 == 0 ? 0 : 2 * (residual / 2) - 1);
         MatD out;
         k.net.forward(k.x, k.t, k.labels.data(), out);
         ParamVec<double> g;
@@ -108,8 +111,8 @@ TEST_CASE("unused label rows get exactly zero gradient, used rows a non-zero one
 
 TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn]") {
   for (const auto& a : activations())
-    for (int residual = 0; residual < 4; ++residual) {
-      Case k = make_case(a.value, residual % 2, 2, residual >= 2);
+    for (int residual = 0; residual < 6; ++residual) {  // 2..5: periodic input, 1 or 3 harmonics
+      Case k = make_case(a.value, residual % 2, 2, residual / 2 == 0 ? 0 : 2 * (residual / 2) - 1);
       const Eigen::Index n = k.x.cols(), dirs = 3;
       Rng rng(11);
       MatD dx(3, dirs * n), jout, out, op, om;
@@ -125,7 +128,7 @@ TEST_CASE("jvp matches finite differences, several directions in one pass", "[nn
       }
       k.net.forward(k.x, k.t, k.labels.data(), out);
       k.net.jvp(dx, jout);
-      INFO(a.name << " residual " << residual % 2 << " periodic " << (residual >= 2));
+      INFO(a.name << " residual " << residual % 2 << " harmonics " << residual / 2 * 2 - 1);
       CHECK((jout - fd).norm() / fd.norm() < 1e-6);
     }
 }
