@@ -11,7 +11,7 @@
 # samples beside the data's (discrete-checkerboard-samples.png, -data.png).
 # Usage: bash share/examples/discrete-checkerboard.sh [--quick] [OUTDIR]  (default OUTDIR:
 #   discrete-checkerboard)
-#   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 50,000 samples, for the tests.
+#   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 20,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
 # Measured (2026-12-03, 2 cores shared by four engineers, load average 7-10): training 234 s
 # CPU (271 s wall), 10^6 samples of 64 jump steps 201 s wall on 2 threads; ELBO 11.10 +- 0.13
@@ -32,7 +32,7 @@ cd "$out"
 path=(--source uniform --kappa poly:2)
 if [ "$quick" = 1 ]; then
   mode=quick train=(--width 64 --depth 3 --batch 512 --steps 1500 --lr 0.003 --warmup 100)
-  n=50000 steps=64 elbo_n=1000 strata=8
+  n=20000 steps=64 elbo_n=1000 strata=8
 else
   mode=full train=(--width 128 --depth 3 --batch 1024 --steps 30000 --lr 0.002 --warmup 500)
   n=1000000 steps=64 elbo_n=4000 strata=16

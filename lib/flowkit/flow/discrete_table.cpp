@@ -1,6 +1,7 @@
 #include "flowkit/flow/discrete_table.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "flowkit/flow/field_json.hpp"
 
@@ -119,14 +120,19 @@ void TableModel::posterior(const Tokens& xt, const Vec& t, const int*, Mat& p) {
   const Eigen::Index C = cells_.cols();
   p.setZero(V, Eigen::Index(L_) * xt.cols());
   w_.resize(C);
+  on_.resize(L_);
+  off_.resize(L_);
+  double k = 0, last_t = std::numeric_limits<double>::quiet_NaN();
   for (Eigen::Index j = 0; j < xt.cols(); ++j) {
-    const double k = path_.kappa.a(t[j]);
+    if (!(t[j] == last_t)) k = path_.kappa.a(last_t = t[j]);  // a sampler's batch shares one t
+    // q_t(x_t^i | a): off_i when a differs from x_t^i, on_i when it is x_t^i
+    for (int i = 0; i < L_; ++i) {
+      off_[i] = (1 - k) * path_.source_prob(xt(i, j));
+      on_[i] = k + off_[i];
+    }
     for (Eigen::Index c = 0; c < C; ++c) {
       double w = cell_p_[c];
-      for (int i = 0; i < L_; ++i) {
-        const int z = xt(i, j);
-        w *= (z == cells_(i, c) ? k : 0.0) + (1 - k) * path_.source_prob(z);
-      }
+      for (int i = 0; i < L_; ++i) w *= xt(i, j) == cells_(i, c) ? on_[i] : off_[i];
       w_[c] = w;
     }
     double total = w_.sum();

@@ -38,6 +38,7 @@ class TableModel : public DiscreteModel {
   Tokens cells_;  // L x V^L: the tokens of every cell with positive probability
   VecD cell_p_;   // their probabilities
   VecD w_;        // workspace: the posterior weight of every cell
+  VecD on_, off_;  // workspace: q_t(x_t^i | a) for a = x_t^i and a != x_t^i, per position
 };
 
 }  // namespace flowkit
