@@ -145,6 +145,29 @@ share/examples/cost-quality.sh measures them as good as midpoint's 40 (README.md
 \"Fewer network evaluations\"). The trajectory keeps 20 even steps, to show the path at even \
 times. share/examples/mnist.sh trains a larger U-Net for about an hour."],
   ["11-mnist-w1.png", "11-mnist-w3.png", "11-traj.png"]),
+ ("Curved spaces: the sphere and the torus",
+  ["A direction, or a place on the Earth, is a point on the sphere: a unit vector (x, y, z), \
+latitude asin z and longitude atan2(y, x). A pair of angles, such as a protein's backbone angles \
+(phi, psi), is a point on the torus [0, 2 pi)^2, where 0 and 2 pi are the same angle. A flat \
+flow knows neither: it puts mass off the sphere and cuts the torus at its edges. `flow-train \
+--manifold sphere|torus` learns a flow that stays there. The straight line from x0 to x1 becomes \
+the geodesic, the shortest way along the surface (a great circle on the sphere, a line that \
+wraps around on the torus); the network's output is projected onto the tangent plane at the \
+point, so that it never pushes off the surface; the solvers put every stage back onto it. The \
+source is the uniform law on the surface, and `flow-eval logp` is exact there, in nats per unit \
+of area.",
+   "`flow-plot --projection` draws the sphere: `ortho` as a globe seen from `--centre LAT,LON` (the \
+far side hidden), `mollweide` as Mollweide's equal-area map (equal areas of the sphere cover \
+equal areas of the map, so a density of dots is a density on the sphere) and `equirect` as the \
+longitude-latitude rectangle. The first picture is flow_matching's checkerboard wrapped round \
+the north pole (`flow-data sphere-checkerboard`). Then a flow learns three von Mises-Fisher \
+clusters (the sphere's Gaussians) in 3000 steps, its log density is computed over a \
+latitude-longitude grid (`flow-data grid --sphere`) and drawn on the map, and its paths from the \
+uniform law on a globe. On the torus `--projection torus` wraps the angles into the square and \
+cuts a path where it crosses the edge: the cluster at the bottom left reaches across the corner, \
+and its paths leave the square on one side to come back on the other. share/examples/sphere.sh \
+and torus.sh compare such densities with the exact ones."],
+  [("12-board.png", "45%"), ("12-dirs-paths.png", "45%"), ("12-dirs-density.png", "60%"), ("12-torus-paths.png", "45%")]),
 ]
 
 
@@ -155,6 +178,13 @@ def blocks():
     return [p.strip("\n") for p in parts]
 
 
+def widths(pics):
+    """(name, width) of each picture: a quarter of the page each when there are more than three,
+    else almost half, unless the step gives a picture's width as (name, width)."""
+    default = "24%" if len(pics) > 3 else "45%"
+    return [p if isinstance(p, tuple) else (p, default) for p in pics]
+
+
 def markdown(cmds):
     out = ["# A learner's path through flowkit", "", INTRO, "", "```bash", SETUP, "```", "", RUNALL, ""]
     for i, ((title, paras, pics), cmd) in enumerate(zip(STEPS, cmds), 1):
@@ -162,7 +192,7 @@ def markdown(cmds):
         for p in paras:
             out += [p, ""]
         out += ["```sh", cmd, "```", ""]
-        out += [" ".join(f'<img src="tutorial/{p}" width="{"24%" if len(pics) > 3 else "45%"}" alt="{p}">' for p in pics), ""]
+        out += [" ".join(f'<img src="tutorial/{p}" width="{w}" alt="{p}">' for p, w in widths(pics)), ""]
     out += ["See also: flowkit(7) for the streams the programs pass each other, and each program's "
             "man page (flow-data(1), flow-plot(1), flow-train(1), flow-sample(1), flow-traj(1), "
             "flow-eval(1)) for every flag.", ""]
@@ -197,7 +227,7 @@ def roff(cmds):
         for j, p in enumerate(paras):
             out += ([".PP"] if j else []) + [roff_text(p)]
         out += [".PP", ".RS 4", ".nf", roff_code(cmd), ".fi", ".RE", ".PP",
-                "Pictures: " + ", ".join(f"\\fI{p}\\fP" for p in pics) + " in share/tutorial/."]
+                "Pictures: " + ", ".join(f"\\fI{p}\\fP" for p, _ in widths(pics)) + " in share/tutorial/."]
     out += [".SH EXAMPLES", "The first steps, quick enough to try anywhere:", ".PP", ".EX",
             "$ flow\\-data moons \\-n 2000 \\-\\-seed 1 \\-o moons.npy",
             "$ flow\\-data info moons.npy",
