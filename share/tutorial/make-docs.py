@@ -145,6 +145,124 @@ share/examples/cost-quality.sh measures them as good as midpoint's 40 (README.md
 \"Fewer network evaluations\"). The trajectory keeps 20 even steps, to show the path at even \
 times. share/examples/mnist.sh trains a larger U-Net for about an hour."],
   ["11-mnist-w1.png", "11-mnist-w3.png", "11-traj.png"]),
+ ("Curved spaces: the sphere and the torus",
+  ["A direction, or a place on the Earth, is a point on the sphere: a unit vector (x, y, z), \
+latitude asin z and longitude atan2(y, x). A pair of angles, such as a protein's backbone angles \
+(phi, psi), is a point on the torus [0, 2 pi)^2, where 0 and 2 pi are the same angle. A flat \
+flow knows neither: it puts mass off the sphere and cuts the torus at its edges. `flow-train \
+--manifold sphere|torus` learns a flow that stays there. The straight line from x0 to x1 becomes \
+the geodesic, the shortest way along the surface (a great circle on the sphere, a line that \
+wraps around on the torus); the network's output is projected onto the tangent plane at the \
+point, so that it never pushes off the surface; the solvers put every stage back onto it. The \
+source is the uniform law on the surface, and `flow-eval logp` is exact there, in nats per unit \
+of area.",
+   "`flow-plot --projection` draws the sphere: `ortho` as a globe seen from `--centre LAT,LON` (the \
+far side hidden), `mollweide` as Mollweide's equal-area map (equal areas of the sphere cover \
+equal areas of the map, so a density of dots is a density on the sphere) and `equirect` as the \
+longitude-latitude rectangle. The first picture is flow_matching's checkerboard wrapped round \
+the north pole (`flow-data sphere-checkerboard`). Then a flow learns three von Mises-Fisher \
+clusters (the sphere's Gaussians) in 3000 steps, its log density is computed over a \
+latitude-longitude grid (`flow-data grid --sphere`) and drawn on the map, and its paths from the \
+uniform law on a globe. On the torus `--projection torus` wraps the angles into the square and \
+cuts a path where it crosses the edge: the cluster at the bottom left reaches across the corner, \
+and its paths leave the square on one side to come back on the other. share/examples/sphere.sh \
+and torus.sh compare such densities with the exact ones."],
+  [("12-board.png", "45%"), ("12-dirs-paths.png", "45%"), ("12-dirs-density.png", "60%"), ("12-torus-paths.png", "45%")]),
+ ("Tokens: discrete flow matching",
+  ["Some data are made of tokens, not points: a grey level out of 256, a category, a word. A \
+sequence x = (x^1 .. x^L) holds L tokens, each one of V values 0 .. V-1, and moving a token by a \
+small amount means nothing: the flow has to jump. `flow-data checkerboard --levels 32` cuts the \
+board's window [-4, 4)^2 into a 32 x 32 grid, so each point becomes L = 2 tokens of V = 32 \
+(an integer array: `flow-data info` says so, and every program then treats it as tokens). The \
+data are uniform on the 512 cells of the 8 filled squares, so their entropy is ln 512 = 6.238 \
+nats; `--labels` keeps each point's square, 0 to 7, as its class. The source is MASK, an extra \
+token V = 32 at every position (`--source mask`; `--source uniform` draws each token uniformly \
+instead), and the mixture path replaces the straight line: token by token, x_t^i = x_1^i with \
+probability kappa(t), else the source's token, here kappa(t) = t^2 (`--kappa poly:2`). At t = 0 \
+every token is masked, at t = 1 every one is data, and in between each has been revealed or not, \
+independently.",
+   "The network sees (x_t, t), each token as a one-hot input, and gives for every position the \
+posterior p_{1|t}(y | x_t): how likely the data token there is y, given what is visible now. \
+`flow-train` on an integer file trains it (the data decide that the flow is discrete). `--loss ce` \
+minimizes the cross-entropy -log p_{1|t}(x_1^i) of the data token; `--loss kl` the generalized KL \
+of flow_matching, -kappa'/(1 - kappa) [p_{1|t}(x_t^i) - delta(x_1^i, x_t^i) + (1 - delta) log \
+p_{1|t}(x_1^i)], the divergence of the model's jump rates from the true ones.",
+   "Sampling follows rates instead of a velocity: u^i(y) = kappa'/(1 - kappa) (p_{1|t}(y | x_t) - \
+delta(y, x_t^i)), the rate of jumping from x_t^i to y (the diagonal, negative, is minus the rate of \
+leaving). In a step of length h each token leaves its value with probability 1 - exp(-h sum_{y != \
+x_t^i} u^i(y)) and lands on y in proportion to u^i(y); the last step draws every token from the \
+posterior. `--corrector C` adds jumps to fresh draws of the path's own law at t, which change no \
+marginal but let the sampler undo early choices. The tokens of a step move independently, so \
+when both tokens of a sequence jump in the same step they may land on an empty cell: an O(h) \
+error. `flow-eval compare` on tokens gives the exact total variation (TV) between the histograms \
+of two token sets over the 1,024 cells, and a_outside_b, the share of samples on cells the fresh \
+data never visit. With 8 jump steps 9.9% of 20,000 samples land off the board (TV 0.168), with 64 \
+steps 1.1% (TV 0.122), with 64 steps and corrector 1 1.5% (TV 0.123); the floor, two sets of \
+20,000 true draws, is TV 0.090. The trajectories show the jumps: every path starts at the MASK \
+corner (32, 32), one coordinate is revealed (a horizontal or vertical line), then the other; a \
+diagonal line is both in the same step.",
+   "A jump process has no change of variables, but it has a bound: -log p(x_1) <= integral_0^1 \
+E_{x_t} sum_i KL^i dt, the generalized KL above integrated over time (the evidence lower bound, \
+ELBO, of -log p). `flow-eval elbo` estimates it for each sequence with stratified times \
+(`--strata`) and gives the mean with its standard error, in nats per sequence and per token and \
+in bits per token. On the 20,000 fresh cells it is 6.280 +- 0.038 nats (3.140 nats, 4.530 bits \
+per token) against the entropy ln 512 = 6.238: no model can do better on average, and with a \
+mask source the bound of the exact posterior is tight (every order of revealing the tokens is an \
+exact chain rule), so the gap of 0.04 nats, one standard error, is what the network has not \
+learned. The exact oracle shows it without a network: share/models/discrete-table.json is a \
+model whose posterior is Bayes' rule on a table of 25 probabilities (L = 2, V = 5, entropy 2.5336 \
+nats); the ELBO of its own 20,000 samples (500 jump steps) is 2.637 +- 0.076, 1.4 standard errors \
+above the entropy.",
+   "With `--conditional` the network also sees the square's label (dropped now and then, as in \
+step 10), and `--class K --guidance W` samples with the rates u(y | x, c)^W u(y | x)^(1 - W) \
+(guidance on the rates, Nisonoff et al. 2024). The awk line counts the samples of class 5 on \
+its square, [16, 24) x [16, 24): 13.9% at W = 0 (the unconditional model: one in eight by \
+chance), 99.9% at W = 1 and 99.85% at W = 3; here the label alone already picks the square, and \
+guidance earns its keep where the classes overlap (tests/cli/discrete_class.sh). \
+share/examples/discrete-checkerboard.sh runs flow_matching's own setting: a 128 x 128 grid, a \
+uniform source and the KL loss."],
+  ["13-data.png", "13-samples.png", "13-traj.png"]),
+ ("Fewer steps",
+  ["A sample costs (network evaluations) x (one evaluation). One evaluation already runs as fast \
+as the machine allows, so what is left is how many. The solvers differ in evaluations per step \
+(NFE): euler 1, midpoint and heun 2, rk4 4, and Adams-Bashforth (`ab2`, `ab3`) 1, because they \
+reuse the velocities of the last one or two steps (a midpoint first step starts them, so N \
+steps cost N + 1); dopri5 chooses its own steps (step 6). A flow-matching teacher on 8gaussians \
+(width 64, 3000 steps) is sampled with each of them for 1, 2 and 4 steps, and each set of 2,000 \
+samples is scored by W2 to 2,000 fresh points, beside the floor of two fresh sets, 0.187 (below \
+it is noise). Euler gives 1.954, 0.728, 0.248 for 1, 2, 4 evaluations; midpoint 0.976, 0.253, \
+0.138 for 2, 4, 8; heun 1.422, 0.341, 0.149 for 2, 4, 8; rk4 0.429, 0.149, 0.146 for 4, 8, 16; \
+ab3 0.976, 0.424, 0.178 for 2, 3, 5 (one ab3 step is its midpoint start). At 4 evaluations \
+Euler's 4 steps (0.248) are as good as midpoint's 2 (0.253) and better than heun's 2 (0.341) and \
+rk4's 1 (0.429): with few evaluations, many cheap steps are worth as much as few accurate ones. \
+ab3 reaches the floor with 5 evaluations, midpoint, heun and rk4 with 8.",
+   "The time grid says where the steps go: `--grid power:2` (t = 1 - (1 - s)^2) and `cosine` \
+shorten them towards the data, where this field bends most, and `--grid FILE` takes the times \
+from a file. ab3 with 2 steps (3 evaluations) gives 0.424 on the uniform grid, 0.229 on power:2 \
+and 0.242 on cosine. share/examples/cost-quality.sh MODEL DATA prints the whole table for any \
+model (every solver, 1 to 32 steps), and with --reference the Frechet distance of image samples \
+(README.md, \"Fewer network evaluations\").",
+   "Below a few evaluations the paths themselves must be straight. One Euler step from x0 follows \
+v(x0, 0), the average direction to all the data that x0 may reach, so the teacher's single step \
+lands every point near the mean (W2 1.954, the first picture). Reflow (Liu et al. 2023, rectified \
+flow) samples the teacher with its own ODE and keeps each sample beside the noise it came from \
+(`flow-sample --pairs`: an array (n, 2, d), [i, 0] the noise and [i, 1] the sample), then trains \
+a new model on these fixed pairs (`flow-train --pairs`) instead of independently drawn ones. The \
+teacher's paths never cross, so the straight lines between its pairs hardly do, and the student's \
+paths come out straight: `flow-eval paths` gives straightness 0.643 for the teacher and 0.999 for \
+the student (path energy 2.22 against 0.83), and one Euler step of the student has W2 0.163, at \
+the floor.",
+   "MeanFlow (Geng et al. 2025) needs no teacher. The network learns the average velocity \
+u(x, r, t) = 1/(t - r) integral_r^t v ds over an interval, so that x_t = x_r + (t - r) u(x_r, r, \
+t) is exact for a step of any length. Differentiating in r gives the identity u = v + (t - r) \
+du/dr, du/dr taken along the flow (a Jacobian-vector product of the network, in forward mode); \
+its right side, with the gradient stopped, is the regression target (`--objective meanflow`; \
+`--t-dist meanflow` is the paper's distribution of times). `flow-sample --steps 1` takes one \
+average-velocity step: W2 0.448, four times closer than the teacher's one step, though not at \
+the floor as the reflowed student is at this budget. With `--conditional --mf-guidance W` the \
+guidance is trained in, so a guided sample costs one pass too; such a model has no exact log \
+density and takes no other solver (flow-eval(1), flow-sample(1) refuse them in one line)."],
+  ["14-teacher-1.png", "14-reflow-1.png", "14-meanflow-1.png", "14-teacher-paths.png", "14-reflow-paths.png"]),
 ]
 
 
@@ -155,6 +273,13 @@ def blocks():
     return [p.strip("\n") for p in parts]
 
 
+def widths(pics):
+    """(name, width) of each picture: a quarter of the page each when there are more than three,
+    else almost half, unless the step gives a picture's width as (name, width)."""
+    default = "24%" if len(pics) > 3 else "45%"
+    return [p if isinstance(p, tuple) else (p, default) for p in pics]
+
+
 def markdown(cmds):
     out = ["# A learner's path through flowkit", "", INTRO, "", "```bash", SETUP, "```", "", RUNALL, ""]
     for i, ((title, paras, pics), cmd) in enumerate(zip(STEPS, cmds), 1):
@@ -162,7 +287,7 @@ def markdown(cmds):
         for p in paras:
             out += [p, ""]
         out += ["```sh", cmd, "```", ""]
-        out += [" ".join(f'<img src="tutorial/{p}" width="{"24%" if len(pics) > 3 else "45%"}" alt="{p}">' for p in pics), ""]
+        out += [" ".join(f'<img src="tutorial/{p}" width="{w}" alt="{p}">' for p, w in widths(pics)), ""]
     out += ["See also: flowkit(7) for the streams the programs pass each other, and each program's "
             "man page (flow-data(1), flow-plot(1), flow-train(1), flow-sample(1), flow-traj(1), "
             "flow-eval(1)) for every flag.", ""]
@@ -197,7 +322,7 @@ def roff(cmds):
         for j, p in enumerate(paras):
             out += ([".PP"] if j else []) + [roff_text(p)]
         out += [".PP", ".RS 4", ".nf", roff_code(cmd), ".fi", ".RE", ".PP",
-                "Pictures: " + ", ".join(f"\\fI{p}\\fP" for p in pics) + " in share/tutorial/."]
+                "Pictures: " + ", ".join(f"\\fI{p}\\fP" for p, _ in widths(pics)) + " in share/tutorial/."]
     out += [".SH EXAMPLES", "The first steps, quick enough to try anywhere:", ".PP", ".EX",
             "$ flow\\-data moons \\-n 2000 \\-\\-seed 1 \\-o moons.npy",
             "$ flow\\-data info moons.npy",

@@ -18,6 +18,7 @@ if [ "${FLOWKIT_QUICK:-0}" = 1 ]; then
     while [ $# -gt 0 ]; do
       case "$prog:$1" in
         flow-train:--steps) a+=("$1" 20); shift 2 ;;
+        flow-train:--pairs) a+=("$1" "$2" --batch 100); shift 2 ;; # the pairs file holds 200 samples
         flow-sample:--steps | flow-traj:--steps | flow-eval:--steps) a+=("$1" $(($2 < 10 ? $2 : 10))); shift 2 ;;
         flow-sample:-n | flow-traj:-n) a+=("$1" $(($2 < 200 ? $2 : 200))); shift 2 ;;
         flow-data:--size) a+=("$1" $(($2 < 30 ? $2 : 30))); shift 2 ;;
@@ -173,3 +174,58 @@ flow-data vonmises --spec '{"means": [[4.2, 2.4], [1.0, 0.2]], "kappas": [[6, 3]
 flow-train angles.npy --manifold torus --steps 3000 --width 128 --lr 0.003 --warmup 200 --seed 12 -q -o angles.json
 flow-traj -m angles.json -n 300 --solver rk4 --steps 20 --seed 12 |
   flow-plot --projection torus --title "paths on the torus" $S -o 12-torus-paths.png
+
+# step 13: tokens: discrete flow matching
+flow-data checkerboard -n 20000 --levels 32 --labels --seed 13 -o tokens.npy
+flow-data checkerboard -n 20000 --levels 32 --seed 113 -o tokens-fresh.npy
+flow-data checkerboard -n 20000 --levels 32 --seed 213 -o tokens-fresh2.npy
+flow-data info tokens.npy
+flow-train tokens.npy --source mask --kappa poly:2 --loss ce --steps 2000 --seed 13 -q -o tokens.json
+for k in 8 64; do
+  flow-sample -m tokens.json -n 20000 --steps $k --seed 13 -o tokens-$k.npy
+  echo "$k jump steps: $(flow-eval compare tokens-$k.npy tokens-fresh.npy | grep -E '"(tv|a_outside_b)"' | tr -d '\n')"
+done
+flow-sample -m tokens.json -n 20000 --steps 64 --corrector 1 --seed 13 -o tokens-c.npy
+echo "64 jump steps, corrector 1: $(flow-eval compare tokens-c.npy tokens-fresh.npy | grep -E '"(tv|a_outside_b)"' | tr -d '\n')"
+echo "floor: $(flow-eval compare tokens-fresh2.npy tokens-fresh.npy | grep -E '"(tv|a_outside_b)"' | tr -d '\n')"
+flow-plot tokens-fresh.npy --kind hist --bins 32 --range 0:32 $S --title "data: a 32 x 32 grid of tokens" -o 13-data.png
+flow-plot tokens-64.npy --kind hist --bins 32 --range 0:32 $S --title "samples: 64 jump steps" -o 13-samples.png
+flow-traj -m tokens.json -n 40 --steps 32 --seed 13 |
+  flow-plot $S --title "tokens jumping from MASK (32, 32)" -o 13-traj.png
+flow-eval elbo -m tokens.json tokens-fresh.npy --seed 13
+flow-sample -m "$M/discrete-table.json" -n 20000 --steps 500 --seed 13 -o table.npy
+flow-eval elbo -m "$M/discrete-table.json" table.npy --strata 32 --seed 13
+flow-train tokens.npy --conditional --steps 2000 --seed 13 -q -o tokens-class.json
+for w in 0 1 3; do
+  flow-sample -m tokens-class.json --class 5 -n 2000 --guidance $w --steps 64 --seed 13 -f csv |
+    awk -F, -v w=$w 'NR > 1 && int($1 / 8) == 2 && int($2 / 8) == 2 { k++ } END { print "W = " w ": " k / (NR - 1) " on cell 5" }'
+done
+
+# step 14: fewer steps
+flow-train --toy 8gaussians --width 64 --steps 3000 --seed 14 -q -o teacher.json
+flow-data 8gaussians -n 2000 --seed 14 -o ring.npy
+flow-data 8gaussians -n 2000 --seed 114 -o ring2.npy
+echo "floor: $(flow-eval compare ring2.npy ring.npy --metrics w2 | grep '"w2"')"
+for s in euler midpoint heun rk4 ab3; do
+  for k in 1 2 4; do
+    flow-sample -m teacher.json -n 2000 --solver $s --steps $k --seed 14 --log $s-$k.log -o $s-$k.npy
+    echo "$s --steps $k, $(grep -o '"nfe":[0-9]*' $s-$k.log): $(flow-eval compare $s-$k.npy ring.npy --metrics w2 | grep '"w2"')"
+  done
+done
+for g in uniform power:2 cosine; do
+  flow-sample -m teacher.json -n 2000 --solver ab3 --steps 2 --grid $g --seed 14 -o grid.npy
+  echo "ab3 --steps 2 --grid $g: $(flow-eval compare grid.npy ring.npy --metrics w2 | grep '"w2"')"
+done
+flow-sample -m teacher.json -n 5000 --solver midpoint --steps 20 --pairs --seed 14 -o pairs.npy
+flow-train --pairs pairs.npy --width 64 --steps 3000 --seed 14 -q -o reflow.json
+flow-train --toy 8gaussians --objective meanflow --t-dist meanflow --width 64 --steps 3000 --seed 14 -q -o meanflow.json
+for m in teacher reflow meanflow; do
+  flow-sample -m $m.json -n 2000 --steps 1 --seed 14 -o $m-1.npy
+  flow-plot $m-1.npy $S --range -3:3 --title "$m: one network evaluation" -o 14-$m-1.png
+  echo "$m --steps 1: $(flow-eval compare $m-1.npy ring.npy --metrics w2 | grep '"w2"')"
+done
+for m in teacher reflow; do
+  flow-traj -m $m.json -n 300 --solver midpoint --steps 20 --seed 14 -o paths-$m.npy
+  flow-plot paths-$m.npy $S --range -3:3 --title "$m: paths" -o 14-$m-paths.png
+  echo "$m: $(flow-eval paths paths-$m.npy)"
+done
