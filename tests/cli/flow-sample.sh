@@ -76,10 +76,13 @@ check '[ "$(head -c 4 s.png | tail -c 3)" = PNG ]' "--png did not write a PNG"
 ok flow-sample -m "$M/gmm8.json" -n 500 --png s.pdf -o /dev/null
 check '[ "$(head -c 5 s.pdf)" = %PDF- ]' "--png s.pdf did not write a PDF"
 
-# Streaming with bounded memory: 3 million points through a pipe
-sh_ok "/usr/bin/time -f %M -o rss.txt flow-sample -m '$M/gmm8.json' -n 3000000 --steps 1 | wc -c >bytes.txt"
-check '[ "$(cat bytes.txt)" = $((128 + 3000000 * 8)) ]' "-n 3000000: wrong byte count $(cat bytes.txt)"
-check '[ "$(tail -1 rss.txt)" -lt 100000 ]' "-n 3000000 used $(tail -1 rss.txt) kB of memory"
+# Streaming with bounded memory: 3 million points through a pipe (a sanitized build, whose
+# memory is not the program's, streams 300,000 and does not measure)
+big=$([ -n "${FLOWKIT_SANITIZED:-}" ] && echo 300000 || echo 3000000)
+sh_ok "/usr/bin/time -f %M -o rss.txt flow-sample -m '$M/gmm8.json' -n $big --steps 1 | wc -c >bytes.txt"
+check '[ "$(cat bytes.txt)" = $((128 + big * 8)) ]' "-n $big: wrong byte count $(cat bytes.txt)"
+[ -n "${FLOWKIT_SANITIZED:-}" ] ||
+  check '[ "$(tail -1 rss.txt)" -lt 100000 ]' "-n $big used $(tail -1 rss.txt) kB of memory"
 
 # The man pages name every choice of the tables behind --help and the error messages
 for what in solver noise grid drift; do

@@ -11,7 +11,7 @@ namespace flowkit::cli {
 namespace {
 
 // The flags of the continuous samplers, which a discrete model has no use for.
-const char* const kContinuousFlags[] = {"--solver", "--grid", "--rtol", "--atol", "--max-steps", "--t0", "--t1",
+const char* const kContinuousFlags[] = {"--solver", "--rtol", "--atol", "--max-steps", "--t0", "--t1",
                                         "--noise", "--sigma", "--drift", "--corrector-steps", "--corrector-eps",
                                         "--from", "--png", "--logp"};
 
@@ -19,7 +19,7 @@ void refuse_continuous_flags(const CLI::App& app, const std::string& model) {
   for (const char* flag : kContinuousFlags)
     if (app.get_option_no_throw(flag) && app.count(flag) > 0)
       throw usage_error(std::string(flag) + " does not apply to the discrete model " + model +
-                        " (its sampler takes --steps, --corrector, --class, --guidance and -n)");
+                        " (its sampler takes --steps, --grid, --corrector, --class, --guidance and -n)");
 }
 
 // --class and --guidance on a discrete model: the label of each sequence (empty: none).
@@ -88,7 +88,10 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   if (f.steps < 1) throw usage_error("--steps must be at least 1");
   if (!(d.corrector >= 0) || !std::isfinite(d.corrector)) throw usage_error("--corrector must be a number >= 0");
   DiscreteSampling s;
-  s.steps = f.steps;
+  SolveOptions grid;
+  plan_grid(f, app, grid);
+  s.steps = grid.steps;
+  s.grid = grid.grid;
   s.corrector = d.corrector;
   const std::vector<int> labels = discrete_labels(app, f, model, s);
   if (!labels.empty()) s.labels = labels.data();
@@ -101,8 +104,8 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
     std::optional<Array> lab;
     if (by_class) lab = Array::from_vector(std::vector<float>(labels.begin(), labels.end()));
     write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {n, model.length()}, fmt, lab); });
-    status(c, std::to_string(n) + " token samples, " + std::to_string(f.steps) + " jump steps" +
-                  guidance_note(s));
+    status(c, std::to_string(n) + " token samples, " + std::to_string(s.steps) + " jump steps" +
+                  (s.grid.kind == GridKind::uniform ? "" : " (grid " + s.grid.name() + ")") + guidance_note(s));
     return;
   }
   // The trajectory: one run (no chunks), every `every`-th state and the last, (T, n, L)
@@ -110,14 +113,15 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   Tokens traj;
   sample_tokens(model, n, s, rng, &traj);
   const int64_t L = model.length();
+  const std::vector<double> t = time_grid(s.grid, s.steps, 0, 1);
   std::vector<int> keep;
-  for (int k = 0; k <= f.steps; k += every) keep.push_back(k);
-  if (keep.back() != f.steps) keep.push_back(f.steps);
+  for (int k = 0; k <= s.steps; k += every) keep.push_back(k);
+  if (keep.back() != s.steps) keep.push_back(s.steps);
   Tokens out(L, n * int64_t(keep.size()));
   Array times({int64_t(keep.size())});
   for (size_t k = 0; k < keep.size(); ++k) {
     out.middleCols(int64_t(k) * n, n) = traj.middleRows(L * keep[k], L);
-    times.data[k] = float(double(keep[k]) / f.steps);
+    times.data[k] = float(t[size_t(keep[k])]);
   }
   write_output(c.output, [&](std::ostream& os) {
     write_tokens(os, out, {int64_t(keep.size()), n, L}, fmt, times);

@@ -31,22 +31,6 @@ void check_range(double v, double lo, double hi, const std::string& flag) {
   }
 }
 
-// --grid NAME | power:P | FILE: a file holds the times themselves (T,) or (T, 1), and sets the
-// steps to T - 1.
-void plan_grid(const SampleFlags& f, const CLI::App& app, SolveOptions& o) {
-  if (is_grid_name(f.grid) || !std::ifstream(f.grid)) {
-    o.grid = parse_grid(f.grid);
-    o.steps = f.steps;
-    return;
-  }
-  if (app.count("--steps") > 0) throw usage_error("--steps and --grid FILE: the file's times set the steps");
-  const Array a = read_input(f.grid).main;
-  if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
-    throw Error("time grid: one column of times, got shape " + a.shape_str() + " (" + f.grid + ")");
-  o.grid = TimeGrid::given(std::vector<double>(a.data.begin(), a.data.end()), f.t0, f.t1, f.grid);
-  o.steps = int(o.grid.times.size()) - 1;
-}
-
 // A MeanFlow model takes its own steps (the default for it, and for it only), forwards in time,
 // with its guidance trained in.
 void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
@@ -146,13 +130,29 @@ void plan_classes(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
 
 }  // namespace
 
+// --grid NAME | power:P | FILE: a file holds the times themselves (T,) or (T, 1), and sets the
+// steps to T - 1.
+void plan_grid(const SampleFlags& f, const CLI::App& app, SolveOptions& o) {
+  if (is_grid_name(f.grid) || !std::ifstream(f.grid)) {
+    o.grid = parse_grid(f.grid);
+    o.steps = f.steps;
+    return;
+  }
+  if (app.count("--steps") > 0) throw usage_error("--steps and --grid FILE: the file's times set the steps");
+  const Array a = read_input(f.grid).main;
+  if (a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1))
+    throw Error("time grid: one column of times, got shape " + a.shape_str() + " (" + f.grid + ")");
+  o.grid = TimeGrid::given(std::vector<double>(a.data.begin(), a.data.end()), f.t0, f.t1, f.grid);
+  o.steps = int(o.grid.times.size()) - 1;
+}
+
 void add_sample_flags(CLI::App& app, SampleFlags& f) {
   app.add_option("-m,--model", f.model, "model file: a trained model (flow-train) or an analytic one (gmm, linear)")
       ->required();
   app.add_option("-n", f.n, "number of samples (per class with --class; default 1000, or all rows of --from)");
   app.add_option("--solver", f.solver, "solver (default euler):\n" + choice_help(solvers()));
   app.add_option("--steps", f.steps, "steps of the fixed-step solvers and em (default 100)");
-  app.add_option("--grid", f.grid, "time grid of the fixed-step solvers and em (default uniform):\n" + choice_help(grids()));
+  app.add_option("--grid", f.grid, "time grid of the fixed-step solvers, em and the jump sampler of discrete models (default uniform):\n" + choice_help(grids()));
   app.add_option("--rtol", f.rtol, "dopri5 relative tolerance (default 1e-5)");
   app.add_option("--atol", f.atol, "dopri5 absolute tolerance (default 1e-5)");
   app.add_option("--max-steps", f.max_steps, "dopri5: give up after this many steps (default 100000)");

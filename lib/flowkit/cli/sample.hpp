@@ -35,6 +35,10 @@ struct SampleFlags {
 
 void add_sample_flags(CLI::App& app, SampleFlags& f);
 
+// --grid NAME | power:P | FILE into o.grid and o.steps (a file's times set the steps; usage
+// errors name the choices). The discrete sampler walks the same grids.
+void plan_grid(const SampleFlags& f, const CLI::App& app, SolveOptions& o);
+
 // A checked run: the field, what to draw, how, and the shape of one sample.
 struct SamplePlan {
   std::unique_ptr<Field> field;

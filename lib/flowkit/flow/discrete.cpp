@@ -167,11 +167,11 @@ Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s,
   };
   Mat post, post_u, u, u_u;  // with the labels, and with the null label when guided
   Vec tv(n);
-  const double h = 1.0 / steps;
+  const std::vector<double> times = time_grid(s.grid, steps, 0, 1);
   const bool guided = s.guided();
   for (int k = 0; k < steps; ++k) {
     keep(k);
-    const double t = k * h;
+    const double t = times[size_t(k)], h = times[size_t(k) + 1] - t;
     tv.setConstant(float(t));
     model.posterior(x, tv, s.labels, post);
     if (guided) model.posterior(x, tv, nullptr, post_u);

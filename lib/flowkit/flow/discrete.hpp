@@ -10,6 +10,7 @@
 #include "flowkit/core/core.hpp"
 #include "flowkit/core/tokens.hpp"
 #include "flowkit/flow/path.hpp"
+#include "flowkit/flow/solve.hpp"
 
 namespace flowkit {
 
@@ -101,13 +102,17 @@ struct DiscreteSampling {
   double corrector = 0;
   const int* labels = nullptr;  // one per sequence
   double guidance = 1;          // W; 1 is the plain conditional model
+  // Where the steps fall: uniform, or denser near t = 1 where a mixture path's jump rates
+  // kappa'/(1 - kappa) grow (doc/MATH.md, "Discrete flows"); a `times` grid has steps + 1 times
+  TimeGrid grid = GridKind::uniform;
   // Guided sampling evaluates the model twice (with the labels and with the null label).
   bool guided() const { return labels != nullptr && guidance != 1; }
 };
 
-// Samples n sequences: x0 from the source, steps - 1 jump steps on the uniform grid t_k = k /
-// steps, and the last step drawn from the posterior at t = 1 - 1/steps. When `trajectory` is
-// given, it receives the state at every t_k and the final one (steps + 1 blocks of L rows).
+// Samples n sequences: x0 from the source, steps - 1 jump steps from t_k to t_{k+1} on the grid
+// (t_k = k / steps when uniform), and the last step drawn from the posterior at t_{steps-1}.
+// When `trajectory` is given, it receives the state at every t_k and the final one (steps + 1
+// blocks of L rows).
 Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s, Rng& rng,
                      Tokens* trajectory = nullptr);
 
