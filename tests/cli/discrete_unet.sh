@@ -64,5 +64,7 @@ bad 1 "a flow of points, where a discrete model \(of tokens\) is needed" flow-ev
 bad 1 "half.ckpt: a discrete model \(of tokens\), but the data grey.npy are points" \
   flow-train grey.npy -q --resume half.ckpt --steps 20 -o x.json
 check '[ ! -e x.json ]' "a refused run wrote its output"
+bad 2 "--levels of pixels must be 2..256, got 300" flow-data mnist --levels 300 -o x.npy
+check '[ ! -e x.npy ]' "a refused flow-data wrote its output"
 bad 2 "--token-embed must be in 1..4096, got 0" flow-train digits.npy --net unet --channels 4,8 --groups 4 --token-embed 0 -q -o x.json
 finish
