@@ -175,10 +175,19 @@ void add_loaders(CLI::App& app, State& st) {
 
   auto* mnist = app.add_subcommand("mnist", help(Command::mnist));
   mnist->add_option("--part", st.part, "which digits: " + choice_names(mnist_parts()) + " (default all)");
+  mnist->add_option("--levels", st.levels,
+                    "tokens instead of grey values: each pixel's byte b as grey level floor(b K / 256), an integer "
+                    "array (n, 28, 28) in 0..K-1 (K = 2 binarized, 16 the top 4 bits, 256 the bytes)");
   add_out(*mnist, st);
   mnist->callback([&st] {
     const MnistPart part = parse_choice(mnist_parts(), st.part, "part");
-    cli::write_stream_output(st.c, load_mnist(shipped_file(kMnistImages), shipped_file(kMnistLabels), part).stream);
+    const Stream s = load_mnist(shipped_file(kMnistImages), shipped_file(kMnistLabels), part).stream;
+    if (st.levels == 0) return cli::write_stream_output(st.c, s);
+    const Tokens t = quantize_pixels(s.main.points(), st.levels);
+    const Format fmt = cli::output_format(st.c);
+    cli::write_output(st.c.output, [&](std::ostream& os) { write_tokens(os, t, s.main.shape, fmt, s.companion); });
+    cli::status(st.c, std::to_string(t.cols()) + " token images " + s.main.shape_str() + ", " +
+                          std::to_string(st.levels) + " grey levels");
   });
 
   auto* images = app.add_subcommand("images", help(Command::images));

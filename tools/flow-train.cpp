@@ -99,6 +99,10 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--embed", c.net.unet.embed, "--net unet: width of the time and label embedding")->capture_default_str();
   app.add_option("--groups", c.net.unet.groups, "--net unet: GroupNorm groups (every channel count divisible by it)")
       ->capture_default_str();
+  app.add_option("--token-embed", c.net.unet.token_embed,
+                 "--net unet on token images: width of each grey level's learned embedding (the channels the "
+                 "U-Net's input sees)")
+      ->capture_default_str();
   app.add_option("--schedule", o.schedule, "probability path:\n" + choice_help(schedules()))->capture_default_str();
   app.add_option("--predict", o.predict, "what the network predicts:\n" + choice_help(predictions()))->capture_default_str();
   app.add_option("--sigma-min", c.sigma_min, "noise on the path: x_t = a x1 + b x0 + sigma eps (I-CFM)")->capture_default_str();
@@ -250,9 +254,8 @@ int interrupted(const Options& o, const Trainer& trainer, bool after_bar, int si
 
 // The flags of continuous flows, which token data has no use for, and those of token data.
 const std::vector<const char*> kPointFlags = {"--schedule", "--predict", "--sigma-min", "--coupling",
-                                              "--sinkhorn-eps", "--manifold", "--dequantize", "--val-fraction",
-                                              "--channels", "--blocks", "--embed", "--groups"};
-const std::vector<const char*> kTokenFlags = {"--kappa", "--loss", "--vocab"};
+                                              "--sinkhorn-eps", "--manifold", "--dequantize", "--val-fraction"};
+const std::vector<const char*> kTokenFlags = {"--kappa", "--loss", "--vocab", "--token-embed"};
 
 // Token data (an integer NPY file) trains a discrete flow: its flags parsed, those of points
 // refused, and the other way round. A checkpoint's kind must be the data's.
@@ -265,6 +268,7 @@ void setup_kind(Options& o, const CLI::App& app, bool tokens, bool resumed_discr
       throw usage_error(std::string(f) + (tokens ? " does not apply to token data (" + o.data + ": a discrete flow)"
                                                  : " applies to token data only (an integer NPY file)"));
   if (!tokens) return;
+  if (app.count("--token-embed") > 0 && o.net != "unet") throw usage_error("--token-embed is for --net unet");
   if (!o.resume.empty()) return;  // the checkpoint's path and loss
   TrainConfig& c = o.cfg;
   c.discrete.source = parse_choice(discrete_sources(), o.source.empty() ? "mask" : o.source, "source");

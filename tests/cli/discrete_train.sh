@@ -121,10 +121,13 @@ bad 1 "a discrete model \(of tokens\), where a flow of points is needed" flow-ev
 bad 1 "token 6 outside the vocabulary 0..4" flow-eval elbo -m m.json six.npy
 bad 1 "token 6 outside the vocabulary 0..4 \(six.npy" flow-train six.npy --vocab 5 -q --steps 2 -o x.json
 for flag in "--schedule cosine" "--predict data" "--sigma-min 0.1" "--coupling ot" "--manifold sphere" \
-  "--dequantize" "--val-fraction 0.1" "--channels 8,16"; do
+  "--dequantize" "--val-fraction 0.1"; do
   bad 2 "${flag%% *} does not apply to token data \(data.npy: a discrete flow\)" flow-train data.npy $flag -q -o x.json
 done
-bad 2 "--net must be mlp \(the training data are tokens" flow-train data.npy --net unet -q -o x.json
+bad 2 "--net unet needs images \(n, H, W\) or \(n, H, W, C\); the data's samples have shape \(2\)" \
+  flow-train data.npy --net unet -q -o x.json
+bad 2 "--token-embed is for --net unet" flow-train data.npy --token-embed 4 -q -o x.json
+bad 2 "--token-embed applies to token data only" flow-train points.npy --token-embed 4 -q -o x.json
 for flag in "--kappa poly:1" "--loss kl" "--vocab 5"; do
   bad 2 "${flag%% *} applies to token data only" flow-train points.npy $flag -q -o x.json
 done

@@ -13,13 +13,26 @@ namespace {
 // The flags of the continuous samplers, which a discrete model has no use for.
 const char* const kContinuousFlags[] = {"--solver", "--rtol", "--atol", "--max-steps", "--t0", "--t1",
                                         "--noise", "--sigma", "--drift", "--corrector-steps", "--corrector-eps",
-                                        "--from", "--png", "--logp"};
+                                        "--from", "--logp"};
 
 void refuse_continuous_flags(const CLI::App& app, const std::string& model) {
   for (const char* flag : kContinuousFlags)
     if (app.get_option_no_throw(flag) && app.count(flag) > 0)
       throw usage_error(std::string(flag) + " does not apply to the discrete model " + model +
                         " (its sampler takes --steps, --grid, --corrector, --class, --guidance and -n)");
+}
+
+// --png of token images: each token's grey value (level k of V as k / (V - 1), MASK as 0.5),
+// in an array of `shape` for plot::render; the labels (or times) as its companion.
+void write_token_png(const std::string& path, const Tokens& x, int vocab, std::vector<int64_t> shape,
+                     std::optional<Array> companion, bool trajectory, bool by_label) {
+  Stream s;
+  s.main = Array(std::move(shape));
+  const float scale = vocab > 1 ? 1.0f / float(vocab - 1) : 1.0f;
+  for (Eigen::Index k = 0; k < x.size(); ++k)
+    s.main.data[size_t(k)] = x.data()[k] < vocab ? float(x.data()[k]) * scale : 0.5f;
+  s.companion = std::move(companion);
+  write_png(path, s, trajectory, by_label);
 }
 
 // --class and --guidance on a discrete model: the label of each sequence (empty: none).
@@ -99,11 +112,18 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   const int64_t n = by_class ? int64_t(labels.size()) : f.n;  // n per class with --class
   const Format fmt = output_format(c);
   const int threads = apply_threads(c);
+  const std::vector<int64_t> shape = model.shape();
+  if (!f.png.empty() && shape.size() != 2)
+    throw usage_error("--png draws token images (H, W); this model's sequences have shape (" +
+                      std::to_string(model.length()) + ")");
   if (every == 0) {
     const Tokens x = sample_tokens(model, n, s, c.seed, threads);
     std::optional<Array> lab;
     if (by_class) lab = Array::from_vector(std::vector<float>(labels.begin(), labels.end()));
-    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, {n, model.length()}, fmt, lab); });
+    std::vector<int64_t> dims{n};
+    dims.insert(dims.end(), shape.begin(), shape.end());
+    write_output(c.output, [&](std::ostream& os) { write_tokens(os, x, dims, fmt, lab); });
+    if (!f.png.empty()) write_token_png(f.png, x, model.path().vocab, dims, lab, false, by_class);
     status(c, std::to_string(n) + " token samples, " + std::to_string(s.steps) + " jump steps" +
                   (s.grid.kind == GridKind::uniform ? "" : " (grid " + s.grid.name() + ")") + guidance_note(s));
     return;
@@ -126,6 +146,7 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
   write_output(c.output, [&](std::ostream& os) {
     write_tokens(os, out, {int64_t(keep.size()), n, L}, fmt, times);
   });
+  if (!f.png.empty()) write_token_png(f.png, out, model.path().vocab, {int64_t(keep.size()), n, L}, times, true, false);
 }
 
 void add_elbo(CLI::App& app, ElboFlags& f, Common& c) {

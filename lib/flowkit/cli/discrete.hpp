@@ -16,8 +16,9 @@ struct DiscreteSampleFlags {
 void add_discrete_sample_flags(CLI::App& app, DiscreteSampleFlags& d);
 
 // Samples a discrete model (tokens (n, shape...) out, NPY '<i4' or text) or, with `every` > 0,
-// writes its trajectory (T, n, shape...) with the times after it. Flags of the continuous
-// solvers are usage errors.
+// writes its trajectory (T, n, L) with the times after it; --png draws token images (grey
+// level k of V as k / (V - 1), MASK as 0.5 grey). Flags of the continuous solvers are usage
+// errors.
 void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSampleFlags& d,
                      const Common& c, DiscreteModel& model, int every = 0);
 

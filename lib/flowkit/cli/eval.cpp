@@ -458,10 +458,14 @@ double w2_geodesic(const Manifold& m, const Mat& a, const Mat& b) {
 }
 
 // Two token sets (integer NPY files): the distances between their histograms, joint over the
-// V^L cells when there are at most kMaxJointCells of them, else per position.
+// V^L cells when there are at most kMaxJointCells of them, else per position. --metrics knn
+// adds the label classifier of the points' kNN on the tokens as numbers (token images: grey
+// levels, whose distances are the grey values' up to one scale, so the same neighbours).
 void compare_tokens(const CompareFlags& fl, const Common& c) {
-  if (!fl.metrics.empty() || fl.manifold != "euclidean")
-    throw usage_error("--metrics and --manifold do not apply to token data (its histograms are compared)");
+  const bool knn = fl.metrics == "knn";
+  if ((!fl.metrics.empty() && !knn) || fl.manifold != "euclidean")
+    throw usage_error("--manifold and --metrics other than knn do not apply to token data (its histograms are "
+                      "compared)");
   const TokenStream a = read_tokens(fl.a), b = read_tokens(fl.b);
   if (a.x.rows() != b.x.rows())
     throw Error("A and B have different lengths: " + std::to_string(a.x.rows()) + " tokens (" + name_of(fl.a) +
@@ -470,7 +474,7 @@ void compare_tokens(const CompareFlags& fl, const Common& c) {
   const int vocab = std::max(a.max_token, b.max_token) + 1;
   const HistogramDistance d = histogram_distance(a.x, b.x, vocab);
   auto kl = [](double v, double outside) { return outside > 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
-  write_json(c, {{"n_a", a.x.cols()},
+  nlohmann::json j = {{"n_a", a.x.cols()},
                  {"n_b", b.x.cols()},
                  {"length", a.x.rows()},
                  {"vocab", vocab},
@@ -480,7 +484,13 @@ void compare_tokens(const CompareFlags& fl, const Common& c) {
                  {"kl_a_b", kl(d.kl_ab, d.a_outside_b)},
                  {"kl_b_a", kl(d.kl_ba, d.b_outside_a)},
                  {"a_outside_b", d.a_outside_b},
-                 {"b_outside_a", d.b_outside_a}});
+                 {"b_outside_a", d.b_outside_a}};
+  if (knn) {
+    j["knn_agreement"] = knn_label_agreement(b.x.cast<float>(), labels_of(b.labels, b.x.cols(), name_of(fl.b)),
+                                             a.x.cast<float>(), labels_of(a.labels, a.x.cols(), name_of(fl.a)), fl.knn);
+    j["knn_k"] = fl.knn;
+  }
+  write_json(c, j);
 }
 
 void compare(const CompareFlags& fl, const Common& c) {

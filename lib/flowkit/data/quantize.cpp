@@ -19,4 +19,15 @@ Tokens quantize_points(const Mat& x, int levels, const VecD& lo, const VecD& hi)
   return t;
 }
 
+Tokens quantize_pixels(const Mat& x, int levels) {
+  if (levels < 2 || levels > 256) throw usage_error("--levels of pixels must be 2..256, got " + std::to_string(levels));
+  Tokens t(x.rows(), x.cols());
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    const double v = double(x.data()[k]);
+    const int b = std::isfinite(v) ? int(std::clamp(std::lround(255.0 * v), 0L, 255L)) : 0;
+    t.data()[k] = int32_t(b * levels / 256);
+  }
+  return t;
+}
+
 }  // namespace flowkit

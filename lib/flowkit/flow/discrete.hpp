@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "flowkit/core/choice.hpp"
 #include "flowkit/core/core.hpp"
@@ -54,6 +55,8 @@ class DiscreteModel {
  public:
   virtual ~DiscreteModel() = default;
   virtual int length() const = 0;  // L
+  // The shape of one sequence: {L}, or {H, W} for token images (L = H W).
+  virtual std::vector<int64_t> shape() const { return {length()}; }
   virtual const DiscretePath& path() const = 0;
   // Classes of a class-conditional model (0: none); label num_classes() is the null label.
   virtual int num_classes() const { return 0; }

@@ -116,7 +116,7 @@ void check_fields(const json& a, std::initializer_list<const char*> known, const
 
 // The U-Net's settings; its image (height, width, channels) is the model's sample shape.
 void unet_from_json(const json& a, const std::vector<int64_t>& shape, NetConfig& c, const std::string& where) {
-  check_fields(a, {"kind", "channels", "blocks", "embed", "groups", "time_freqs", "num_classes"}, where);
+  check_fields(a, {"kind", "channels", "blocks", "embed", "groups", "time_freqs", "num_classes", "token_embed"}, where);
   UNetConfig& u = c.unet;
   const json& ch = field(a, "channels", "architecture.", where);
   if (!ch.is_array() || ch.empty()) throw Error(where + ": 'architecture.channels' must be an array of counts");
@@ -128,6 +128,7 @@ void unet_from_json(const json& a, const std::vector<int64_t>& shape, NetConfig&
   u.blocks = get_int(a, "blocks", "architecture.", where);
   u.embed = get_int(a, "embed", "architecture.", where);
   u.groups = get_int(a, "groups", "architecture.", where);
+  if (a.contains("token_embed")) u.token_embed = get_int(a, "token_embed", "architecture.", where);  // over tokens
   if (shape.size() != 2 && shape.size() != 3)
     throw Error(where + ": a U-Net model needs an image 'shape' [H, W] or [H, W, C]");
   u.height = int(shape[0]);
@@ -171,14 +172,17 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
 
 // The architecture section of either kind.
 json net_to_json(const NetConfig& c) {
-  if (c.kind == NetKind::unet)
-    return {{"kind", "unet"},
-            {"channels", c.unet.channels},
-            {"blocks", c.unet.blocks},
-            {"embed", c.unet.embed},
-            {"groups", c.unet.groups},
-            {"time_freqs", c.time_freqs},
-            {"num_classes", c.num_classes}};
+  if (c.kind == NetKind::unet) {
+    json u = {{"kind", "unet"},
+              {"channels", c.unet.channels},
+              {"blocks", c.unet.blocks},
+              {"embed", c.unet.embed},
+              {"groups", c.unet.groups},
+              {"time_freqs", c.time_freqs},
+              {"num_classes", c.num_classes}};
+    if (c.tokens()) u["token_embed"] = c.unet.token_embed;
+    return u;
+  }
   json a = {{"width", c.width},
             {"depth", c.depth},
             {"activation", choice_name(activations(), c.activation)},

@@ -124,10 +124,12 @@ void NetConfig::validate() const {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw usage_error(what);
   };
+  need(token_states >= 0 && token_states <= (1 << 16) + 1 && token_vocab >= 0 && token_vocab <= token_states &&
+           (token_states > 0) == (token_vocab > 0),
+       "token states " + std::to_string(token_states) + " and vocabulary " + std::to_string(token_vocab) + " do not fit");
   if (kind == NetKind::unet) {
     unet_config().validate();
     need(!periodic, "the U-Net takes images, not angles on a torus");
-    need(!tokens(), "the U-Net takes images, not tokens (use --net mlp)");
     need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
     need(time_inputs == 1, "the U-Net takes one time (no MeanFlow U-Net yet: use --net mlp)");
     return;
@@ -138,9 +140,6 @@ void NetConfig::validate() const {
   need(harmonics >= 1 && harmonics <= 64, "--harmonics must be in 1..64, got " + std::to_string(harmonics));
   need(time_freqs >= 0 && time_freqs <= 64, "--time-freqs must be in 0..64, got " + std::to_string(time_freqs));
   need(time_inputs == 1 || time_inputs == 2, "the MLP takes 1 or 2 time inputs, got " + std::to_string(time_inputs));
-  need(token_states >= 0 && token_states <= (1 << 16) + 1 && token_vocab >= 0 && token_vocab <= token_states &&
-           (token_states > 0) == (token_vocab > 0),
-       "token states " + std::to_string(token_states) + " and vocabulary " + std::to_string(token_vocab) + " do not fit");
   need(!tokens() || !periodic, "a network over tokens takes no angles");
   need(int64_t(dim) * std::max(token_states, 1) <= (int64_t(1) << 28), "the network's input is too large");
   need(num_classes >= 0 && num_classes <= kMaxClasses,

@@ -35,7 +35,7 @@ struct NetConfig {
   int harmonics = 1;      // periodic: k = 1..harmonics (more for finer periodic structure)
   int time_inputs = 1;    // 2: a second time s with its own features (MeanFlow's t - r)
   // Tokens (a discrete model): S > 0 states per position. The input x is then dim = L rows of
-  // token ids (whole numbers 0..S-1 as floats, exact below 2^24), and position i's token k
+  // token ids (the U-Net: one per pixel, embedded by its tok.E table; unet_config()) (whole numbers 0..S-1 as floats, exact below 2^24), and position i's token k
   // selects column i S + k of the first layer's weights (one embedding table per position: the
   // product with a one-hot input, done as a gather); the output is V logits per position.
   int token_states = 0;
@@ -43,11 +43,14 @@ struct NetConfig {
 
   UNetConfig unet;      // kind unet: its settings (labels and time features from the fields above)
 
-  // The U-Net's settings with num_classes and time_freqs filled in.
+  // The U-Net's settings with num_classes, time_freqs and the tokens filled in (over tokens:
+  // S states per pixel in, V logits per pixel out).
   UNetConfig unet_config() const {
     UNetConfig u = unet;
     u.num_classes = num_classes;
     u.time_freqs = time_freqs;
+    u.token_states = token_states;
+    u.out_channels = token_vocab;
     return u;
   }
   int time_features() const { return time_freqs > 0 ? 2 * time_freqs : 1; }

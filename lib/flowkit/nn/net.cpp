@@ -49,7 +49,8 @@ std::string Net::describe() const {
   const NetConfig& c = cfg_;
   if (unet_)
     return "U-Net " + channel_list_str(c.unet.channels) + " x" + std::to_string(c.unet.blocks) +
-           " embed " + std::to_string(c.unet.embed);
+           " embed " + std::to_string(c.unet.embed) +
+           (c.tokens() ? ", token embedding " + std::to_string(c.unet.token_embed) : "");
   return "MLP " + std::to_string(c.depth) + "x" + std::to_string(c.width) + " " +
          choice_name(activations(), c.activation) + (c.residual ? " residual" : "");
 }

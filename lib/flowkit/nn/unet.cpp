@@ -72,6 +72,7 @@ struct UNet<S>::Impl {
   // Embedding: Fourier features, hidden layer, its derivative, e, silu(e) and its derivative
   M feat, e1, de1, s, ds;
   std::vector<int> labels;
+  std::vector<int> tok;  // tokens: each pixel's token (pixel-major, image after image)
   bool kept = false;  // the last pass kept what the reverse pass needs
   // Reverse pass: a buffer per tensor, so that none changes size from one call to the next
   M gy, ga, gh, gs, ge1, gx;
@@ -81,16 +82,33 @@ struct UNet<S>::Impl {
   explicit Impl(const UNetConfig& c);
   void embed(const S* p, const UNetConfig& c, const V& t);
   void embed_backward(const S* p, const UNetConfig& c, S* grad);
+  void read_tokens(const S* p, const UNetConfig& c, const M& xin);
 };
+
+// Tokens: x (one token id per pixel) -> the E x pixels input image, column k = tok.E column of
+// pixel k's token (the one-hot product as a gather). Throws on an id outside 0..S-1.
+template <class S>
+void UNet<S>::Impl::read_tokens(const S* p, const UNetConfig& c, const M& xin) {
+  const Eigen::Index count = xin.size();
+  const Eigen::Map<const M> e(p + offset_of(layout, "tok.E"), c.token_embed, c.token_states);
+  tok.resize(size_t(count));
+  x.resize(c.token_embed, count);
+  for (Eigen::Index k = 0; k < count; ++k) {
+    const S v = xin.data()[k];
+    if (!(v >= 0 && v < S(c.token_states)) || v != std::floor(v)) throw Error("a token outside the network's states");
+    tok[size_t(k)] = int(v);
+    x.col(k) = e.col(tok[size_t(k)]);
+  }
+}
 
 template <class S>
 UNet<S>::Impl::Impl(const UNetConfig& c)
     : layout(unet_layout(c)),
-      in(c.image_channels, c.channels[0], 3, 1, offset_of(layout, "in.W"),
+      in(c.in_channels(), c.channels[0], 3, 1, offset_of(layout, "in.W"),
          offset_of(layout, "in.b")),
       out_norm(c.channels[0], c.groups, offset_of(layout, "out.norm.gamma"),
                offset_of(layout, "out.norm.beta")),
-      out(c.channels[0], c.image_channels, 3, 1, offset_of(layout, "out.W"),
+      out(c.channels[0], c.outputs(), 3, 1, offset_of(layout, "out.W"),
           offset_of(layout, "out.b")) {
   const int L = c.levels();
   blocks.reserve(size_t(2 * L * c.blocks));
@@ -192,7 +210,8 @@ void UNet<S>::init(Rng& rng) {
     S* p = params_.data() + b.offset;
     const bool zero = ends(b.name, ".conv2.W") || b.name == "out.W";
     const bool matrix = b.cols > 1 && !zero;
-    const double sd = b.name == "label.E" ? 1.0 : 1.0 / std::sqrt(double(b.cols));
+    const bool table = b.name == "label.E" || b.name == "tok.E";  // embeddings: unit entries
+    const double sd = table ? 1.0 : 1.0 / std::sqrt(double(b.cols));
     for (size_t k = 0; k < b.size(); ++k)
       p[k] = ends(b.name, ".gamma") ? S(1) : matrix ? S(sd * rng.normal()) : S(0);
   }
@@ -224,7 +243,10 @@ void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) 
   m.geom.resize(size_t(L));
   for (int l = 0; l < L; ++l) m.geom[size_t(l)] = {n, c.height >> l, c.width >> l};
   m.embed(p, c, t);
-  m.x = Eigen::Map<const M>(x.data(), c.image_channels, m.geom[0].pixels());
+  if (c.tokens())
+    m.read_tokens(p, c, x);
+  else
+    m.x = Eigen::Map<const M>(x.data(), c.image_channels, m.geom[0].pixels());
   keep ? m.in.forward(p, m.x, m.geom[0], m.h_in) : m.in.infer(p, m.x, m.geom[0], m.h_in);
   const M* h = &m.h_in;
   size_t k = 0;
@@ -265,8 +287,8 @@ void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) 
     m.out_norm.infer(p, *h, m.geom[0], nullptr, m.out_a);
     m.out.infer(p, m.out_a, m.geom[0], m.y);
   }
-  out.resize(c.dim(), n);
-  out = Eigen::Map<const M>(m.y.data(), c.dim(), n);
+  out.resize(c.out_dim(), n);
+  out = Eigen::Map<const M>(m.y.data(), c.out_dim(), n);
   m.kept = keep;
 }
 
@@ -278,6 +300,7 @@ void UNet<S>::backward(const M& gout, ParamVec<S>& grad, bool add) {
 
 template <class S>
 void UNet<S>::vjp(const M& gout, M& gin) {
+  if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
   reverse(gout, nullptr, &gin);
 }
 
@@ -289,13 +312,13 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
   const int L = c.levels();
   const int n = m.geom.empty() ? 0 : m.geom[0].n;
   if (!m.kept) throw Error("the U-Net's reverse pass needs a forward pass before it");
-  if (gout.rows() != c.dim() || gout.cols() != n)
+  if (gout.rows() != c.out_dim() || gout.cols() != n)
     throw Error("output gradient has the wrong shape");
   const SerialProducts serial(!omp_in_parallel());
   const OneThread one;
   const S* p = params_.data();
   if (grad) m.gs.setZero(c.embed, n);
-  m.gy = Eigen::Map<const M>(gout.data(), c.image_channels, m.geom[0].pixels());
+  m.gy = Eigen::Map<const M>(gout.data(), c.outputs(), m.geom[0].pixels());
   m.out.backward(p, m.out_a, m.geom[0], m.gy, grad, &m.ga);
   m.out_norm.backward(p, m.geom[0], m.ga, grad, m.gh);
   size_t k = m.blocks.size();
@@ -325,7 +348,12 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
     }
     for (int b = 0; b < c.blocks; ++b) block(u);
   }
-  m.in.backward(p, m.x, m.geom[0], *g, grad, gin ? &m.gx : nullptr);
+  const bool tokens = c.tokens() && grad;  // the table's gradient: the input image's, gathered back
+  m.in.backward(p, m.x, m.geom[0], *g, grad, gin || tokens ? &m.gx : nullptr);
+  if (tokens) {
+    Eigen::Map<M> ge(grad + offset_of(m.layout, "tok.E"), c.token_embed, c.token_states);
+    for (Eigen::Index k = 0; k < m.gx.cols(); ++k) ge.col(m.tok[size_t(k)]) += m.gx.col(k);
+  }
   if (gin) {
     gin->resize(c.dim(), n);
     *gin = Eigen::Map<const M>(m.gx.data(), c.dim(), n);

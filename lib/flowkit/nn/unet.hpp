@@ -2,7 +2,10 @@
 // per image (H, W, C order: the NHWC tensors of conv.hpp). Levels of residual blocks
 // (GroupNorm, SiLU, 3x3 conv, + the projected time/class embedding, GroupNorm, SiLU, 3x3 conv,
 // + skip), a stride-2 convolution down between levels, nearest 2x up-sampling + 3x3 conv up,
-// the down path's output of each level concatenated on the way up. Forward, reverse mode for
+// the down path's output of each level concatenated on the way up. Over tokens (a discrete
+// model, UNetConfig::token_states), an input stage in front: each pixel's token looked up in a
+// learned table (tok.E) gives the E-channel image the network sees, and the output has
+// out_channels = V channels, the logits of each pixel. Forward, reverse mode for
 // the parameters and the input (VJP). Parameters in one flat vector with named blocks, like
 // the MLP's. Templated on the scalar: float for use, double for the gradient checks. Its
 // kernels run on the calling thread (the same bits at any thread count): the callers split
@@ -41,7 +44,7 @@ class UNet {
   // convolution and the output convolution start at zero (every block starts as its skip).
   void init(Rng& rng);
 
-  // out = net(x, t_j, y_j) for every column j (d x n, d = C H W). labels: one per column in
+  // out = net(x, t_j, y_j) for every column j (x: d x n, d = C H W; out: outputs() H W x n). labels: one per column in
   // [0, num_classes] (num_classes: the null label), or nullptr (null label).
   void forward(const M& x, const V& t, const int* labels, M& out);
   // The same output for use (sampling): keeps nothing for backward, fuses the adds into the

@@ -47,6 +47,12 @@ void UNetConfig::validate() const {
   need(embed >= 1 && embed <= 65536, "--embed must be in 1..65536, got " + std::to_string(embed));
   need(time_freqs >= 1 && time_freqs <= 64,
        "--time-freqs must be in 1..64 for the U-Net, got " + std::to_string(time_freqs));
+  need(!tokens() || (image_channels == 1 && token_states <= (1 << 16) + 1),
+       "a U-Net over tokens takes one token per pixel of at most 2^16 + 1 states");
+  need(!tokens() || (token_embed >= 1 && token_embed <= 4096),
+       "--token-embed must be in 1..4096, got " + std::to_string(token_embed));
+  need(out_channels >= 0 && out_channels <= (1 << 16),
+       "the U-Net's output channels must be in 0..65536, got " + std::to_string(out_channels));
   need(num_classes >= 0 && num_classes <= kMaxClasses,
        "the number of classes must be in 0.." + std::to_string(kMaxClasses) + ", got " + std::to_string(num_classes));
   const int f = 1 << (levels() - 1);
@@ -96,7 +102,8 @@ std::vector<ParamBlock> unet_layout(const UNetConfig& c) {
   add("time.W2", c.embed, c.embed);
   add("time.b2", c.embed, 1);
   if (c.num_classes > 0) add("label.E", c.embed, c.num_classes + 1);
-  add("in.W", c.channels[0], 9 * c.image_channels);
+  if (c.tokens()) add("tok.E", c.token_embed, c.token_states);
+  add("in.W", c.channels[0], 9 * c.in_channels());
   add("in.b", c.channels[0], 1);
   for (int l = 0; l < c.levels(); ++l) {
     const int ch = c.channels[size_t(l)];
@@ -120,8 +127,8 @@ std::vector<ParamBlock> unet_layout(const UNetConfig& c) {
   }
   add("out.norm.gamma", c.channels[0], 1);
   add("out.norm.beta", c.channels[0], 1);
-  add("out.W", c.image_channels, 9 * c.channels[0]);
-  add("out.b", c.image_channels, 1);
+  add("out.W", c.outputs(), 9 * c.channels[0]);
+  add("out.b", c.outputs(), 1);
   return v;
 }
 

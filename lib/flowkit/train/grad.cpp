@@ -55,13 +55,26 @@ double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* l
                               const MeanFlowLoss* mf = nullptr, const Vec* gap = nullptr) {
   if (mf) return meanflow_gradient(net, z, t, lab, goal, n, w, grad, *gap, mf->power);
   const Eigen::Index cols = z.cols();
-  if (discrete) {  // an MLP: the whole share at once
-    net.forward(z, t, lab, w.out);
-    const double sum = discrete_piece(*discrete, z, t, goal, n, w);
-    net.backward(w.out, grad);
+  const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
+  if (discrete) {  // an MLP: the whole share at once; a U-Net in pieces
+    if (step >= cols) {
+      net.forward(z, t, lab, w.out);
+      const double sum = discrete_piece(*discrete, z, t, goal, n, w);
+      net.backward(w.out, grad);
+      return sum;
+    }
+    double sum = 0;
+    for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
+      const Eigen::Index m = std::min(step, cols - c0);
+      w.z = z.middleCols(c0, m);
+      w.t = t.segment(c0, m);
+      w.goal = goal.middleCols(c0, m);
+      net.forward(w.z, w.t, lab ? lab + c0 : nullptr, w.out);
+      sum += discrete_piece(*discrete, w.z, w.t, w.goal, n, w);
+      net.backward(w.out, grad, c0 > 0);
+    }
     return sum;
   }
-  const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
     const Eigen::Index m = std::min(step, cols - c0);

@@ -96,7 +96,6 @@ void validate_discrete(const TrainConfig& c, const TrainData& d) {
   need(c.coupling == Coupling::independent, "--coupling must be independent");
   need(c.dequantize == 0, "--dequantize does not apply");
   need(!c.manifold.curved(), "--manifold does not apply");
-  need(c.net.kind == NetKind::mlp, "--net must be mlp");
   need(c.val_fraction == 0, "--val-fraction is not supported (measure held-out tokens with flow-eval elbo)");
   need(d.source.size() == 0 && d.noise.size() == 0, "a source data set or --pairs does not apply");
   if (c.discrete.vocab > 0 && c.discrete.vocab != d.vocab)

@@ -1,7 +1,9 @@
 // model: a U-Net model file round-trips, and its architecture section is checked field by field.
 #include <catch2/catch.hpp>
 
+#include "flowkit/flow/discrete.hpp"
 #include "flowkit/flow/field.hpp"
+#include "flowkit/model/discrete_load.hpp"
 #include "flowkit/model/field_file.hpp"
 #include "flowkit/model/model.hpp"
 #include "load_error.hpp"
@@ -149,4 +151,58 @@ TEST_CASE("a U-Net field gives the same bits at 1 and 2 threads", "[model][unet]
   Mat head;
   f->clone()->velocity(x.leftCols(8), 0.3, head);
   CHECK(head == v[0].leftCols(8));
+}
+
+TEST_CASE("a discrete U-Net model file round-trips and gives the same posteriors", "[model][unet][discrete]") {
+  // 4 x 6 token images, V = 4 grey levels and MASK, class-conditional
+  LearnedModel m;
+  m.discrete.vocab = 4;
+  m.discrete.source = DiscreteSource::mask;
+  m.discrete.kappa = Schedule::parse("poly:2");
+  m.net.kind = NetKind::unet;
+  m.net.dim = 24;
+  m.net.num_classes = 2;
+  m.net.token_states = 5;
+  m.net.token_vocab = 4;
+  m.net.unet.channels = {4, 8};
+  m.net.unet.groups = 2;
+  m.net.unet.embed = 6;
+  m.net.unet.token_embed = 3;
+  m.net.unet.height = 4;
+  m.net.unet.width = 6;
+  m.shape = {4, 6};
+  Net net(m.net);
+  Rng r(3);
+  net.init(r);
+  for (float& w : net.params()) w += 0.1f * float(r.normal());  // zero-started layers made live
+  m.weights = net.params();
+  const json j = json::parse(model_to_json(m).dump());
+  CHECK(j["type"] == "discrete");
+  CHECK(j["vocab"] == 4);
+  CHECK(j["source"] == "mask");
+  CHECK(j["kappa"] == "poly:2");
+  CHECK(j["architecture"]["kind"] == "unet");
+  CHECK(j["architecture"]["token_embed"] == 3);
+  const auto model = load_discrete(j, "m.json");
+  CHECK(model->length() == 24);
+  CHECK(model->num_classes() == 2);
+  // 20 images (more than one piece of 16) against the softmax of the network's own logits
+  const int n = 20;
+  Tokens xt(24, n);
+  for (Eigen::Index k = 0; k < xt.size(); ++k) xt.data()[k] = int32_t(r.below(5));
+  Vec t(n);
+  std::vector<int> labels(n);
+  for (int k = 0; k < n; ++k) t[k] = float(r.uniform()), labels[size_t(k)] = k % 3;
+  Mat post, logits, want;
+  model->posterior(xt, t, labels.data(), post);
+  net.infer(xt.cast<float>(), t, labels.data(), logits);
+  softmax_columns(Eigen::Map<const Mat>(logits.data(), 4, 24 * n), want);
+  REQUIRE(post.rows() == 4);
+  REQUIRE(post.cols() == 24 * n);
+  CHECK(post == want);
+  CHECK((post.colwise().sum().array() - 1).abs().maxCoeff() < 1e-5);
+  // A damaged token embedding is named
+  json bad = j;
+  bad["architecture"]["token_embed"] = 4;
+  CHECK(load_error(bad).find("tok.E") != std::string::npos);
 }

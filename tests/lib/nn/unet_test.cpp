@@ -453,3 +453,93 @@ TEST_CASE("the float U-Net's gradients agree with the double one's", "[unet]") {
   CHECK(rel_err(gfd, as_vec(gd)) < 1e-4);
   CHECK(rel_err(as_vec(MatD(ginf.cast<double>())), as_vec(gind)) < 1e-4);
 }
+
+namespace {
+// A U-Net over token images: S = 5 states per pixel (V = 4 grey levels and MASK), embedded in
+// E = 3 channels, V = 4 logits out per pixel.
+UNetConfig token_config(int classes) {
+  UNetConfig c = small_config(1, classes);
+  c.token_states = 5;
+  c.token_embed = 3;
+  c.out_channels = 4;
+  return c;
+}
+
+MatD random_tokens(const UNetConfig& c, int n, Rng& rng) {
+  MatD x(c.dim(), n);
+  for (Eigen::Index k = 0; k < x.size(); ++k) x.data()[k] = double(rng.below(uint64_t(c.token_states)));
+  return x;
+}
+}  // namespace
+
+TEST_CASE("a U-Net over tokens: the embedding's and logits' gradients match finite differences",
+          "[unet][discrete]") {
+  const UNetConfig c = token_config(3);
+  UNet<double> net(c);
+  Rng rng(41);
+  ParamVec<double>& p = net.params();
+  p = random_params(p.size(), rng);
+  const int n = 3;
+  const MatD x = random_tokens(c, n, rng);
+  const MatD gout = normal(c.out_dim(), n, rng);  // d loss / d logits: V per pixel
+  VecD t(n);
+  for (int j = 0; j < n; ++j) t[j] = rng.uniform();
+  const std::vector<int> labels = {0, 2, 3};
+  auto loss = [&] {
+    MatD out;
+    net.forward(x, t, labels.data(), out);
+    return (out.array() * gout.array()).sum();
+  };
+  loss();
+  ParamVec<double> grad;
+  net.backward(gout, grad);
+  const VecD num = numeric_gradient(p.data(), Eigen::Index(p.size()), loss);
+  CHECK(rel_err(as_vec(grad), num) < 1e-7);
+  // The embedding table on its own (its gradient is the input image's, gathered back per token)
+  for (const ParamBlock& b : unet_layout(c)) {
+    if (b.name != "tok.E" && b.name != "out.W") continue;
+    const VecD g = as_vec(grad).segment(Eigen::Index(b.offset), Eigen::Index(b.size()));
+    CHECK(rel_err(g, num.segment(Eigen::Index(b.offset), Eigen::Index(b.size()))) < 1e-7);
+    CHECK(g.norm() > 0);
+    CHECK(b.rows == (b.name == "tok.E" ? 3 : 4));  // E x S table; V output channels
+  }
+  MatD gin;
+  CHECK_THROWS_WITH(net.vjp(gout, gin), Catch::Contains("tokens has no derivative"));
+}
+
+TEST_CASE("a U-Net over tokens is the plain U-Net on the image of its tokens' embeddings",
+          "[unet][discrete]") {
+  const UNetConfig c = token_config(0);
+  UNetConfig plain = c;  // the same network with the E-channel image as its input
+  plain.token_states = 0;
+  plain.image_channels = c.token_embed;
+  plain.validate();
+  UNet<double> net(c), ref(plain);
+  Rng rng(43);
+  net.params() = random_params(net.params().size(), rng);
+  // The token network's parameters are tok.E, then the plain network's, in its order
+  const ParamBlock tok = unet_layout(c)[4];
+  REQUIRE(tok.name == "tok.E");
+  REQUIRE(net.params().size() == ref.params().size() + tok.size());
+  std::copy(net.params().begin(), net.params().begin() + long(tok.offset), ref.params().begin());
+  std::copy(net.params().begin() + long(tok.offset + tok.size()), net.params().end(),
+            ref.params().begin() + long(tok.offset));
+  const int n = 2;
+  const MatD x = random_tokens(c, n, rng);
+  MatD image(plain.dim(), n);
+  const Eigen::Map<const MatD> e(net.params().data() + tok.offset, c.token_embed, c.token_states);
+  for (Eigen::Index k = 0; k < x.size(); ++k)
+    image.col(k / c.dim()).segment((k % c.dim()) * c.token_embed, c.token_embed) = e.col(int(x.data()[k]));
+  const VecD t = VecD::Constant(n, 0.4);
+  MatD a, b;
+  net.forward(x, t, nullptr, a);
+  ref.forward(image, t, nullptr, b);
+  CHECK(a.rows() == c.out_dim());
+  CHECK(rel_err(as_vec(a), as_vec(b)) < 1e-14);
+  // A token outside the states is refused, as are fractions
+  for (double bad : {5.0, -1.0, 1.5}) {
+    MatD y = x;
+    y(7, 1) = bad;
+    CHECK_THROWS_WITH(net.forward(y, t, nullptr, a), Catch::Contains("a token outside the network's states"));
+  }
+}

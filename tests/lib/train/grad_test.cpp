@@ -323,3 +323,51 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
   CHECK(got2b == got2);
   CHECK(again == two);
 }
+
+TEST_CASE("a token U-Net's discrete loss and gradient summed over pieces of images are the whole batch's",
+          "[train][discrete]") {
+  NetConfig c;
+  c.kind = NetKind::unet;
+  c.num_classes = 2;
+  c.token_states = 5;  // V = 4 grey levels and MASK
+  c.token_vocab = 4;
+  c.unet.height = c.unet.width = 4;
+  c.unet.channels = {4, 8};
+  c.unet.embed = 8;
+  c.unet.token_embed = 3;
+  c.dim = c.unet_config().dim();
+  Net net(c);
+  Rng r(7);
+  net.init(r);
+  for (float& v : net.params()) v += 0.1f * float(r.normal());
+  BatchGradient::Discrete d;
+  d.path.vocab = 4;
+  d.path.kappa = Schedule::parse("poly:1");
+  d.loss = DiscreteLoss::kl;
+  const int64_t n = 2 * kUNetPiece + 5;  // two whole pieces and a part
+  Mat z(c.dim, n), goal(c.dim, n), out;
+  Tokens xt(c.dim, n), x1(c.dim, n);
+  for (Eigen::Index k = 0; k < z.size(); ++k) {
+    x1.data()[k] = int32_t(r.below(4));
+    xt.data()[k] = r.uniform() < 0.5 ? x1.data()[k] : 4;  // x_1 or MASK
+  }
+  z = xt.cast<float>();
+  goal = x1.cast<float>();
+  Vec t(n);
+  std::vector<int> lab;
+  for (int64_t j = 0; j < n; ++j) t[j] = float(0.9 * r.uniform()), lab.push_back(int(j % 3));
+  // The whole batch in one pass, by hand: the mean token loss and its gradient
+  net.forward(z, t, lab.data(), out);
+  Mat g;
+  const double want = discrete_loss(d.loss, d.path, t, xt, x1, Eigen::Map<const Mat>(out.data(), 4, out.size() / 4), &g);
+  Params whole, pieces;
+  net.backward(Eigen::Map<const Mat>(g.data(), out.rows(), n), whole);
+  set_threads(1);
+  BatchGradient bg;
+  bg.set_discrete(d);
+  const double got = bg(net, z, t, lab, goal, pieces);
+  CHECK(got == Approx(want).epsilon(1e-5));
+  REQUIRE(pieces.size() == whole.size());
+  CHECK(max_abs(whole) > 1e-3);
+  CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+}
