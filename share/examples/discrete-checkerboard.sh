@@ -13,11 +13,12 @@
 #   discrete-checkerboard)
 #   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 20,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
-# Measured (2026-12-03, 2 cores shared by four engineers, load average 7-10): training 234 s
-# CPU (271 s wall), 10^6 samples of 64 jump steps 201 s wall on 2 threads; ELBO 11.10 +- 0.13
-# (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies 1.8 nats above ln 8192),
-# TV 0.082 against the floor 0.036, 1.6% of the samples off the cells (15,000 steps: TV 0.109,
-# ELBO 11.16). --quick: about 25 s CPU, 10% off the cells.
+# Measured (2026-12-03, 2 cores, load average about 2): training 60,000 steps 5.5 min wall, 10^6
+# samples of 64 jump steps on the power:3 grid 2 min on 2 threads, under 8 minutes in all; ELBO
+# 11.06 +- 0.13 (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies 1.8 nats
+# above ln 8192), TV 0.061 against the floor 0.036, 0.001% of the samples off the cells (30,000
+# steps: TV 0.074; on the uniform grid 0.082 with 1.6% off the cells, the sampler's O(h) error).
+# --quick: about 15 s, 1.8% off the cells (10% on the uniform grid).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -d "$root/build/bin" ] && export PATH="$root/build/bin:$PATH"
@@ -34,7 +35,7 @@ if [ "$quick" = 1 ]; then
   mode=quick train=(--width 64 --depth 3 --batch 512 --steps 1500 --lr 0.003 --warmup 100)
   n=20000 steps=64 elbo_n=1000 strata=8
 else
-  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 30000 --lr 0.002 --warmup 500)
+  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 60000 --lr 0.002 --warmup 500)
   n=1000000 steps=64 elbo_n=4000 strata=16
 fi
 t_start=$SECONDS
@@ -65,7 +66,8 @@ train_s=$((SECONDS - t0))
 
 # Samples, their histogram against the true cells, and the floor
 t0=$SECONDS
-flow-sample -m model.json -n "$n" --steps "$steps" --seed 4 -q -o samples.npy
+# 64 jump steps on a grid dense near t = 1, where the rates kappa'/(1 - kappa) grow (flow-sample(1))
+flow-sample -m model.json -n "$n" --steps "$steps" --grid power:3 --seed 4 -q -o samples.npy
 sample_s=$((SECONDS - t0))
 flow-eval compare samples.npy cells.npy -o tv.json
 flow-eval compare fresh.npy cells.npy -o floor.json
@@ -93,7 +95,7 @@ r = lambda v: round(v, 4)
 print(json.dumps({'mode': mode, 'entropy': r(math.log(8192)),
                   'elbo': r(e['elbo_nats']), 'elbo_stderr': r(e['elbo_nats_stderr']),
                   'elbo_exact_posterior': r(x['elbo_nats']), 'elbo_exact_stderr': r(x['elbo_nats_stderr']),
-                  'samples': n, 'steps': steps, 'tv': r(tv['tv']), 'tv_floor': r(floor['tv']),
+                  'samples': n, 'steps': steps, 'grid': 'power:3', 'tv': r(tv['tv']), 'tv_floor': r(floor['tv']),
                   'off_cells': r(tv['a_outside_b']),
                   'train_wall_s': train_s, 'sample_wall_s': sample_s, 'elbo_wall_s': elbo_s, 'total_wall_s': total_s}))
 PY
