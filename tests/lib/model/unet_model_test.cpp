@@ -14,6 +14,7 @@ using namespace flowkit;
 using nlohmann::json;
 using flowkit::test::load_error;
 using flowkit::test::unet_model;
+using flowkit::test::small_unet_config;
 
 
 TEST_CASE("a U-Net model file round-trips and rebuilds the same network", "[model][unet]") {
@@ -159,17 +160,11 @@ TEST_CASE("a discrete U-Net model file round-trips and gives the same posteriors
   m.discrete.vocab = 4;
   m.discrete.source = DiscreteSource::mask;
   m.discrete.kappa = Schedule::parse("poly:2");
-  m.net.kind = NetKind::unet;
+  m.net = small_unet_config();
   m.net.dim = 24;
-  m.net.num_classes = 2;
   m.net.token_states = 5;
   m.net.token_vocab = 4;
-  m.net.unet.channels = {4, 8};
-  m.net.unet.groups = 2;
-  m.net.unet.embed = 6;
   m.net.unet.token_embed = 3;
-  m.net.unet.height = 4;
-  m.net.unet.width = 6;
   m.shape = {4, 6};
   Net net(m.net);
   Rng r(3);

@@ -218,6 +218,22 @@ UNetConfig small_config(int image_channels, int classes) {
   c.num_classes = classes;
   return c;
 }
+
+// A scalar of the network's output for finite differences: loss = <out, gout> for 3 images at
+// random times with labels 0, 2 and 3 (3: the null label of 3 classes)
+struct Probe {
+  MatD gout;
+  VecD t;
+  std::vector<int> labels = {0, 2, 3};
+  Probe(Eigen::Index out_rows, Rng& rng) : gout(normal(out_rows, 3, rng)), t(3) {
+    for (int j = 0; j < 3; ++j) t[j] = rng.uniform();
+  }
+  double loss(UNet<double>& net, const MatD& x) const {
+    MatD out;
+    net.forward(x, t, labels.data(), out);
+    return (out.array() * gout.array()).sum();
+  }
+};
 }  // namespace
 
 TEST_CASE("the whole U-Net matches finite differences: parameters and input (VJP)", "[unet]") {
@@ -227,22 +243,14 @@ TEST_CASE("the whole U-Net matches finite differences: parameters and input (VJP
     Rng rng(17);
     ParamVec<double>& p = net.params();
     p = random_params(p.size(), rng);
-    const int n = 3;
-    MatD x = normal(c.dim(), n, rng);
-    const MatD gout = normal(c.dim(), n, rng);
-    VecD t(n);
-    for (int j = 0; j < n; ++j) t[j] = rng.uniform();
-    const std::vector<int> labels = {0, 2, 3};
-    auto loss = [&] {
-      MatD out;
-      net.forward(x, t, labels.data(), out);
-      return (out.array() * gout.array()).sum();
-    };
+    MatD x = normal(c.dim(), 3, rng);
+    const Probe pr(c.dim(), rng);
+    auto loss = [&] { return pr.loss(net, x); };
     loss();
     ParamVec<double> grad;
-    net.backward(gout, grad);
+    net.backward(pr.gout, grad);
     MatD gin;
-    net.vjp(gout, gin);
+    net.vjp(pr.gout, gin);
     CHECK(rel_err(as_vec(grad), numeric_gradient(p.data(), Eigen::Index(p.size()), loss)) < 1e-7);
     CHECK(rel_err(as_vec(gin), numeric_gradient(x.data(), x.size(), loss)) < 1e-7);
     CHECK(grad.size() == unet_param_count(c));
@@ -479,20 +487,12 @@ TEST_CASE("a U-Net over tokens: the embedding's and logits' gradients match fini
   Rng rng(41);
   ParamVec<double>& p = net.params();
   p = random_params(p.size(), rng);
-  const int n = 3;
-  const MatD x = random_tokens(c, n, rng);
-  const MatD gout = normal(c.out_dim(), n, rng);  // d loss / d logits: V per pixel
-  VecD t(n);
-  for (int j = 0; j < n; ++j) t[j] = rng.uniform();
-  const std::vector<int> labels = {0, 2, 3};
-  auto loss = [&] {
-    MatD out;
-    net.forward(x, t, labels.data(), out);
-    return (out.array() * gout.array()).sum();
-  };
+  const MatD x = random_tokens(c, 3, rng);
+  const Probe pr(c.out_dim(), rng);  // d loss / d logits: V per pixel
+  auto loss = [&] { return pr.loss(net, x); };
   loss();
   ParamVec<double> grad;
-  net.backward(gout, grad);
+  net.backward(pr.gout, grad);
   const VecD num = numeric_gradient(p.data(), Eigen::Index(p.size()), loss);
   CHECK(rel_err(as_vec(grad), num) < 1e-7);
   // The embedding table on its own (its gradient is the input image's, gathered back per token)
@@ -504,7 +504,7 @@ TEST_CASE("a U-Net over tokens: the embedding's and logits' gradients match fini
     CHECK(b.rows == (b.name == "tok.E" ? 3 : 4));  // E x S table; V output channels
   }
   MatD gin;
-  CHECK_THROWS_WITH(net.vjp(gout, gin), Catch::Contains("tokens has no derivative"));
+  CHECK_THROWS_WITH(net.vjp(pr.gout, gin), Catch::Contains("tokens has no derivative"));
 }
 
 TEST_CASE("a U-Net over tokens is the plain U-Net on the image of its tokens' embeddings",

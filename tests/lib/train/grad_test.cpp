@@ -277,18 +277,31 @@ TEST_CASE("auto chooses the gather for a few processes and small gradients, else
   CHECK_THROWS_WITH(parse_choice(exchanges(), "tree", "exchange"), Catch::Contains("one of gather, ring, auto"));
 }
 
-TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's", "[train]") {
+namespace {
+// The pieces' U-Net: 4 x 4 images, channels 4 and 8, embedding 8
+NetConfig unet_4x4(int classes) {
   NetConfig c;
   c.kind = NetKind::unet;
-  c.num_classes = 3;
+  c.num_classes = classes;
   c.unet.height = c.unet.width = 4;
   c.unet.channels = {4, 8};
   c.unet.embed = 8;
-  c.dim = c.unet_config().dim();
+  return c;
+}
+// Initialized, with every parameter moved off its start (zero-started layers made live)
+Net live_net(const NetConfig& c, Rng& r) {
   Net net(c);
-  Rng r(5);
   net.init(r);
   for (float& v : net.params()) v += 0.1f * float(r.normal());
+  return net;
+}
+}  // namespace
+
+TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's", "[train]") {
+  NetConfig c = unet_4x4(3);
+  c.dim = c.unet_config().dim();
+  Rng r(5);
+  Net net = live_net(c, r);
   const int64_t n = 2 * kUNetPiece + 5;  // two whole pieces and a part
   Mat z(c.dim, n), goal(c.dim, n), out;
   r.fill_normal(z);
@@ -326,20 +339,13 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
 
 TEST_CASE("a token U-Net's discrete loss and gradient summed over pieces of images are the whole batch's",
           "[train][discrete]") {
-  NetConfig c;
-  c.kind = NetKind::unet;
-  c.num_classes = 2;
+  NetConfig c = unet_4x4(2);
   c.token_states = 5;  // V = 4 grey levels and MASK
   c.token_vocab = 4;
-  c.unet.height = c.unet.width = 4;
-  c.unet.channels = {4, 8};
-  c.unet.embed = 8;
   c.unet.token_embed = 3;
   c.dim = c.unet_config().dim();
-  Net net(c);
   Rng r(7);
-  net.init(r);
-  for (float& v : net.params()) v += 0.1f * float(r.normal());
+  Net net = live_net(c, r);
   BatchGradient::Discrete d;
   d.path.vocab = 4;
   d.path.kappa = Schedule::parse("poly:1");
