@@ -62,6 +62,30 @@ need_mpi() {
 }
 mpi() { local np=$1; shift; timeout 120 mpirun --oversubscribe -np "$np" "$@"; }
 
+# digit_grid FILE ASSERT: FILE (an MNIST example's grid) holds 100 images of 28x28 and their
+# labels, 10 of each digit 0..9, and the Python assertion ASSERT about the images x holds.
+digit_grid() {
+  sh_ok "$PYTHON -c \"
+import numpy as np
+f = open('$1', 'rb'); x = np.load(f); y = np.load(f)
+assert x.shape == (100, 28, 28), x.shape
+assert sorted(np.bincount(y.astype(int), minlength=10)) == [10] * 10, y
+$2
+\""
+}
+
+# knn_report REPORT DIR W...: for each guidance weight W, REPORT's line "W = W ACC" gives exactly
+# the share that an independent numpy 5-nearest-neighbour vote (knn_vote.py: ties to the smallest
+# digit, as in flow-eval) finds for DIR/guided-W.npy against DIR/heldout.npy.
+knn_report() {
+  local report=$1 dir=$2 w acc
+  shift 2
+  for w in "$@"; do
+    acc=$(awk -v w="$w" '$1 == "W" && $3 == w { print $4 }' "$report")
+    sh_ok "$PYTHON '$FLOWKIT_SRC/tests/cli/knn_vote.py' $dir/heldout.npy $dir/guided-$w.npy '$acc'"
+  done
+}
+
 # Ends the script: prints a summary and exits non-zero on any failure.
 finish() {
   echo "$checks checks, $failures failed"
