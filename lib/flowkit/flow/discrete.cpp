@@ -194,14 +194,14 @@ Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s,
 Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampling& s, uint64_t seed,
                      int threads) {
   Tokens x(model.length(), n);
-  const int64_t chunks = (n + kTokenChunk - 1) / kTokenChunk;
+  const int64_t size = std::max<int64_t>(model.chunk(), 1), chunks = (n + size - 1) / size;
   std::vector<std::unique_ptr<DiscreteModel>> models(size_t(std::max(threads, 1)));
   for (auto& m : models) m = model.clone();
   // A network's products on the chunk's own thread: the same bits with any thread count
   const SerialProducts serial(threads == 1);
   parallel_for(chunks, threads, Spread::dynamic, [&](int64_t k, int thread) {
     Rng rng(seed, uint64_t(k));
-    const int64_t first = k * kTokenChunk, m = std::min(kTokenChunk, n - first);
+    const int64_t first = k * size, m = std::min(size, n - first);
     DiscreteSampling chunk = s;
     if (s.labels) chunk.labels = s.labels + first;
     x.middleCols(first, m) = sample_tokens(*models[size_t(thread)], m, chunk, rng);

@@ -49,6 +49,9 @@ void draw_path(const DiscretePath& path, const Tokens& x0, const Tokens& x1, con
 // Throws an Error naming the first token outside 0..V-1 (data tokens; MASK is not data).
 void check_tokens(const Tokens& x, int vocab, const std::string& where);
 
+// The threaded sampler's chunk (sequences) for a model whose pass costs little per sequence
+constexpr int64_t kTokenChunk = 2048;
+
 // What a discrete model gives: the posterior p_{1|t}(x_1^i = y | x_t) of every position, a
 // V x (L n) matrix of probabilities whose column i + L j is position i of sequence j.
 class DiscreteModel {
@@ -65,6 +68,9 @@ class DiscreteModel {
   virtual void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) = 0;
   virtual std::unique_ptr<DiscreteModel> clone() const = 0;
   virtual std::string describe() const = 0;
+  // Sequences per chunk of the threaded sampler (below): few for a costly network, so that a
+  // small batch still spreads over the threads.
+  virtual int64_t chunk() const { return kTokenChunk; }
 };
 
 // The rates of every token at one time t, an S x (L n) matrix (S = path.states()):
@@ -119,9 +125,8 @@ struct DiscreteSampling {
 Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s, Rng& rng,
                      Tokens* trajectory = nullptr);
 
-// The same, chunk by chunk over the threads: chunk k of kTokenChunk sequences draws from
+// The same, chunk by chunk over the threads: chunk k of model.chunk() sequences draws from
 // Rng(seed, k) with its own clone of the model, so the tokens do not depend on the thread count.
-constexpr int64_t kTokenChunk = 2048;
 Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampling& s, uint64_t seed,
                      int threads);
 

@@ -22,6 +22,8 @@ class NetDiscreteModel : public DiscreteModel {
   std::vector<int64_t> shape() const override { return shape_; }
   const DiscretePath& path() const override { return path_; }
   int num_classes() const override { return net_.config().num_classes; }
+  // A U-Net chunk is one piece: 100 images make 7 chunks for the threads, not one
+  int64_t chunk() const override { return net_.config().kind == NetKind::unet ? kUNetPiece : kTokenChunk; }
   void posterior(const Tokens& xt, const Vec& t, const int* labels, Mat& p) override {
     const Eigen::Index n = xt.cols();
     const Eigen::Index step = net_.config().kind == NetKind::unet ? kUNetPiece : std::max<Eigen::Index>(n, 1);

@@ -209,4 +209,16 @@ TEST_CASE("a discrete U-Net model file round-trips and gives the same posteriors
   json bad = j;
   bad["architecture"]["token_embed"] = 4;
   CHECK(load_error(bad).find("tok.E") != std::string::npos);
+
+  // The threaded sampler takes a U-Net's images 16 at a time, chunk k from Rng(seed, k): 20
+  // images are two chunks for the threads (not one chunk of 2,048), the same bits at 1 and 2
+  DiscreteSampling s{6};
+  s.labels = labels.data();
+  const Tokens two = sample_tokens(*model, n, s, 9, 2);
+  CHECK(sample_tokens(*model, n, s, 9, 1) == two);
+  Rng r0(9, 0), r1(9, 1);
+  CHECK(sample_tokens(*model, 16, s, r0) == two.leftCols(16));
+  DiscreteSampling tail = s;
+  tail.labels = labels.data() + 16;
+  CHECK(sample_tokens(*model, 4, tail, r1) == two.rightCols(4));
 }
