@@ -191,7 +191,7 @@ echo "floor: $(flow-eval compare tokens-fresh2.npy tokens-fresh.npy | grep -E '"
 flow-plot tokens-fresh.npy --kind hist --bins 32 --range 0:32 $S --title "data: a 32 x 32 grid of tokens" -o 13-data.png
 flow-plot tokens-64.npy --kind hist --bins 32 --range 0:32 $S --title "samples: 64 jump steps" -o 13-samples.png
 flow-traj -m tokens.json -n 40 --steps 32 --seed 13 |
-  flow-plot $S --title "tokens jumping from MASK (32, 32)" -o 13-traj.png
+  flow-plot $S --range -1:35,-1:40 --title "tokens jumping from MASK (32, 32)" -o 13-traj.png
 flow-eval elbo -m tokens.json tokens-fresh.npy --seed 13
 flow-sample -m "$M/discrete-table.json" -n 20000 --steps 500 --seed 13 -o table.npy
 flow-eval elbo -m "$M/discrete-table.json" table.npy --strata 32 --seed 13
