@@ -11,10 +11,9 @@
 # Usage: bash share/examples/discrete-mnist.sh [--quick] [OUTDIR]   (default OUTDIR: discrete-mnist)
 #   --quick (or FLOWKIT_QUICK=1): a tiny U-Net (150 steps) and few samples, about 10 s, for the
 #   CLI test (tests/cli/discrete_mnist_example.sh).
-# Budget of the full run on 2 cores shared with other jobs (2026-12-03): training 4,000 steps of
-# batch 64 in 1,311 s wall under load (0.26 s a step on a quieter machine: about 17 minutes;
-# DMNIST_STEPS trades time for quality), sampling and kNN 39 s, the ELBO 11 s.
-# Measured (200 samples, 50 jump steps): kNN accuracy 80.5% at W = 1 and 98.5% at W = 3 (2,500
+# Budget of the full run on 2 quiet cores (2026-12-03): training 4,000 steps of batch 64 in 529 s
+# wall (DMNIST_STEPS trades time for quality), sampling and kNN 23 s, the ELBO 11 s.
+# Measured (200 samples, 50 jump steps): kNN accuracy 76% at W = 1 and 99% at W = 3 (2,500
 # steps: 78.5% and 95.0%); the held-out ELBO 0.519 +- 0.005 bits per pixel at 16 levels (2,500
 # steps: 0.578), beside the continuous U-Net's 1.405 bits per dimension at 256 levels
 # (mnist.sh). The two are not the same quantity: the 256-level figure is the 16-level one plus
