@@ -40,7 +40,7 @@ import tempfile
 import time
 
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "sphere", "discrete", "startup"]
+WORKLOADS = ["gemm", "train", "sample", "logp", "w2", "unet", "sphere", "discrete", "dunet", "startup"]
 PY = "/usr/bin/python3"
 
 
@@ -344,6 +344,67 @@ class Bench:
                  "%.3f" % (measured, 2 * measured, steps, measured, measured, token_tv(ours_out, theirs_out),
                            token_tv(ours_out, seed2)))
 
+    # The discrete MNIST example's token U-Net (share/examples/discrete-mnist.sh, its full settings):
+    # flow-train's steps and flow-sample's jump sampler against torch_flow.py discrete-unet-*.
+    def dunet(self, t):
+        a = self.a
+        data, model = os.path.join(self.tmp, "mnist16.npy"), os.path.join(self.tmp, "dunet.json")
+        if not os.path.exists(data):
+            self.run(self.flow("flow-data", "mnist", "--part", "train", "--levels", 16, "-o", data))
+        net = ["--net", "unet", "--blocks", 1, "--channels", a.dunet_channels, "--groups", a.dunet_groups, "--embed",
+               a.dunet_embed, "--token-embed", a.dunet_token_embed, "--batch", a.dunet_batch, "--conditional",
+               "--cond-drop", 0.1, "--source", "mask", "--kappa", "poly:1", "--loss", "ce", "--lr", 0.002,
+               "--warmup", 100, "--seed", 1, "-q"]
+        cmd = lambda k: self.flow("flow-train", data, "--steps", k, "--threads", t, "-o", model, *net)
+        k0, k1 = 2, 2 + a.dunet_train_steps
+        self.run(cmd(k0), t)  # warm-up
+        s0, s1 = (min(self.run(cmd(k), t)[0] for _ in range(a.reps)) for k in (k0, k1))
+        _, mib, _ = self.run(cmd(k1), t)
+        check, err = self.dunet_check(model, data)
+        r, pmib = self.peer_json("torch_flow.py", t, "discrete-unet-train", "--model", model, "--data", data, "--batch",
+                                 a.dunet_batch, "--steps", k1 - k0, "--warmup", 2, "--reps", a.reps, "--cond-drop", 0.1,
+                                 "--lr", 0.002, *check)
+        with open(model) as f:
+            ours_params = sum(w["shape"][0] * w["shape"][1] for w in json.load(f)["weights"])
+        if r["params"] != ours_params:
+            raise RuntimeError("the PyTorch token U-Net has %d parameters, flowkit's %d" % (r["params"], ours_params))
+        arch = "channels %s, token embed %d, batch %d" % (a.dunet_channels, a.dunet_token_embed, a.dunet_batch)
+        self.add("discrete U-Net train (CE, MNIST 16 levels, %s)" % arch, "steps/s", t, (k1 - k0) / max(s1 - s0, 1e-9),
+                 r["steps_per_s"], True, mib, pmib, "steps %d-%d of flow-train (start-up subtracted); %d parameters; "
+                 "PyTorch: the same model file's network and weights (flowkit_torch), %s" % (k0, k1, r["params"], err))
+        per, steps, measured = max(1, a.dunet_images // 10), 50, a.dunet_steps
+        out = os.path.join(self.tmp, "dunet_samples.npy")
+        cmd = lambda k: self.flow("flow-sample", "-m", model, "--class", "all", "-n", per, "--steps", k, "--threads",
+                                  t, "--seed", 1, "-q", "-o", out)
+        secs, mib = self.scaled_seconds(cmd, t, measured, 2 * measured, steps)
+        n = 10 * per
+        for chunk in (16, 0):  # PyTorch in flowkit's chunks of 16 images, then all at once
+            r, pmib = self.peer_json("torch_flow.py", t, "discrete-unet-sample", "--model", model, "--n", per, "--steps",
+                                     measured, "--reps", a.reps, "--chunk", chunk, "--jit", a.dunet_jit, *check)
+            how = r["how"] + ("" if r.get("jit_seconds") is None else " (eager %.3g s, traced %.3g s)"
+                              % (r["eager_seconds"], r["jit_seconds"])) + ("; trace failed: " + r["jit_error"]
+                                                                          if "jit_error" in r else "")
+            self.add("discrete U-Net sample %d images (--class all), %d jump steps" % (n, steps)
+                     + ("" if chunk else " (PyTorch one batch)"), "images/s", t, n / secs,
+                     n / (r["seconds"] * steps / measured), True, mib, pmib,
+                     "flowkit: runs of %d and %d steps, scaled to %d (chunks of 16 images over the threads); PyTorch: "
+                     "%s, %d steps, scaled; %s" % (measured, 2 * measured, steps,
+                                                   "chunks of %d" % chunk if chunk else "one batch", measured, how))
+
+    # Token images for the peer's startup check: the first 2 (C + 1) training digits (every label
+    # twice, the null label too, and more than one of flowkit's pieces of 16), each pixel masked
+    # with probability 1/2; flowkit's posterior of them at t = 0.5 (bench/token_posterior).
+    def dunet_check(self, model, data):
+        import numpy as np
+        tokens, post = os.path.join(self.tmp, "dunet_check.npy"), os.path.join(self.tmp, "dunet_post.npy")
+        with open(data, "rb") as f:
+            x = np.lib.format.read_array(f)[:22].astype(np.int32)
+        x[np.random.default_rng(7).random(x.shape) < 0.5] = 16  # MASK of 16 levels
+        np.save(tokens, x)
+        self.run([os.path.join(self.benchbin, "token_posterior"), model, tokens, "0.5", post])
+        return ["--check-tokens", tokens, "--check-posterior", post, "--check-t", 0.5], \
+            "its posterior of 22 half-masked digits at t = 0.5 is flowkit's to 1e-4 (asserted at its start-up)"
+
     def go(self):
         self.gemm_rate = {}
         a = self.a
@@ -370,6 +431,8 @@ class Bench:
                 self.attempt("sphere", t, lambda: self.sphere(t))
             if on("discrete"):
                 self.attempt("discrete", t, lambda: self.discrete(t))
+            if on("dunet"):
+                self.attempt("dunet", t, lambda: self.dunet(t))
         if on("startup"):
             self.attempt("start-up", 1, self.startup)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -448,6 +511,17 @@ def main():
     p.add_argument("--discrete-points", type=int, default=20000, help="sequences the discrete sampler draws")
     p.add_argument("--discrete-steps", type=int, default=8, help="jump steps measured (and twice that; scaled "
                    "to 64)")
+    p.add_argument("--dunet-channels", default="16,32,64", help="the token U-Net's channels (discrete-mnist.sh's)")
+    p.add_argument("--dunet-groups", type=int, default=8, help="the token U-Net's GroupNorm groups")
+    p.add_argument("--dunet-embed", type=int, default=64, help="the token U-Net's time/label embedding")
+    p.add_argument("--dunet-token-embed", type=int, default=8, help="the token U-Net's values per token")
+    p.add_argument("--dunet-batch", type=int, default=64, help="the token U-Net's training batch")
+    p.add_argument("--dunet-train-steps", type=int, default=20, help="token U-Net training steps timed")
+    p.add_argument("--dunet-images", type=int, default=200, help="token images the sampler draws (a tenth of "
+                   "them of each class)")
+    p.add_argument("--dunet-steps", type=int, default=4, help="jump steps measured (and twice that; scaled to 50)")
+    p.add_argument("--dunet-jit", type=int, default=1, help="the PyTorch sampler also tries torch.jit.trace + "
+                   "optimize_for_inference and keeps the faster (0: eager only)")
     a = p.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc)
     m = machine()

@@ -14,6 +14,8 @@ the same batch, optimizer and solver. Prints one JSON object on stdout.
   torch_flow.py sphere-sample --threads T --model M.json --n 100000 --steps 4 --reps 2
   torch_flow.py discrete-train --threads T --data TOKENS.npy --vocab 128 --width 128 --depth 3 --batch 1024
   torch_flow.py discrete-sample --threads T --model M.json --n 100000 --steps 4 --reps 2
+  torch_flow.py discrete-unet-train --threads T --model M.json --data TOKENS.npy --batch 64 --steps 10
+  torch_flow.py discrete-unet-sample --threads T --model M.json --n 20 --steps 4 --chunk 16 --reps 2
 
 Timed workloads run once untimed (warm-up), then --reps times; the best is reported, as
 share/bench does for flowkit. sample and logp integrate --chunk points at a time (4096, as
@@ -50,7 +52,22 @@ cross-entropy of the logits on x1 (the mean over the tokens), backward, clipping
 Sampling: flowkit's jump sampler (chunks of 2048 sequences): --steps - 1 jump steps, each token
 leaving with probability 1 - exp(-h lambda) to a token drawn in proportion to the rates
 kappa'/(1 - kappa) p_{1|t}(y), and the last step drawn from the posterior; --model loads a
-flowkit discrete model file (uniform source, poly:2) into the same network."""
+flowkit discrete model file (uniform source, poly:2) into the same network.
+
+discrete-unet-train / discrete-unet-sample: the token U-Net of share/examples/discrete-mnist.sh
+(flow-train --net unet on token images), built from flowkit's model file (--model) by
+flowkit_torch's FlowkitUNet: each pixel's token (16 grey levels or MASK) looks up the learned
+table tok.E, the U-Net gives V logits per pixel; class labels with the null label. A training
+step (from the file's weights): x1 a batch of --data (flow-data mnist --levels 16: token images
+and their labels), t ~ U[0, 1 - 10^-3], x_t = x1 with probability kappa(t) = t^n (the file's
+poly:n) else MASK, labels dropped to the null label with probability --cond-drop, the
+cross-entropy of the logits on x1, backward, clipping, Adam, EMA; --warmup steps, then the best
+of --reps runs of --steps steps. Sampling: the jump sampler above from an all-MASK source (rates
+over the V tokens; MASK is never a target), --n images of each class, in chunks of --chunk
+images (flowkit's: 16; 0: all at once), eagerly and (--jit 1) with the forward pass through
+torch.jit.trace + optimize_for_inference, the faster kept. With --check-tokens and
+--check-posterior, both first assert that the network's posterior of those tokens is flowkit's
+(bench/token_posterior) to 1e-4, and report the largest difference."""
 import argparse
 import json
 import math
@@ -537,10 +554,188 @@ def bench_discrete_sample(a):
             "distinct_cells": int(torch.unique(x[:, 0] * V + x[:, 1]).numel())}
 
 
+def token_unet(path, which="sampling"):
+    """A flowkit token U-Net model file (flow-train --net unet on token images: "type": "discrete",
+    a mask source, kappa poly:n) as flowkit_torch's FlowkitUNet; and its n."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "share", "python"))
+    from flowkit_torch import FlowkitUNet, load
+    net = load(path, which)
+    cfg = net.config
+    if not (isinstance(net, FlowkitUNet) and net.vocab > 0 and cfg["source"] == "mask"
+            and cfg["kappa"].startswith("poly:")):
+        raise SystemExit("torch_flow.py: error: only token U-Nets with a mask source and kappa poly:n (%s)" % path)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net, float(cfg["kappa"][5:])
+
+
+def check_posterior(net, a):
+    """The startup assertion: the softmax of the logits of --check-tokens at --check-t (sequence j
+    with label j % (C + 1), C the null label) is flowkit's posterior (--check-posterior, written by
+    bench/token_posterior) to 1e-4 in every entry; the largest difference."""
+    import numpy as np
+    if not a.check_tokens:
+        return None
+    x = torch.from_numpy(np.load(a.check_tokens).astype(np.int64))
+    want = torch.from_numpy(np.load(a.check_posterior))
+    n, C = x.shape[0], net.num_classes
+    y = torch.arange(n) % (C + 1) if C > 0 else None
+    with torch.no_grad():
+        got = torch.softmax(net.network(x.reshape(n, -1), torch.full((n,), a.check_t), y).reshape(want.shape), dim=2)
+    err = float((got - want).abs().max())
+    if not err <= 1e-4:
+        raise SystemExit("torch_flow.py: error: the torch U-Net's posterior differs from flowkit's by %.3g (over 1e-4)"
+                         " (%s)" % (err, a.model))
+    return err
+
+
+def read_labelled(path):
+    """An NPY stream of tokens (n, ...) and the labels (n,) after it (flow-data mnist)."""
+    import numpy as np
+    with open(path, "rb") as f:
+        x = np.lib.format.read_array(f)
+        at = f.tell()
+        labels = np.lib.format.read_array(f) if f.read(1) and f.seek(at) == at else None
+    if labels is None:
+        raise SystemExit("torch_flow.py: error: %s has no labels after its tokens" % path)
+    return x, labels
+
+
+def bench_discrete_unet_train(a):
+    """The token U-Net's training step as flow-train takes it on discrete-mnist.sh's data: x1 a batch
+    of images, t ~ U[0, 1 - 10^-3], x_t = x1 with probability kappa(t) else MASK, labels dropped
+    to the null label with probability --cond-drop, the cross-entropy of the V logits of every
+    pixel (the mean over the tokens), backward, clipping, Adam, EMA; from the model file's weights."""
+    import numpy as np
+    net, power = token_unet(a.model)
+    err = check_posterior(net, a)
+    net, _ = token_unet(a.model, "weights")
+    tokens, labels = read_labelled(a.data)
+    data = torch.from_numpy(tokens.reshape(tokens.shape[0], -1).astype(np.int64))
+    labels = torch.from_numpy(labels.astype(np.int64))
+    g = torch.Generator().manual_seed(a.seed)
+    torch.manual_seed(a.seed)
+    params = list(net.parameters())
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(params, lr=a.lr, foreach=a.foreach)
+    ema = [p.detach().clone() for p in params]
+    V, C, n = net.vocab, net.num_classes, a.batch
+
+    def step():
+        i = torch.randint(0, data.shape[0], (n,), generator=g)
+        x1 = data[i]
+        t = torch.rand(n, generator=g) * (1 - 1e-3)
+        keep = torch.rand(x1.shape, generator=g) < t.pow(power)[:, None]
+        xt = torch.where(keep, x1, torch.full_like(x1, V))
+        y = torch.where(torch.rand(n, generator=g) < a.cond_drop, torch.full((n,), C), labels[i]) if C else None
+        loss = torch.nn.functional.cross_entropy(net.network(xt, t, y).reshape(-1, V), x1.reshape(-1))
+        update(loss, opt, params, ema, a)
+        return float(loss)
+
+    for _ in range(a.warmup):
+        step()
+    s = float("inf")
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            loss = step()
+        s = min(s, time.perf_counter() - t0)
+    return {"steps_per_s": a.steps / s, "loss": loss, "params": sum(p.numel() for p in params),
+            "check_max_abs": err}
+
+
+def bench_discrete_unet_sample(a):
+    """flowkit's jump sampler on the token U-Net (as discrete-sample, from an all-MASK source):
+    --n images per class of every class (flow-sample --class all), chunks of --chunk images,
+    --steps steps; eagerly and through torch.jit.trace + optimize_for_inference (--jit 1: both,
+    the faster kept)."""
+    net, power = token_unet(a.model)
+    err = check_posterior(net, a)
+    net.eval()
+    g = torch.Generator().manual_seed(a.seed)
+    V, C, L, h = net.vocab, net.num_classes, net.height * net.width, 1.0 / a.steps
+    labels = torch.arange(C).repeat_interleave(a.n) if C else None
+    total = C * a.n if C else a.n
+    mask_col = torch.zeros(1, 1)
+
+    def run(forward, size):
+        out = []
+        with torch.no_grad():
+            for i, m in chunks(total, size):
+                x = torch.full((m, L), V, dtype=torch.int64)
+                y = labels[i:i + m] if C else None
+                rows = torch.arange(m * L)
+                for k in range(a.steps):
+                    t = k * h
+                    p = torch.softmax(forward(x, torch.full((m,), t), y).reshape(m * L, V), dim=1)
+                    if k + 1 == a.steps:
+                        x = draw(p, p.sum(1), g).reshape(m, L)
+                        continue
+                    # rates kappa'/(1 - kappa) p over the V tokens and MASK (never a target), none to x_t
+                    c = power * t ** (power - 1) / (1 - t ** power) if t > 0 or power == 1 else 0.0
+                    u = torch.cat([p * c, mask_col.expand(m * L, 1)], dim=1)
+                    flat = x.reshape(-1)
+                    u[rows, flat] = 0
+                    lam = u.sum(1)
+                    jump = torch.rand(lam.shape, generator=g) < -torch.expm1(-h * lam)
+                    x = torch.where(jump, draw(u, lam, g), flat).reshape(m, L)
+                out.append(x)
+        return torch.cat(out)
+
+    size = a.chunk if a.chunk > 0 else total
+    res = {"chunk": a.chunk, "reps": a.reps, "images": total, "check_max_abs": err}
+    eager, x = best_of(a, lambda: run(net.network, size))
+    res.update(seconds=eager, eager_seconds=eager, how="eager")
+    if a.jit:
+        traced = {}  # a trace is made for one batch size: one per chunk size, made in the warm-up run
+
+        def fwd(xt, t, y):
+            m = xt.shape[0]
+            if m not in traced:
+                mod = torch.jit.trace(TokenForward(net, C > 0), (xt, t, y) if C else (xt, t), check_trace=False)
+                traced[m] = torch.jit.optimize_for_inference(torch.jit.freeze(mod.eval()))
+                # the trace must not have kept the time or the labels as constants: at another time
+                # and other labels it gives the eager logits, to 1% of how much those changed them
+                t2, y2 = torch.full_like(t, 0.77), None if y is None else y.flip(0)
+                want = net.network(xt, t2, y2)
+                got = traced[m](xt, t2, y2) if C else traced[m](xt, t2)
+                moved = float((want - net.network(xt, t, y)).abs().max())
+                if not float((got - want).abs().max()) <= 0.01 * moved:
+                    raise RuntimeError("the traced forward pass is not the eager one at another time and labels")
+            return traced[m](xt, t, y) if C else traced[m](xt, t)
+
+        try:
+            jit_s, xj = best_of(a, lambda: run(fwd, size))
+        except Exception as e:  # noqa: BLE001 - reported: the eager figure stands
+            jit_s, res["jit_error"] = None, str(e)[:200]
+        res["jit_seconds"] = jit_s
+        if jit_s is not None and jit_s < eager:
+            res.update(seconds=jit_s, how="torch.jit.trace + optimize_for_inference")
+            x = xj
+    res["sequences_per_s_at_measured_steps"] = total / res["seconds"]
+    if a.out:
+        import numpy as np
+        np.save(a.out, x.reshape(total, net.height, net.width).numpy().astype(np.int32))
+    return res
+
+
+class TokenForward(torch.nn.Module):
+    """The token U-Net's logits as one traceable module (labels given or not)."""
+
+    def __init__(self, net, labelled):
+        super().__init__()
+        self.net, self.labelled = net, labelled
+
+    def forward(self, xt, t, y=None):
+        return self.net.network(xt, t, y if self.labelled else None)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", choices=["gemm", "train", "sample", "logp", "field", "unet", "sphere-train",
-                                    "sphere-sample", "discrete-train", "discrete-sample"])
+                                    "sphere-sample", "discrete-train", "discrete-sample", "discrete-unet-train",
+                                    "discrete-unet-sample"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--n", type=int, nargs="+", default=[1024])
     p.add_argument("--width", type=int, default=256)
@@ -571,6 +766,14 @@ def main():
     p.add_argument("--classes", type=int, default=10, help="unet: labels (0: unconditional)")
     p.add_argument("--data", help="discrete-train: the token data (an integer .npy (n, L))")
     p.add_argument("--vocab", type=int, default=128, help="discrete-train: the vocabulary V")
+    p.add_argument("--cond-drop", type=float, default=0.1, help="discrete-unet-train: probability of the null "
+                   "label (discrete-mnist.sh's)")
+    p.add_argument("--jit", type=int, default=1, help="discrete-unet-sample: also time the forward pass through "
+                   "torch.jit.trace + optimize_for_inference and keep the faster (1) or eager only (0)")
+    p.add_argument("--check-tokens", help="discrete-unet-*: token images (.npy) whose posterior must be "
+                   "--check-posterior's (bench/token_posterior's) to 1e-4, checked at startup")
+    p.add_argument("--check-posterior", help="discrete-unet-*: flowkit's posterior of --check-tokens (.npy (n, L, V))")
+    p.add_argument("--check-t", type=float, default=0.5, help="discrete-unet-*: the time of the check")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     if a.what != "gemm":
@@ -578,7 +781,8 @@ def main():
     r = {"gemm": bench_gemm, "train": bench_train, "sample": bench_sample, "logp": bench_logp,
          "field": bench_field, "unet": bench_unet, "sphere-train": bench_sphere_train,
          "sphere-sample": bench_sphere_sample, "discrete-train": bench_discrete_train,
-         "discrete-sample": bench_discrete_sample}[a.what](a)
+         "discrete-sample": bench_discrete_sample, "discrete-unet-train": bench_discrete_unet_train,
+         "discrete-unet-sample": bench_discrete_unet_sample}[a.what](a)
     r.update({"threads": torch.get_num_threads(), "blas": loaded_blas(), "torch": torch.__version__})
     print(json.dumps(r))
 

@@ -27,9 +27,19 @@ A flowkit .safetensors file holds F32 tensors "weights.BLOCK" (and "ema.BLOCK") 
 the JSON configuration under the header's __metadata__ key "flowkit"; read_safetensors and
 write_safetensors read and write that format with json and struct alone. A 3x3 convolution's
 W is C_out x (9 C_in) there, column (3 ky + kx) C_in + c: torch's (C_out, C_in, 3, 3) weight
-permuted; label.E is embed x (classes + 1), torch's nn.Embedding weight transposed.
+permuted; label.E is embed x (classes + 1), torch's nn.Embedding weight transposed. A JSON
+model (flow-train -o model.json) stores each tensor as rows x cols of base64 floats in column
+order (Eigen's); read_json_model gives the same blocks. A discrete model ("type": "discrete",
+flow-train on token data) has a safetensors form in neither direction: load() reads its JSON.
+
+The token U-Net (a discrete model, doc/DESIGN.md "Discrete flows"): each pixel's token (0..V-1,
+or MASK = V with a mask source) selects a column of the learned table tok.E (token_embed x
+states), the E-channel image the input convolution sees, and the output convolution gives V
+channels, the logits of each pixel's posterior p_{1|t} (FlowkitUNet.network on token ids).
 
     m = load("model.safetensors")                    # a flowkit model in torch: MLP or U-Net
+    m = load("tokens.json")                          # a token U-Net (flow-train --net unet on tokens)
+    logits = m.network(x_t, t, y)                    # x_t: (n, H W) token ids; (n, H W V) logits
     v = m(x, t)                                      # x: (n, d) or images; t: float or (n,)
     v = m(x, t, y=labels, guidance=2.0)              # conditional models
     m.save("copy.safetensors")                       # back to flowkit
@@ -146,7 +156,7 @@ class FlowkitModel(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = {k: v for k, v in config.items() if k not in ("weights", "ema_weights")}
-        self.dim = int(config["dim"])
+        self.dim = int(config["dim"] if "dim" in config else config["length"])  # a discrete model: its length
         self.num_classes = int(config["architecture"]["num_classes"])
         self.predict = config.get("predict", "velocity")
         self.schedule = Schedule(config.get("schedule", "linear"))
@@ -169,13 +179,14 @@ class FlowkitModel(nn.Module):
 
     def labels(self, y, n):
         """Labels (n,) with -1 or None as the null label (num_classes)."""
-        lab = torch.full((n,), self.num_classes, dtype=torch.long) if y is None else torch.as_tensor(y).long()
+        lab = torch.full((n,), self.num_classes, dtype=torch.long) if y is None else \
+            (y if torch.is_tensor(y) else torch.as_tensor(y)).long()  # a tensor stays an input of a trace
         lab = lab.expand(n) if lab.dim() == 0 else lab
         return torch.where(lab < 0, torch.full_like(lab, self.num_classes), lab)
 
     def time_features(self, t, n, like, freqs):
         # flowkit rounds t to float32, then computes sin, cos(pi 2^k t) in double, interleaved
-        t = torch.as_tensor(t, dtype=torch.float32).to(torch.float64)
+        t = (t if torch.is_tensor(t) else torch.as_tensor(t)).to(torch.float32).to(torch.float64)
         t = t.expand(n) if t.dim() == 0 else t.reshape(n)
         if freqs == 0:
             return t.to(like.dtype)[:, None]
@@ -187,6 +198,8 @@ class FlowkitModel(nn.Module):
         """The velocity u(x, t) in data coordinates, as flow-eval field: x (n, d) (or for a U-Net
         (n, H, W[, C]) images, H, W, C order), t a float or (n,); y labels (n,) (-1: null) with
         classifier-free guidance (1 - W) o(null) + W o(y). The result has x's shape."""
+        if getattr(self, "vocab", 0):
+            raise ValueError("a discrete model has no velocity: network(x_t, t, y) gives its logits")
         shape = x.shape
         x = x.reshape(shape[0], -1)
         z = (x - self.mean) / self.scale
@@ -223,8 +236,11 @@ class FlowkitModel(nn.Module):
     def load(cls, path, which="sampling"):
         """A flowkit .safetensors model; which: sampling (what flowkit samples with), weights or ema.
         FlowkitModel.load (or load()) gives a FlowkitMLP or a FlowkitUNet, as the file says."""
-        tensors, meta = read_safetensors(path)
-        config = json.loads(meta["flowkit"])
+        if path.endswith(".json"):
+            tensors, config = read_json_model(path)
+        else:
+            tensors, meta = read_safetensors(path)
+            config = json.loads(meta["flowkit"])
         kind = FlowkitUNet if config["architecture"].get("kind", "mlp") == "unet" else FlowkitMLP
         if cls is not FlowkitModel and cls is not kind:
             raise ValueError(f"{path}: a {kind.__name__[7:]} model, not a {cls.__name__[7:]} (use flowkit_torch.load)")
@@ -242,6 +258,8 @@ class FlowkitModel(nn.Module):
 
     def save(self, path, training=None):
         """Writes a flowkit .safetensors model (sampling uses these weights)."""
+        if getattr(self, "vocab", 0):
+            raise ValueError("a discrete model has no safetensors form in flowkit")
         cfg = dict(self.config)
         cfg["normalization"] = {"mean": self.mean.tolist(), "scale": self.scale.tolist()}
         cfg["sampling_weights"] = "weights"
@@ -255,8 +273,24 @@ class FlowkitModel(nn.Module):
 
 
 def load(path, which="sampling"):
-    """The module of a flowkit .safetensors model: a FlowkitMLP or a FlowkitUNet."""
+    """The module of a flowkit model (.safetensors, or .json): a FlowkitMLP or a FlowkitUNet."""
     return FlowkitModel.load(path, which)
+
+
+def read_json_model(path):
+    """A flowkit JSON model as read_safetensors gives one: ({"weights.BLOCK" / "ema.BLOCK": float32
+    array [rows, cols] in C order}, the configuration). The file's tensors are column-major."""
+    import base64
+    with open(path) as f:
+        doc = json.load(f)
+    tensors = {}
+    for key, prefix in (("weights", "weights."), ("ema_weights", "ema.")):
+        for t in doc.get(key, []):
+            rows, cols = t["shape"]
+            a = np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(cols, rows).T
+            tensors[prefix + t["name"]] = a.copy(order="C")
+    config = {k: v for k, v in doc.items() if k not in ("weights", "ema_weights")}
+    return tensors, config
 
 
 def common_config(dim, shape, architecture, schedule, predict, mean, scale):
@@ -420,6 +454,9 @@ class FlowkitUNet(FlowkitModel):
         self.channels = [int(c) for c in a["channels"]]
         self.nblocks, self.embed = int(a["blocks"]), int(a["embed"])
         self.groups, self.time_freqs = int(a["groups"]), int(a["time_freqs"])
+        # Over tokens (a discrete model): V data tokens (+ MASK with a mask source) in, V logits out
+        self.vocab = int(config["vocab"]) if config.get("type") == "discrete" else 0
+        states = self.vocab + (1 if config.get("source") == "mask" else 0)
         ch, L, e, g = self.channels, len(self.channels), self.embed, self.groups
         if self.time_freqs < 1:
             raise ValueError("the U-Net's time_freqs must be at least 1")
@@ -429,7 +466,9 @@ class FlowkitUNet(FlowkitModel):
         self.time2 = nn.Linear(e, e)
         if self.num_classes > 0:
             self.label = nn.Embedding(self.num_classes + 1, e)  # the last row: the null label
-        self.inp = nn.Conv2d(self.image_channels, ch[0], 3, padding=1)
+        if self.vocab:
+            self.tok = nn.Embedding(states, int(a.get("token_embed", 16)))  # flowkit's tok.E transposed
+        self.inp = nn.Conv2d(self.tok.embedding_dim if self.vocab else self.image_channels, ch[0], 3, padding=1)
         self.down_blocks = nn.ModuleList(
             nn.ModuleList(UNetBlock(ch[l] if b > 0 or l == 0 else ch[l - 1], ch[l], e, g)
                           for b in range(self.nblocks)) for l in range(L))
@@ -439,7 +478,7 @@ class FlowkitUNet(FlowkitModel):
             nn.ModuleList(UNetBlock(2 * ch[l] if b == 0 else ch[l], ch[l], e, g) for b in range(self.nblocks))
             for l in range(L - 1))
         self.out_norm = nn.GroupNorm(g, ch[0], eps=GN_EPS)
-        self.out = nn.Conv2d(ch[0], self.image_channels, 3, padding=1)
+        self.out = nn.Conv2d(ch[0], self.vocab or self.image_channels, 3, padding=1)
 
     # In the order of flowkit's layout (unet_layout.cpp): embedding, stem, down path, up path, output
     def blocks_map(self):
@@ -447,6 +486,8 @@ class FlowkitUNet(FlowkitModel):
              ("time.W2", self.time2.weight), ("time.b2", self.time2.bias)]
         if self.num_classes > 0:
             m.append(("label.E", self.label.weight))
+        if self.vocab:
+            m.append(("tok.E", self.tok.weight))
         m += [("in.W", self.inp.weight), ("in.b", self.inp.bias)]
         L = len(self.channels)
         for l in range(L):
@@ -463,16 +504,16 @@ class FlowkitUNet(FlowkitModel):
         return m
 
     # A convolution's W: C_out x (k k C_in) in the file, column (k ky + kx) C_in + c; torch's
-    # weight is (C_out, C_in, k, k). label.E: embed x (classes + 1) in the file.
+    # weight is (C_out, C_in, k, k). label.E: embed x (classes + 1), tok.E: token_embed x states.
     def to_file(self, name, p):
-        if name == "label.E":
+        if name in ("label.E", "tok.E"):
             return p.t()
         if p.dim() == 4:
             return p.permute(0, 2, 3, 1).reshape(p.shape[0], -1)
         return p
 
     def from_file(self, name, a, p):
-        if name == "label.E":
+        if name in ("label.E", "tok.E"):
             return a.t()
         if p.dim() == 4:
             co, ci, k, _ = p.shape
@@ -480,10 +521,14 @@ class FlowkitUNet(FlowkitModel):
         return a.reshape(p.shape)
 
     def network(self, z, t, y=None):
-        """The network output o(z, t, y), (n, H W C) in normalized units; y: labels (n,), -1 or None: null."""
+        """The network output o(z, t, y), (n, H W C) in normalized units; y: labels (n,), -1 or None: null.
+        Over tokens: z (n, H W) token ids, o (n, H W V) the logits of each pixel's posterior."""
         n = z.shape[0]
-        x = z.reshape(n, self.height, self.width, self.image_channels).permute(0, 3, 1, 2)
-        e = self.time2(F.silu(self.time1(self.time_features(t, n, z, self.time_freqs))))
+        if self.vocab:
+            x = self.tok(z.reshape(n, self.height, self.width).long()).permute(0, 3, 1, 2)
+        else:
+            x = z.reshape(n, self.height, self.width, self.image_channels).permute(0, 3, 1, 2)
+        e = self.time2(F.silu(self.time1(self.time_features(t, n, x, self.time_freqs))))
         if self.num_classes > 0:
             e = e + self.label(self.labels(y, n))
         s = F.silu(e)
