@@ -403,7 +403,7 @@ class Bench:
         np.save(tokens, x)
         self.run([os.path.join(self.benchbin, "token_posterior"), model, tokens, "0.5", post])
         return ["--check-tokens", tokens, "--check-posterior", post, "--check-t", 0.5], \
-            "its posterior of 22 half-masked digits at t = 0.5 is flowkit's to 1e-4 (asserted at its start-up)"
+            "its log-posterior of 22 half-masked digits at t = 0.5 is flowkit's to 1e-4 (asserted at its start-up)"
 
     def go(self):
         self.gemm_rate = {}

@@ -66,8 +66,8 @@ of --reps runs of --steps steps. Sampling: the jump sampler above from an all-MA
 over the V tokens; MASK is never a target), --n images of each class, in chunks of --chunk
 images (flowkit's: 16; 0: all at once), eagerly and (--jit 1) with the forward pass through
 torch.jit.trace + optimize_for_inference, the faster kept. With --check-tokens and
---check-posterior, both first assert that the network's posterior of those tokens is flowkit's
-(bench/token_posterior) to 1e-4, and report the largest difference."""
+--check-posterior, both first assert that the network's log-posterior of those tokens is
+flowkit's (bench/token_posterior) to 1e-4, and report the largest difference."""
 import argparse
 import json
 import math
@@ -570,9 +570,11 @@ def token_unet(path, which="sampling"):
 
 
 def check_posterior(net, a):
-    """The startup assertion: the softmax of the logits of --check-tokens at --check-t (sequence j
-    with label j % (C + 1), C the null label) is flowkit's posterior (--check-posterior, written by
-    bench/token_posterior) to 1e-4 in every entry; the largest difference."""
+    """The startup assertion: the log-softmax of the logits of --check-tokens at --check-t (sequence j
+    with label j % (C + 1), C the null label) is the log of flowkit's posterior (--check-posterior,
+    written by bench/token_posterior) to 1e-4 in every entry (both floored at 10^-30): the logits
+    the same up to each pixel's constant, which the posterior does not see. (Probabilities to 1e-4
+    would pass a weight moved by 10^-3; these logits do not.) The largest difference."""
     import numpy as np
     if not a.check_tokens:
         return None
@@ -582,10 +584,10 @@ def check_posterior(net, a):
     y = torch.arange(n) % (C + 1) if C > 0 else None
     with torch.no_grad():
         got = torch.softmax(net.network(x.reshape(n, -1), torch.full((n,), a.check_t), y).reshape(want.shape), dim=2)
-    err = float((got - want).abs().max())
+    err = float((got.double().clamp_min(1e-30).log() - want.double().clamp_min(1e-30).log()).abs().max())
     if not err <= 1e-4:
-        raise SystemExit("torch_flow.py: error: the torch U-Net's posterior differs from flowkit's by %.3g (over 1e-4)"
-                         " (%s)" % (err, a.model))
+        raise SystemExit("torch_flow.py: error: the torch U-Net's log-posterior differs from flowkit's by %.3g (over "
+                         "1e-4) (%s)" % (err, a.model))
     return err
 
 
@@ -771,7 +773,7 @@ def main():
     p.add_argument("--jit", type=int, default=1, help="discrete-unet-sample: also time the forward pass through "
                    "torch.jit.trace + optimize_for_inference and keep the faster (1) or eager only (0)")
     p.add_argument("--check-tokens", help="discrete-unet-*: token images (.npy) whose posterior must be "
-                   "--check-posterior's (bench/token_posterior's) to 1e-4, checked at startup")
+                   "--check-posterior's (bench/token_posterior's) to 1e-4 in the log, checked at startup")
     p.add_argument("--check-posterior", help="discrete-unet-*: flowkit's posterior of --check-tokens (.npy (n, L, V))")
     p.add_argument("--check-t", type=float, default=0.5, help="discrete-unet-*: the time of the check")
     a = p.parse_args()
