@@ -391,19 +391,36 @@ class Bench:
                      "%s, %d steps, scaled; %s" % (measured, 2 * measured, steps,
                                                    "chunks of %d" % chunk if chunk else "one batch", measured, how))
 
-    # Token images for the peer's startup check: the first 2 (C + 1) training digits (every label
-    # twice, the null label too, and more than one of flowkit's pieces of 16), each pixel masked
-    # with probability 1/2; flowkit's posterior of them at t = 0.5 (bench/token_posterior).
+    # The peer's startup check: the model with random weights (a few steps of training leave the
+    # output convolutions near their zero start, where most weights do not reach the logits: a
+    # weight moved by 1e-3 went unseen), written as flowkit writes it; the first 2 (C + 1) training
+    # digits (every label twice, the null label too, more than one of flowkit's pieces of 16),
+    # each pixel masked with probability 1/2; flowkit's posterior of them at t = 0.5
+    # (bench/token_posterior), which the peer's must equal.
     def dunet_check(self, model, data):
+        import base64
         import numpy as np
-        tokens, post = os.path.join(self.tmp, "dunet_check.npy"), os.path.join(self.tmp, "dunet_post.npy")
+        rng = np.random.default_rng(7)
+        check, tokens, post = (os.path.join(self.tmp, f) for f in ("dunet_check.json", "dunet_check.npy",
+                                                                    "dunet_post.npy"))
+        with open(model) as f:
+            doc = json.load(f)
+        for key in ("weights", "ema_weights"):
+            for w in doc.get(key, []):
+                rows, cols = w["shape"]  # fan-in scaled matrices; gains near 1, biases near 0
+                v = rng.standard_normal(rows * cols) * (cols ** -0.5 if cols > 1 else 0.2)
+                v += 1.0 if w["name"].endswith(".gamma") else 0.0
+                w["data"] = base64.b64encode(v.astype("<f4").tobytes()).decode()
+        with open(check, "w") as f:
+            json.dump(doc, f)
         with open(data, "rb") as f:
             x = np.lib.format.read_array(f)[:22].astype(np.int32)
-        x[np.random.default_rng(7).random(x.shape) < 0.5] = 16  # MASK of 16 levels
+        x[rng.random(x.shape) < 0.5] = 16  # MASK of 16 levels
         np.save(tokens, x)
-        self.run([os.path.join(self.benchbin, "token_posterior"), model, tokens, "0.5", post])
-        return ["--check-tokens", tokens, "--check-posterior", post, "--check-t", 0.5], \
-            "its log-posterior of 22 half-masked digits at t = 0.5 is flowkit's to 1e-4 (asserted at its start-up)"
+        self.run([os.path.join(self.benchbin, "token_posterior"), check, tokens, "0.5", post])
+        return ["--check-model", check, "--check-tokens", tokens, "--check-posterior", post, "--check-t", 0.5], \
+            "its log-posterior of 22 half-masked digits at t = 0.5 is flowkit's to 1e-4 with random weights " \
+            "(asserted at its start-up)"
 
     def go(self):
         self.gemm_rate = {}

@@ -66,8 +66,9 @@ of --reps runs of --steps steps. Sampling: the jump sampler above from an all-MA
 over the V tokens; MASK is never a target), --n images of each class, in chunks of --chunk
 images (flowkit's: 16; 0: all at once), eagerly and (--jit 1) with the forward pass through
 torch.jit.trace + optimize_for_inference, the faster kept. With --check-tokens and
---check-posterior, both first assert that the network's log-posterior of those tokens is
-flowkit's (bench/token_posterior) to 1e-4, and report the largest difference."""
+--check-posterior, both first assert that the log-posterior of those tokens of --check-model's
+network (built as the timed one is) is flowkit's (bench/token_posterior) to 1e-4, and report the
+largest difference."""
 import argparse
 import json
 import math
@@ -569,8 +570,9 @@ def token_unet(path, which="sampling"):
     return net, float(cfg["kappa"][5:])
 
 
-def check_posterior(net, a):
-    """The startup assertion: the log-softmax of the logits of --check-tokens at --check-t (sequence j
+def check_posterior(a):
+    """The startup assertion: the token U-Net of --check-model (default --model) built as the timed
+    one is; the log-softmax of its logits of --check-tokens at --check-t (sequence j
     with label j % (C + 1), C the null label) is the log of flowkit's posterior (--check-posterior,
     written by bench/token_posterior) to 1e-4 in every entry (both floored at 10^-30): the logits
     the same up to each pixel's constant, which the posterior does not see. (Probabilities to 1e-4
@@ -578,6 +580,7 @@ def check_posterior(net, a):
     import numpy as np
     if not a.check_tokens:
         return None
+    net, _ = token_unet(a.check_model or a.model)
     x = torch.from_numpy(np.load(a.check_tokens).astype(np.int64))
     want = torch.from_numpy(np.load(a.check_posterior))
     n, C = x.shape[0], net.num_classes
@@ -609,9 +612,8 @@ def bench_discrete_unet_train(a):
     to the null label with probability --cond-drop, the cross-entropy of the V logits of every
     pixel (the mean over the tokens), backward, clipping, Adam, EMA; from the model file's weights."""
     import numpy as np
-    net, power = token_unet(a.model)
-    err = check_posterior(net, a)
-    net, _ = token_unet(a.model, "weights")
+    err = check_posterior(a)
+    net, power = token_unet(a.model, "weights")
     tokens, labels = read_labelled(a.data)
     data = torch.from_numpy(tokens.reshape(tokens.shape[0], -1).astype(np.int64))
     labels = torch.from_numpy(labels.astype(np.int64))
@@ -652,8 +654,8 @@ def bench_discrete_unet_sample(a):
     --n images per class of every class (flow-sample --class all), chunks of --chunk images,
     --steps steps; eagerly and through torch.jit.trace + optimize_for_inference (--jit 1: both,
     the faster kept)."""
+    err = check_posterior(a)
     net, power = token_unet(a.model)
-    err = check_posterior(net, a)
     net.eval()
     g = torch.Generator().manual_seed(a.seed)
     V, C, L, h = net.vocab, net.num_classes, net.height * net.width, 1.0 / a.steps
@@ -774,6 +776,8 @@ def main():
                    "torch.jit.trace + optimize_for_inference and keep the faster (1) or eager only (0)")
     p.add_argument("--check-tokens", help="discrete-unet-*: token images (.npy) whose posterior must be "
                    "--check-posterior's (bench/token_posterior's) to 1e-4 in the log, checked at startup")
+    p.add_argument("--check-model", help="discrete-unet-*: the model of the check (default: --model; bench/run.py "
+                   "gives a copy with random weights, so that every weight shows in the logits)")
     p.add_argument("--check-posterior", help="discrete-unet-*: flowkit's posterior of --check-tokens (.npy (n, L, V))")
     p.add_argument("--check-t", type=float, default=0.5, help="discrete-unet-*: the time of the check")
     a = p.parse_args()
