@@ -27,7 +27,21 @@ flow-train's steps per second (runs of k0 and k1 steps, start-up subtracted, as 
 and flow-sample's sequences per second with 64 jump steps (runs of two step counts, scaled),
 against torch_flow.py discrete-train and discrete-sample (the same network in torch.nn, the
 same step and the same sampler loop in chunks of 2048; the sampler reads flowkit's model file,
-and the table's note gives the total variation between the two sides' samples)."""
+and the table's note gives the total variation between the two sides' samples).
+
+The token U-Net rows (--only dunet) run the discrete MNIST example's network
+(share/examples/discrete-mnist.sh, its full settings: flow-data mnist --levels 16, --net unet
+--channels 16,32,64 --groups 8 --embed 64 --token-embed 8 --batch 64, class-conditional with
+--cond-drop 0.1, mask source, kappa = t, CE loss): flow-train's steps per second (runs of 2 and
+2 + --dunet-train-steps steps, start-up subtracted) and flow-sample's images per second (--class
+all, --dunet-images images, 50 jump steps from runs of --dunet-steps and twice that, scaled),
+against torch_flow.py discrete-unet-train and discrete-unet-sample: the network built from the
+same model file by flowkit_torch's FlowkitUNet (the same parameters and weights), the same
+step, and the same sampler loop in flowkit's chunks of 16 images and in one batch (an extra
+row), each eagerly and through torch.jit.trace + optimize_for_inference, the faster kept. The
+peer first asserts that its log-posterior of 22 half-masked digits equals flowkit's
+(bench/token_posterior) to 1e-4, on a copy of the model with random weights; the --dunet-*
+flags shrink the workload for a smoke test."""
 import argparse
 import datetime
 import json
@@ -359,6 +373,9 @@ class Bench:
         k0, k1 = 2, 2 + a.dunet_train_steps
         self.run(cmd(k0), t)  # warm-up
         s0, s1 = (min(self.run(cmd(k), t)[0] for _ in range(a.reps)) for k in (k0, k1))
+        if s1 <= s0:
+            raise RuntimeError("flow-train of %d steps took no longer than of %d (%.2f s, %.2f s): too few steps timed "
+                               "for this machine's noise (--dunet-train-steps)" % (k1, k0, s1, s0))
         _, mib, _ = self.run(cmd(k1), t)
         check, err = self.dunet_check(model, data)
         r, pmib = self.peer_json("torch_flow.py", t, "discrete-unet-train", "--model", model, "--data", data, "--batch",
@@ -369,7 +386,7 @@ class Bench:
         if r["params"] != ours_params:
             raise RuntimeError("the PyTorch token U-Net has %d parameters, flowkit's %d" % (r["params"], ours_params))
         arch = "channels %s, token embed %d, batch %d" % (a.dunet_channels, a.dunet_token_embed, a.dunet_batch)
-        self.add("discrete U-Net train (CE, MNIST 16 levels, %s)" % arch, "steps/s", t, (k1 - k0) / max(s1 - s0, 1e-9),
+        self.add("discrete U-Net train (CE, MNIST 16 levels, %s)" % arch, "steps/s", t, (k1 - k0) / (s1 - s0),
                  r["steps_per_s"], True, mib, pmib, "steps %d-%d of flow-train (start-up subtracted); %d parameters; "
                  "PyTorch: the same model file's network and weights (flowkit_torch), %s" % (k0, k1, r["params"], err))
         per, steps, measured = max(1, a.dunet_images // 10), 50, a.dunet_steps
