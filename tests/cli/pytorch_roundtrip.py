@@ -5,7 +5,7 @@ to max(1, the image's largest |v|)), over activations, time features, residual b
 embeddings, predictions and schedules of the MLP; and the same for U-Nets (flow-train --net
 unet): 1 and 3 image channels, 2 and 3 levels, square and not, 1 and 2 blocks per level, labels
 with guidance (through flow-sample: one Euler step from t = 0 to 1 from the given points gives
-x + v(x, 0, y))."""
+x + v(x, 0, y)); and a U-Net read from flowkit's JSON form."""
 import os
 import subprocess
 import sys
@@ -151,6 +151,9 @@ for i, (what, flags, shape, label) in enumerate(unets):
     module = load(name)
     assert isinstance(module, FlowkitUNet)
     compare_unet("flowkit -> torch: " + what, module, name, shape, label)
+# The same read from flowkit's JSON form (tensors in column order: flowkit_torch.read_json_model)
+run("flow-train", "--net", "unet", *unets[0][1], *fast, "-o", "unet0.json")
+compare_unet("flowkit -> torch: " + unets[0][0] + ", from its JSON file", load("unet0.json"), "unet0.json", (28, 28), 3)
 
 # The U-Net, torch -> flowkit: every tensor moved off its initial value, per-pixel normalization
 made_unets = [
