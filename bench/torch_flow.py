@@ -165,6 +165,19 @@ def make_field(a):
     return net, lambda y, t: net(y, torch.full((y.shape[0],), t))
 
 
+def train_seconds(a, step):
+    """a.warmup untimed training steps, then the best of a.reps runs of a.steps: seconds and the last loss."""
+    for _ in range(a.warmup):
+        step()
+    s, loss = float("inf"), None
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            loss = step()
+        s = min(s, time.perf_counter() - t0)
+    return s, loss
+
+
 def best_of(a, run):
     """Runs run() once untimed, then a.reps times; the best seconds and the last result."""
     run()
@@ -224,14 +237,7 @@ def bench_train(a):
         update(loss, opt, params, ema, a)
         return loss
 
-    for _ in range(a.warmup):
-        step()
-    s = float("inf")
-    for _ in range(a.reps):
-        t0 = time.perf_counter()
-        for _ in range(a.steps):
-            loss = step()
-        s = min(s, time.perf_counter() - t0)
+    s, loss = train_seconds(a, step)
     w = weight_count(2, a.width, a.depth, a.freqs)
     first = (2 + 2 * a.freqs) * a.width
     flops = a.batch * (6 * w - 2 * first)  # forward, weight gradients, input gradients (not of layer 1)
@@ -396,14 +402,7 @@ def bench_sphere_train(a):
         update(loss, opt, params, ema, a)
         return loss
 
-    for _ in range(a.warmup):
-        step()
-    s = float("inf")
-    for _ in range(a.reps):
-        t0 = time.perf_counter()
-        for _ in range(a.steps):
-            loss = step()
-        s = min(s, time.perf_counter() - t0)
+    s, loss = train_seconds(a, step)
     return {"steps_per_s": a.steps / s, "loss": float(loss)}
 
 
@@ -505,14 +504,7 @@ def bench_discrete_train(a):
         update(loss, opt, params, ema, a)
         return float(loss)
 
-    for _ in range(a.warmup):
-        step()
-    s = float("inf")
-    for _ in range(a.reps):
-        t0 = time.perf_counter()
-        for _ in range(a.steps):
-            loss = step()
-        s = min(s, time.perf_counter() - t0)
+    s, loss = train_seconds(a, step)
     return {"steps_per_s": a.steps / s, "loss": loss, "params": sum(p.numel() for p in params)}
 
 
@@ -637,14 +629,7 @@ def bench_discrete_unet_train(a):
         update(loss, opt, params, ema, a)
         return float(loss)
 
-    for _ in range(a.warmup):
-        step()
-    s = float("inf")
-    for _ in range(a.reps):
-        t0 = time.perf_counter()
-        for _ in range(a.steps):
-            loss = step()
-        s = min(s, time.perf_counter() - t0)
+    s, loss = train_seconds(a, step)
     return {"steps_per_s": a.steps / s, "loss": loss, "params": sum(p.numel() for p in params),
             "check_max_abs": err}
 
