@@ -209,11 +209,17 @@ Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampli
   return x;
 }
 
-void softmax_columns(const Mat& logits, Mat& p) {
-  const Eigen::RowVectorXf mx = logits.colwise().maxCoeff();
-  p = (logits.rowwise() - mx).array().exp().matrix();
-  const Eigen::RowVectorXf sum = p.colwise().sum();
-  p.array().rowwise() /= sum.array();
+// Column by column: exp of a contiguous column minus a scalar is Eigen's packet exp (a row of
+// maxima broadcast over the matrix was not, and went through libm's expf one value at a time:
+// a fifth of the jump sampler's time). A mapped matrix is read in place (Ref), not copied.
+void softmax_columns(const Eigen::Ref<const Mat>& logits, Mat& p) {
+  p.resize(logits.rows(), logits.cols());
+  for (Eigen::Index j = 0; j < logits.cols(); ++j) {
+    const auto z = logits.col(j).array();
+    auto q = p.col(j).array();
+    q = (z - z.maxCoeff()).exp();
+    q /= q.sum();
+  }
 }
 
 double discrete_loss(DiscreteLoss kind, const DiscretePath& path, const Vec& t, const Tokens& xt,

@@ -138,7 +138,7 @@ Tokens sample_tokens(const DiscreteModel& model, int64_t n, const DiscreteSampli
 double discrete_loss(DiscreteLoss kind, const DiscretePath& path, const Vec& t, const Tokens& xt,
                      const Tokens& x1, const Mat& logits, Mat* grad = nullptr);
 // Softmax of every column (in place allowed).
-void softmax_columns(const Mat& logits, Mat& p);
+void softmax_columns(const Eigen::Ref<const Mat>& logits, Mat& p);
 
 // The ELBO: -log p(x_1) <= integral_0^1 E_{x_t ~ p_t(. | x_1)} sum_i kl^i dt (the generalized-KL
 // loss per sequence). Each sequence is estimated with `strata` stratified times t = (k + U) /
