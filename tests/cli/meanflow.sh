@@ -73,7 +73,7 @@ bad 1 "not a flow: it has no exact log density" flow-sample -m mf.json --logp
 bad 1 "not a flow: it has no exact log density" flow-eval logp -m mf.json real.npy
 bad 2 "steps forwards in time only" flow-sample -m mf.json --from real.npy --t0 1 --t1 0
 bad 2 "--solver meanflow needs a MeanFlow model" flow-sample -m fm.json --solver meanflow
-bad 2 "--objective meanflow: needs --net mlp" flow-train --toy moons --objective meanflow --net unet
+bad 2 "--net unet needs images" flow-train --toy moons --objective meanflow --net unet
 bad 2 "--objective meanflow: the network predicts the \(average\) velocity" flow-train --toy moons --objective meanflow --predict noise
 bad 2 "no --val-fraction" flow-train real.npy --objective meanflow --val-fraction 0.1
 bad 2 "--mf-guidance needs --conditional" flow-train --toy moons --objective meanflow --mf-guidance 2

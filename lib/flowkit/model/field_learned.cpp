@@ -159,7 +159,7 @@ class LearnedField : public Field {
     }
     Net net;
     Mat z, out, null_out, g, jo, null_jo;
-    Vec t;
+    Vec t, s;  // s: a MeanFlow net's second time
   };
 
   // f(first column, columns, worker) for pieces of kPiece columns, spread over the threads
@@ -217,7 +217,7 @@ class LearnedField : public Field {
   // The guided network output in normalized units, for every column of x; `gap` is the second
   // time (t - r) of a MeanFlow net.
   void network(const Mat& x, double t, Mat& out, double gap = 0) {
-    if (m_->net.kind == NetKind::unet) return network_pieces(x, t, out);
+    if (m_->net.kind == NetKind::unet) return network_pieces(x, t, out, gap);
     const Eigen::Index n = x.cols();
     if (x.rows() != dim()) throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " + std::to_string(dim()));
     z_ = (x.array().colwise() - m_->mean.array()).colwise() * inv_scale_.array();
@@ -240,14 +240,19 @@ class LearnedField : public Field {
   }
 
   // network() for the U-Net, piece by piece.
-  void network_pieces(const Mat& x, double t, Mat& out) {
+  void network_pieces(const Mat& x, double t, Mat& out, double gap) {
     const bool guided = prepare(x, t), mixed = guided && guidance_ != 1.0;
     out.resize(x.rows(), x.cols());
     pieces(x.cols(), [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
       w.load(z_, tv_, c0, m);
-      w.net.infer(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out);
+      const Vec* s = nullptr;
+      if (mean()) {
+        w.s.setConstant(m, float(gap));
+        s = &w.s;
+      }
+      w.net.infer(w.z, w.t, guided ? lab_.data() + c0 : nullptr, w.out, s);
       if (mixed) {
-        w.net.infer(w.z, w.t, nullptr, w.null_out);
+        w.net.infer(w.z, w.t, nullptr, w.null_out, s);
         w.out = float(guidance_) * w.out + float(1.0 - guidance_) * w.null_out;
       }
       out.middleCols(c0, m) = w.out;

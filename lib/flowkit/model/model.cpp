@@ -116,7 +116,8 @@ void check_fields(const json& a, std::initializer_list<const char*> known, const
 
 // The U-Net's settings; its image (height, width, channels) is the model's sample shape.
 void unet_from_json(const json& a, const std::vector<int64_t>& shape, NetConfig& c, const std::string& where) {
-  check_fields(a, {"kind", "channels", "blocks", "embed", "groups", "time_freqs", "num_classes", "token_embed"}, where);
+  check_fields(a, {"kind", "channels", "blocks", "embed", "groups", "time_freqs", "num_classes", "token_embed", "time_inputs"},
+               where);
   UNetConfig& u = c.unet;
   const json& ch = field(a, "channels", "architecture.", where);
   if (!ch.is_array() || ch.empty()) throw Error(where + ": 'architecture.channels' must be an array of counts");
@@ -143,6 +144,7 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
     c.kind = get_choice(net_kinds(), a, "kind", "network kind", where);
   c.time_freqs = get_int(a, "time_freqs", "architecture.", where);
   c.num_classes = get_int(a, "num_classes", "architecture.", where);
+  if (a.contains("time_inputs")) c.time_inputs = get_int(a, "time_inputs", "architecture.", where);  // absent: 1
   if (c.kind == NetKind::unet) {
     unet_from_json(a, shape, c, where);
   } else {
@@ -159,7 +161,6 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
       if (!a["periodic"].is_boolean()) throw Error(where + ": field 'architecture.periodic' must be true or false");
       c.periodic = a["periodic"].get<bool>();
     }
-    if (a.contains("time_inputs")) c.time_inputs = get_int(a, "time_inputs", "architecture.", where);  // absent: 1
     if (a.contains("harmonics")) c.harmonics = get_int(a, "harmonics", "architecture.", where);  // absent: 1
   }
   try {
@@ -181,6 +182,7 @@ json net_to_json(const NetConfig& c) {
               {"time_freqs", c.time_freqs},
               {"num_classes", c.num_classes}};
     if (c.tokens()) u["token_embed"] = c.unet.token_embed;
+    if (c.time_inputs != 1) u["time_inputs"] = c.time_inputs;
     return u;
   }
   json a = {{"width", c.width},

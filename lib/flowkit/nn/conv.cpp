@@ -72,15 +72,20 @@ template <class S>
 void Conv<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y) {
   if (x.rows() != cin_ || x.cols() != g.pixels())
     throw Error("convolution input has the wrong shape");
-  const CMapM w(p + w_off_, cout_, Eigen::Index(k_) * k_ * cin_);
-  const auto b = CMapM(p + b_off_, cout_, 1).col(0);
-  const ImageGeom o = out_geom(g);
-  y.resize(cout_, o.pixels());
+  y.resize(cout_, out_geom(g).pixels());
   if constexpr (std::is_same_v<S, float>)
     if (fast_) return fast_->forward(p + w_off_, p + b_off_, x.data(), g, y.data());
+  apply(p + w_off_, p + b_off_, x, g, y);
+}
+
+template <class S>
+void Conv<S>::apply(const S* wp, const S* bp, const M& x, const ImageGeom& g, M& y) {
+  const CMapM w(wp, cout_, Eigen::Index(k_) * k_ * cin_);
+  const ImageGeom o = out_geom(g);
+  y.resize(cout_, o.pixels());
   if (k_ == 1) {
     y.noalias() = w * x;
-    y.colwise() += b;
+    if (bp) y.colwise() += CMapM(bp, cout_, 1).col(0);
     return;
   }
   const int step = images_per_chunk(g);
@@ -88,9 +93,42 @@ void Conv<S>::forward(const S* p, const M& x, const ImageGeom& g, M& y) {
     const int m = std::min(step, g.n - i0);
     im2col(x, g, i0, m);
     auto yc = y.middleCols(i0 * o.per_image(), m * o.per_image());
-    for (Eigen::Index j = 0; j < yc.cols(); ++j) yc.col(j) = b;
-    yc.noalias() += w * col_;
+    if (bp) {
+      for (Eigen::Index j = 0; j < yc.cols(); ++j) yc.col(j) = CMapM(bp, cout_, 1).col(0);
+      yc.noalias() += w * col_;
+    } else {
+      yc.noalias() = w * col_;
+    }
   }
+}
+
+template <class S>
+const S* Conv<S>::zero_bias() {
+  zero_.assign(size_t(cout_), S(0));
+  return zero_.data();
+}
+
+template <class S>
+void Conv<S>::tangent(const S* p, const M& dx, const ImageGeom& g, M& dy) {
+  if (dx.rows() != cin_ || dx.cols() != g.pixels())
+    throw Error("convolution tangent has the wrong shape");
+  if constexpr (std::is_same_v<S, float>)
+    if (fast_) {
+      dy.resize(cout_, out_geom(g).pixels());
+      return fast_->infer(p + w_off_, zero_bias(), dx.data(), g, dy.data(), false, false);
+    }
+  apply(p + w_off_, nullptr, dx, g, dy);
+}
+
+template <class S>
+void Conv<S>::tangent_up(const S* p, const M& dx, const ImageGeom& g, M& dy) {
+  check_up(dx, g);
+  if constexpr (std::is_same_v<S, float>) {
+    dy.resize(cout_, g.twice().pixels());
+    return fast_->infer(p + w_off_, zero_bias(), dx.data(), g, dy.data(), false, true);
+  }
+  upsample2(dx, g, tmp_);
+  apply(p + w_off_, nullptr, tmp_, g.twice(), dy);
 }
 
 template <class S>

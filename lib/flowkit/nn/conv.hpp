@@ -5,6 +5,7 @@
 // overwrites the input gradient (when asked). Workspaces are sized on the first call.
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "flowkit/core/core.hpp"
 
@@ -46,11 +47,18 @@ class Conv {
   void infer_add(const S* p, const M& x, const ImageGeom& g, M& y);
   // Inference: y = conv(upsample2(x)) + b, as forward_up.
   void infer_up(const S* p, const M& x, const ImageGeom& g, M& y);
+  // Forward-mode products: dy = conv(dx), and conv(upsample2(dx)) (the layer's derivative
+  // along dx: the bias left out). Keep nothing and need no forward before them.
+  void tangent(const S* p, const M& dx, const ImageGeom& g, M& dy);
+  void tangent_up(const S* p, const M& dx, const ImageGeom& g, M& dy);
 
  private:
   using MapM = Eigen::Map<M>;
   using CMapM = Eigen::Map<const M>;
   void check_up(const M& x, const ImageGeom& g) const;  // usage for forward_up and the like
+  // y = conv(x) + b by im2col + GEMM (or one GEMM for 1x1); b null: no bias.
+  void apply(const S* w, const S* b, const M& x, const ImageGeom& g, M& y);
+  const S* zero_bias();  // cout zeros (oneDNN's bias for the tangents)
   void im2col(const M& x, const ImageGeom& g, int i0, int m);
   void col2im(const ImageGeom& g, int i0, int m, M& gx) const;
   int images_per_chunk(const ImageGeom& g) const;
@@ -58,6 +66,7 @@ class Conv {
   int cin_, cout_, k_, stride_;
   size_t w_off_, b_off_;
   M col_, dcol_, up_, tmp_;  // up_: double's up-sampled input
+  std::vector<S> zero_;
   std::shared_ptr<DnnlConv> fast_;  // float 3x3: oneDNN
 };
 

@@ -131,7 +131,6 @@ void NetConfig::validate() const {
     unet_config().validate();
     need(!periodic, "the U-Net takes images, not angles on a torus");
     need(unet.dim() == dim, "the U-Net's image size does not hold the data dimension " + std::to_string(dim));
-    need(time_inputs == 1, "the U-Net takes one time (no MeanFlow U-Net yet: use --net mlp)");
     return;
   }
   need(dim >= 1, "the data dimension must be at least 1, got " + std::to_string(dim));

@@ -49,6 +49,7 @@ struct NetConfig {
     UNetConfig u = unet;
     u.num_classes = num_classes;
     u.time_freqs = time_freqs;
+    u.time_inputs = time_inputs;
     u.token_states = token_states;
     u.out_channels = token_vocab;
     return u;

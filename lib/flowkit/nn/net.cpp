@@ -14,13 +14,11 @@ void Net::init(Rng& rng) {
 }
 
 void Net::forward(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s) {
-  if (s && !mlp_) throw Error("the U-Net takes one time");
-  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->forward(x, t, labels, out);
+  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->forward(x, t, labels, out, s);
 }
 
 void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s) {
-  if (s && !mlp_) throw Error("the U-Net takes one time");
-  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->infer(x, t, labels, out);
+  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->infer(x, t, labels, out, s);
 }
 
 void Net::backward(const Mat& gout, Params& grad, bool add) {
@@ -36,8 +34,7 @@ void Net::jvp(const Mat& dx, Mat& jout) {
 }
 
 void Net::jvp_inputs(const Mat& dx, const Vec& dt, const Vec* ds, Mat& jout) {
-  if (!mlp_) throw Error("the U-Net has no forward-mode products (no MeanFlow U-Net yet)");
-  mlp_->jvp_inputs(dx, dt, ds, jout);
+  mlp_ ? mlp_->jvp_inputs(dx, dt, ds, jout) : unet_->jvp(dx, dt, ds, jout);
 }
 
 void Net::vjp(const Mat& gout, Mat& gin) {

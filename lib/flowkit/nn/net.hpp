@@ -17,7 +17,7 @@ class Net {
   void init(Rng& rng);
 
   // As Mlp: out = net(x, t_j, y_j); labels one per column in [0, num_classes] or nullptr;
-  // s the second time of each column (an MLP with time_inputs 2 only).
+  // s the second time of each column (time_inputs 2 only).
   void forward(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s = nullptr);
   // The same output for use (sampling): the U-Net's inference pass (UNet::infer), the MLP's
   // forward. No backward, jvp or vjp after it.
@@ -25,10 +25,11 @@ class Net {
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten, or added to grad
   // when add.
   void backward(const Mat& gout, Params& grad, bool add = false);
-  // Forward-mode products (the MLP): jout = J dx for k blocks of n tangent columns.
+  // Forward-mode products in x (the MLP): jout = J dx for k blocks of n tangent columns.
   bool has_jvp() const { return bool(mlp_); }
   void jvp(const Mat& dx, Mat& jout);
-  // The MLP's derivative along a tangent in x and in its times (Mlp::jvp_inputs).
+  // After forward: the derivative along a tangent in x and in the times, one per column
+  // (Mlp::jvp_inputs, UNet::jvp).
   void jvp_inputs(const Mat& dx, const Vec& dt, const Vec* ds, Mat& jout);
   // Reverse-mode products (the U-Net): gin = J^T gout, column by column.
   bool has_vjp() const { return bool(unet_); }

@@ -143,6 +143,36 @@ void GroupNormSilu<S>::backward(const S* p, const ImageGeom& g, M& gy, S* grad, 
   }
 }
 
+// dxhat = inv (dx - mean dx - xhat mean(dx xhat)) over each image's group, then dy = d gamma
+// dxhat: the same projection as backward's, applied before the scale instead of after.
+template <class S>
+void GroupNormSilu<S>::jvp(const S* p, const ImageGeom& g, const M& dx, M& dy) {
+  if (dx.rows() != c_ || dx.cols() != xhat_.cols() || dx.cols() != g.pixels())
+    throw Error("group norm tangent has the wrong shape");
+  const CMapV gamma(p + gamma_off_, c_);
+  const Eigen::Index hw = g.per_image();
+  const S count = S(hw * (c_ / groups_));
+  dy.resize(c_, dx.cols());
+  for (int i = 0; i < g.n; ++i) {
+    const Eigen::Index j0 = i * hw, j1 = j0 + hw;
+    sum_.setZero(c_);
+    chan2_.setZero(c_);
+    for (Eigen::Index j = j0; j < j1; ++j) {
+      sum_ += dx.col(j);
+      chan2_.array() += dx.col(j).array() * xhat_.col(j).array();
+    }
+    reduce(sum_, grp_);
+    expand(grp_ / count, chan_);  // mean dx
+    reduce(chan2_, grp_);
+    expand(grp_ / count, chan2_);  // mean dx xhat
+    expand(inv_.col(i), sum_);
+    sum_.array() *= gamma.array();  // gamma / sigma
+    for (Eigen::Index j = j0; j < j1; ++j)
+      dy.col(j).array() = (dx.col(j).array() - chan_.array() - xhat_.col(j).array() * chan2_.array()) *
+                          sum_.array() * d_.col(j).array();
+  }
+}
+
 template class GroupNormSilu<float>;
 template class GroupNormSilu<double>;
 

@@ -19,6 +19,8 @@ class GroupNormSilu {
   void infer(const S* p, const M& x, const ImageGeom& g, const M* shift, M& y);
   // gy = dL/dy on entry (overwritten: scratch); grad += dL/d(gamma, beta) unless null; gx = dL/dx.
   void backward(const S* p, const ImageGeom& g, M& gy, S* grad, M& gx);
+  // After forward: dy = the layer's derivative along dx (forward mode).
+  void jvp(const S* p, const ImageGeom& g, const M& dx, M& dy);
 
  private:
   using CMapV = Eigen::Map<const V>;

@@ -78,9 +78,15 @@ struct UNet<S>::Impl {
   M gy, ga, gh, gs, ge1, gx;
   std::vector<M> gblock;                              // dL/d(input of block k)
   std::vector<M> gskip, gup, gup_src, gdown;  // per level
+  // Forward mode: the tangents of the embedding (features, hidden layer, s) and of the tensors
+  M jfeat, je1, js, jx, jh, jout_a, jy;
+  std::vector<M> jdown, jup, jcat;  // per level
+  std::vector<const M*> jskip;      // the down path's tangent at each level
 
   explicit Impl(const UNetConfig& c);
-  void embed(const S* p, const UNetConfig& c, const V& t);
+  void features(const UNetConfig& c, const V& t, Eigen::Index row0);
+  void embed(const S* p, const UNetConfig& c, const V& t, const V* s);
+  void embed_jvp(const S* p, const UNetConfig& c, const V& dt, const V* ds);
   void embed_backward(const S* p, const UNetConfig& c, S* grad);
   void read_tokens(const S* p, const UNetConfig& c, const M& xin);
 };
@@ -139,28 +145,38 @@ UNet<S>::Impl::Impl(const UNetConfig& c)
   }
   block_in.resize(blocks.size());
   skip.resize(size_t(L));
+  jskip.resize(size_t(L));
   gblock.resize(blocks.size());
   up_src.resize(size_t(L));
-  for (auto* v : {&down_out, &up_out, &cat, &gskip, &gup, &gup_src, &gdown}) v->resize(size_t(L));
+  for (auto* v : {&down_out, &up_out, &cat, &gskip, &gup, &gup_src, &gdown, &jdown, &jup, &jcat})
+    v->resize(size_t(L));
 }
 
-// s = silu(W2 silu(W1 f(t) + b1) + b2 + E_y), one column per image; f: sin, cos(pi 2^k t).
+// Rows row0 .. row0 + 2F of feat: sin, cos(pi 2^k t_j) for k < F, one column per image.
 template <class S>
-void UNet<S>::Impl::embed(const S* p, const UNetConfig& c, const V& t) {
-  using CMapM = Eigen::Map<const M>;
-  const Eigen::Index n = t.size();
-  feat.resize(2 * c.time_freqs, n);
-  for (Eigen::Index j = 0; j < n; ++j) {
+void UNet<S>::Impl::features(const UNetConfig& c, const V& t, Eigen::Index row0) {
+  for (Eigen::Index j = 0; j < t.size(); ++j) {
     double sn = std::sin(kPi * double(t[j])), cs = std::cos(kPi * double(t[j]));
     for (int f = 0; f < c.time_freqs; ++f) {
-      feat(2 * f, j) = S(sn);
-      feat(2 * f + 1, j) = S(cs);
+      feat(row0 + 2 * f, j) = S(sn);
+      feat(row0 + 2 * f + 1, j) = S(cs);
       const double s2 = 2 * sn * cs;
       cs = (cs - sn) * (cs + sn);
       sn = s2;
     }
   }
-  e1.noalias() = CMapM(p + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs) * feat;
+}
+
+// s = silu(W2 silu(W1 f(t[, s]) + b1) + b2 + E_y), one column per image; f: sin, cos(pi 2^k t)
+// (and the same of the second time s below them).
+template <class S>
+void UNet<S>::Impl::embed(const S* p, const UNetConfig& c, const V& t, const V* s2) {
+  using CMapM = Eigen::Map<const M>;
+  const Eigen::Index n = t.size();
+  feat.resize(2 * c.time_freqs * c.time_inputs, n);
+  features(c, t, 0);
+  if (s2) features(c, *s2, 2 * c.time_freqs);
+  e1.noalias() = CMapM(p + offset_of(layout, "time.W1"), c.embed, feat.rows()) * feat;
   e1.colwise() += CMapM(p + offset_of(layout, "time.b1"), c.embed, 1).col(0);
   silu(e1, de1);
   s.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed) * e1;
@@ -170,6 +186,28 @@ void UNet<S>::Impl::embed(const S* p, const UNetConfig& c, const V& t) {
     for (Eigen::Index j = 0; j < n; ++j) s.col(j) += e.col(labels[size_t(j)]);
   }
   silu(s, ds);
+}
+
+// The embedding's tangent js along the times' (dt, ds): d sin(w t) = w cos(w t) dt, d cos(w t)
+// = -w sin(w t) dt with w = pi 2^k, then the two layers' chain (labels are constant).
+template <class S>
+void UNet<S>::Impl::embed_jvp(const S* p, const UNetConfig& c, const V& dt, const V* ds2) {
+  using CMapM = Eigen::Map<const M>;
+  jfeat.resize(feat.rows(), feat.cols());
+  for (int k = 0; k < c.time_inputs; ++k) {
+    const V& d = k == 0 ? dt : *ds2;
+    for (Eigen::Index j = 0; j < feat.cols(); ++j)
+      for (int f = 0; f < c.time_freqs; ++f) {
+        const Eigen::Index r = 2 * (k * c.time_freqs + f);
+        const S w = S(std::ldexp(kPi, f)) * d[j];
+        jfeat(r, j) = w * feat(r + 1, j);
+        jfeat(r + 1, j) = -w * feat(r, j);
+      }
+  }
+  je1.noalias() = CMapM(p + offset_of(layout, "time.W1"), c.embed, feat.rows()) * jfeat;
+  je1.array() *= de1.array();
+  js.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed) * je1;
+  js.array() *= ds.array();
 }
 
 // From gs = dL/ds into the embedding's parameter gradients.
@@ -186,7 +224,7 @@ void UNet<S>::Impl::embed_backward(const S* p, const UNetConfig& c, S* grad) {
   }
   ge1.noalias() = CMapM(p + offset_of(layout, "time.W2"), c.embed, c.embed).transpose() * gs;
   ge1.array() *= de1.array();
-  MapM(grad + offset_of(layout, "time.W1"), c.embed, 2 * c.time_freqs).noalias() +=
+  MapM(grad + offset_of(layout, "time.W1"), c.embed, feat.rows()).noalias() +=
       ge1 * feat.transpose();
   MapM(grad + offset_of(layout, "time.b1"), c.embed, 1).col(0) += ge1.rowwise().sum();
 }
@@ -218,22 +256,24 @@ void UNet<S>::init(Rng& rng) {
 }
 
 template <class S>
-void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out) {
-  run(x, t, labels, out, true);
+void UNet<S>::forward(const M& x, const V& t, const int* labels, M& out, const V* s) {
+  run(x, t, s, labels, out, true);
 }
 
 template <class S>
-void UNet<S>::infer(const M& x, const V& t, const int* labels, M& out) {
-  run(x, t, labels, out, false);
+void UNet<S>::infer(const M& x, const V& t, const int* labels, M& out, const V* s) {
+  run(x, t, s, labels, out, false);
 }
 
 // The forward pass; keep: each layer keeps what its backward needs (else the inference forms).
 template <class S>
-void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) {
+void UNet<S>::run(const M& x, const V& t, const V* s, const int* labels, M& out, bool keep) {
   Impl& m = *impl_;
   const UNetConfig& c = cfg_;
   const int n = int(x.cols()), L = c.levels();
   if (x.rows() != c.dim() || t.size() != n) throw Error("network input has the wrong shape");
+  if ((c.time_inputs == 2) != (s != nullptr) || (s && s->size() != n))
+    throw Error("the network takes " + std::to_string(c.time_inputs) + " time input(s) per column");
   const SerialProducts serial(!omp_in_parallel());  // the callers split batches over threads
   const OneThread one;
   const S* p = params_.data();
@@ -242,7 +282,7 @@ void UNet<S>::run(const M& x, const V& t, const int* labels, M& out, bool keep) 
   if (labels && c.num_classes > 0) m.labels.assign(labels, labels + n);
   m.geom.resize(size_t(L));
   for (int l = 0; l < L; ++l) m.geom[size_t(l)] = {n, c.height >> l, c.width >> l};
-  m.embed(p, c, t);
+  m.embed(p, c, t, s);
   if (c.tokens())
     m.read_tokens(p, c, x);
   else
@@ -359,6 +399,57 @@ void UNet<S>::reverse(const M& gout, S* grad, M* gin) {
     *gin = Eigen::Map<const M>(m.gx.data(), c.dim(), n);
   }
   if (grad) m.embed_backward(p, c, grad);
+}
+
+// The forward pass's chain along (dx, dt, ds), layer by layer over the tensors forward kept;
+// the blocks' tangents stay in the blocks (the down path's feed the up path's concatenations).
+template <class S>
+void UNet<S>::jvp(const M& dx, const V& dt, const V* ds, M& jout) {
+  Impl& m = *impl_;
+  const UNetConfig& c = cfg_;
+  const int L = c.levels();
+  const int n = m.geom.empty() ? 0 : m.geom[0].n;
+  if (!m.kept) throw Error("the U-Net's forward-mode pass needs a forward pass before it");
+  if (c.tokens()) throw Error("a network over tokens has no derivative in its input");
+  if (dx.rows() != c.dim() || dx.cols() != n || dt.size() != n || (c.time_inputs == 2) != (ds != nullptr) ||
+      (ds && ds->size() != n))
+    throw Error("network tangent has the wrong shape");
+  const SerialProducts serial(!omp_in_parallel());
+  const OneThread one;
+  const S* p = params_.data();
+  m.embed_jvp(p, c, dt, ds);
+  m.jx = Eigen::Map<const M>(dx.data(), c.image_channels, m.geom[0].pixels());
+  m.in.tangent(p, m.jx, m.geom[0], m.jh);
+  const M* h = &m.jh;
+  size_t k = 0;
+  auto blocks = [&](size_t u) {
+    for (int b = 0; b < c.blocks; ++b, ++k) {
+      m.blocks[k].jvp(p, *h, m.geom[u], m.js);
+      h = &m.blocks[k].jout();
+    }
+  };
+  for (int l = 0; l < L; ++l) {
+    const size_t u = size_t(l);
+    blocks(u);
+    m.jskip[u] = h;
+    if (l + 1 < L) {
+      m.down[u].tangent(p, *h, m.geom[u], m.jdown[u]);
+      h = &m.jdown[u];
+    }
+  }
+  for (int l = L - 2; l >= 0; --l) {
+    const size_t u = size_t(l);
+    m.up[u].tangent_up(p, *h, m.geom[u + 1], m.jup[u]);
+    m.jcat[u].resize(2 * c.channels[u], m.geom[u].pixels());
+    m.jcat[u].topRows(c.channels[u]) = m.jup[u];
+    m.jcat[u].bottomRows(c.channels[u]) = *m.jskip[u];
+    h = &m.jcat[u];
+    blocks(u);
+  }
+  m.out_norm.jvp(p, m.geom[0], *h, m.jout_a);
+  m.out.tangent(p, m.jout_a, m.geom[0], m.jy);
+  jout.resize(c.out_dim(), n);
+  jout = Eigen::Map<const M>(m.jy.data(), c.out_dim(), n);
 }
 
 template class UNet<float>;

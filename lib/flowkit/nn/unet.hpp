@@ -6,7 +6,8 @@
 // model, UNetConfig::token_states), an input stage in front: each pixel's token looked up in a
 // learned table (tok.E) gives the E-channel image the network sees, and the output has
 // out_channels = V channels, the logits of each pixel. Forward, reverse mode for
-// the parameters and the input (VJP). Parameters in one flat vector with named blocks, like
+// the parameters and the input (VJP), forward mode in the input and the times (JVP, MeanFlow's
+// target). Parameters in one flat vector with named blocks, like
 // the MLP's. Templated on the scalar: float for use, double for the gradient checks. Its
 // kernels run on the calling thread (the same bits at any thread count): the callers split
 // batches over threads and into pieces of a few images (training's shards of pieces of 16,
@@ -45,22 +46,27 @@ class UNet {
   void init(Rng& rng);
 
   // out = net(x, t_j, y_j) for every column j (x: d x n, d = C H W; out: outputs() H W x n). labels: one per column in
-  // [0, num_classes] (num_classes: the null label), or nullptr (null label).
-  void forward(const M& x, const V& t, const int* labels, M& out);
+  // [0, num_classes] (num_classes: the null label), or nullptr (null label). s: the second
+  // time of each column, given exactly when time_inputs is 2 (its features follow t's).
+  void forward(const M& x, const V& t, const int* labels, M& out, const V* s = nullptr);
   // The same output for use (sampling): keeps nothing for backward, fuses the adds into the
   // norms and convolutions, up-samples by deconvolution (float); agrees with forward to
-  // rounding. A backward or vjp after it is an error.
-  void infer(const M& x, const V& t, const int* labels, M& out);
+  // rounding. A backward, vjp or jvp after it is an error.
+  void infer(const M& x, const V& t, const int* labels, M& out, const V* s = nullptr);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param count),
   // or added to grad when add.
   void backward(const M& gout, ParamVec<S>& grad, bool add = false);
   // After forward: gin = J(x)^T gout, column by column (d x n).
   void vjp(const M& gout, M& gin);
+  // After forward: jout = the derivative of out along dx (d x n) and dt (n), and ds (n, the
+  // second time's; with time_inputs 2 only), column by column (forward mode, images only).
+  // A backward may follow it.
+  void jvp(const M& dx, const V& dt, const V* ds, M& jout);
 
   struct Impl;
 
  private:
-  void run(const M& x, const V& t, const int* labels, M& out, bool keep);
+  void run(const M& x, const V& t, const V* s, const int* labels, M& out, bool keep);
   void reverse(const M& gout, S* grad, M* gin);
   UNetConfig cfg_;
   ParamVec<S> params_;

@@ -76,6 +76,26 @@ void ResBlock<S>::backward(const S* p, const M& x, const ImageGeom& g, const M& 
   }
 }
 
+// The forward pass's chain along (dx, js): the embedding's projection W_e js is constant over
+// each image's pixels, the biases drop out.
+template <class S>
+void ResBlock<S>::jvp(const S* p, const M& dx, const ImageGeom& g, const M& js) {
+  using CMapM = Eigen::Map<const M>;
+  norm1_.jvp(p, g, dx, g1_);
+  conv1_.tangent(p, g1_, g, gh_);
+  proj_.noalias() = CMapM(p + o_.emb_w, cout_, embed_) * js;
+  const Eigen::Index hw = g.per_image();
+  for (int i = 0; i < g.n; ++i) gh_.middleCols(i * hw, hw).colwise() += proj_.col(i);
+  norm2_.jvp(p, g, gh_, g2_);
+  conv2_.tangent(p, g2_, g, jout_);
+  if (skip_) {
+    skip_->tangent(p, dx, g, gskip_);
+    jout_ += gskip_;
+  } else {
+    jout_ += dx;
+  }
+}
+
 template class ResBlock<float>;
 template class ResBlock<double>;
 

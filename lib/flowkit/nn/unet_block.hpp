@@ -1,6 +1,7 @@
 // nn: the U-Net's residual block (private to unet.cpp and its tests): y = conv2(gnsilu2(
 // conv1(gnsilu1(x)) + W_e s + b_e)) + skip(x), s = silu(embedding) one column per image, the
 // skip a 1x1 convolution when the channel count changes. Owns its output and workspaces.
+// Forward, reverse and forward-mode (JVP) passes.
 #pragma once
 #include <optional>
 
@@ -31,6 +32,10 @@ class ResBlock {
   // grad is null; gx = dL/dx.
   void backward(const S* p, const M& x, const ImageGeom& g, const M& s, M& gy, S* grad, M* gs,
                 M& gx);
+  // After forward: jout() = the block's derivative along dx (its input's tangent) and js (the
+  // embedding's, embed x n). Its buffers are the reverse pass's, free until backward.
+  void jvp(const S* p, const M& dx, const ImageGeom& g, const M& js);
+  const M& jout() const { return jout_; }
 
  private:
   int cin_, cout_, embed_;
@@ -38,7 +43,7 @@ class ResBlock {
   GroupNormSilu<S> norm1_, norm2_;
   Conv<S> conv1_, conv2_;
   std::optional<Conv<S>> skip_;
-  M a1_, h_, a2_, out_, proj_, g1_, g2_, gh_, gskip_;
+  M a1_, h_, a2_, out_, proj_, g1_, g2_, gh_, gskip_, jout_;
 };
 
 }  // namespace flowkit

@@ -18,6 +18,7 @@ struct UNetConfig {
   int embed = 64;                     // width of the time/class embedding
   int groups = 4;                     // GroupNorm groups: every channel count divisible by it
   int time_freqs = 8;                 // Fourier features sin, cos(pi 2^k t), k < time_freqs
+  int time_inputs = 1;                // 2: a second time s with its own features (MeanFlow's t - r)
   int num_classes = 0;                // > 0: label embedding with num_classes + 1 rows (last: null)
   // Tokens (a discrete model): S > 0 states per pixel. The input is then one token id per pixel
   // (whole numbers 0..S-1 as floats), each looked up in a learned table tok.E of E = token_embed

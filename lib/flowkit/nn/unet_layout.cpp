@@ -47,6 +47,8 @@ void UNetConfig::validate() const {
   need(embed >= 1 && embed <= 65536, "--embed must be in 1..65536, got " + std::to_string(embed));
   need(time_freqs >= 1 && time_freqs <= 64,
        "--time-freqs must be in 1..64 for the U-Net, got " + std::to_string(time_freqs));
+  need(time_inputs == 1 || (time_inputs == 2 && !tokens()),
+       "the U-Net takes one time, or two over images (MeanFlow), got " + std::to_string(time_inputs));
   need(!tokens() || (image_channels == 1 && token_states <= (1 << 16) + 1),
        "a U-Net over tokens takes one token per pixel of at most 2^16 + 1 states");
   need(!tokens() || (token_embed >= 1 && token_embed <= 4096),
@@ -97,7 +99,7 @@ std::vector<ParamBlock> unet_layout(const UNetConfig& c) {
     v.push_back({name, r, k, off});
     off += size_t(r) * size_t(k);
   };
-  add("time.W1", c.embed, 2 * c.time_freqs);
+  add("time.W1", c.embed, 2 * c.time_freqs * c.time_inputs);
   add("time.b1", c.embed, 1);
   add("time.W2", c.embed, c.embed);
   add("time.b2", c.embed, 1);

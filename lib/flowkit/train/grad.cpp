@@ -9,10 +9,11 @@
 
 namespace flowkit {
 namespace {
-// MeanFlow (an MLP: the whole share in one pass): the residual against v + gap sg(du/dr), its
-// weighted gradient into w.out; returns the plain sum of squared errors.
-double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
-                         BatchGradient::Piece& w, Params& grad, const Vec& gap, double power) {
+// MeanFlow on m columns (z, t, goal, gap: the piece's): the residual against v + gap sg(du/dr),
+// its weighted gradient (of the batch's n columns' mean) added into grad (overwritten unless
+// add); returns the plain sum of squared errors.
+double meanflow_piece(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, const Vec& gap,
+                      int64_t n, BatchGradient::Piece& w, Params& grad, double power, bool add) {
   const Eigen::Index cols = z.cols();
   net.forward(z, t, lab, w.out, &gap);
   w.dt.setOnes(cols);
@@ -27,7 +28,25 @@ double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, c
     const double weight = power == 0 ? 1.0 : std::pow(e + MeanFlowLoss::kC, -power);
     w.out.col(j) *= float(2.0 * weight / double(n));
   }
-  net.backward(w.out, grad);
+  net.backward(w.out, grad, add);
+  return sq;
+}
+
+// MeanFlow over a share: an MLP's in one pass, a U-Net's in pieces of kUNetPiece images.
+double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
+                         BatchGradient::Piece& w, Params& grad, const Vec& gap, double power) {
+  const Eigen::Index cols = z.cols();
+  const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
+  if (step >= cols) return meanflow_piece(net, z, t, lab, goal, gap, n, w, grad, power, false);
+  double sq = 0;
+  for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
+    const Eigen::Index m = std::min(step, cols - c0);
+    w.z = z.middleCols(c0, m);
+    w.t = t.segment(c0, m);
+    w.goal = goal.middleCols(c0, m);
+    w.gap = gap.segment(c0, m);
+    sq += meanflow_piece(net, w.z, w.t, lab ? lab + c0 : nullptr, w.goal, w.gap, n, w, grad, power, c0 > 0);
+  }
   return sq;
 }
 

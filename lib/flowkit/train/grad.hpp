@@ -97,7 +97,7 @@ class BatchGradient {
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
     Mat z, goal, out, jo;
-    Vec t, dt, ds;
+    Vec t, dt, ds, gap;
     Tokens xt, x1;  // a discrete flow's tokens
     Mat logits, g;  // and its logits and their gradient, V x (L n)
   };

@@ -110,7 +110,6 @@ void validate_meanflow(const TrainConfig& c) {
   auto need = [&](bool ok, const std::string& what) {
     if (!ok) throw usage_error("--objective meanflow: " + what);
   };
-  need(c.net.kind == NetKind::mlp, "needs --net mlp (no JVP through the U-Net yet)");
   need(c.predict == Predict::velocity, "the network predicts the (average) velocity: --predict velocity");
   need(c.sigma_min == 0, "--sigma-min does not apply");
   need(!c.manifold.curved(), "flat space only (no --manifold)");

@@ -337,6 +337,38 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
   CHECK(again == two);
 }
 
+TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are the whole batch's", "[train]") {
+  NetConfig c = unet_4x4(3);
+  c.dim = c.unet_config().dim();
+  c.time_inputs = 2;
+  Rng r(9);
+  Net net = live_net(c, r);
+  const int64_t n = 2 * kUNetPiece + 5;
+  Mat z(c.dim, n), goal(c.dim, n), out, jo;
+  r.fill_normal(z);
+  r.fill_normal(goal);
+  Vec t(n), gap(n);
+  std::vector<int> lab;
+  for (int64_t j = 0; j < n; ++j) t[j] = float(0.5 * r.uniform()), gap[j] = float(0.5 * r.uniform()), lab.push_back(int(j % 4));
+  // By hand, the whole batch at once: e = u - v - gap du/dr, weights 1 / (|e|^2 + c)
+  net.forward(z, t, lab.data(), out, &gap);
+  const Vec ones = Vec::Ones(n), minus = Vec::Constant(n, -1.0f);
+  net.jvp_inputs(goal, ones, &minus, jo);
+  out -= goal;
+  out.noalias() -= jo * gap.asDiagonal();
+  const double want = double(out.squaredNorm()) / double(n);
+  for (int64_t j = 0; j < n; ++j) out.col(j) *= float(2.0 / (double(out.col(j).squaredNorm()) + MeanFlowLoss::kC) / double(n));
+  Params whole, pieces;
+  net.backward(out, whole);
+  set_threads(1);
+  const MeanFlowLoss mf{&gap, 1.0};
+  const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
+  CHECK(got == Approx(want).epsilon(1e-5));
+  REQUIRE(pieces.size() == whole.size());
+  CHECK(max_abs(whole) > 0.01);
+  CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+}
+
 TEST_CASE("a token U-Net's discrete loss and gradient summed over pieces of images are the whole batch's",
           "[train][discrete]") {
   NetConfig c = unet_4x4(2);
