@@ -127,28 +127,25 @@ def weight_count(dim, width, depth, freqs):
 
 def load_flowkit(path):
     """A flowkit model file (doc/DESIGN.md, "The model file") as a Net and its normalization:
-    v(x, t) = scale * net((x - mean) / scale, t) for a velocity-predicting model."""
-    import base64
-    import numpy as np
-    with open(path) as f:
-        m = json.load(f)
+    v(x, t) = scale * net((x - mean) / scale, t) for a velocity-predicting model. The tensors
+    come from flowkit_torch.read_json_model, the one decoder of the file's weights."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "share", "python"))
+    from flowkit_torch import read_json_model
+    tensors, m = read_json_model(path)
     arch = m["architecture"]
     supported = (m["type"] == "learned" and m["predict"] == "velocity" and arch["activation"] == "silu"
                  and not arch["residual"] and arch["num_classes"] == 0 and arch["time_freqs"] > 0)
     if not supported:
         raise SystemExit("torch_flow.py: error: only unconditional silu MLPs predicting velocity (%s)" % path)
     net = Net(m["dim"], arch["width"], arch["depth"], arch["time_freqs"])
-    tensors = m["ema_weights"] if m.get("sampling_weights", "ema") == "ema" and "ema_weights" in m else m["weights"]
+    ema = m.get("sampling_weights", "ema") == "ema" and any(k.startswith("ema.") for k in tensors)
+    prefix = "ema." if ema else "weights."
     linears = [l for l in net.mlp if isinstance(l, torch.nn.Linear)]
     names = ["in"] + ["hidden%d" % i for i in range(1, arch["depth"])] + ["out"]
-    by_name = {t["name"]: t for t in tensors}
     with torch.no_grad():
         for lin, name in zip(linears, names):
             for suffix, param in (("W", lin.weight), ("b", lin.bias)):
-                t = by_name[name + "." + suffix]
-                rows, cols = t["shape"]  # Eigen: column-major rows x cols
-                a = np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(cols, rows).T.copy()
-                param.copy_(torch.from_numpy(a).reshape(param.shape))
+                param.copy_(torch.from_numpy(tensors[prefix + name + "." + suffix]).reshape(param.shape))
     norm = m["normalization"]
     mean = torch.tensor(norm["mean"], dtype=torch.float32)
     scale = torch.tensor(norm["scale"], dtype=torch.float32)
