@@ -32,20 +32,41 @@ double meanflow_piece(Net& net, const Mat& z, const Vec& t, const int* lab, cons
   return sq;
 }
 
+// MeanFlow's guidance trained in (Geng et al. 2025, eq. 16), on a piece: a labelled column's
+// goal (in w.goal) becomes W v + (1 - W) u(z, r, r | null), the network's own unconditional
+// velocity by its inference pass (no gradient through it); a column whose label was dropped
+// keeps v.
+void guide_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const MeanFlowLoss& mf,
+                BatchGradient::Piece& w) {
+  w.zero.setZero(t.size());
+  net.infer(z, t, nullptr, w.uncond, &w.zero);
+  const float g = float(mf.guidance);
+  for (Eigen::Index k = 0; k < z.cols(); ++k)
+    if (lab[k] != mf.null_label) w.goal.col(k) = g * w.goal.col(k) + (1 - g) * w.uncond.col(k);
+}
+
 // MeanFlow over a share: an MLP's in one pass, a U-Net's in pieces of kUNetPiece images.
 double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
-                         BatchGradient::Piece& w, Params& grad, const Vec& gap, double power) {
+                         BatchGradient::Piece& w, Params& grad, const Vec& gap, const MeanFlowLoss& mf) {
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
-  if (step >= cols) return meanflow_piece(net, z, t, lab, goal, gap, n, w, grad, power, false);
+  const bool guided = mf.guidance != 1.0 && lab;
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
     const Eigen::Index m = std::min(step, cols - c0);
-    w.z = z.middleCols(c0, m);
-    w.t = t.segment(c0, m);
-    w.goal = goal.middleCols(c0, m);
-    w.gap = gap.segment(c0, m);
-    sq += meanflow_piece(net, w.z, w.t, lab ? lab + c0 : nullptr, w.goal, w.gap, n, w, grad, power, c0 > 0);
+    const bool whole = m == cols;
+    if (!whole) {
+      w.z = z.middleCols(c0, m);
+      w.t = t.segment(c0, m);
+      w.gap = gap.segment(c0, m);
+    }
+    const Mat& zp = whole ? z : w.z;
+    const Vec& tp = whole ? t : w.t;
+    const int* lp = lab ? lab + c0 : nullptr;
+    if (!whole || guided) w.goal = goal.middleCols(c0, m);
+    if (guided) guide_goal(net, zp, tp, lp, mf, w);
+    sq += meanflow_piece(net, zp, tp, lp, whole && !guided ? goal : w.goal, whole ? gap : w.gap, n, w, grad,
+                         mf.power, c0 > 0);
   }
   return sq;
 }
@@ -72,7 +93,7 @@ double squared_error_gradient(Net& net, const Mat& z, const Vec& t, const int* l
                               int64_t n, BatchGradient::Piece& w, Params& grad, const Manifold& manifold,
                               const std::optional<BatchGradient::Discrete>& discrete,
                               const MeanFlowLoss* mf = nullptr, const Vec* gap = nullptr) {
-  if (mf) return meanflow_gradient(net, z, t, lab, goal, n, w, grad, *gap, mf->power);
+  if (mf) return meanflow_gradient(net, z, t, lab, goal, n, w, grad, *gap, *mf);
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   if (discrete) {  // an MLP: the whole share at once; a U-Net in pieces

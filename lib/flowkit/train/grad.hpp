@@ -50,9 +50,13 @@ constexpr Eigen::Index kUNetPiece = 16;
 // t - r of each column; the goal is the conditional velocity v, and the target
 // v + (t - r) sg(du/dr), du/dr the JVP of the net along (v, 1, -1) in (z, r, t - r). Each
 // column's squared error e is weighted by sg(1 / (|e|^2 + c)^power) (0: plain squares).
+// guidance W != 1: a labelled column's goal becomes W v + (1 - W) u(z, r, r | null) (the
+// guidance trained in), computed piece by piece in each shard; null_label: a dropped label.
 struct MeanFlowLoss {
   const Vec* gap = nullptr;
   double power = 0;
+  double guidance = 1;
+  int null_label = -1;
   static constexpr double kC = 1e-3;  // the paper's c
 };
 
@@ -97,7 +101,8 @@ class BatchGradient {
   // A piece of a share of the batch, and the network's output for it.
   struct Piece {
     Mat z, goal, out, jo;
-    Vec t, dt, ds, gap;
+    Vec t, dt, ds, gap, zero;
+    Mat uncond;  // MeanFlow's guidance: the unconditional output
     Tokens xt, x1;  // a discrete flow's tokens
     Mat logits, g;  // and its logits and their gradient, V x (L n)
   };

@@ -235,8 +235,8 @@ struct Trainer::Impl {
   Vec mean, scale, out_scale, out_shift;
   std::vector<size_t> train_idx, perm;
   int64_t perm_epoch = -1;
-  Mat x0, x1, xt, target, z, goal, tmp, uncond;
-  Vec t, gap, zero_gap;  // MeanFlow: each column's t - r (t holds r), and zeros for u(z, r, r)
+  Mat x0, x1, xt, target, z, goal, tmp;
+  Vec t, gap;  // MeanFlow: each column's t - r (t holds r)
   Tokens x0_tok, x1_tok, xt_tok;  // a discrete flow's
   std::vector<int> lab, lab_tmp;
   Sinkhorn sinkhorn;
@@ -514,23 +514,6 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   init_validation(cfg_, m, val);
 }
 
-}  // namespace flowkit
-
-namespace flowkit {
-
-namespace {
-// MeanFlow's guidance trained in (Geng et al. 2025, eq. 16): a labelled column's goal becomes
-// W v + (1 - W) u(z, r, r | null), the network's own unconditional velocity (no gradient
-// through it); a column whose label was dropped keeps v.
-void guide_goal(const TrainConfig& c, Impl& m) {
-  m.zero_gap.setZero(m.t.size());
-  m.net.forward(m.z, m.t, nullptr, m.uncond, &m.zero_gap);
-  const float w = float(c.mf_guidance);
-  for (Eigen::Index k = 0; k < m.goal.cols(); ++k)
-    if (m.lab[size_t(k)] != c.net.num_classes) m.goal.col(k) = w * m.goal.col(k) + (1 - w) * m.uncond.col(k);
-}
-}  // namespace
-
 double Trainer::train_step() {
   const TrainConfig& c = cfg_;
   Impl& m = *impl_;
@@ -557,8 +540,7 @@ double Trainer::train_step() {
     for (int& y : m.lab)
       if (r.uniform() < c.cond_drop) y = c.net.num_classes;
   // Loss, gradient, update
-  MeanFlowLoss mf{&m.gap, c.mf_power};
-  if (c.objective == Objective::meanflow && c.mf_guidance != 1.0) guide_goal(c, m);
+  const MeanFlowLoss mf{&m.gap, c.mf_power, c.mf_guidance, c.net.num_classes};
   const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad,
                                        c.objective == Objective::meanflow ? &mf : nullptr);
   if (!std::isfinite(loss)) return loss;

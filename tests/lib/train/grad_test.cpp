@@ -337,36 +337,53 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
   CHECK(again == two);
 }
 
-TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are the whole batch's", "[train]") {
+TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are the whole batch's, guided or not",
+          "[train]") {
   NetConfig c = unet_4x4(3);
   c.dim = c.unet_config().dim();
   c.time_inputs = 2;
   Rng r(9);
   Net net = live_net(c, r);
   const int64_t n = 2 * kUNetPiece + 5;
-  Mat z(c.dim, n), goal(c.dim, n), out, jo;
+  Mat z(c.dim, n), goal(c.dim, n), out, jo, uncond;
   r.fill_normal(z);
   r.fill_normal(goal);
   Vec t(n), gap(n);
-  std::vector<int> lab;
+  std::vector<int> lab;  // label 3: dropped (the null label)
   for (int64_t j = 0; j < n; ++j) t[j] = float(0.5 * r.uniform()), gap[j] = float(0.5 * r.uniform()), lab.push_back(int(j % 4));
-  // By hand, the whole batch at once: e = u - v - gap du/dr, weights 1 / (|e|^2 + c)
-  net.forward(z, t, lab.data(), out, &gap);
-  const Vec ones = Vec::Ones(n), minus = Vec::Constant(n, -1.0f);
-  net.jvp_inputs(goal, ones, &minus, jo);
-  out -= goal;
-  out.noalias() -= jo * gap.asDiagonal();
-  const double want = double(out.squaredNorm()) / double(n);
-  for (int64_t j = 0; j < n; ++j) out.col(j) *= float(2.0 / (double(out.col(j).squaredNorm()) + MeanFlowLoss::kC) / double(n));
-  Params whole, pieces;
-  net.backward(out, whole);
-  set_threads(1);
-  const MeanFlowLoss mf{&gap, 1.0};
-  const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
-  CHECK(got == Approx(want).epsilon(1e-5));
-  REQUIRE(pieces.size() == whole.size());
-  CHECK(max_abs(whole) > 0.01);
-  CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+  for (double w : {1.0, 2.5}) {
+    // By hand, the whole batch at once: a labelled column's goal W v + (1 - W) u(z, r, r | null),
+    // e = u - goal - gap du/dr along the goal, weights 1 / (|e|^2 + c)
+    Mat g = goal;
+    const Vec zero = Vec::Zero(n), ones = Vec::Ones(n), minus = Vec::Constant(n, -1.0f);
+    net.forward(z, t, nullptr, uncond, &zero);
+    for (int64_t j = 0; j < n; ++j)
+      if (lab[size_t(j)] != 3) g.col(j) = float(w) * goal.col(j) + float(1 - w) * uncond.col(j);
+    net.forward(z, t, lab.data(), out, &gap);
+    net.jvp_inputs(g, ones, &minus, jo);
+    out -= g;
+    out.noalias() -= jo * gap.asDiagonal();
+    const double want = double(out.squaredNorm()) / double(n);
+    for (int64_t j = 0; j < n; ++j)
+      out.col(j) *= float(2.0 / (double(out.col(j).squaredNorm()) + MeanFlowLoss::kC) / double(n));
+    Params whole, pieces, two;
+    net.backward(out, whole);
+    const MeanFlowLoss mf{&gap, 1.0, w, 3};
+    set_threads(1);
+    const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
+    // Two shards on two threads, each guiding its own columns
+    set_threads(2);
+    BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(c));
+    const double got2 = bg(net, z, t, lab, goal, two, &mf);
+    set_threads(1);
+    INFO("guidance " << w);
+    CHECK(got == Approx(want).epsilon(1e-5));
+    CHECK(got2 == Approx(want).epsilon(1e-5));
+    REQUIRE(pieces.size() == whole.size());
+    CHECK(max_abs(whole) > 0.01);
+    CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+    CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+  }
 }
 
 TEST_CASE("a token U-Net's discrete loss and gradient summed over pieces of images are the whole batch's",
