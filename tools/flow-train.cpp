@@ -89,7 +89,8 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--harmonics", c.net.harmonics,
                  "--manifold torus: the network sees sin kx, cos kx of the angles for k = 1..K (finer periodic detail)")
       ->capture_default_str();
-  app.add_option("--time-freqs", c.net.time_freqs, "Fourier features sin/cos(pi 2^k t), k < K, of the time (0: raw t)")
+  app.add_option("--time-freqs", c.net.time_freqs, "Fourier features sin/cos(pi 2^k t), k < K, of the time (0: raw t); "
+                 "a MeanFlow U-Net's default is " + std::to_string(kMeanFlowUNetTimeFreqs))
       ->capture_default_str();
   app.add_flag("--residual", c.net.residual, "residual blocks with layer norm (for deeper networks)");
   app.add_option("--channels", o.channels, "--net unet: channels per level, comma-separated (the image halves "
@@ -267,10 +268,13 @@ void setup_kind(Options& o, const CLI::App& app, bool tokens, bool resumed_discr
     if (app.count(f) > 0)
       throw usage_error(std::string(f) + (tokens ? " does not apply to token data (" + o.data + ": a discrete flow)"
                                                  : " applies to token data only (an integer NPY file)"));
+  TrainConfig& c = o.cfg;
+  if (!tokens && o.resume.empty() && c.objective == Objective::meanflow && c.net.kind == NetKind::unet &&
+      app.count("--time-freqs") == 0)
+    c.net.time_freqs = kMeanFlowUNetTimeFreqs;
   if (!tokens) return;
   if (app.count("--token-embed") > 0 && o.net != "unet") throw usage_error("--token-embed is for --net unet");
   if (!o.resume.empty()) return;  // the checkpoint's path and loss
-  TrainConfig& c = o.cfg;
   c.discrete.source = parse_choice(discrete_sources(), o.source.empty() ? "mask" : o.source, "source");
   o.source.clear();
   c.discrete.kappa = Schedule::parse(o.kappa);

@@ -14,8 +14,9 @@ mf=(--objective meanflow --t-dist meanflow --mf-guidance 2)
 ok flow-train train.npy "${net[@]}" "${mf[@]}" --steps 1000 -o mf.json
 check 'py "
 import json; m = json.load(open(\"mf.json\")); a = m[\"architecture\"]
-assert m[\"objective\"] == \"meanflow\" and a[\"kind\"] == \"unet\" and a[\"time_inputs\"] == 2, a"' \
-  "the U-Net MeanFlow model does not record its two times"
+assert m[\"objective\"] == \"meanflow\" and a[\"kind\"] == \"unet\" and a[\"time_inputs\"] == 2, a
+assert a[\"time_freqs\"] == 2, a  # the default for a MeanFlow U-Net: few time frequencies"' \
+  "the U-Net MeanFlow model does not record its two times and its 2 time frequencies"
 
 # One guided digit per network pass, recognised as its class (measured: 100% of 500 at one
 # step, against 98.8% for the flow-matching teacher of the same size and budget at 40 passes)

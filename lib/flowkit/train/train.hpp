@@ -26,6 +26,12 @@ const ChoiceTable<TimeDist>& time_dists();
 
 constexpr int kDequantizeAuto = -1;
 
+// A MeanFlow U-Net's time features when none are asked for (flow-train): its JVP multiplies
+// feature k's tangent by pi 2^k, and at the U-Net's usual 8 the target's time term grew until
+// the loss diverged (8x8 digits, 4,000 steps: 552 -> 25,670, one-step FD 0.997; with 2 it fell
+// to 69, FD 0.649; doc/MATH.md "MeanFlow").
+constexpr int kMeanFlowUNetTimeFreqs = 2;
+
 struct TrainConfig {
   NetConfig net;  // net.dim and net.num_classes are set from the data
   OptimConfig optim;
