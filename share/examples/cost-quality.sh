@@ -1,6 +1,7 @@
 #!/bin/bash
 # cost-quality: sample quality against network evaluations, for every fixed-step solver and a
-# few step counts. Evaluations are the NFE per sample that flow-sample reports.
+# few step counts (a MeanFlow model: its own average-velocity steps). Evaluations are the NFE
+# per sample that flow-sample reports.
 # usage: cost-quality.sh [--quick] [--out DIR] [MODEL DATA...]
 #        cost-quality.sh [--quick] [--out DIR] [--per-class N] [--guidance W] MODEL --reference FILE
 # Points (the first form): quality is the exact W2 between 2,000 samples and 2,000 fresh data
@@ -56,6 +57,11 @@ if [ -z "$reference" ] && [ -n "$per_class$guidance" ]; then die "--per-class an
 [ -z "$reference" ] || [ -f "$reference" ] || die "no reference file '$reference'"
 if [ -n "$out" ]; then mkdir -p "$out"; dir=$out; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 
+# The solvers of the rows: every fixed-step one, or a MeanFlow model's own average-velocity
+# steps (flow-train --objective meanflow; it takes no other)
+solvers=(euler midpoint heun rk4 ab2 ab3)
+if /usr/bin/python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("objective") != "meanflow")' \
+  "$model" 2>/dev/null; then solvers=(meanflow); fi
 # nfe LOG: the evaluations per sample of flow-sample's last log line
 nfe() { /usr/bin/python3 -c 'import json, sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["nfe"])' "$1"; }
 
@@ -70,7 +76,7 @@ if [ -z "$reference" ]; then
   echo
   echo "| solver | steps | NFE | W2 |"
   echo "| --- | --- | --- | --- |"
-  for s in euler midpoint heun rk4 ab2 ab3; do
+  for s in "${solvers[@]}"; do
     for k in "${steps[@]}"; do
       rm -f "$dir/log"
       flow-sample -m "$model" -n "$n" --solver "$s" --steps "$k" --seed 5 -q --log "$dir/log" -o "$dir/s.npy"
@@ -85,6 +91,11 @@ steps=(1 2 4 8 20)
 [ "$quick" = 1 ] && steps=(1 2 4)
 per_class=${per_class:-$([ "$quick" = 1 ] && echo 2 || echo 50)}
 guidance=${guidance:-1}
+guide=(--guidance "$guidance")  # a MeanFlow model has its guidance trained in: none to ask for
+if [ "${solvers[0]}" = meanflow ]; then
+  [ "$guidance" = 1 ] || die "a MeanFlow model has its guidance trained in (flow-train --mf-guidance): no --guidance"
+  guide=()
+fi
 # count FILE: its rows; labelled FILE: whether it has a companion array (flow-data info)
 count() { flow-data info "$1" | sed -n 's/^count *\([0-9]*\) rows.*/\1/p'; }
 labelled() { flow-data info "$1" | grep -q '^companion'; }
@@ -92,13 +103,14 @@ labelled() { flow-data info "$1" | grep -q '^companion'; }
 draw() {
   local name=$1-${2/:/}-$3
   rm -f "$dir/$name.log"
-  flow-sample -m "$model" --class all -n "$per_class" --guidance "$guidance" --solver "$1" --grid "$2" \
+  flow-sample -m "$model" --class all -n "$per_class" "${guide[@]}" --solver "$1" --grid "$2" \
     --steps "$3" --seed 5 -q --log "$dir/$name.log" -o "$dir/$name.npy"
   nfe "$dir/$name.log" >"$dir/$name.nfe"
   rm -f "$dir/$name.log"
 }
-draw euler uniform 1
-n=$(count "$dir/euler-uniform-1.npy") total=$(count "$reference")
+first=${solvers[0]}-uniform-1
+draw "${solvers[0]}" uniform 1
+n=$(count "$dir/$first.npy") total=$(count "$reference")
 [ "$n" -lt "$total" ] || die "$n samples need a reference of more than $n points, $reference has $total"
 metrics=fd
 labelled "$reference" && metrics=knn,fd
@@ -129,12 +141,12 @@ echo
 echo "| solver | grid | steps | NFE | FD | kNN |"
 echo "| --- | --- | --- | --- | --- | --- |"
 echo "| real (floor) | | | | $(cell "$dir/floor.json" fd) | $(cell "$dir/floor.json" knn_agreement) |"
-for s in euler midpoint heun rk4 ab2 ab3; do
+for s in "${solvers[@]}"; do
   for g in uniform power:2; do
     for k in "${steps[@]}"; do
       [ "$g" = uniform ] || [ "$k" -gt 1 ] || continue  # one step: every grid is [0, 1]
       name=$s-${g/:/}-$k
-      [ "$name" = euler-uniform-1 ] || draw "$s" "$g" "$k"  # drawn above
+      [ "$name" = "$first" ] || draw "$s" "$g" "$k"  # drawn above
       flow-eval compare "$dir/$name.npy" "$dir/real-b.npy" --metrics "$metrics" -o "$dir/$name.json"
       echo "| $s | $g | $k | $(cat "$dir/$name.nfe") | $(cell "$dir/$name.json" fd) | $(cell "$dir/$name.json" knn_agreement) |"
     done

@@ -59,6 +59,19 @@ assert key(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])) == key(*r
 ok flow-sample -m tiny.json --class all -n 2 --guidance 2 --solver midpoint --grid power:2 --steps 4 --seed 5 -o mp.npy
 check 'cmp -s mp.npy out/midpoint-power2-4.npy' "midpoint power:2 4: not flow-sample's samples"
 
+# A MeanFlow model: its own average-velocity steps, one evaluation each, its guidance trained in
+ok flow-train train.npy --net unet --channels 8,16 --groups 4 --embed 16 --batch 16 --steps 30 --lr 0.002 \
+  --warmup 5 --dequantize --conditional --objective meanflow --mf-guidance 2 --seed 1 -q -o mean.json
+sh_ok "bash '$CQ' --quick --out mout mean.json --reference heldout.npy >mtable.md"
+check '"$PYTHON" -c "
+rows = [[c.strip() for c in l.split(\"|\")[1:-1]] for l in open(\"mtable.md\").read().splitlines()[4:]]
+assert [r[:4] for r in rows[1:]] == [[\"meanflow\", g, k, k] for g, k in ((\"uniform\", \"1\"), (\"uniform\", \"2\"),
+    (\"uniform\", \"4\"), (\"power:2\", \"2\"), (\"power:2\", \"4\"))], rows"' \
+  "cost-quality.sh on a MeanFlow model: want its own steps, one evaluation each ($(cat mtable.md))"
+ok flow-sample -m mean.json --class all -n 2 --steps 2 --grid power:2 --seed 5 -o m2.npy
+check 'cmp -s m2.npy mout/meanflow-power2-2.npy' "meanflow power:2 2: not flow-sample's samples"
+sh_ok "! bash '$CQ' --quick --guidance 2 mean.json --reference heldout.npy 2>err.txt && grep -q 'guidance trained in' err.txt"
+
 # The help says both forms; misuse: one line each
 sh_ok "bash '$CQ' --help | grep -q -- '--per-class N. .--guidance W. MODEL --reference FILE'"
 sh_ok "! bash '$CQ' --per-class 3 2>err.txt && grep -q 'need --reference' err.txt"
