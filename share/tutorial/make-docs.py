@@ -261,7 +261,11 @@ its right side, with the gradient stopped, is the regression target (`--objectiv
 average-velocity step: W2 0.448, four times closer than the teacher's one step, though not at \
 the floor as the reflowed student is at this budget. With `--conditional --mf-guidance W` the \
 guidance is trained in, so a guided sample costs one pass too; such a model has no exact log \
-density and takes no other solver (flow-eval(1), flow-sample(1) refuse them in one line)."],
+density and takes no other solver (flow-eval(1), flow-sample(1) refuse them in one line). The \
+same objective runs through the U-Net (`--net unet`: the forward-mode product goes through its \
+convolutions, GroupNorm and time embedding; it keeps to two time frequencies, since the product \
+multiplies the k-th one's tangent by pi 2^k): share/examples/mnist-meanflow.sh draws MNIST \
+digits in one network pass each."],
   ["14-teacher-1.png", "14-reflow-1.png", "14-meanflow-1.png", "14-teacher-paths.png", "14-reflow-paths.png"]),
 ]
 
