@@ -14,8 +14,10 @@
 # 40 minutes on a 2-vCPU AVX2 AMD EPYC. A model already in OUTDIR is reused. Measured figures:
 # README.md, "Fewer network evaluations".
 set -euo pipefail
+# The programs: $FLOWKIT_BIN, else PATH, else this tree's build/bin
 root=$(cd "$(dirname "$0")/../.." && pwd)
-[ -d "$root/build/bin" ] && export PATH="$root/build/bin:$PATH"
+if [ -n "${FLOWKIT_BIN:-}" ]; then export PATH="$FLOWKIT_BIN:$PATH"
+elif ! command -v flow-train >/dev/null && [ -d "$root/build/bin" ]; then export PATH="$root/build/bin:$PATH"; fi
 
 quick=${FLOWKIT_QUICK:-0}
 if [ "${1:-}" = --quick ]; then quick=1; shift; fi

@@ -15,7 +15,7 @@ m = re.search(r\"kNN agreement ([0-9.]+), Frechet distance ([0-9.]+) \\(real aga
 one, floor = json.load(open(\"one.json\")), json.load(open(\"floor.json\"))
 got = [float(v) for v in m.groups()]
 want = [one[\"knn_agreement\"], one[\"fd\"], floor[\"knn_agreement\"], floor[\"fd\"]]
-assert all(abs(a - b) < 1e-9 for a, b in zip(got, want)), (got, want)
+assert all(abs(a - b) <= 1e-6 * abs(b) for a, b in zip(got, want)), (got, want)
 assert one[\"n_a\"] == 500 and one[\"n_b\"] == 500 and floor[\"n_a\"] == 500, (one, floor)
 assert re.search(r\"1000 guided digits in [0-9.]+ s\", r), r"' "the report is not flow-eval's figures ($(cat report.txt))"
 ok flow-sample -m out/model.json --class all -n 2 --steps 1 --log log.json -o /dev/null
