@@ -14,7 +14,7 @@ constexpr Eigen::Index kChunkPixels = 2048;
 
 template <class S>
 Conv<S>::Conv(int cin, int cout, int k, int stride, size_t w_off, size_t b_off)
-    : cin_(cin), cout_(cout), k_(k), stride_(stride), w_off_(w_off), b_off_(b_off) {
+    : cin_(cin), cout_(cout), k_(k), stride_(stride), w_off_(w_off), b_off_(b_off), zero_(size_t(cout), S(0)) {
   if ((k != 1 && k != 3) || (stride != 1 && stride != 2) || (k == 1 && stride != 1))
     throw Error("convolution: only 3x3 (stride 1 or 2) and 1x1 (stride 1) are supported");
   if constexpr (std::is_same_v<S, float>)
@@ -102,11 +102,6 @@ void Conv<S>::apply(const S* wp, const S* bp, const M& x, const ImageGeom& g, M&
   }
 }
 
-template <class S>
-const S* Conv<S>::zero_bias() {
-  zero_.assign(size_t(cout_), S(0));
-  return zero_.data();
-}
 
 template <class S>
 void Conv<S>::tangent(const S* p, const M& dx, const ImageGeom& g, M& dy) {
@@ -115,7 +110,7 @@ void Conv<S>::tangent(const S* p, const M& dx, const ImageGeom& g, M& dy) {
   if constexpr (std::is_same_v<S, float>)
     if (fast_) {
       dy.resize(cout_, out_geom(g).pixels());
-      return fast_->infer(p + w_off_, zero_bias(), dx.data(), g, dy.data(), false, false);
+      return fast_->infer(p + w_off_, zero_.data(), dx.data(), g, dy.data(), false, false);
     }
   apply(p + w_off_, nullptr, dx, g, dy);
 }
@@ -125,7 +120,7 @@ void Conv<S>::tangent_up(const S* p, const M& dx, const ImageGeom& g, M& dy) {
   check_up(dx, g);
   if constexpr (std::is_same_v<S, float>) {
     dy.resize(cout_, g.twice().pixels());
-    return fast_->infer(p + w_off_, zero_bias(), dx.data(), g, dy.data(), false, true);
+    return fast_->infer(p + w_off_, zero_.data(), dx.data(), g, dy.data(), false, true);
   }
   upsample2(dx, g, tmp_);
   apply(p + w_off_, nullptr, tmp_, g.twice(), dy);

@@ -58,7 +58,6 @@ class Conv {
   void check_up(const M& x, const ImageGeom& g) const;  // usage for forward_up and the like
   // y = conv(x) + b by im2col + GEMM (or one GEMM for 1x1); b null: no bias.
   void apply(const S* w, const S* b, const M& x, const ImageGeom& g, M& y);
-  const S* zero_bias();  // cout zeros (oneDNN's bias for the tangents)
   void im2col(const M& x, const ImageGeom& g, int i0, int m);
   void col2im(const ImageGeom& g, int i0, int m, M& gx) const;
   int images_per_chunk(const ImageGeom& g) const;
@@ -66,7 +65,7 @@ class Conv {
   int cin_, cout_, k_, stride_;
   size_t w_off_, b_off_;
   M col_, dcol_, up_, tmp_;  // up_: double's up-sampled input
-  std::vector<S> zero_;
+  std::vector<S> zero_;  // cout zeros: oneDNN's bias for the tangents
   std::shared_ptr<DnnlConv> fast_;  // float 3x3: oneDNN
 };
 

@@ -34,6 +34,18 @@ void GroupNormSilu<S>::reduce(const V& per_channel, V& out) const {
   for (int k = 0; k < groups_; ++k) out[k] = per_channel.segment(k * cg, cg).sum();
 }
 
+// From per-channel sums of v (sum_) and of v xhat (chan2_) over an image: their group means
+// per channel in chan_ and chan2_, and 1 / sigma per channel (inv: per group) in sum_.
+template <class S>
+template <class E>
+void GroupNormSilu<S>::group_means(S count, const E& inv) {
+  reduce(sum_, grp_);
+  expand(grp_ / count, chan_);
+  reduce(chan2_, grp_);
+  expand(grp_ / count, chan2_);
+  expand(inv, sum_);
+}
+
 // Image by image: the mean and spread of each group, xhat, then a = gamma xhat + beta,
 // y = a sigmoid(a) and d = silu'(a) = s + y (1 - s). Every pass runs pixel by pixel down a
 // pixel's contiguous channels (vector lanes; a rowwise() reduction of this shape is scalar).
@@ -132,11 +144,7 @@ void GroupNormSilu<S>::backward(const S* p, const ImageGeom& g, M& gy, S* grad, 
       sum_ += gy.col(j);
       chan2_.array() += gy.col(j).array() * xhat_.col(j).array();
     }
-    reduce(sum_, grp_);
-    expand(grp_ / count, chan_);  // mean gh
-    reduce(chan2_, grp_);
-    expand(grp_ / count, chan2_);  // mean gh xhat
-    expand(inv_.col(i), sum_);     // 1 / sigma
+    group_means(count, inv_.col(i));  // mean gh, mean gh xhat, 1 / sigma
     for (Eigen::Index j = j0; j < j1; ++j)
       gx.col(j).array() =
           (gy.col(j).array() - chan_.array() - xhat_.col(j).array() * chan2_.array()) * sum_.array();
@@ -161,11 +169,7 @@ void GroupNormSilu<S>::jvp(const S* p, const ImageGeom& g, const M& dx, M& dy) {
       sum_ += dx.col(j);
       chan2_.array() += dx.col(j).array() * xhat_.col(j).array();
     }
-    reduce(sum_, grp_);
-    expand(grp_ / count, chan_);  // mean dx
-    reduce(chan2_, grp_);
-    expand(grp_ / count, chan2_);  // mean dx xhat
-    expand(inv_.col(i), sum_);
+    group_means(count, inv_.col(i));  // mean dx, mean dx xhat, 1 / sigma
     sum_.array() *= gamma.array();  // gamma / sigma
     for (Eigen::Index j = j0; j < j1; ++j)
       dy.col(j).array() = (dx.col(j).array() - chan_.array() - xhat_.col(j).array() * chan2_.array()) *

@@ -28,6 +28,9 @@ class GroupNormSilu {
   template <class E>
   void expand(const E& v, V& out) const;
   void reduce(const V& per_channel, V& out) const;  // group sums of per-channel sums
+  // The projection's group means, shared by backward and jvp (norm.cpp)
+  template <class E>
+  void group_means(S count, const E& inv);
 
   int c_, groups_;
   size_t gamma_off_, beta_off_;

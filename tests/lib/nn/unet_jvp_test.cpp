@@ -4,15 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include "flowkit/nn/unet.hpp"
+#include "nn_random.hpp"
 
 using namespace flowkit;
 
 namespace {
-MatD normal(Eigen::Index r, Eigen::Index c, Rng& rng) {
-  MatD m(r, c);
-  for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = rng.normal();
-  return m;
-}
+using test::normal;
 
 VecD uniform(Eigen::Index n, Rng& rng) {
   VecD v(n);

@@ -5,16 +5,12 @@
 #include <functional>
 
 #include "flowkit/nn/unet_block.hpp"
+#include "nn_random.hpp"
 
 using namespace flowkit;
 
 namespace {
-// Fills with N(0, 1) draws.
-MatD normal(Eigen::Index r, Eigen::Index c, Rng& rng) {
-  MatD m(r, c);
-  for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = rng.normal();
-  return m;
-}
+using test::normal;
 
 double rel_err(const VecD& a, const VecD& b) {
   return (a - b).norm() / std::max(b.norm(), 1e-300);
