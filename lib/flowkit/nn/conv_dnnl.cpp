@@ -26,6 +26,29 @@ void set(memory& m, const float* p) {
   m.set_data_handle(const_cast<float*>(p));
 }
 
+// oneDNN's scratchpads in our hands (scratchpad_mode::user), one per primitive. The library's
+// own mode keeps a buffer per thread whose users are counted on the thread that creates or
+// destroys a primitive: a gradient shard's network builds its plans on a worker thread and is
+// destroyed on the main one, which left the count wrong, and a later convolution on the main
+// thread crashed (grad_test's U-Net cases, run in one process on the 2-core AVX2 EPYC).
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr a = dnnl::primitive_attr()) {
+  a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return a;
+}
+
+// Adds a scratchpad of `md`'s size to a primitive's arguments (none when it needs none).
+void add_scratchpad(Args& args, const memory::desc& md) {
+  if (md.get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = memory(md, cpu_engine());
+}
+
+// A reorder from `from` to `to` with its own scratchpad; its arguments in `args`.
+dnnl::primitive reorder_of(const memory& from, const memory& to, Args& args) {
+  const dnnl::reorder::primitive_desc pd(from, to, user_scratchpad());
+  args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+  add_scratchpad(args, pd.scratchpad_desc());
+  return dnnl::reorder(pd);
+}
+
 // Geometries kept built, per kind of plan (training, inference): a batch's short last piece
 // alternates with the full-size pieces, and a training step's pieces with sampling's.
 constexpr size_t kPlans = 4;
@@ -97,17 +120,18 @@ struct DnnlForward {
             memory::desc({cout, cin, k, k}, kF32, Tag::any), memory::desc({cout}, kF32, Tag::x),
             memory::desc({cout, cin, k, k}, kF32, Tag::hwio), {s, s}};
   }
-  // After fwd is built: the memory objects and argument maps (w_md: fwd's weights layout).
-  void bind(const Descs& d, const memory::desc& w_md, const ImageGeom& g) {
+  // After fwd is built: the memory objects and argument maps (w_md: fwd's weights layout,
+  // scratch_md: its scratchpad).
+  void bind(const Descs& d, const memory::desc& w_md, const memory::desc& scratch_md, const ImageGeom& g) {
     x = user_memory(d.x);
     y = user_memory(d.y);
     b = user_memory(d.b);
     if (up) w4.assign(size_t(cout) * size_t(16 * cin), 0.f);
     w_user = up ? memory(d.user, cpu_engine(), w4.data()) : user_memory(d.user);
     w_fwd = memory(w_md, cpu_engine());
-    w_to_fwd = dnnl::reorder(w_user, w_fwd);
+    w_to_fwd = reorder_of(w_user, w_fwd, w_to_fwd_args);
     fwd_args = {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w_fwd}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, y}};
-    w_to_fwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_fwd}};
+    add_scratchpad(fwd_args, scratch_md);
     geom = g;
   }
   // The user's weights into w_user: as they are, or as the 4x4 kernel.
@@ -239,9 +263,9 @@ void DnnlInferPlan::make(dnnl::algorithm algo, const Descs& d, const dnnl::primi
                          const ImageGeom& g) {
   const typename Fwd::primitive_desc pd({dnnl::prop_kind::forward_inference, algo, d.x, d.any,
                                          d.b, d.y, d.strides, d.pad, d.pad},
-                                        attr, cpu_engine());
+                                        user_scratchpad(attr), cpu_engine());
   fwd = Fwd(pd);
-  bind(d, pd.weights_desc(), g);
+  bind(d, pd.weights_desc(), pd.scratchpad_desc(), g);
 }
 
 void DnnlPlan::build(const ImageGeom& g) {
@@ -258,17 +282,18 @@ template <class Fwd, class BwdData, class BwdWeights>
 void DnnlPlan::make(dnnl::algorithm algo, const ImageGeom& g) {
   using namespace dnnl;
   const Descs d = descs(g);
+  const primitive_attr attr = user_scratchpad();
   const typename Fwd::primitive_desc fpd(
-      {prop_kind::forward_training, algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad},
+      {prop_kind::forward_training, algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad}, attr,
       cpu_engine());
-  const typename BwdData::primitive_desc bdpd({algo, d.x, d.any, d.y, d.strides, d.pad, d.pad},
+  const typename BwdData::primitive_desc bdpd({algo, d.x, d.any, d.y, d.strides, d.pad, d.pad}, attr,
                                               cpu_engine(), fpd);
   const typename BwdWeights::primitive_desc bwpd(
-      {algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad}, cpu_engine(), fpd);
+      {algo, d.x, d.any, d.b, d.y, d.strides, d.pad, d.pad}, attr, cpu_engine(), fpd);
   fwd = Fwd(fpd);
   bwd_data = BwdData(bdpd);
   bwd_weights = BwdWeights(bwpd);
-  bind(d, fpd.weights_desc(), g);
+  bind(d, fpd.weights_desc(), fpd.scratchpad_desc(), g);
   gy = user_memory(d.y);
   gx = user_memory(d.x);
   w_bwd = memory(bdpd.weights_desc(), cpu_engine());
@@ -277,15 +302,15 @@ void DnnlPlan::make(dnnl::algorithm algo, const ImageGeom& g) {
   db_buf.assign(size_t(cout), 0.f);
   dw_user = memory(d.user, cpu_engine(), dw_buf.data());
   db = memory(d.b, cpu_engine(), db_buf.data());
-  w_to_bwd = reorder(w_user, w_bwd);
-  dw_to_user = reorder(dw_conv, dw_user);
+  w_to_bwd = reorder_of(w_user, w_bwd, w_to_bwd_args);
+  dw_to_user = reorder_of(dw_conv, dw_user, dw_to_user_args);
   bwd_data_args = {{DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_WEIGHTS, w_bwd}, {DNNL_ARG_DIFF_SRC, gx}};
+  add_scratchpad(bwd_data_args, bdpd.scratchpad_desc());
   bwd_weights_args = {{DNNL_ARG_SRC, x},
                       {DNNL_ARG_DIFF_DST, gy},
                       {DNNL_ARG_DIFF_WEIGHTS, dw_conv},
                       {DNNL_ARG_DIFF_BIAS, db}};
-  w_to_bwd_args = {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_bwd}};
-  dw_to_user_args = {{DNNL_ARG_FROM, dw_conv}, {DNNL_ARG_TO, dw_user}};
+  add_scratchpad(bwd_weights_args, bwpd.scratchpad_desc());
 }
 
 DnnlConv::DnnlConv(int cin, int cout, int stride) : impl_(std::make_unique<Impl>()) {
