@@ -1,5 +1,5 @@
-// flow-train: learns a flow-matching vector field (or MeanFlow's average velocity) from a data
-// stream (or a built-in toy distribution) and writes the model file.
+// flow-train: learns a flow-matching vector field (or the average velocity of MeanFlow or a
+// shortcut model) from a data stream (or a built-in toy distribution) and writes the model file.
 #include <signal.h>
 #include <unistd.h>
 
@@ -111,12 +111,12 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--objective", o.objective, "what the network learns:\n" + choice_help(objectives()))
       ->capture_default_str();
   app.add_option("--mf-ratio", c.mf_ratio, "--objective meanflow: fraction of training pairs with r < t (the rest "
-                                           "r = t)")
+                                           "r = t); shortcut: fraction of self-consistency columns")
       ->capture_default_str();
   app.add_option("--mf-power", c.mf_power, "--objective meanflow: adaptive loss weight 1 / (|e|^2 + 0.001)^P per "
                                            "point (0: plain squared error)")
       ->capture_default_str();
-  app.add_option("--mf-guidance", c.mf_guidance, "--objective meanflow with --conditional: the guidance weight W "
+  app.add_option("--mf-guidance", c.mf_guidance, "--objective meanflow|shortcut with --conditional: the guidance weight W "
                                                  "trained into the model (1: none); flow-sample --class then draws "
                                                  "guided samples in one pass per step")
       ->capture_default_str();

@@ -1,19 +1,21 @@
 #!/bin/bash
-# fewstep: one network evaluation per sample with MeanFlow. On 8gaussians and the checkerboard
-# a flow-matching teacher and a MeanFlow model (flow-train --objective meanflow) of the same
-# size learn with the same budget; printed as one JSON object, for each data set: the W2
-# (n = 2000) to fresh data of the teacher's samples with 100 Euler steps and with 1 (the
-# "before": one evaluation), of the MeanFlow models' with 1, 2 and 4 of their average-velocity
-# steps (one evaluation each), and the real-vs-real floor (two fresh sets of 2000 points).
+# fewstep: one network evaluation per sample with MeanFlow and with a shortcut model. On
+# 8gaussians and the checkerboard a flow-matching teacher, MeanFlow models (flow-train
+# --objective meanflow) and a shortcut model (--objective shortcut) of the same size learn with
+# the same budget; printed as one JSON object, for each data set: the W2 (n = 2000) to fresh
+# data of the teacher's samples with 100 Euler steps and with 1 (the "before": one
+# evaluation), of the one-step models' with 1, 2 and 4 of their average-velocity steps (one
+# evaluation each), and the real-vs-real floor (two fresh sets of 2000 points).
 # Two MeanFlow models: "meanflow" with the paper's settings (adaptive weights p = 1, its
 # logit-normal times), "meanflow_plain" with plain squares (--mf-power 0, uniform times, a
-# tenth of the learning rate: with plain squares the default rate diverged).
+# tenth of the learning rate: with plain squares the default rate diverged); "shortcut" at the
+# teacher's settings.
 # Then the 8x8 digits through a class-conditional U-Net (8 and 16 channels): a flow-matching
-# teacher and a MeanFlow U-Net of the same size and budget, "digits" in the JSON: the Frechet
-# distance (in pixels) of 500 samples (50 per class, W = 1) to the 539 held-out digits for the
-# teacher's Euler 1 and midpoint 20 (40 evaluations) and the MeanFlow model's 1, 2 and 4
-# steps, with the floor (500 training digits against the held-out ones: real against real)
-# and the kNN agreement of each.
+# teacher, a MeanFlow U-Net and a shortcut U-Net of the same size and budget, "digits" in the
+# JSON: the Frechet distance (in pixels) of 500 samples (50 per class, W = 1) to the 539
+# held-out digits for the teacher's Euler 1 and midpoint 20 (40 evaluations) and the one-step
+# models' 1, 2 and 4 steps, with the floor (500 training digits against the held-out ones:
+# real against real) and the kNN agreement of each.
 # --quick: a small network and short runs for the tests (under a minute); the full run takes
 # about 10 minutes of CPU. The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
@@ -39,12 +41,13 @@ for data in 8gaussians checkerboard; do
   flow-train --toy "$data" "${train[@]}" --seed 1 -q -o "$dir/teacher.json"
   flow-train --toy "$data" "${train[@]}" "${mf[@]}" --seed 1 -q -o "$dir/meanflow.json"
   flow-train --toy "$data" "${train[@]}" "${plain[@]}" --seed 1 -q -o "$dir/meanflow_plain.json"
+  flow-train --toy "$data" "${train[@]}" --objective shortcut --seed 1 -q -o "$dir/shortcut.json"
   out+=", \"$data\": {\"w2_floor\": $(w2 "$dir/real.npy" "$dir/real2.npy")"
   for k in 100 1; do
     flow-sample -m "$dir/teacher.json" -n "$n" --solver euler --steps $k --seed 5 -q -o "$dir/s.npy"
     out+=", \"teacher_euler_$k\": $(w2 "$dir/s.npy" "$dir/real.npy")"
   done
-  for m in meanflow meanflow_plain; do
+  for m in meanflow meanflow_plain shortcut; do
     for k in 1 2 4; do
       flow-sample -m "$dir/$m.json" -n "$n" --steps $k --seed 5 -q -o "$dir/s.npy"
       out+=", \"${m}_$k\": $(w2 "$dir/s.npy" "$dir/real.npy")"
@@ -62,6 +65,7 @@ flow-data split "$dir/train.npy" --test-fraction "$(awk 'BEGIN { print 500 / 125
   --test-output "$dir/part.npy"
 flow-train "$dir/train.npy" "${unet[@]}" -o "$dir/teacher.json"
 flow-train "$dir/train.npy" "${unet[@]}" --objective meanflow --t-dist meanflow -o "$dir/meanflow.json"
+flow-train "$dir/train.npy" "${unet[@]}" --objective shortcut -o "$dir/shortcut.json"
 fd() {
   flow-eval compare "$1" "$2" --metrics fd,knn | /usr/bin/python3 -c \
     'import json, sys; j = json.load(sys.stdin); print("{\"fd\": %.4f, \"knn\": %.3f}" % (j["fd"], j["knn_agreement"]))'
@@ -72,8 +76,10 @@ draw -m "$dir/teacher.json" --solver euler --steps 1
 out+=", \"teacher_euler_1\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
 draw -m "$dir/teacher.json" --solver midpoint --steps 20
 out+=", \"teacher_midpoint_20\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
-for k in 1 2 4; do
-  draw -m "$dir/meanflow.json" --steps $k
-  out+=", \"meanflow_$k\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
+for m in meanflow shortcut; do
+  for k in 1 2 4; do
+    draw -m "$dir/$m.json" --steps $k
+    out+=", \"${m}_$k\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
+  done
 done
 echo "$out}}"

@@ -66,21 +66,21 @@ near = ((s[:, None] - mu[None]) ** 2).sum(-1).argmin(1); assert (near == l).mean
   "guided MeanFlow samples do not land on their class"
 
 # What a MeanFlow model cannot do, and what needs one: one line each
-bad 2 "is a MeanFlow model: it takes its own average-velocity steps \(--solver meanflow\), not rk4" flow-sample -m mf.json --solver rk4
+bad 2 "is an average-velocity model: it takes its own steps \(--solver meanflow\), not rk4" flow-sample -m mf.json --solver rk4
 bad 2 "not em" flow-sample -m mf.json --solver em
 bad 2 "has its guidance trained in" flow-sample -m cmf.json --class 1 --guidance 2
 bad 1 "not a flow: it has no exact log density" flow-sample -m mf.json --logp
 bad 1 "not a flow: it has no exact log density" flow-eval logp -m mf.json real.npy
 bad 2 "steps forwards in time only" flow-sample -m mf.json --from real.npy --t0 1 --t1 0
-bad 2 "--solver meanflow needs a MeanFlow model" flow-sample -m fm.json --solver meanflow
+bad 2 "--solver meanflow needs an average-velocity model" flow-sample -m fm.json --solver meanflow
 bad 2 "--net unet needs images" flow-train --toy moons --objective meanflow --net unet
 bad 2 "--objective meanflow: the network predicts the \(average\) velocity" flow-train --toy moons --objective meanflow --predict noise
 bad 2 "no --val-fraction" flow-train real.npy --objective meanflow --val-fraction 0.1
 bad 2 "--mf-guidance needs --conditional" flow-train --toy moons --objective meanflow --mf-guidance 2
 bad 2 "--mf-ratio must be in \[0, 1\]" flow-train --toy moons --objective meanflow --mf-ratio 2
-bad 2 "need --objective meanflow" flow-train --toy moons --mf-power 0
+bad 2 "need --objective meanflow \(or shortcut\)" flow-train --toy moons --mf-power 0
 py "import json; m = json.load(open('mf.json')); m['architecture']['time_inputs'] = 1; json.dump(m, open('one.json', 'w'))"
 bad 1 "a meanflow model's network takes 2 time inputs, the architecture says 1" flow-sample -m one.json
-py "import json; m = json.load(open('mf.json')); m['objective'] = 'shortcut'; json.dump(m, open('unk.json', 'w'))"
-bad 1 "unknown objective 'shortcut'" flow-sample -m unk.json
+py "import json; m = json.load(open('mf.json')); m['objective'] = 'consistency'; json.dump(m, open('unk.json', 'w'))"
+bad 1 "unknown objective 'consistency'" flow-sample -m unk.json
 finish

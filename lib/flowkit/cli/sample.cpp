@@ -31,25 +31,25 @@ void check_range(double v, double lo, double hi, const std::string& flag) {
   }
 }
 
-// A MeanFlow model takes its own steps (the default for it, and for it only), forwards in time,
-// with its guidance trained in.
+// An average-velocity model (MeanFlow, shortcut) takes its own steps (the default for it, and for
+// it only), forwards in time, with its guidance trained in.
 void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
   Solver& s = p.opt.ode.solver;
   const std::string what = p.model + " (" + p.field->describe() + ")";
   if (!p.field->has_average()) {
     if (s == Solver::meanflow)
-      throw usage_error("--solver meanflow needs a MeanFlow model (flow-train --objective meanflow), and " + what +
+      throw usage_error("--solver meanflow needs an average-velocity model (flow-train --objective meanflow|shortcut), and " + what +
                         " is not one");
     return;
   }
   if (app.count("--solver") == 0) s = Solver::meanflow;
   if (s != Solver::meanflow)
-    throw usage_error(what + " is a MeanFlow model: it takes its own average-velocity steps (--solver meanflow), not " +
+    throw usage_error(what + " is an average-velocity model: it takes its own steps (--solver meanflow), not " +
                       f.solver);
   if (app.count("--guidance") > 0)
     throw usage_error("--guidance: " + what + " has its guidance trained in (flow-train --mf-guidance); a guided "
                       "sample is one network pass per step");
-  if (f.t1 < f.t0) throw usage_error("a MeanFlow model steps forwards in time only (--t0 below --t1)");
+  if (f.t1 < f.t0) throw usage_error("an average-velocity model steps forwards in time only (--t0 below --t1)");
 }
 
 // The solver, grid and SDE options from the flags.

@@ -43,7 +43,7 @@ const ChoiceTable<Solver>& solvers() {
       {"dopri5", Solver::dopri5, "adaptive Dormand-Prince 5(4) with --rtol/--atol (ignores --steps)"},
       {"em", Solver::em, "Euler-Maruyama for the SDE (see --noise), 1-2 evaluations per step"},
       {"meanflow", Solver::meanflow,
-       "MeanFlow models only (their default): x += (t - r) u(x, r, t), 1 evaluation per step"},
+       "average-velocity models only (MeanFlow, shortcut; their default): x += (t - r) u(x, r, t), 1 evaluation per step"},
   };
   return t;
 }
@@ -257,7 +257,7 @@ void FixedStepper::adams_bashforth(OdeSystem& sys, int order, double t, double h
 }  // namespace detail
 
 void OdeSystem::average(double, double, const Mat&, Mat&) {
-  throw Error("this system has no average velocity (--solver meanflow takes a MeanFlow model)");
+  throw Error("this system has no average velocity (--solver meanflow takes a MeanFlow or shortcut model)");
 }
 
 void require_manifold_solver(const Manifold& m, Solver s) {

@@ -43,7 +43,7 @@ class LearnedField : public Field {
   bool conditional() const override { return m_->net.num_classes > 0; }
   int num_classes() const override { return m_->net.num_classes; }
   std::string describe() const override {
-    return std::string(mean() ? "meanflow" : "learned") + " (" + net_.describe() + ", " + m_->schedule.name() +
+    return (mean() ? choice_name(objectives(), m_->objective) : std::string("learned")) + " (" + net_.describe() + ", " + m_->schedule.name() +
            ", predicts " + choice_name(predictions(), m_->predict) + ")";
   }
 
@@ -212,7 +212,7 @@ class LearnedField : public Field {
     return for_score ? std::clamp(t, kTMin, kTMax) : conversion_time(m_->predict, m_->schedule, t);
   }
 
-  bool mean() const { return m_->objective == Objective::meanflow; }
+  bool mean() const { return flowkit::average_velocity(m_->objective); }
 
   // The guided network output in normalized units, for every column of x; `gap` is the second
   // time (t - r) of a MeanFlow net.

@@ -293,7 +293,10 @@ const ChoiceTable<Objective>& objectives() {
       {"flow-matching", Objective::flow_matching, "regress the velocity field (any sampler, exact log densities)"},
       {"meanflow", Objective::meanflow,
        "MeanFlow (Geng et al. 2025): the average velocity u(x, r, t) over [r, t], one network pass per step "
-       "(MLP, velocity, no log density)"},
+       "(velocity, no log density)"},
+      {"shortcut", Objective::shortcut,
+       "shortcut model (Frans et al. 2024): the same average velocity, learned by self-consistency "
+       "u(x, r, r + 2d) = mean of two steps of d; no JVP, no log density"},
   };
   return t;
 }
@@ -435,14 +438,15 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   m.use_ema = use == "ema";
   if (j.contains("training")) m.training = j["training"];
   if (j.contains("objective")) m.objective = get_choice(objectives(), j, "objective", "objective", where);
-  // A MeanFlow net takes (x, r, t - r); a flow-matching one (x, t)
-  const bool mean = m.objective == Objective::meanflow;
+  // An average-velocity net takes (x, r, t - r); a flow-matching one (x, t)
+  const bool mean = average_velocity(m.objective);
   if (m.net.time_inputs != (mean ? 2 : 1))
     throw Error(where + ": a " + choice_name(objectives(), m.objective) + " model's network takes " +
                 (mean ? "2 time inputs" : "1 time input") + ", the architecture says " +
                 std::to_string(m.net.time_inputs));
   if (mean && (discrete || m.predict != Predict::velocity || m.manifold.curved() || m.source_data))
-    throw Error(where + ": a meanflow model predicts the velocity from N(0, I) in flat space");
+    throw Error(where + ": a " + choice_name(objectives(), m.objective) +
+                " model predicts the velocity from N(0, I) in flat space");
   if (!discrete) m.schedule.sigma_min = sigma_min_of(m.training, where);
   return m;
 }

@@ -17,10 +17,13 @@ namespace flowkit {
 constexpr const char* kModelFormat = "flowkit-model";
 constexpr int kModelVersion = 1;
 
-// What the network was trained to output: the velocity field (flow matching), or MeanFlow's
-// average velocity u(x, r, t) over [r, t] (its net takes r and t - r; doc/MATH.md "MeanFlow").
-enum class Objective { flow_matching, meanflow };
+// What the network was trained to output: the velocity field (flow matching), or the average
+// velocity u(x, r, t) over [r, t] (its net takes r and t - r), learned by MeanFlow's identity
+// or by a shortcut model's self-consistency (doc/MATH.md "MeanFlow", "Shortcut models").
+enum class Objective { flow_matching, meanflow, shortcut };
 const ChoiceTable<Objective>& objectives();
+// Whether a model of this objective outputs the average velocity (one-step sampling).
+inline bool average_velocity(Objective o) { return o != Objective::flow_matching; }
 
 struct LearnedModel {
   Objective objective = Objective::flow_matching;  // "objective" (absent: flow-matching)

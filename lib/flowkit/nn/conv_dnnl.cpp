@@ -27,10 +27,10 @@ void set(memory& m, const float* p) {
 }
 
 // oneDNN's scratchpads in our hands (scratchpad_mode::user), one per primitive. The library's
-// own mode keeps a buffer per thread whose users are counted on the thread that creates or
-// destroys a primitive: a gradient shard's network builds its plans on a worker thread and is
-// destroyed on the main one, which left the count wrong, and a later convolution on the main
-// thread crashed (grad_test's U-Net cases, run in one process on the 2-core AVX2 EPYC).
+// own mode shares a buffer per thread among the primitives, counted as they are created and
+// destroyed; a gradient shard's network builds its plans on a worker thread and is destroyed
+// on the main one, and after that a convolution on the main thread crashed (grad_test's U-Net
+// cases run in one process, 2-core AVX2 EPYC); with its own scratchpad each plan is alone.
 dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr a = dnnl::primitive_attr()) {
   a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return a;

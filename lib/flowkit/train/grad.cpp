@@ -9,18 +9,22 @@
 
 namespace flowkit {
 namespace {
-// MeanFlow on m columns (z, t, goal, gap: the piece's): the residual against v + gap sg(du/dr),
-// its weighted gradient (of the batch's n columns' mean) added into grad (overwritten unless
-// add); returns the plain sum of squared errors.
+// MeanFlow on m columns (z, t, goal, gap: the piece's): the residual against v + gap sg(du/dr)
+// (a shortcut model's: against the goal alone), its weighted gradient (of the batch's n
+// columns' mean) added into grad (overwritten unless add); returns the plain sum of squared
+// errors.
 double meanflow_piece(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, const Vec& gap,
-                      int64_t n, BatchGradient::Piece& w, Params& grad, double power, bool add) {
+                      int64_t n, BatchGradient::Piece& w, Params& grad, const MeanFlowLoss& mf, bool add) {
   const Eigen::Index cols = z.cols();
+  const double power = mf.power;
   net.forward(z, t, lab, w.out, &gap);
-  w.dt.setOnes(cols);
-  w.ds.setConstant(cols, -1.0f);
-  net.jvp_inputs(goal, w.dt, &w.ds, w.jo);  // du/dr along (v, 1, -1) in (z, r, t - r)
+  if (!mf.shortcut) {
+    w.dt.setOnes(cols);
+    w.ds.setConstant(cols, -1.0f);
+    net.jvp_inputs(goal, w.dt, &w.ds, w.jo);  // du/dr along (v, 1, -1) in (z, r, t - r)
+  }
   w.out -= goal;
-  w.out.noalias() -= w.jo * gap.asDiagonal();
+  if (!mf.shortcut) w.out.noalias() -= w.jo * gap.asDiagonal();
   double sq = 0;
   for (Eigen::Index j = 0; j < cols; ++j) {
     const double e = double(w.out.col(j).squaredNorm());
@@ -45,12 +49,48 @@ void guide_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const Mean
     if (lab[k] != mf.null_label) w.goal.col(k) = g * w.goal.col(k) + (1 - g) * w.uncond.col(k);
 }
 
-// MeanFlow over a share: an MLP's in one pass, a U-Net's in pieces of kUNetPiece images.
+// A shortcut model's self-consistency goals on a piece (Frans et al. 2024): a column with gap
+// d > 0 at (z, r) gets (s1 + s2) / 2 in w.goal (over any guided goal: it needs no mixing),
+// s1 = u(z, r, d/2) and s2 = u(z + d/2 s1, r + d/2, d/2) by the network's inference pass with
+// the column's label (a dropped one: the unconditional model's), each asked at gap d/2, or at
+// 0 below the finest trained gap.
+void shortcut_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const Vec& gap,
+                   BatchGradient::Piece& w) {
+  w.ib.clear();
+  for (Eigen::Index k = 0; k < z.cols(); ++k)
+    if (gap[k] > 0) w.ib.push_back(k);
+  const Eigen::Index nb = Eigen::Index(w.ib.size());
+  if (nb == 0) return;
+  const float finest = 1.0f / float(uint64_t(1) << (kShortcutLevels - 1));
+  w.zb.resize(z.rows(), nb);
+  w.tb.resize(nb);
+  w.hb.resize(nb);
+  w.qb.resize(nb);
+  w.lb.resize(lab ? size_t(nb) : 0);
+  for (Eigen::Index i = 0; i < nb; ++i) {
+    const Eigen::Index k = w.ib[size_t(i)];
+    w.zb.col(i) = z.col(k);
+    w.tb[i] = t[k];
+    w.hb[i] = gap[k] / 2;
+    w.qb[i] = w.hb[i] < finest ? 0.0f : w.hb[i];
+    if (lab) w.lb[size_t(i)] = lab[k];
+  }
+  const int* lp = lab ? w.lb.data() : nullptr;
+  net.infer(w.zb, w.tb, lp, w.s1, &w.qb);
+  w.zb.noalias() += w.s1 * w.hb.asDiagonal();
+  w.tb += w.hb;
+  net.infer(w.zb, w.tb, lp, w.s2, &w.qb);
+  for (Eigen::Index i = 0; i < nb; ++i) w.goal.col(w.ib[size_t(i)]) = 0.5f * (w.s1.col(i) + w.s2.col(i));
+}
+
+// MeanFlow (or a shortcut model) over a share: an MLP's in one pass, a U-Net's in pieces of
+// kUNetPiece images.
 double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
                          BatchGradient::Piece& w, Params& grad, const Vec& gap, const MeanFlowLoss& mf) {
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   const bool guided = mf.guidance != 1.0 && lab;
+  const bool own = guided || mf.shortcut;  // the goal changes: a copy
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
     const Eigen::Index m = std::min(step, cols - c0);
@@ -63,10 +103,11 @@ double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, c
     const Mat& zp = whole ? z : w.z;
     const Vec& tp = whole ? t : w.t;
     const int* lp = lab ? lab + c0 : nullptr;
-    if (!whole || guided) w.goal = goal.middleCols(c0, m);
+    const Vec& gp = whole ? gap : w.gap;
+    if (!whole || own) w.goal = goal.middleCols(c0, m);
     if (guided) guide_goal(net, zp, tp, lp, mf, w);
-    sq += meanflow_piece(net, zp, tp, lp, whole && !guided ? goal : w.goal, whole ? gap : w.gap, n, w, grad,
-                         mf.power, c0 > 0);
+    if (mf.shortcut) shortcut_goal(net, zp, tp, lp, gp, w);
+    sq += meanflow_piece(net, zp, tp, lp, whole && !own ? goal : w.goal, gp, n, w, grad, mf, c0 > 0);
   }
   return sq;
 }

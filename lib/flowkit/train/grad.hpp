@@ -46,17 +46,26 @@ constexpr int64_t kMinShardColumns = 64;
 // network's buffers, and the next full one again: two allocations per buffer and step.
 constexpr Eigen::Index kUNetPiece = 16;
 
+// A shortcut model's step sizes: d = 2^-j for j below this, 1 down to 1/64. The finest level's
+// half steps (1/128) are asked of the network at gap 0, its velocity: two Euler steps start the
+// recursion, as the paper's 128 steps do (doc/MATH.md "Shortcut models").
+constexpr uint64_t kShortcutLevels = 7;
+
 // MeanFlow's regression (doc/MATH.md "MeanFlow"): the net takes (z, r, t - r) with `gap` the
 // t - r of each column; the goal is the conditional velocity v, and the target
 // v + (t - r) sg(du/dr), du/dr the JVP of the net along (v, 1, -1) in (z, r, t - r). Each
 // column's squared error e is weighted by sg(1 / (|e|^2 + c)^power) (0: plain squares).
 // guidance W != 1: a labelled column's goal becomes W v + (1 - W) u(z, r, r | null) (the
 // guidance trained in), computed piece by piece in each shard; null_label: a dropped label.
+// shortcut: a shortcut model's loss instead (doc/MATH.md "Shortcut models"): a column with gap
+// d > 0 regresses onto the mean of two steps of d/2 taken by the network itself (no gradient
+// through them); a column with gap 0 onto v (guided as above); plain squares, no JVP.
 struct MeanFlowLoss {
   const Vec* gap = nullptr;
   double power = 0;
   double guidance = 1;
   int null_label = -1;
+  bool shortcut = false;
   static constexpr double kC = 1e-3;  // the paper's c
 };
 
@@ -103,6 +112,10 @@ class BatchGradient {
     Mat z, goal, out, jo;
     Vec t, dt, ds, gap, zero;
     Mat uncond;  // MeanFlow's guidance: the unconditional output
+    Mat zb, s1, s2;            // a shortcut piece's self-consistency columns and its two steps
+    Vec tb, hb, qb;            // their times, half steps, and the gaps the network is asked at
+    std::vector<int> lb;       // their labels
+    std::vector<Eigen::Index> ib;  // their columns in the piece
     Tokens xt, x1;  // a discrete flow's tokens
     Mat logits, g;  // and its logits and their gradient, V x (L n)
   };

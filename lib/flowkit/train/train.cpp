@@ -91,7 +91,7 @@ void validate_discrete(const TrainConfig& c, const TrainData& d) {
     if (!ok) throw usage_error(what + " (the training data are tokens: a discrete flow)");
   };
   need(c.predict == Predict::velocity, "--predict does not apply");
-  need(c.objective == Objective::flow_matching, "--objective meanflow does not apply");
+  need(c.objective == Objective::flow_matching, "--objective must be flow-matching");
   need(c.sigma_min == 0, "--sigma-min does not apply");
   need(c.coupling == Coupling::independent, "--coupling must be independent");
   need(c.dequantize == 0, "--dequantize does not apply");
@@ -105,10 +105,10 @@ void validate_discrete(const TrainConfig& c, const TrainData& d) {
 }  // namespace
 
 namespace {
-// What MeanFlow training takes (one usage error each).
-void validate_meanflow(const TrainConfig& c) {
+// What MeanFlow and shortcut training take (one usage error each).
+void validate_average_velocity(const TrainConfig& c) {
   auto need = [&](bool ok, const std::string& what) {
-    if (!ok) throw usage_error("--objective meanflow: " + what);
+    if (!ok) throw usage_error(std::string("--objective ") + choice_name(objectives(), c.objective) + ": " + what);
   };
   need(c.predict == Predict::velocity, "the network predicts the (average) velocity: --predict velocity");
   need(c.sigma_min == 0, "--sigma-min does not apply");
@@ -116,6 +116,8 @@ void validate_meanflow(const TrainConfig& c) {
   need(c.val_fraction == 0, "no --val-fraction (its target moves with the network: there is no fixed validation set)");
   need(c.mf_ratio >= 0 && c.mf_ratio <= 1, "--mf-ratio must be in [0, 1]");
   need(c.mf_power >= 0 && c.mf_power <= 4, "--mf-power must be in [0, 4]");
+  need(c.objective == Objective::meanflow || c.mf_power == 1.0,
+       "--mf-power is MeanFlow's (a shortcut model regresses plain squares)");
   need(std::isfinite(c.mf_guidance) && c.mf_guidance > 0, "--mf-guidance must be a positive number");
   need(c.mf_guidance == 1 || c.conditional, "--mf-guidance needs --conditional (labels)");
 }
@@ -148,14 +150,14 @@ void TrainConfig::validate() const {
   if (!(ema >= 0 && ema < 1)) throw usage_error("--ema must be in [0, 1), got " + std::to_string(ema));
   if (!(val_fraction >= 0 && val_fraction < 1)) throw usage_error("--val-fraction must be in [0, 1)");
   if (!(cond_drop >= 0 && cond_drop < 1)) throw usage_error("--cond-drop must be in [0, 1)");
-  if (objective != Objective::meanflow && (mf_ratio != 0.25 || mf_power != 1.0 || mf_guidance != 1.0))
-    throw usage_error("--mf-ratio, --mf-power and --mf-guidance need --objective meanflow");
+  if (!average_velocity(objective) && (mf_ratio != 0.25 || mf_power != 1.0 || mf_guidance != 1.0))
+    throw usage_error("--mf-ratio, --mf-power and --mf-guidance need --objective meanflow (or shortcut)");
   if (!(sigma_min >= 0) || !std::isfinite(sigma_min)) throw usage_error("--sigma-min must be 0 or positive");
   if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
   if (dequantize != 0 && dequantize != kDequantizeAuto && (dequantize < 2 || dequantize > kMaxLevels))
     throw usage_error("--dequantize=L needs 2 <= L <= " + std::to_string(kMaxLevels) + ", got " + std::to_string(dequantize));
   if (manifold.curved()) validate_on_manifold(*this);
-  if (objective == Objective::meanflow) validate_meanflow(*this);
+  if (average_velocity(objective)) validate_average_velocity(*this);
 }
 
 json TrainConfig::to_json() const {
@@ -327,6 +329,27 @@ void meanflow_times(const TrainConfig& c, Impl& m, Rng& r) {
   }
 }
 
+// A shortcut model's times (Frans et al. 2024; doc/MATH.md "Shortcut models"): a fraction
+// mf_ratio of the columns, spread evenly (so that each shard and piece has a fixed number),
+// learn self-consistency: a step d = 2^-j, j uniform below kShortcutLevels, from r = k d, k
+// uniform below 2^j (the grid a sampler of 2^j steps walks); the rest learn the velocity at
+// t ~ t_dist with gap 0.
+void shortcut_times(const TrainConfig& c, Impl& m, Rng& r) {
+  m.gap.resize(m.t.size());
+  for (Eigen::Index k = 0; k < m.t.size(); ++k) {
+    const bool boot = std::floor(double(k + 1) * c.mf_ratio) > std::floor(double(k) * c.mf_ratio);
+    if (!boot) {
+      m.t[k] = float(draw_time(c.t_dist, r));
+      m.gap[k] = 0.0f;
+      continue;
+    }
+    const uint64_t steps = uint64_t(1) << r.below(kShortcutLevels);
+    const double d = 1.0 / double(steps);
+    m.t[k] = float(double(r.below(steps)) * d);
+    m.gap[k] = float(d);
+  }
+}
+
 // A discrete flow's batch: times (kept below 1 - kDiscreteTEps, where kappa'/(1 - kappa) is
 // finite), x0 from the source, x_t on the mixture path; z = x_t and goal = x_1 (as floats).
 constexpr double kDiscreteTEps = 1e-3;
@@ -344,6 +367,8 @@ void discrete_batch(const TrainConfig& c, Impl& m, Rng& r) {
 void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
   if (c.objective == Objective::meanflow)
     meanflow_times(c, m, r);
+  else if (c.objective == Objective::shortcut)
+    shortcut_times(c, m, r);
   else
     for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
   if (c.manifold.curved()) {  // the geodesic x_t and its velocity; no normalization
@@ -442,7 +467,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
-  cfg_.net.time_inputs = cfg.objective == Objective::meanflow ? 2 : 1;  // MeanFlow's net takes (z, r, t - r)
+  cfg_.net.time_inputs = average_velocity(cfg.objective) ? 2 : 1;  // u(z, r, t - r)
   if (cfg.conditional) {
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
     cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
@@ -540,9 +565,10 @@ double Trainer::train_step() {
     for (int& y : m.lab)
       if (r.uniform() < c.cond_drop) y = c.net.num_classes;
   // Loss, gradient, update
-  const MeanFlowLoss mf{&m.gap, c.mf_power, c.mf_guidance, c.net.num_classes};
+  const bool shortcut = c.objective == Objective::shortcut;
+  const MeanFlowLoss mf{&m.gap, shortcut ? 0.0 : c.mf_power, c.mf_guidance, c.net.num_classes, shortcut};
   const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad,
-                                       c.objective == Objective::meanflow ? &mf : nullptr);
+                                       average_velocity(c.objective) ? &mf : nullptr);
   if (!std::isfinite(loss)) return loss;
   clip_grad_norm(m.grad, c.optim.clip);
   m.adam.step(m.net.params(), m.grad, step_);

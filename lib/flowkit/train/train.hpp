@@ -42,7 +42,8 @@ struct TrainConfig {
   // --objective meanflow (doc/MATH.md "MeanFlow"): the net learns the average velocity
   // u(x, r, t); a fraction mf_ratio of the columns has r < t (the rest r = t), each column's
   // squared error weighted by 1 / (|e|^2 + c)^mf_power, and with labels the target mixes in
-  // the unconditional prediction with guidance mf_guidance (1: none).
+  // the unconditional prediction with guidance mf_guidance (1: none). --objective shortcut
+  // learns the same u by self-consistency on a fraction mf_ratio of the columns, plain squares.
   Objective objective = Objective::flow_matching;
   double mf_ratio = 0.25;
   double mf_power = 1.0;

@@ -386,6 +386,70 @@ TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are
   }
 }
 
+TEST_CASE("a shortcut U-Net regresses onto two half steps of itself, over pieces and threads, guided or not",
+          "[train]") {
+  NetConfig c = unet_4x4(3);
+  c.dim = c.unet_config().dim();
+  c.time_inputs = 2;
+  Rng r(11);
+  Net net = live_net(c, r);
+  const int64_t n = 2 * kUNetPiece + 5;
+  Mat z(c.dim, n), goal(c.dim, n), out, s1, s2, uncond;
+  r.fill_normal(z);
+  r.fill_normal(goal);
+  Vec t(n), gap(n), half(n), asked(n);
+  std::vector<int> lab;  // label 3: dropped (the null label)
+  for (int64_t j = 0; j < n; ++j) {
+    // every third column a self-consistency one, d = 1 down to the finest 1/64 (whose halves
+    // are asked at gap 0), at r on d's grid
+    const int level = int(j % 7);
+    const double d = j % 3 == 0 ? std::ldexp(1.0, -level) : 0.0;
+    t[j] = float(d > 0 ? d * double(r.below(uint64_t(1) << level)) : r.uniform());
+    gap[j] = float(d);
+    half[j] = float(d / 2);
+    asked[j] = level == 6 ? 0.0f : half[j];
+    lab.push_back(int(j % 4));
+  }
+  for (double w : {1.0, 2.5}) {
+    // By hand, the whole batch at once: a gap-0 labelled column's goal W v + (1 - W) u(z, r, r | null),
+    // a gap-d column's (s1 + s2) / 2 with s1 = u(z, r, d/2), s2 = u(z + d/2 s1, r + d/2, d/2)
+    Mat g = goal;
+    const Vec zero = Vec::Zero(n);
+    net.forward(z, t, nullptr, uncond, &zero);
+    net.forward(z, t, lab.data(), s1, &asked);
+    const Mat z2 = z + s1 * half.asDiagonal();
+    const Vec t2 = t + half;
+    net.forward(z2, t2, lab.data(), s2, &asked);
+    for (int64_t j = 0; j < n; ++j) {
+      if (gap[j] > 0)
+        g.col(j) = 0.5f * (s1.col(j) + s2.col(j));
+      else if (lab[size_t(j)] != 3)
+        g.col(j) = float(w) * goal.col(j) + float(1 - w) * uncond.col(j);
+    }
+    net.forward(z, t, lab.data(), out, &gap);
+    out -= g;
+    const double want = double(out.squaredNorm()) / double(n);
+    out *= float(2.0 / double(n));
+    Params whole, pieces, two;
+    net.backward(out, whole);
+    MeanFlowLoss mf{&gap, 0.0, w, 3};
+    mf.shortcut = true;
+    set_threads(1);
+    const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
+    set_threads(2);
+    BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(c));
+    const double got2 = bg(net, z, t, lab, goal, two, &mf);
+    set_threads(1);
+    INFO("guidance " << w);
+    CHECK(got == Approx(want).epsilon(1e-5));
+    CHECK(got2 == Approx(want).epsilon(1e-5));
+    REQUIRE(pieces.size() == whole.size());
+    CHECK(max_abs(whole) > 0.01);
+    CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+    CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+  }
+}
+
 TEST_CASE("a token U-Net's discrete loss and gradient summed over pieces of images are the whole batch's",
           "[train][discrete]") {
   NetConfig c = unet_4x4(2);
