@@ -57,10 +57,10 @@ if [ -z "$reference" ] && [ -n "$per_class$guidance" ]; then die "--per-class an
 [ -z "$reference" ] || [ -f "$reference" ] || die "no reference file '$reference'"
 if [ -n "$out" ]; then mkdir -p "$out"; dir=$out; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 
-# The solvers of the rows: every fixed-step one, or a MeanFlow model's own average-velocity
-# steps (flow-train --objective meanflow; it takes no other)
+# The solvers of the rows: every fixed-step one, or an average-velocity model's own steps
+# (flow-train --objective meanflow or shortcut; it takes no other)
 solvers=(euler midpoint heun rk4 ab2 ab3)
-if /usr/bin/python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("objective") != "meanflow")' \
+if /usr/bin/python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("objective") not in ("meanflow", "shortcut"))' \
   "$model" 2>/dev/null; then solvers=(meanflow); fi
 # nfe LOG: the evaluations per sample of flow-sample's last log line
 nfe() { /usr/bin/python3 -c 'import json, sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["nfe"])' "$1"; }
@@ -91,9 +91,9 @@ steps=(1 2 4 8 20)
 [ "$quick" = 1 ] && steps=(1 2 4)
 per_class=${per_class:-$([ "$quick" = 1 ] && echo 2 || echo 50)}
 guidance=${guidance:-1}
-guide=(--guidance "$guidance")  # a MeanFlow model has its guidance trained in: none to ask for
+guide=(--guidance "$guidance")  # an average-velocity model has its guidance trained in: none to ask for
 if [ "${solvers[0]}" = meanflow ]; then
-  [ "$guidance" = 1 ] || die "a MeanFlow model has its guidance trained in (flow-train --mf-guidance): no --guidance"
+  [ "$guidance" = 1 ] || die "a MeanFlow or shortcut model has its guidance trained in (flow-train --mf-guidance): no --guidance"
   guide=()
 fi
 # count FILE: its rows; labelled FILE: whether it has a companion array (flow-data info)

@@ -3,7 +3,7 @@
 # step of a flow-matching teacher of the same size and budget, on 8gaussians and the
 # checkerboard (W2, n = 2,000) and on the 8x8 digits through the U-Net (Frechet distance in
 # pixels and kNN agreement, 500 samples).
-# Measured (quick): MeanFlow W2 0.38 against 1.89 and 0.98 against 3.02; digits FD 1.43 against 2.30,
+# Measured (quick): MeanFlow W2 0.30 against 1.89 and 0.88 against 3.02; digits FD 1.43 against 2.30,
 # kNN 91% against 44%; the floors 0.23 and FD 0.11; plain squares on 8gaussians 0.93 (1.93
 # with the JVP term dropped from the target: this test then fails).
 source "$FLOWKIT_SRC/tests/cli/lib.sh"
@@ -17,7 +17,7 @@ for data, gain in ((\"8gaussians\", 3), (\"checkerboard\", 2)):
     assert r[\"meanflow_1\"] < r[\"teacher_euler_1\"] / gain, (data, r)
     assert r[\"w2_floor\"] < r[\"teacher_euler_100\"] * 1.5 and r[\"teacher_euler_100\"] < r[\"teacher_euler_1\"] / 3, (data, r)
     # a shortcut model, one step: measured 0.32 and 0.45 (the teacher with 100 Euler steps: 0.20, 0.34)
-    assert r[\"shortcut_1\"] < r[\"teacher_euler_1\"] / 3 and r[\"shortcut_1\"] < 2 * r[\"w2_floor\"], (data, r)
+    assert r[\"shortcut_1\"] < r[\"teacher_euler_1\"] / 4 and r[\"shortcut_1\"] < 2.5 * r[\"w2_floor\"], (data, r)
 # plain squares need the JVP term of the identity (without it: 1.93, the collapse onto the mean)
 r = j[\"8gaussians\"]
 assert r[\"meanflow_plain_1\"] < r[\"teacher_euler_1\"] / 1.5, r

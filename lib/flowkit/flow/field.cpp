@@ -24,7 +24,7 @@ void Field::velocity_vjp(const Mat&, double, const Mat&, Mat&, Mat&) {
 }
 
 void Field::average_velocity(const Mat&, double, double, Mat&) {
-  throw Error("this field (" + describe() + ") has no average velocity (not a MeanFlow model)");
+  throw Error("this field (" + describe() + ") has no average velocity (not a MeanFlow or shortcut model)");
 }
 
 int Field::velocity_score(const Mat& x, double t, double ts, Mat& v, Mat& s) {

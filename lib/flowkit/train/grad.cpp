@@ -39,22 +39,26 @@ double meanflow_piece(Net& net, const Mat& z, const Vec& t, const int* lab, cons
 // MeanFlow's guidance trained in (Geng et al. 2025, eq. 16), on a piece: a labelled column's
 // goal (in w.goal) becomes W v + (1 - W) u(z, r, r | null), the network's own unconditional
 // velocity by its inference pass (no gradient through it); a column whose label was dropped
-// keeps v.
-void guide_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const MeanFlowLoss& mf,
+// keeps v, and a shortcut model's self-consistency column keeps its own goal (which the guided
+// network itself gave).
+void guide_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const Vec& gap, const MeanFlowLoss& mf,
                 BatchGradient::Piece& w) {
   w.zero.setZero(t.size());
   net.infer(z, t, nullptr, w.uncond, &w.zero);
   const float g = float(mf.guidance);
   for (Eigen::Index k = 0; k < z.cols(); ++k)
-    if (lab[k] != mf.null_label) w.goal.col(k) = g * w.goal.col(k) + (1 - g) * w.uncond.col(k);
+    if (lab[k] != mf.null_label && !(mf.shortcut && gap[k] > 0))
+      w.goal.col(k) = g * w.goal.col(k) + (1 - g) * w.uncond.col(k);
 }
 
-// A shortcut model's self-consistency goals on a piece (Frans et al. 2024): a column with gap
-// d > 0 at (z, r) gets (s1 + s2) / 2 in w.goal (over any guided goal: it needs no mixing),
-// s1 = u(z, r, d/2) and s2 = u(z + d/2 s1, r + d/2, d/2) by the network's inference pass with
-// the column's label (a dropped one: the unconditional model's), each asked at gap d/2, or at
-// 0 below the finest trained gap.
-void shortcut_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const Vec& gap,
+// A shortcut model's self-consistency goals on a share (Frans et al. 2024): a column with gap
+// d > 0 at (z, r) gets (s1 + s2) / 2 in `goal`, s1 = u(z, r, d/2) and s2 = u(z + d/2 s1,
+// r + d/2, d/2) by the network's inference pass with the column's label (a dropped one: the
+// unconditional model's), each asked at gap d/2, or at 0 below the finest trained gap. The
+// share's such columns go through at once: their number is fixed by the share's columns
+// (train's shortcut_times spreads them evenly), so the buffers keep their size from step to
+// step, and a U-Net's pieces of kUNetPiece images keep theirs.
+void shortcut_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const Vec& gap, Mat& goal,
                    BatchGradient::Piece& w) {
   w.ib.clear();
   for (Eigen::Index k = 0; k < z.cols(); ++k)
@@ -80,17 +84,21 @@ void shortcut_goal(Net& net, const Mat& z, const Vec& t, const int* lab, const V
   w.zb.noalias() += w.s1 * w.hb.asDiagonal();
   w.tb += w.hb;
   net.infer(w.zb, w.tb, lp, w.s2, &w.qb);
-  for (Eigen::Index i = 0; i < nb; ++i) w.goal.col(w.ib[size_t(i)]) = 0.5f * (w.s1.col(i) + w.s2.col(i));
+  for (Eigen::Index i = 0; i < nb; ++i) goal.col(w.ib[size_t(i)]) = 0.5f * (w.s1.col(i) + w.s2.col(i));
 }
 
 // MeanFlow (or a shortcut model) over a share: an MLP's in one pass, a U-Net's in pieces of
 // kUNetPiece images.
-double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& goal, int64_t n,
+double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, const Mat& v, int64_t n,
                          BatchGradient::Piece& w, Params& grad, const Vec& gap, const MeanFlowLoss& mf) {
   const Eigen::Index cols = z.cols();
   const Eigen::Index step = net.config().kind == NetKind::unet ? kUNetPiece : cols;
   const bool guided = mf.guidance != 1.0 && lab;
-  const bool own = guided || mf.shortcut;  // the goal changes: a copy
+  if (mf.shortcut) {
+    w.share_goal = v;
+    shortcut_goal(net, z, t, lab, gap, w.share_goal, w);
+  }
+  const Mat& goal = mf.shortcut ? w.share_goal : v;
   double sq = 0;
   for (Eigen::Index c0 = 0; c0 < cols; c0 += step) {
     const Eigen::Index m = std::min(step, cols - c0);
@@ -104,10 +112,9 @@ double meanflow_gradient(Net& net, const Mat& z, const Vec& t, const int* lab, c
     const Vec& tp = whole ? t : w.t;
     const int* lp = lab ? lab + c0 : nullptr;
     const Vec& gp = whole ? gap : w.gap;
-    if (!whole || own) w.goal = goal.middleCols(c0, m);
-    if (guided) guide_goal(net, zp, tp, lp, mf, w);
-    if (mf.shortcut) shortcut_goal(net, zp, tp, lp, gp, w);
-    sq += meanflow_piece(net, zp, tp, lp, whole && !own ? goal : w.goal, gp, n, w, grad, mf, c0 > 0);
+    if (!whole || guided) w.goal = goal.middleCols(c0, m);
+    if (guided) guide_goal(net, zp, tp, lp, gp, mf, w);
+    sq += meanflow_piece(net, zp, tp, lp, whole && !guided ? goal : w.goal, gp, n, w, grad, mf, c0 > 0);
   }
   return sq;
 }

@@ -59,7 +59,8 @@ constexpr uint64_t kShortcutLevels = 7;
 // guidance trained in), computed piece by piece in each shard; null_label: a dropped label.
 // shortcut: a shortcut model's loss instead (doc/MATH.md "Shortcut models"): a column with gap
 // d > 0 regresses onto the mean of two steps of d/2 taken by the network itself (no gradient
-// through them); a column with gap 0 onto v (guided as above); plain squares, no JVP.
+// through them; the share's such columns at once, before its pieces); a column with gap 0
+// onto v (guided as above); plain squares, no JVP.
 struct MeanFlowLoss {
   const Vec* gap = nullptr;
   double power = 0;
@@ -112,7 +113,8 @@ class BatchGradient {
     Mat z, goal, out, jo;
     Vec t, dt, ds, gap, zero;
     Mat uncond;  // MeanFlow's guidance: the unconditional output
-    Mat zb, s1, s2;            // a shortcut piece's self-consistency columns and its two steps
+    Mat share_goal;            // a shortcut share's goals
+    Mat zb, s1, s2;            // its self-consistency columns and their two steps
     Vec tb, hb, qb;            // their times, half steps, and the gaps the network is asked at
     std::vector<int> lb;       // their labels
     std::vector<Eigen::Index> ib;  // their columns in the piece

@@ -115,6 +115,8 @@ void validate_average_velocity(const TrainConfig& c) {
   need(!c.manifold.curved(), "flat space only (no --manifold)");
   need(c.val_fraction == 0, "no --val-fraction (its target moves with the network: there is no fixed validation set)");
   need(c.mf_ratio >= 0 && c.mf_ratio <= 1, "--mf-ratio must be in [0, 1]");
+  need(c.objective != Objective::shortcut || c.mf_ratio < 1,
+       "--mf-ratio must be below 1 (the other points learn the velocity its smallest steps take)");
   need(c.mf_power >= 0 && c.mf_power <= 4, "--mf-power must be in [0, 4]");
   need(c.objective == Objective::meanflow || c.mf_power == 1.0,
        "--mf-power is MeanFlow's (a shortcut model regresses plain squares)");
