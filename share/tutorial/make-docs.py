@@ -264,7 +264,7 @@ guidance is trained in, so a guided sample costs one pass too; such a model has 
 density and takes no other solver (flow-eval(1), flow-sample(1) refuse them in one line). The \
 same objective runs through the U-Net (`--net unet`: the forward-mode product goes through its \
 convolutions, GroupNorm and time embedding; it keeps to two time frequencies, since the product \
-multiplies the k-th one's tangent by pi 2^k): share/examples/mnist-meanflow.sh draws MNIST \
+multiplies the k-th one's tangent by pi 2^k): share/examples/mnist-onestep.sh --meanflow draws MNIST \
 digits in one network pass each.",
    "A shortcut model (Frans et al. 2024, `--objective shortcut`) learns the same average velocity \
 without the forward-mode product: two steps of d/2, taken by the network itself with the \
@@ -272,7 +272,9 @@ gradient stopped, are the target of one step of d, for d = 1, 1/2, ..., 1/64, an
 points learn the velocity as flow matching does. The model file, the sampler and what it \
 refuses are MeanFlow's. One step gives W2 0.255 (energy distance 0.0023, MeanFlow's 0.0140, \
 the teacher's 100 Euler steps -0.002, at the noise level), the fourth picture: the arms are \
-found, with a thin trail of points between them that 2,000 points' W2 hardly sees."],
+found, with a thin trail of points between them that 2,000 points' W2 hardly sees. On MNIST \
+one shortcut step comes closer to the data than one MeanFlow step (share/examples/mnist-onestep.sh, \
+its default)."],
   ["14-teacher-1.png", "14-reflow-1.png", "14-meanflow-1.png", "14-shortcut-1.png", "14-teacher-paths.png",
    "14-reflow-paths.png"]),
 ]
