@@ -16,20 +16,24 @@
 # held-out digits for the teacher's Euler 1 and midpoint 20 (40 evaluations) and the one-step
 # models' 1, 2 and 4 steps, with the floor (500 training digits against the held-out ones:
 # real against real) and the kNN agreement of each.
+# With OUTDIR, the picture fewstep-digits.png: a digit of each class (columns) from each
+# sampler (rows: the teacher's 40 evaluations and its one Euler step, one MeanFlow pass, one
+# shortcut pass). Usage: fewstep.sh [--quick] [OUTDIR]
 # --quick: a small network and short runs for the tests (under a minute); the full run takes
 # about 10 minutes of CPU. The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
 [ -n "${FLOWKIT_BIN:-}" ] && export PATH="$FLOWKIT_BIN:$PATH"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+mode=full train=(--width 128 --depth 3 --steps 10000)
 if [ "${1:-}" = --quick ]; then
   mode=quick train=(--width 64 --depth 3 --steps 2000)
-elif [ -z "${1:-}" ]; then
-  mode=full train=(--width 128 --depth 3 --steps 10000)
-else
-  echo "usage: fewstep.sh [--quick]" >&2
-  exit 2
+  shift
 fi
+case "${1:-}" in
+  -*) echo "usage: fewstep.sh [--quick] [OUTDIR]" >&2; exit 2 ;;
+esac
+pics=${1:-}  # where the digits' picture goes (none without)
 n=2000
 mf=(--objective meanflow --t-dist meanflow)
 plain=(--objective meanflow --mf-power 0 --lr 1e-3)
@@ -82,4 +86,26 @@ for m in meanflow shortcut; do
     out+=", \"${m}_$k\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
   done
 done
+# The picture: one digit of each class per row, a row per sampler (same seed): the teacher's 40
+# evaluations, its one Euler step, one MeanFlow pass, one shortcut pass
+if [ -n "$pics" ]; then
+  mkdir -p "$pics"
+  rows=()
+  for r in "teacher.json --solver midpoint --steps 20" "teacher.json --solver euler --steps 1" \
+           "meanflow.json --steps 1" "shortcut.json --steps 1"; do
+    set -- $r
+    flow-sample -m "$dir/$1" "${@:2}" --class all -n 1 --seed 9 -q -o "$dir/row${#rows[@]}.npy"
+    rows+=("$dir/row${#rows[@]}.npy")
+  done
+  /usr/bin/python3 - "$dir/rows.npy" "${rows[@]}" <<'PY'
+import sys
+import numpy as np
+xs = [np.load(f) for f in sys.argv[2:]]
+with open(sys.argv[1], 'wb') as f:
+    np.save(f, np.concatenate(xs))
+    np.save(f, np.repeat(np.arange(len(xs)), [len(x) for x in xs]).astype(np.int32))
+PY
+  flow-plot "$dir/rows.npy" --by-label --scale 5 -q -o "$pics/fewstep-digits.png" \
+    --title "rows: teacher 40 passes, teacher 1, MeanFlow 1, shortcut 1"
+fi
 echo "$out}}"

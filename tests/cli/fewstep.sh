@@ -7,7 +7,8 @@
 # kNN 91% against 44%; the floors 0.23 and FD 0.11; plain squares on 8gaussians 0.93 (1.93
 # with the JVP term dropped from the target: this test then fails).
 source "$FLOWKIT_SRC/tests/cli/lib.sh"
-sh_ok "bash '$FLOWKIT_SRC/share/examples/fewstep.sh' --quick >few.json"
+sh_ok "bash '$FLOWKIT_SRC/share/examples/fewstep.sh' --quick pics >few.json"
+check '[ -s pics/fewstep-digits.png ]' "no picture of the digits' rows"
 check '"$PYTHON" -c "
 import json
 j = json.load(open(\"few.json\"))
