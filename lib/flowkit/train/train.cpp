@@ -91,7 +91,8 @@ void validate_discrete(const TrainConfig& c, const TrainData& d) {
     if (!ok) throw usage_error(what + " (the training data are tokens: a discrete flow)");
   };
   need(c.predict == Predict::velocity, "--predict does not apply");
-  need(c.objective == Objective::flow_matching, "--objective must be flow-matching");
+  need(c.objective == Objective::flow_matching,
+       std::string("--objective ") + choice_name(objectives(), c.objective) + " does not apply");
   need(c.sigma_min == 0, "--sigma-min does not apply");
   need(c.coupling == Coupling::independent, "--coupling must be independent");
   need(c.dequantize == 0, "--dequantize does not apply");
