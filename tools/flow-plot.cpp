@@ -150,6 +150,8 @@ int main(int argc, char** argv) {
                        "images: columns of the grid (image trajectories: times shown)");
         app.add_flag("--by-label", f.o.by_label,
                      "images: one row per label (labels: the stream's companion array)");
+        app.add_option("--legend", f.o.legend,
+                       "line plot: the lines' names, comma-separated, in the order of their labels");
         app.add_flag("-q,--quiet", f.quiet, "no status line on stderr");
         app.callback([&] { draw(f); });
       });

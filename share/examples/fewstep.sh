@@ -16,9 +16,11 @@
 # held-out digits for the teacher's Euler 1 and midpoint 20 (40 evaluations) and the one-step
 # models' 1, 2 and 4 steps, with the floor (500 training digits against the held-out ones:
 # real against real) and the kNN agreement of each.
-# With OUTDIR, the picture fewstep-digits.png: a digit of each class (columns) from each
+# With OUTDIR, the pictures fewstep-digits.png: a digit of each class (columns) from each
 # sampler (rows: the teacher's 40 evaluations and its one Euler step, one MeanFlow pass, one
-# shortcut pass). Usage: fewstep.sh [--quick] [OUTDIR]
+# shortcut pass), and fewstep-quality.png: the digits' Frechet distance against network
+# evaluations, a line per method (the teacher's Euler 1 and midpoint 2, 4 and 20 steps; the
+# one-step models' 1, 2 and 4 steps). Usage: fewstep.sh [--quick] [OUTDIR]
 # --quick: a small network and short runs for the tests (under a minute); the full run takes
 # about 10 minutes of CPU. The programs come from $FLOWKIT_BIN or PATH.
 set -euo pipefail
@@ -78,8 +80,10 @@ out+=", \"digits\": {\"steps\": $steps, \"floor\": $(fd "$dir/part.npy" "$dir/he
 draw() { flow-sample --class all -n 50 --seed 5 -q -o "$dir/s.npy" "$@"; }
 draw -m "$dir/teacher.json" --solver euler --steps 1
 out+=", \"teacher_euler_1\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
-draw -m "$dir/teacher.json" --solver midpoint --steps 20
-out+=", \"teacher_midpoint_20\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
+for k in 2 4 20; do
+  draw -m "$dir/teacher.json" --solver midpoint --steps $k
+  out+=", \"teacher_midpoint_$k\": $(fd "$dir/s.npy" "$dir/heldout.npy")"
+done
 for m in meanflow shortcut; do
   for k in 1 2 4; do
     draw -m "$dir/$m.json" --steps $k
@@ -107,5 +111,19 @@ with open(sys.argv[1], 'wb') as f:
 PY
   flow-plot "$dir/rows.npy" --by-label --scale 5 -q -o "$pics/fewstep-digits.png" \
     --title "rows: teacher 40 passes, teacher 1, MeanFlow 1, shortcut 1"
+  # Quality against evaluations, a line per method: rows (log2 evaluations, FD), labelled
+  echo "$out}}" | /usr/bin/python3 -c '
+import json, math, sys
+import numpy as np
+d = json.load(sys.stdin)["digits"]
+lines = [[("teacher_euler_1", 1), ("teacher_midpoint_2", 4), ("teacher_midpoint_4", 8), ("teacher_midpoint_20", 40)],
+         [("meanflow_%d" % k, k) for k in (1, 2, 4)], [("shortcut_%d" % k, k) for k in (1, 2, 4)]]
+rows = [(math.log2(e), d[key]["fd"], i) for i, line in enumerate(lines) for key, e in line]
+with open(sys.argv[1], "wb") as f:
+    np.save(f, np.array([r[:2] for r in rows], dtype=np.float32))
+    np.save(f, np.array([r[2] for r in rows], dtype=np.int32))' "$dir/quality.npy"
+  flow-plot "$dir/quality.npy" --kind lines --legend "flow-matching teacher,MeanFlow,shortcut" -q \
+    --xlabel "log2 network evaluations per sample" --ylabel "Frechet distance to held-out digits" \
+    --title "8x8 digits: quality against evaluations" -o "$pics/fewstep-quality.png"
 fi
 echo "$out}}"

@@ -9,6 +9,7 @@
 source "$FLOWKIT_SRC/tests/cli/lib.sh"
 sh_ok "bash '$FLOWKIT_SRC/share/examples/fewstep.sh' --quick pics >few.json"
 check '[ -s pics/fewstep-digits.png ]' "no picture of the digits' rows"
+check '[ -s pics/fewstep-quality.png ]' "no picture of quality against evaluations"
 check '"$PYTHON" -c "
 import json
 j = json.load(open(\"few.json\"))

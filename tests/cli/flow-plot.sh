@@ -80,6 +80,22 @@ check "awk 'BEGIN { exit !($hx > 0.6 && $hx < 0.9 && $hy > 0.1 && $hy < 0.4 && $
 check "awk 'BEGIN { d = ($hx - $lx) - 0.6 * 560 / 640; exit !(d > -0.05 && d < 0.05) }'" \
   "6 units of 10 are not about 60% of the plot area: $lx to $hx"
 
+# A line plot: a line per label through its rows in order of x (given out of order: the V of
+# line 0, (0, 8) (5, 2) (10, 8), inks the left slope's middle, which the rows' own order,
+# (0, 8) (10, 8) (5, 2), would leave blank), a legend naming the lines
+$PYTHON -c 'import numpy as np
+f = open("lines.npy", "wb")
+np.save(f, np.array([[0, 8], [10, 8], [5, 2], [0, 1], [10, 1]], "f4")); np.save(f, np.array([0, 0, 0, 1, 1], "i4"))
+f = open("halves.npy", "wb")
+np.save(f, np.array([[0, 1], [1, 2]], "f4")); np.save(f, np.array([0.5, 1], "f4"))'
+ok flow-plot lines.npy --kind lines --range 0:10 --legend "V,flat" -o lines.png
+check "[ $(pic ink lines.png 0.2 0.4 0.4 0.6) -gt 20 ]" "the V's left slope is not drawn: $(pic ink lines.png 0.2 0.4 0.4 0.6) pixels"
+ok flow-plot lines.npy --kind lines --range 0:10 -o lines-default.png
+check '! cmp -s lines.png lines-default.png' "--legend changes nothing"
+bad 2 "--legend names 3 lines, the data have 2" flow-plot lines.npy --kind lines --legend a,b,c -o x.png
+bad 1 "label 0.5 \(row 0\) is not a whole number" flow-plot halves.npy --kind lines -o x.png
+bad 2 "a line plot takes no --overlay" flow-plot lines.npy --kind lines --overlay pts.npy -o x.png
+
 # SVG and PDF: the format from the name (or -f), pages in points (pixels at --dpi), the same
 # picture as the PNG when rendered at a quarter of its size
 ok flow-plot pts.npy --title "3000 points" --xlabel x --ylabel y -o s.png

@@ -46,7 +46,7 @@ std::string tick_label(double v, double step);
 std::pair<Range, Range> parse_ranges(const std::string& s);
 
 // What flow-plot draws; the default comes from the array's shape (infer_kind).
-enum class Kind { scatter, hist, heatmap, images, traj, quiver };
+enum class Kind { scatter, hist, heatmap, images, traj, quiver, lines };
 const ChoiceTable<Kind>& kinds();
 
 // Curved spaces: maps of unit vectors (n, 3) on the sphere, and the torus's square [0, 2 pi)^2
@@ -72,6 +72,7 @@ struct Options {
   int rows = 0, cols = 0;               // image grid layout (0: automatic)
   bool by_label = false;                // image grid: one row per label
   std::string name, overlay_name;       // legend entries when an overlay is drawn
+  std::string legend;                   // line plot: the lines' names, comma-separated
   Projection projection = Projection::flat;
   double centre_lat = 0, centre_lon = 0;  // sphere maps: the globe's centre, the maps' meridian
 };
@@ -145,6 +146,11 @@ Picture quiver(const Mat& xyuv, const Options& o, const Mat* overlay = nullptr);
 // Trajectories (T, n, 2); `times` (T,) name the start and end in the legend.
 Picture trajectories(const Array& traj, const Options& o, const Mat* overlay = nullptr,
                      const Array* times = nullptr);
+
+// A line chart of rows (x, y) (2 x n): one line per label (`labels`: one whole number per
+// row, or none: one line), each through its rows in order of x, its points marked, named in a
+// legend by o.legend (or "label K").
+Picture lines(const Mat& xy, const Array* labels, const Options& o);
 
 // Values on a regular grid: v[iy * nx + ix] at (xs[ix], ys[iy]), both increasing.
 struct Grid {

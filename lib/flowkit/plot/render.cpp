@@ -13,7 +13,8 @@ const ChoiceTable<Kind>& kinds() {
       {"heatmap", Kind::heatmap, "rows (x, y, value) on a grid, or values (N*N,) with --range"},
       {"images", Kind::images, "images (n, H, W) or (n, H, W, C) in [0, 1] as a grid"},
       {"traj", Kind::traj, "trajectories (T, n, 2) as paths, or image trajectories (T, n, H*W)"},
-      {"quiver", Kind::quiver, "rows (x, y, u, v) as arrows"}};
+      {"quiver", Kind::quiver, "rows (x, y, u, v) as arrows"},
+      {"lines", Kind::lines, "rows (x, y) as lines, one per label (the companion array), in order of x"}};
   return t;
 }
 
@@ -185,6 +186,9 @@ Picture render(const Stream& s, Kind kind, const Options& o, const Mat* overlay)
       return histogram(points_of(a, 2, "a histogram"), o, overlay);
     case Kind::quiver:
       return quiver(points_of(a, 4, "a vector field plot (x, y, u, v)"), o, overlay);
+    case Kind::lines:
+      if (overlay) throw usage_error("a line plot takes no --overlay (give each line a label instead)");
+      return lines(points_of(a, 2, "a line plot"), companion, o);
     case Kind::heatmap:
       return heatmap(grid_from_rows(a, o), o, overlay);
     case Kind::images:
