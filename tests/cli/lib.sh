@@ -86,6 +86,18 @@ knn_report() {
   done
 }
 
+# The fraction of the labelled points of SAMPLES whose nearest class mean of the labelled DATA
+# (both NPY with labels as the companion) is their own label's.
+on_class() {
+  "$PYTHON" -c '
+import sys
+import numpy as np
+f = open(sys.argv[1], "rb"); x = np.load(f); y = np.load(f).astype(int)
+mu = np.stack([x[y == k].mean(0) for k in range(y.max() + 1)])
+f = open(sys.argv[2], "rb"); s = np.load(f); l = np.load(f).astype(int)
+print(((((s[:, None] - mu[None]) ** 2).sum(-1).argmin(1)) == l).mean())' "$1" "$2"
+}
+
 # Ends the script: prints a summary and exits non-zero on any failure.
 finish() {
   echo "$checks checks, $failures failed"

@@ -337,6 +337,26 @@ TEST_CASE("a U-Net's gradient summed over pieces of images is the whole batch's"
   CHECK(again == two);
 }
 
+// The loss of `mf` over a U-Net's pieces of images on one thread, and over two shards on two
+// threads (each guiding its own columns), against `want` and `whole`, the loss and gradient
+// built by hand over the whole batch.
+void check_pieces_and_threads(Net& net, const Mat& z, const Vec& t, const std::vector<int>& lab, const Mat& goal,
+                              const MeanFlowLoss& mf, double want, const Params& whole) {
+  Params pieces, two;
+  set_threads(1);
+  const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
+  set_threads(2);
+  BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(net.config()));
+  const double got2 = bg(net, z, t, lab, goal, two, &mf);
+  set_threads(1);
+  CHECK(got == Approx(want).epsilon(1e-5));
+  CHECK(got2 == Approx(want).epsilon(1e-5));
+  REQUIRE(pieces.size() == whole.size());
+  CHECK(max_abs(whole) > 0.01);
+  CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
+  CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+}
+
 TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are the whole batch's, guided or not",
           "[train]") {
   NetConfig c = unet_4x4(3);
@@ -366,23 +386,10 @@ TEST_CASE("a MeanFlow U-Net's loss and gradient summed over pieces of images are
     const double want = double(out.squaredNorm()) / double(n);
     for (int64_t j = 0; j < n; ++j)
       out.col(j) *= float(2.0 / (double(out.col(j).squaredNorm()) + MeanFlowLoss::kC) / double(n));
-    Params whole, pieces, two;
+    Params whole;
     net.backward(out, whole);
-    const MeanFlowLoss mf{&gap, 1.0, w, 3};
-    set_threads(1);
-    const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
-    // Two shards on two threads, each guiding its own columns
-    set_threads(2);
-    BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(c));
-    const double got2 = bg(net, z, t, lab, goal, two, &mf);
-    set_threads(1);
     INFO("guidance " << w);
-    CHECK(got == Approx(want).epsilon(1e-5));
-    CHECK(got2 == Approx(want).epsilon(1e-5));
-    REQUIRE(pieces.size() == whole.size());
-    CHECK(max_abs(whole) > 0.01);
-    CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
-    CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+    check_pieces_and_threads(net, z, t, lab, goal, MeanFlowLoss{&gap, 1.0, w, 3}, want, whole);
   }
 }
 
@@ -430,23 +437,10 @@ TEST_CASE("a shortcut U-Net regresses onto two half steps of itself, over pieces
     out -= g;
     const double want = double(out.squaredNorm()) / double(n);
     out *= float(2.0 / double(n));
-    Params whole, pieces, two;
+    Params whole;
     net.backward(out, whole);
-    MeanFlowLoss mf{&gap, 0.0, w, 3};
-    mf.shortcut = true;
-    set_threads(1);
-    const double got = BatchGradient()(net, z, t, lab, goal, pieces, &mf);
-    set_threads(2);
-    BatchGradient bg(Comm::single(), 0, BatchGradient::min_columns(c));
-    const double got2 = bg(net, z, t, lab, goal, two, &mf);
-    set_threads(1);
     INFO("guidance " << w);
-    CHECK(got == Approx(want).epsilon(1e-5));
-    CHECK(got2 == Approx(want).epsilon(1e-5));
-    REQUIRE(pieces.size() == whole.size());
-    CHECK(max_abs(whole) > 0.01);
-    CHECK(max_abs_diff(pieces, whole) <= 1e-4 * max_abs(whole));
-    CHECK(max_abs_diff(two, whole) <= 1e-4 * max_abs(whole));
+    check_pieces_and_threads(net, z, t, lab, goal, MeanFlowLoss{&gap, 0.0, w, 3, true}, want, whole);
   }
 }
 
