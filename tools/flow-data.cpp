@@ -134,6 +134,8 @@ void add_toy(CLI::App& app, State& st, const Choice<Toy>& choice) {
     std::vector<float> labels;
     Stream s;
     const Mat x = sample_toy(spec, st.n, rng, labels);
+    if (!x.allFinite())  // e.g. --std 1e39, or variances of 1e300 in a spec: no float holds them
+      throw usage_error(name + ": these parameters give values beyond float's range (|x| > 3.4e38)");
     if (st.labels) s.companion = Array::from_vector(labels);
     if (st.levels != 0) return write_levels(st, x, s.companion);
     s.main = Array::from_points(x);

@@ -23,6 +23,18 @@ bad 1 "cannot write|Permission|No such|denied" flow-train x.npy --steps 3 --batc
 check '[ -z "$(ls -A "$T" | grep -v -e "^x.npy$" -e "^rot.json$" -e "^err$" -e "^\.out$" -e "^\.err$" -e "^ro$")" ]' \
   "a failed write left files: $(ls -A "$T")"
 
+# SIGINT or SIGTERM while the output is being written: the program ends with the signal's
+# status (130, 143) and its temporary file goes with it (nothing half-written is left)
+for sig in INT TERM; do
+  mkdir "sig$sig"
+  (cd "sig$sig" && timeout --preserve-status -s "$sig" 3 flow-sample -m ../rot.json -n 2000000000 -q -o s.npy 2>/dev/null)
+  s=$?
+  checks=$((checks + 1))
+  [ "$s" = $((128 + $(kill -l "$sig"))) ] || fail "SIG$sig during a write: status $s"
+  check '[ -z "$(ls -A "sig$sig")" ]' "SIG$sig during a write left: $(ls -A "sig$sig")"
+  rmdir "sig$sig" 2>/dev/null
+done
+
 # A broken pipe: a quiet exit (status 0 or 141, nothing on stderr)
 quiet_pipe() {
   checks=$((checks + 1))

@@ -8,7 +8,7 @@ bad 2 "unknown solver 'rk5'; one of euler, midpoint, heun, rk4, ab2, ab3, dopri5
 bad 2 "unknown noise 'loud'; one of none, constant, linear, schedule" flow-sample -m "$G" --solver em --noise loud
 bad 2 "unknown grid 'log'; one of uniform, quadratic, cosine, power:P or a file of times" flow-sample -m "$G" --grid log
 bad 2 "unknown drift 'up'; one of score, plain" flow-sample -m "$G" --solver em --drift up
-bad 2 "--steps must be at least 1, got 0" flow-sample -m "$G" --steps 0
+bad 2 "--steps must be 1..1000000, got 0" flow-sample -m "$G" --steps 0
 bad 2 "-n must be >= 0, got -5" flow-sample -m "$G" -n -5
 bad 2 "--rtol and --atol must be positive" flow-sample -m "$G" --solver dopri5 --rtol 0
 bad 2 "--rtol and --atol must be positive" flow-sample -m "$G" --solver dopri5 --atol -1

@@ -16,6 +16,7 @@ np.save("good.npy", x)
 np.save("good3.npy", r.standard_normal((16, 3)).astype("<f4"))
 np.save("tiny.npy", x[:5])
 np.save("images.npy", r.random((4, 8, 8)).astype("<f4"))
+np.save("dim0.npy", np.zeros((5, 0), "<f4"))
 with open("labels_short.npy", "wb") as f:
     np.save(f, x); np.save(f, np.zeros(10, "<f4"))
 b = open("good.npy", "rb").read()
@@ -141,7 +142,7 @@ while IFS=$'\t' read -r progs status pat cmd; do
   if ! built "$progs"; then skipped=$((skipped + 1)); continue; fi
   row=$((row + 1))
   mkdir "$T/row$row" && cd "$T/row$row"
-  bad "$status" "$pat" bash -c "$cmd"
+  bad "$status" "$pat" timeout 120 bash -c "$cmd"  # a hang is one failed row
   left=$(ls -A)
   check '[ -z "$left" ]' "row $row ($cmd) left files: $left"
   cd "$T"

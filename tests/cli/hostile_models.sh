@@ -43,6 +43,15 @@ for f in huge.json huge.safetensors; do
   check "[ $got -le $((good + 32768)) ]" "$f: peak memory $got KB against $good KB for a good model: allocated before checking"
 done
 
+# Network settings are checked before their weights are allocated: --time-freqs 2,000,000 (the
+# limit is 64) would first ask for 2 GB of weights, then print its usage error
+ok flow-data moons -n 256 -o pts.npy
+bad 2 "--time-freqs must be in 0..64" flow-train pts.npy --time-freqs 2000000 --steps 1 --batch 8 -q -o m.json
+peak freqs.rss flow-train pts.npy --time-freqs 2000000 --steps 1 --batch 8 -q -o m.json
+got=$(tail -n 1 freqs.rss)
+echo "--time-freqs 2000000: peak $got KB (a good model's sampling: $good KB)"
+check "[ $got -le $((good + 32768)) ]" "--time-freqs 2000000: peak memory $got KB: allocated before checking"
+
 # A shape whose product wraps around 2^64 to 'dim' ((2^63 + 1) x 16 = 16 mod 2^64)
 $PYTHON -c "
 import json

@@ -116,7 +116,7 @@ $PY -c "import numpy as np; np.save('two.npy', np.ones((5, 2), np.float32))"
 bad 1 "points of dimension 2 for a model of dimension 3" flow-eval logp -m s.json two.npy
 bad 2 "solver dopri5 does not keep a flow on the sphere" flow-sample -m s.json -n 5 --solver dopri5 -o m.npy
 bad 2 "solver em does not keep a flow on the sphere" flow-sample -m s.json -n 5 --solver em -o m.npy
-bad 2 "wrapped-normal:S needs a number S > 0" flow-train train.npy --manifold sphere --source wrapped-normal:0 -o m.json
+bad 2 "wrapped-normal:S needs a number S in \[1e-4, 100\]" flow-train train.npy --manifold sphere --source wrapped-normal:0 -o m.json
 bad 2 "unknown manifold 'plane'" flow-train train.npy --manifold plane -o m.json
 # Minibatch OT on the squared geodesic distance trains, and the model says so
 ok flow-train train.npy --manifold sphere --coupling ot --steps 20 --batch 64 -q -o ot.json

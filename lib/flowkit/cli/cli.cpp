@@ -1,10 +1,9 @@
 #include "flowkit/cli/cli.hpp"
 
 #include <fcntl.h>
-#ifdef __GLIBC__
-#endif
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -24,6 +23,43 @@ bool is_regular_or_missing(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return true;
   return S_ISREG(st.st_mode);
+}
+
+// The temporary file write_output is filling: a signal that ends the program mid-write removes
+// it (unlink is safe in a handler), so an interrupted run leaves nothing half-written behind
+char g_pending_tmp[4096];
+volatile std::sig_atomic_t g_has_pending = 0;
+
+extern "C" void remove_pending_and_die(int sig) {
+  if (g_has_pending) ::unlink(g_pending_tmp);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// SIGINT, SIGTERM and SIGHUP then end the program as before (their status), less the file; a
+// signal the caller ignores (nohup) stays ignored. flow-train installs its own (it stops between
+// steps and writes its model).
+void remove_pending_on_signals() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+    struct sigaction sa {};
+    sa.sa_handler = remove_pending_and_die;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
+void set_pending(const std::string& tmp) {
+  if (tmp.size() >= sizeof g_pending_tmp) return;  // too long to keep: an exception still removes it
+  std::memcpy(g_pending_tmp, tmp.c_str(), tmp.size() + 1);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  g_has_pending = 1;
+}
+
+void clear_pending() {
+  g_has_pending = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
 std::string dir_of(const std::string& path) {
@@ -143,6 +179,7 @@ void write_output(const std::string& path, const std::function<void(std::ostream
     return;
   }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  set_pending(tmp);
   try {
     std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
     if (!os) throw Error("cannot open " + path + " for writing: " + std::strerror(errno));
@@ -154,9 +191,11 @@ void write_output(const std::string& path, const std::function<void(std::ostream
     fsync_path(tmp, O_RDONLY);
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
       throw Error("cannot replace " + path + ": " + std::strerror(errno));
+    clear_pending();
     fsync_path(dir_of(path), O_RDONLY | O_DIRECTORY);
   } catch (...) {
     std::remove(tmp.c_str());
+    clear_pending();
     throw;
   }
 }
@@ -171,6 +210,7 @@ int run(const std::string& prog, const std::string& description, int argc, char*
   g_prog = prog;
   reuse_freed_memory();
   std::signal(SIGPIPE, SIG_DFL);
+  remove_pending_on_signals();
   world();  // under mpirun, MPI starts now: an error from here on ends every process
   CLI::App app(description, prog);
   app.set_version_flag("-V,--version", prog + " (flowkit) " FLOWKIT_VERSION "\nMPI: " + mpi_version());

@@ -74,16 +74,25 @@ void elbo(const ElboFlags& f, const Common& c) {
   Rng rng(c.seed);
   const Elbo e = discrete_elbo(*model, data.x, f.strata, rng);
   const double L = e.length, ln2 = std::log(2.0);
-  const nlohmann::json j = {{"n", data.x.cols()},
+  const int64_t n = data.x.cols();
+  // +inf (no sequence with a finite bound) is null in JSON
+  const auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  const nlohmann::json j = {{"n", n},
+                            {"n_inf", e.n_inf},
                             {"length", e.length},
                             {"vocab", model->path().vocab},
                             {"strata", f.strata},
-                            {"elbo_nats", e.nats},
+                            {"elbo_nats", num(e.nats)},
                             {"elbo_nats_stderr", e.stderr_},
-                            {"nats_per_token", e.per_token()},
+                            {"nats_per_token", num(e.per_token())},
                             {"nats_per_token_stderr", e.stderr_ / L},
-                            {"bits_per_token", e.bits_per_token()},
+                            {"bits_per_token", num(e.bits_per_token())},
                             {"bits_per_token_stderr", e.stderr_ / L / ln2}};
+  if (e.n_inf > 0)
+    status(c, "warning: " + std::to_string(e.n_inf) + " of " + std::to_string(n) +
+                  " sequences have probability 0 under the model (an ELBO of +inf): the figures are over " +
+                  (e.n_inf == n ? std::string("none") : "the other " + std::to_string(n - e.n_inf)),
+           true);
   write_output(c.output, [&](std::ostream& os) { os << j.dump(2) << '\n'; });
 }
 
@@ -98,7 +107,7 @@ void sample_discrete(const CLI::App& app, const SampleFlags& f, const DiscreteSa
                      const Common& c, DiscreteModel& model, int every) {
   refuse_continuous_flags(app, f.model);
   if (f.n < 0) throw usage_error("-n must be >= 0, got " + std::to_string(f.n));
-  if (f.steps < 1) throw usage_error("--steps must be at least 1");
+  check_steps(f.steps);
   if (!(d.corrector >= 0) || !std::isfinite(d.corrector)) throw usage_error("--corrector must be a number >= 0");
   DiscreteSampling s;
   SolveOptions grid;

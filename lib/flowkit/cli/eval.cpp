@@ -42,6 +42,8 @@ const ChoiceTable<What>& whats() {
 // Points of a stream as a d x n batch (images flattened), with a clear error when empty.
 Mat stream_points(const Array& a, const std::string& where) {
   if (a.shape.empty() || a.rows() == 0) throw Error("no points in " + where + " (shape " + a.shape_str() + ")");
+  if (a.shape.size() > 1 && a.row_size() == 0)
+    throw Error("points of dimension 0 in " + where + " (shape " + a.shape_str() + ")");
   Mat m = Eigen::Map<const Mat>(a.data.data(), a.shape.size() == 1 ? 1 : a.row_size(), a.rows());
   require_finite(m, where);
   return m;
@@ -321,7 +323,7 @@ void logp(LogpFlags fl, const Common& c) {
   o.divergence = parse_choice(divergences(), fl.divergence, "divergence");
   o.probe = parse_choice(probes(), fl.probe, "probe");
   o.probes = fl.probes;
-  if (fl.steps < 1) throw usage_error("--steps must be at least 1");
+  check_steps(fl.steps);
   if (levels && !fl.bpd && !fl.summary) throw usage_error("--dequantize goes with --bpd or --summary");
   if (fl.bpd && fl.with_points) throw usage_error("--bpd and --with-points do not go together");
   resolve_divergence(*field, o);

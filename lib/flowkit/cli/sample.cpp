@@ -57,7 +57,7 @@ void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
   plan_meanflow(f, app, p);
-  if (f.steps < 1) throw usage_error("--steps must be at least 1, got " + std::to_string(f.steps));
+  check_steps(f.steps);
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
   if (f.max_steps < 1) throw usage_error("--max-steps must be at least 1");
   check_range(f.t0, 0, 1, "--t0");
@@ -76,7 +76,7 @@ void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const
     for (const char* flag : kSdeFlags)
       if (app.count(flag) > 0) throw usage_error(std::string(flag) + " needs --solver em (the SDE)");
   if (!(f.sigma >= 0) || !std::isfinite(f.sigma)) throw usage_error("--sigma must be >= 0");
-  if (f.corrector_steps < 0) throw usage_error("--corrector-steps must be >= 0");
+  if (f.corrector_steps < 0 || f.corrector_steps > 1000) throw usage_error("--corrector-steps must be 0..1000");
   if (!(f.corrector_eps > 0)) throw usage_error("--corrector-eps must be positive");
   s.sigma = f.sigma;
   s.score_drift = drift == Drift::score;

@@ -43,6 +43,8 @@ VecD vmf_s2(const VecD& mu, double k, Rng& rng) {
   return w * mu + s * (std::cos(phi) * a + std::sin(phi) * b);
 }
 
+constexpr double kMaxKappa = 1e12;
+
 double wrap(double a) { return a - 2 * kPi * std::floor(a / (2 * kPi)); }
 }  // namespace
 
@@ -54,9 +56,23 @@ Mixture parse_angular_mixture(const std::string& text, bool sphere, const std::s
     throw Error(std::string("a ") + (sphere ? "vmf" : "vonmises") + " spec is an object " + shape + " (" + where + ")");
   j["vars"] = j["kappas"];  // the same checks: one positive number (or one per coordinate) per mean
   j.erase("kappas");
-  Mixture m = parse_mixture(j.dump(), where);
+  Mixture m;
+  try {
+    m = parse_mixture(j.dump(), where);
+  } catch (const Error& e) {  // the mixture's words for a concentration's faults
+    std::string msg = e.what();
+    for (auto [from, to] : {std::pair<std::string, std::string>{"\"vars\"", "\"kappas\""},
+                            {"variances", "concentrations"}, {"mixture ", sphere ? "vmf " : "vonmises "}})
+      for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at + to.size()))
+        msg.replace(at, from.size(), to);
+    throw Error(msg, e.code());
+  }
   for (size_t k = 0; k < m.means.size(); ++k) {
     const std::string at = "[" + std::to_string(k) + "]";
+    // Beyond 1e12 the spread (1e-6 radians) is below float's resolution of an angle, and the
+    // samplers' acceptance tests lose every digit (an endless rejection loop)
+    if (m.vars[k].maxCoeff() > kMaxKappa)
+      throw Error(std::string(sphere ? "vmf" : "vonmises") + " \"kappas\"" + at + " must be at most 1e12 (" + where + ")");
     if (sphere && (m.means[k].size() != 3 || std::abs(m.means[k].norm() - 1) > 1e-6))
       throw Error("vmf \"means\"" + at + " must be a unit vector in R^3 (" + where + ")");
     if (sphere && (m.vars[k].array() != m.vars[k][0]).any())

@@ -156,7 +156,7 @@ void draw_posterior(const Mat& post, Tokens& xt, Rng& rng) {
 Tokens sample_tokens(DiscreteModel& model, int64_t n, const DiscreteSampling& s, Rng& rng,
                      Tokens* trajectory) {
   const int steps = s.steps;
-  if (steps < 1) throw usage_error("steps must be at least 1");
+  check_steps(steps);
   const DiscretePath& path = model.path();
   const int L = model.length();
   Tokens x(L, n);
@@ -284,16 +284,27 @@ Elbo discrete_elbo(DiscreteModel& model, const Tokens& x1, int strata, Rng& rng)
           const Eigen::Index k = j * L + i;
           const int a = y(i, j), z = xt(i, j);
           const double p_t = z < path.vocab ? double(post(z, k)) : 0.0;
-          l += kl_token(p_t, std::log(std::max(double(post(a, k)), 1e-300)), a == z);
+          // A posterior of exactly 0 for the data's token makes the bound +inf (not a clamp's
+          // thousand nats): a sequence the model's continuous-time chain never reaches, such
+          // as two tokens of a table's empty cell unmasked in one step of the sampler
+          l += a != z && !(post(a, k) > 0) ? INFINITY : kl_token(p_t, std::log(double(post(a, k))), a == z);
         }
-        per_seq[b + j] += c * l / strata;
+        if (c > 0) per_seq[b + j] += c * l / strata;  // at c = 0 no term, even an infinite one
       }
     }
   }
+  // The mean and its standard error over the sequences with a finite bound; the others counted
   Elbo e;
   e.length = int(L);
-  e.nats = per_seq.mean();
-  e.stderr_ = std::sqrt((per_seq.array() - e.nats).square().sum() / double(n - 1) / double(n));
+  double sum = 0, sum2 = 0;
+  for (Eigen::Index j = 0; j < n; ++j)
+    if (std::isfinite(per_seq[j])) sum += per_seq[j];
+    else ++e.n_inf;
+  const int64_t m = n - e.n_inf;
+  e.nats = m > 0 ? sum / double(m) : INFINITY;
+  for (Eigen::Index j = 0; j < n; ++j)
+    if (std::isfinite(per_seq[j])) sum2 += (per_seq[j] - e.nats) * (per_seq[j] - e.nats);
+  e.stderr_ = m > 1 ? std::sqrt(sum2 / double(m - 1) / double(m)) : 0.0;
   return e;
 }
 

@@ -145,8 +145,9 @@ void softmax_columns(const Eigen::Ref<const Mat>& logits, Mat& p);
 // strata, k = 0..strata-1, each with its own draw of x_t; the mean over the sequences and its
 // standard error (the spread of the per-sequence estimates over sqrt(n)).
 struct Elbo {
-  double nats = 0;      // per sequence
+  double nats = 0;      // per sequence, over those with a finite bound (+inf when none has)
   double stderr_ = 0;   // of `nats`
+  int64_t n_inf = 0;    // sequences whose bound is +inf (probability 0 under the model)
   int length = 0;       // L: divide by it for nats per token
   double per_token() const { return nats / length; }
   double bits_per_token() const { return nats / length / 0.69314718055994530942; }

@@ -3,6 +3,8 @@
 
 #include "flowkit/flow/field_json.hpp"
 
+#include <cfloat>
+
 namespace flowkit {
 
 LinearField::LinearField(const MatD& A, const VecD& b) : A_(A.cast<float>()), b_(b.cast<float>()) {
@@ -22,6 +24,9 @@ std::unique_ptr<LinearField> LinearField::from_json(const nlohmann::json& doc, c
       throw Error(where + ": \"b\" has " + std::to_string(b.size()) + " numbers, want " +
                   std::to_string(A.rows()));
   }
+  // Finite as doubles, but the field computes in float: 1e39 would be inf there
+  if (!((A.array().abs() <= FLT_MAX).all() && (b.array().abs() <= FLT_MAX).all()))
+    throw Error(where + ": \"A\" and \"b\" must be within float's range (|value| < 3.4e38)");
   return std::make_unique<LinearField>(A, b);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <vector>
 
@@ -11,6 +12,9 @@ namespace flowkit {
 namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kTwoPi = 2 * kPi;
+// The wrapped-normal source's widths: below, its density's terms underflow; above, the sum runs
+// over too many windings (at 100 the torus's is uniform to double precision)
+constexpr double kMinSourceSigma = 1e-4, kMaxSourceSigma = 100;
 
 // sin(r) / r, by its series where the quotient loses digits.
 double sinc(double r) { return std::abs(r) < 1e-4 ? 1 - r * r / 6 : std::sin(r) / r; }
@@ -39,26 +43,34 @@ double sphere_log(const VecD& x, const VecD& y, VecD& u) {
   return theta;
 }
 
-// log sum exp of v.
-double log_sum_exp(const std::vector<double>& v) {
-  double m = -INFINITY;
-  for (double a : v) m = std::max(m, a);
-  if (!std::isfinite(m)) return m;
-  double s = 0;
-  for (double a : v) s += std::exp(a - m);
-  return m + std::log(s);
-}
+// log sum_k exp(a_k), one term at a time (no buffer: called once per point and angle)
+struct LogSumExp {
+  double m = -std::numeric_limits<double>::infinity(), s = 0;
+  void add(double a) {
+    if (a <= m) {
+      s += std::exp(a - m);
+    } else {
+      s = s * std::exp(m - a) + 1;
+      m = a;
+    }
+  }
+  double value() const { return m + std::log(s); }
+};
+
+// Windings summed by the wrapped normals: the terms beyond 10 sigma are below 1e-21 of the
+// first (sigma <= kMaxSourceSigma bounds their number)
+int windings(double sigma) { return 1 + int(std::ceil(10 * sigma / kTwoPi)); }
 
 // Wrapped normal on the circle around mu: log sum_k N(a - mu + 2 pi k; 0, sigma^2).
 double wrapped_normal_1d(double a, double mu, double sigma) {
-  const int K = 1 + int(std::ceil(10 * sigma / kTwoPi));
-  std::vector<double> terms;
-  const double d = angle_diff(mu, a);
+  const int K = windings(sigma);
+  const double d = angle_diff(mu, a), norm = -0.5 * std::log(kTwoPi * sigma * sigma);
+  LogSumExp acc;
   for (int k = -K; k <= K; ++k) {
     const double e = d + kTwoPi * k;
-    terms.push_back(-0.5 * e * e / (sigma * sigma) - 0.5 * std::log(kTwoPi * sigma * sigma));
+    acc.add(norm - 0.5 * e * e / (sigma * sigma));
   }
-  return log_sum_exp(terms);
+  return acc.value();
 }
 
 // Wrapped normal on S^{d-1} around the pole e_d at geodesic distance r: the push-forward of
@@ -66,18 +78,18 @@ double wrapped_normal_1d(double a, double mu, double sigma) {
 // that lands there: lengths r + 2 pi k (k >= 0) and 2 pi k - r (k >= 1), each divided by the
 // volume change of exp, |sin rho / rho|^(m - 1).
 double wrapped_normal_sphere(double r, int m, double sigma) {
-  const int K = 1 + int(std::ceil(10 * sigma / kTwoPi));
-  std::vector<double> terms;
+  const int K = windings(sigma);
   const double norm = -0.5 * m * std::log(kTwoPi * sigma * sigma);
+  LogSumExp acc;
   auto add = [&](double rho) {
     const double jac = std::abs(sinc(rho));
-    terms.push_back(norm - 0.5 * rho * rho / (sigma * sigma) - (m - 1) * std::log(jac));
+    acc.add(norm - 0.5 * rho * rho / (sigma * sigma) - (m - 1) * std::log(jac));
   };
   for (int k = 0; k <= K; ++k) {
     add(r + kTwoPi * k);
     if (k >= 1) add(kTwoPi * k - r);
   }
-  return log_sum_exp(terms);
+  return acc.value();
 }
 }  // namespace
 
@@ -112,8 +124,9 @@ void Manifold::parse_source(const std::string& spec) {
     const std::string num = spec.substr(wn.size());
     char* end = nullptr;
     const double s = std::strtod(num.c_str(), &end);
-    if (num.empty() || *end != '\0' || !(s > 0) || !std::isfinite(s))
-      throw usage_error("bad source '" + spec + "': wrapped-normal:S needs a number S > 0");
+    if (num.empty() || *end != '\0' || !(s >= kMinSourceSigma && s <= kMaxSourceSigma))
+      throw usage_error("bad source '" + spec + "': wrapped-normal:S needs a number S in [" +
+                        "1e-4, 100]");
     source = ManifoldSourceKind::wrapped_normal;
     sigma = s;
     return;

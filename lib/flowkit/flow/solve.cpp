@@ -122,6 +122,11 @@ TimeGrid parse_grid(const std::string& spec) {
   return TimeGrid(parse_choice(grids(), spec, "grid"));
 }
 
+void check_steps(int64_t steps) {
+  if (steps < 1 || steps > kMaxSteps)
+    throw usage_error("--steps must be 1.." + std::to_string(kMaxSteps) + ", got " + std::to_string(steps));
+}
+
 std::vector<double> time_grid(const TimeGrid& g, int steps, double t0, double t1) {
   if (g.kind == GridKind::times) {
     if (size_t(steps) + 1 != g.times.size() || g.times.front() != t0 || g.times.back() != t1)
@@ -130,7 +135,7 @@ std::vector<double> time_grid(const TimeGrid& g, int steps, double t0, double t1
                   " to " + number(t1));
     return g.times;
   }
-  if (steps < 1) throw usage_error("--steps must be at least 1, got " + std::to_string(steps));
+  check_steps(steps);
   std::vector<double> t(size_t(steps) + 1);
   const double span = std::abs(t1 - t0);
   // Backwards, the grid is the forward one mirrored, so its small steps stay at the larger time

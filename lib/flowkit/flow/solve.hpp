@@ -39,6 +39,11 @@ struct TimeGrid {
 TimeGrid parse_grid(const std::string& spec);
 bool is_grid_name(const std::string& spec);  // a table name or power:...
 
+// The most fixed steps a sampler takes: a million (the grid alone is then 8 MB; a typo's 1e9
+// would ask for gigabytes and hours)
+constexpr int kMaxSteps = 1000000;
+// A usage error unless 1 <= steps <= kMaxSteps
+void check_steps(int64_t steps);
 // n + 1 times from t0 to t1 (either direction); non-uniform grids put their small steps at the
 // larger of t0 and t1 (near the data, where the field bends most). A `times` grid returns its
 // own times (n must then be their count - 1).

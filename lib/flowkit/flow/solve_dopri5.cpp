@@ -33,28 +33,33 @@ constexpr double kExpo = 0.2 - 0.75 * kBeta;
 constexpr double kFreezeStep = 1e-6;
 
 // Root mean square of e / (atol + rtol max(|y|, |z|)) over the entries of the live columns
-// (those where y is finite); a live column whose share is not finite is left out and, when
-// `bad` is given, listed there.
+// (those where y is finite); a live column whose error or new state is not finite is left out
+// and, when `bad` is given, listed there. A finite error far beyond the tolerance (an rtol of
+// 1e-300) may make the norm +inf: that step is rejected, not the point frozen as diverged.
 double error_norm(const Mat& e, const Mat& y, const Mat& z, double rtol, double atol,
                   std::vector<Eigen::Index>* bad = nullptr) {
   double sum = 0;
   Eigen::Index live = 0;
   for (Eigen::Index j = 0; j < e.cols(); ++j) {
     if (diverged_column(y, j)) continue;
-    const double before = sum;
+    if (!e.col(j).allFinite() || !z.col(j).allFinite()) {
+      if (bad) bad->push_back(j);
+      continue;
+    }
     for (Eigen::Index i = 0; i < e.rows(); ++i) {
       const double sk = atol + rtol * std::max(std::abs(double(y(i, j))), std::abs(double(z(i, j))));
       const double r = e(i, j) / sk;
       sum += r * r;
     }
-    if (std::isfinite(sum)) {
-      ++live;
-      continue;
-    }
-    sum = before;
-    if (bad) bad->push_back(j);
+    ++live;
   }
   return std::sqrt(sum / double(std::max<Eigen::Index>(1, live * e.rows())));
+}
+
+std::string tolerance(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 std::string at(double t, double h) {
@@ -93,6 +98,7 @@ double Dopri5::initial_step(const Mat& y, double dir) {
   const double dnf = error_norm(k1_, zero, y, o_.rtol, o_.atol);
   const double dny = error_norm(y, zero, y, o_.rtol, o_.atol);
   double h = (dnf <= 1e-5 || dny <= 1e-5) ? 1e-6 : 0.01 * dny / dnf;
+  if (!std::isfinite(h)) h = 1e-6;  // both norms +inf: tolerances far below float's resolution
   h = std::min(h, hmax);
   tmp_ = y + float(dir * h) * k1_;
   eval(o_.t0 + dir * h, tmp_, k2_);
@@ -139,7 +145,8 @@ SolveStats Dopri5::run(Mat& y, const Observer& obs) {
       throw Error("dopri5 reached its cap of " + std::to_string(o_.max_steps) + " steps " +
                   at(t, h) + "; loosen --rtol/--atol or raise --max-steps");
     if (h < 1e-14 * std::max(1.0, std::abs(t)))
-      throw Error("dopri5 step size underflow " + at(t, h) + " (is the field finite?)");
+      throw Error("dopri5 step size underflow " + at(t, h) + " (is the field finite? can --rtol " +
+                  tolerance(o_.rtol) + " and --atol " + tolerance(o_.atol) + " be met in float?)");
     const double err = attempt(t, dir * h, y);
     if (!bad_.empty()) {  // a live point's stages are not finite: retry much smaller, then freeze it
       if (h > kFreezeStep * span) {

@@ -90,7 +90,7 @@ void check_sde(const Field& f, const SdeOptions& o) {
   if (noisy && o.score_drift && !f.has_score())
     throw usage_error("the score drift v + g^2/2 s needs a score, and this field (" + f.describe() +
                       ") has none; use --drift plain");
-  if (o.corrector_steps < 0) throw usage_error("--corrector-steps must be >= 0");
+  if (o.corrector_steps < 0 || o.corrector_steps > 1000) throw usage_error("--corrector-steps must be 0..1000");
   if (o.corrector_steps > 0) {
     if (!f.has_score())
       throw usage_error("the Langevin corrector needs a score, and this field (" + f.describe() +

@@ -5,6 +5,7 @@
 #include <array>
 #include <climits>
 #include <cstdint>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 
@@ -51,8 +52,10 @@ Vec get_vec(const json& j, const std::string& key, int64_t d, const std::string&
     throw Error(where + ": 'normalization." + key + "' must be an array of " + std::to_string(d) + " numbers");
   Vec out(d);
   for (int64_t i = 0; i < d; ++i) {
-    if (!v[size_t(i)].is_number() || !std::isfinite(v[size_t(i)].get<double>()))
-      throw Error(where + ": 'normalization." + key + "[" + std::to_string(i) + "]' is not a finite number");
+    // finite in float, the network's precision (1e39 is a finite double but inf there)
+    if (!v[size_t(i)].is_number() || !(std::abs(v[size_t(i)].get<double>()) <= FLT_MAX))
+      throw Error(where + ": 'normalization." + key + "[" + std::to_string(i) +
+                  "]' is not a finite number within float's range");
     out[i] = v[size_t(i)].get<float>();
   }
   return out;
@@ -433,7 +436,7 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   } else {
     flow_config_from_json(j, m, where);
   }
-  const std::string use = j.value("sampling_weights", std::string("ema"));
+  const std::string use = j.contains("sampling_weights") ? get_str(j, "sampling_weights", "", where) : "ema";
   if (use != "ema" && use != "weights") throw Error(where + ": 'sampling_weights' must be 'ema' or 'weights'");
   m.use_ema = use == "ema";
   if (j.contains("training")) m.training = j["training"];

@@ -99,6 +99,14 @@ void activate_block(Activation a, B h, B d) {
       return;
   }
 }
+
+// The settings, checked before anything is allocated for them (a --time-freqs of 2,000,000 would
+// first ask for gigabytes of weights)
+const NetConfig& checked_mlp(const NetConfig& cfg) {
+  if (cfg.kind != NetKind::mlp) throw Error("an MLP built from another network's settings");
+  cfg.validate();
+  return cfg;
+}
 }  // namespace
 
 const ChoiceTable<Activation>& activations() {
@@ -176,9 +184,8 @@ size_t param_count(const NetConfig& c) {
 }
 
 template <class S>
-Mlp<S>::Mlp(const NetConfig& cfg) : cfg_(cfg), blocks_(param_layout(cfg)), params_(param_count(cfg), S(0)) {
-  if (cfg.kind != NetKind::mlp) throw Error("an MLP built from another network's settings");
-  cfg_.validate();
+Mlp<S>::Mlp(const NetConfig& cfg)
+    : cfg_(checked_mlp(cfg)), blocks_(param_layout(cfg)), params_(param_count(cfg), S(0)) {
   const int n = cfg.depth + (cfg.residual ? 1 : 0);
   h_.resize(size_t(n));
   d_.resize(size_t(cfg.depth));

@@ -56,6 +56,9 @@ double label_font(const GridLayout& g, const Options& o) {
   return std::min(font_px(o, kTickPt), std::max(7.0, 0.6 * g.cell_h));
 }
 
+// The largest picture of images drawn (a quarter of 16384 x 16384)
+constexpr int64_t kMaxPixels = int64_t(16384) * 16384 / 4;
+
 // Cell sizes, gap and the outer frame, leaving room for a label column and a header
 GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o, double label_w,
                        double header_h) {
@@ -71,14 +74,13 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
   const int title_h = o.title.empty() ? 0 : int(std::ceil(title)) + 2 * g.gap;
   g.x0 = g.gap + (label_w > 0 ? int(std::ceil(label_w)) + 2 * g.gap : 0);
   g.y0 = g.gap + title_h + int(std::ceil(header_h));
-  g.width = g.x0 + cols * (g.cell_w + g.gap);
-  g.height = g.y0 + rows * (g.cell_h + g.gap);
-  if (!o.title.empty())
-    g.width = std::max(g.width, int(std::ceil(text_width(o.title, title))) + 2 * g.gap);
-  if (int64_t(g.width) * g.height > int64_t(16384) * 16384 / 4)
-    throw usage_error("the image grid would be " + std::to_string(g.width) + "x" +
-                      std::to_string(g.height) +
+  int64_t width = g.x0 + int64_t(cols) * (g.cell_w + g.gap), height = g.y0 + int64_t(rows) * (g.cell_h + g.gap);
+  if (!o.title.empty()) width = std::max<int64_t>(width, int64_t(std::ceil(text_width(o.title, title))) + 2 * g.gap);
+  if (width * height > kMaxPixels)
+    throw usage_error("the image grid would be " + std::to_string(width) + "x" + std::to_string(height) +
                       " pixels; use fewer --rows/--cols or a smaller --scale");
+  g.width = int(width);
+  g.height = int(height);
   return g;
 }
 
@@ -100,6 +102,14 @@ struct CellOrder {
   std::vector<std::string> labels;
 };
 
+// A grid of more cells than the largest picture has room for (a 3 x 3 pixel cell at least) is
+// refused before its table of cells is made
+void check_cells(int64_t rows, int64_t cols) {
+  if (rows * cols > kMaxPixels / 9)
+    throw usage_error("the image grid would have " + std::to_string(rows) + "x" + std::to_string(cols) +
+                      " cells; use fewer --rows/--cols");
+}
+
 // In stream order: the first 100 in a square grid, or as --rows/--cols say
 CellOrder plain_order(int64_t n, const Options& o) {
   CellOrder c;
@@ -108,6 +118,7 @@ CellOrder plain_order(int64_t n, const Options& o) {
            : o.rows > 0 ? int((n + o.rows - 1) / o.rows)
                         : int(std::ceil(std::sqrt(double(m))));
   c.rows = o.rows > 0 ? o.rows : int(((o.cols > 0 ? n : m) + c.cols - 1) / c.cols);
+  check_cells(c.rows, c.cols);
   c.idx.assign(size_t(c.rows) * size_t(c.cols), -1);
   for (int64_t i = 0; i < std::min<int64_t>(n, int64_t(c.idx.size())); ++i) c.idx[size_t(i)] = i;
   return c;
@@ -126,6 +137,7 @@ CellOrder label_order(const Array& images, const Array* labels, const Options& o
   CellOrder c;
   c.cols = o.cols > 0 ? o.cols : int(std::min<size_t>(most, 10));
   c.rows = o.rows > 0 ? std::min(o.rows, int(by.size())) : int(by.size());
+  check_cells(c.rows, c.cols);
   for (const auto& [l, v] : by) {
     if (int(c.labels.size()) == c.rows) break;
     c.labels.push_back(label_text(l));

@@ -212,7 +212,11 @@ TEST_CASE("manifold: names, sources and bad points", "[manifold]") {
   Manifold m = Manifold::parse("torus");
   m.parse_source("wrapped-normal:0.25");
   CHECK(m.source_name() == "wrapped-normal:0.25");
-  REQUIRE_THROWS_WITH(m.parse_source("wrapped-normal:-1"), Catch::Contains("needs a number S > 0"));
+  REQUIRE_THROWS_WITH(m.parse_source("wrapped-normal:-1"), Catch::Contains("needs a number S in [1e-4, 100]"));
+  // widths whose density sums over millions of windings (or overflow an int) are refused
+  REQUIRE_THROWS_WITH(m.parse_source("wrapped-normal:1e9"), Catch::Contains("needs a number S in [1e-4, 100]"));
+  m.parse_source("wrapped-normal:100");
+  CHECK(m.source_name() == "wrapped-normal:100");
   REQUIRE_THROWS_WITH(m.parse_source("gaussian"), Catch::Contains("unknown source on the torus 'gaussian'"));
   Mat x(3, 2);
   x << 1, 0, 0, 0.9f, 0, 0;
