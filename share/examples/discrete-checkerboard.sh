@@ -13,12 +13,12 @@
 #   discrete-checkerboard)
 #   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 20,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
-# Measured (2026-12-03, 2 cores, load average about 2): training 60,000 steps 5.5 min wall, 10^6
-# samples of 64 jump steps on the power:3 grid 2 min on 2 threads, under 8 minutes in all; ELBO
-# 11.06 +- 0.13 (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies 1.8 nats
-# above ln 8192), TV 0.061 against the floor 0.036, 0.001% of the samples off the cells (30,000
-# steps: TV 0.074; on the uniform grid 0.082 with 1.6% off the cells, the sampler's O(h) error;
-# 80,000 steps: TV 0.058 in 11.6 min of training under load; --loss ce: 0.085 at 60,000 steps).
+# Measured (2026-12-04, 2 cores of an AMD EPYC, Zen 3, otherwise idle): training 100,000 steps
+# 6.8 min wall, 10^6 samples of 64 jump steps on the power:3 grid 80 s on 2 threads, 8.2 min in
+# all; ELBO 11.03 +- 0.13 (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies
+# 1.8 nats above ln 8192), TV 0.0552 against the floor 0.0363 (0.019 above it), no sample off
+# the cells. 60,000 steps: TV 0.061 (--ema 0.9999: 0.060); 30,000: 0.074, and on the uniform
+# grid 0.082 with 1.6% off the cells, the sampler's O(h) error; --loss ce: 0.085 at 60,000.
 # --quick: about 15 s, 1.8% off the cells (10% on the uniform grid).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +36,7 @@ if [ "$quick" = 1 ]; then
   mode=quick train=(--width 64 --depth 3 --batch 512 --steps 1500 --lr 0.003 --warmup 100)
   n=20000 steps=64 elbo_n=1000 strata=8
 else
-  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 60000 --lr 0.002 --warmup 500)
+  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 100000 --lr 0.002 --warmup 500)
   n=1000000 steps=64 elbo_n=4000 strata=16
 fi
 t_start=$SECONDS
