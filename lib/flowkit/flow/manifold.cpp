@@ -125,8 +125,7 @@ void Manifold::parse_source(const std::string& spec) {
     char* end = nullptr;
     const double s = std::strtod(num.c_str(), &end);
     if (num.empty() || *end != '\0' || !(s >= kMinSourceSigma && s <= kMaxSourceSigma))
-      throw usage_error("bad source '" + spec + "': wrapped-normal:S needs a number S in [" +
-                        "1e-4, 100]");
+      throw usage_error("bad source '" + spec + "': wrapped-normal:S needs a number S in [1e-4, 100]");
     source = ManifoldSourceKind::wrapped_normal;
     sigma = s;
     return;

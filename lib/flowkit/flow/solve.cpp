@@ -25,12 +25,14 @@ double grid_fraction(const TimeGrid& g, int i, int n) {
   return s;
 }
 
-std::string number(double v) {
+}  // namespace
+
+std::string detail::number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
-}  // namespace
+using detail::number;
 
 const ChoiceTable<Solver>& solvers() {
   static const ChoiceTable<Solver> t = {

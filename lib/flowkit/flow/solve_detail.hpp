@@ -1,6 +1,7 @@
 // solve (internal): pieces shared by the solver sources.
 #pragma once
 #include <array>
+#include <string>
 
 #include "flowkit/flow/solve.hpp"
 
@@ -37,5 +38,8 @@ class FixedStepper {
 // (0, f_0), (-h1, f_1)[, (-h1 - h2, f_2)]: the variable-step Adams-Bashforth weights of
 // `order` (1, 2 or 3; the weights past `order` are 0).
 std::array<double, 3> adams_weights(int order, double h, double h1, double h2);
+
+// A number as "%g" prints it, for error messages
+std::string number(double v);
 
 }  // namespace flowkit::detail

@@ -56,12 +56,6 @@ double error_norm(const Mat& e, const Mat& y, const Mat& z, double rtol, double 
   return std::sqrt(sum / double(std::max<Eigen::Index>(1, live * e.rows())));
 }
 
-std::string tolerance(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 std::string at(double t, double h) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "at t = %.6g, step %.3g", t, h);
@@ -146,7 +140,7 @@ SolveStats Dopri5::run(Mat& y, const Observer& obs) {
                   at(t, h) + "; loosen --rtol/--atol or raise --max-steps");
     if (h < 1e-14 * std::max(1.0, std::abs(t)))
       throw Error("dopri5 step size underflow " + at(t, h) + " (is the field finite? can --rtol " +
-                  tolerance(o_.rtol) + " and --atol " + tolerance(o_.atol) + " be met in float?)");
+                  number(o_.rtol) + " and --atol " + number(o_.atol) + " be met in float?)");
     const double err = attempt(t, dir * h, y);
     if (!bad_.empty()) {  // a live point's stages are not finite: retry much smaller, then freeze it
       if (h > kFreezeStep * span) {
