@@ -5,7 +5,8 @@
 # It prints one JSON object: the ELBO of held-out cells (flow-eval elbo) beside ln 8192 and
 # beside the ELBO of the exact posterior of the same path (a discrete-table model of the
 # checkerboard: the best any network can do under this bound, which a uniform source leaves
-# above the entropy), and the total variation between the histogram of the samples and the true
+# above the entropy), the same for the network trained from a mask source (whose exact bound is
+# the entropy), and the total variation between the histogram of the samples and the true
 # cells (flow-eval compare against the 8,192 cells listed once) beside the finite-sample floor,
 # the TV of as many fresh true draws; then the wall-clock times. It draws the histogram of the
 # samples beside the data's (discrete-checkerboard-samples.png, -data.png).
@@ -14,11 +15,13 @@
 #   --quick (or FLOWKIT_QUICK=1): width 64, 1500 steps and 20,000 samples, for the tests.
 # A model already in OUTDIR is reused; delete it to train again.
 # Measured (2026-12-04, 2 cores of an AMD EPYC, Zen 3, otherwise idle): training 100,000 steps
-# 6.8 min wall, 10^6 samples of 64 jump steps on the power:3 grid 80 s on 2 threads, 8.2 min in
-# all; ELBO 11.03 +- 0.13 (the exact posterior's 10.80 +- 0.12: a uniform source's bound lies
-# 1.8 nats above ln 8192), TV 0.0552 against the floor 0.0363 (0.019 above it), no sample off
-# the cells. 60,000 steps: TV 0.061 (--ema 0.9999: 0.060); 30,000: 0.074, and on the uniform
-# grid 0.082 with 1.6% off the cells, the sampler's O(h) error; --loss ce: 0.085 at 60,000.
+# 6.8 min wall, the mask model's 10,000 58 s, 10^6 samples of 64 jump steps on the power:3 grid
+# 88 s on 2 threads, about 9.8 min in all; ELBO of 10,000 held-out cells 11.22 +- 0.10 (the
+# exact posterior's 10.96 +- 0.08: a uniform source's bound lies 1.7-1.9 nats above ln 8192),
+# from the mask source 9.004 +- 0.064 (its exact posterior's 8.968 +- 0.061), TV 0.0552 against
+# the floor 0.0363 (0.019 above it), no sample off the cells. 60,000 steps: TV 0.061 (--ema
+# 0.9999: 0.060); 30,000: 0.074, and on the uniform grid 0.082 with 1.6% off the cells, the
+# sampler's O(h) error; --loss ce: 0.085 at 60,000.
 # --quick: about 15 s, 1.8% off the cells (10% on the uniform grid).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,11 +36,11 @@ cd "$out"
 
 path=(--source uniform --kappa poly:2)
 if [ "$quick" = 1 ]; then
-  mode=quick train=(--width 64 --depth 3 --batch 512 --steps 1500 --lr 0.003 --warmup 100)
-  n=20000 steps=64 elbo_n=1000 strata=8
+  mode=quick net=(--width 64 --depth 3 --batch 512 --lr 0.003 --warmup 100)
+  train_steps=1500 mask_steps=1500 n=20000 steps=64 elbo_n=1000 strata=8
 else
-  mode=full train=(--width 128 --depth 3 --batch 1024 --steps 100000 --lr 0.002 --warmup 500)
-  n=1000000 steps=64 elbo_n=4000 strata=16
+  mode=full net=(--width 128 --depth 3 --batch 1024 --lr 0.002 --warmup 500)
+  train_steps=100000 mask_steps=10000 n=1000000 steps=64 elbo_n=10000 strata=16
 fi
 t_start=$SECONDS
 
@@ -52,16 +55,24 @@ import numpy as np
 i = np.arange(128)
 on = (i[:, None] // 32 + i[None, :] // 32) % 2 == 0   # the filled squares of the 4 x 4 board
 np.save('cells.npy', np.argwhere(on).astype(np.int32))
-# The exact posterior of this path: a discrete-table model of the checkerboard
-json.dump({'format': 'flowkit-model', 'version': 1, 'type': 'discrete-table', 'vocab': 128, 'length': 2,
-           'source': 'uniform', 'kappa': 'poly:2', 'table': (on / on.sum()).ravel().tolist()},
-          open('exact.json', 'w'))
+# The exact posterior of this path, and of the same path from a mask source: discrete-table
+# models of the checkerboard
+for source, name in (('uniform', 'exact.json'), ('mask', 'exact-mask.json')):
+    json.dump({'format': 'flowkit-model', 'version': 1, 'type': 'discrete-table', 'vocab': 128, 'length': 2,
+               'source': source, 'kappa': 'poly:2', 'table': (on / on.sum()).ravel().tolist()},
+              open(name, 'w'))
 PY
 
 # Training (skipped when the model is there)
 t0=$SECONDS
 if [ -f model.json ]; then echo "discrete-checkerboard: reusing model.json" >&2; else
-  flow-train train.npy "${path[@]}" --loss kl "${train[@]}" --seed 1 -q -o model.json
+  flow-train train.npy "${path[@]}" --loss kl "${net[@]}" --steps "$train_steps" --seed 1 -q -o model.json
+fi
+# The same network from a mask source, whose bound is tight: its exact posterior's ELBO is the
+# entropy itself (any order of unmasking is a chain rule), so the ELBO measures the network
+if [ -f model-mask.json ]; then echo "discrete-checkerboard: reusing model-mask.json" >&2; else
+  flow-train train.npy --source mask --kappa poly:2 --loss kl "${net[@]}" --steps "$mask_steps" --seed 1 -q \
+    -o model-mask.json
 fi
 train_s=$((SECONDS - t0))
 
@@ -73,10 +84,13 @@ sample_s=$((SECONDS - t0))
 flow-eval compare samples.npy cells.npy -o tv.json
 flow-eval compare fresh.npy cells.npy -o floor.json
 
-# The ELBO of held-out cells: the network's and the exact posterior's
+# The ELBO of held-out cells: the networks' and the exact posteriors' (one seed: the same times
+# and the same x_t for a network and its exact posterior)
 t0=$SECONDS
 flow-eval elbo -m model.json heldout.npy --strata "$strata" --seed 5 -o elbo.json
 flow-eval elbo -m exact.json heldout.npy --strata "$strata" --seed 5 -o elbo-exact.json
+flow-eval elbo -m model-mask.json heldout.npy --strata "$strata" --seed 5 -o elbo-mask.json
+flow-eval elbo -m exact-mask.json heldout.npy --strata "$strata" --seed 5 -o elbo-mask-exact.json
 elbo_s=$((SECONDS - t0))
 
 # The pictures: the histograms of the samples and of as many true draws, one bin per cell
@@ -90,12 +104,15 @@ done
 import json, math, sys
 mode, n, steps, train_s, sample_s, elbo_s, total_s = sys.argv[1], *map(int, sys.argv[2:])
 e, x = json.load(open('elbo.json')), json.load(open('elbo-exact.json'))
+em, xm = json.load(open('elbo-mask.json')), json.load(open('elbo-mask-exact.json'))
 tv, floor = json.load(open('tv.json')), json.load(open('floor.json'))
 assert tv['histogram'] == 'joint' and tv['cells'] == 128 ** 2
 r = lambda v: round(v, 4)
 print(json.dumps({'mode': mode, 'entropy': r(math.log(8192)),
                   'elbo': r(e['elbo_nats']), 'elbo_stderr': r(e['elbo_nats_stderr']),
                   'elbo_exact_posterior': r(x['elbo_nats']), 'elbo_exact_stderr': r(x['elbo_nats_stderr']),
+                  'elbo_mask': r(em['elbo_nats']), 'elbo_mask_stderr': r(em['elbo_nats_stderr']),
+                  'elbo_mask_exact_posterior': r(xm['elbo_nats']), 'elbo_mask_exact_stderr': r(xm['elbo_nats_stderr']),
                   'samples': n, 'steps': steps, 'grid': 'power:3', 'tv': r(tv['tv']), 'tv_floor': r(floor['tv']),
                   'off_cells': r(tv['a_outside_b']),
                   'train_wall_s': train_s, 'sample_wall_s': sample_s, 'elbo_wall_s': elbo_s, 'total_wall_s': total_s}))

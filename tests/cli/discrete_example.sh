@@ -17,7 +17,9 @@ r = json.loads(open('report.json').read().strip().splitlines()[-1])
 assert r['mode'] == 'quick' and r['samples'] == 20000, r
 assert r['off_cells'] < 0.05, r
 assert 0 < r['tv_floor'] < r['tv'] < 1, r
-assert r['elbo_exact_posterior'] > math.log(8192) - 3 * r['elbo_exact_stderr'], r
+assert r['elbo_exact_posterior'] > math.log(8192) + 1, r
+assert abs(r['elbo_mask_exact_posterior'] - math.log(8192)) < 3 * r['elbo_mask_exact_stderr'], r
+assert r['elbo_mask'] > r['elbo_mask_exact_posterior'], r
 assert abs(r['entropy'] - 9.0109) < 1e-4, r
 PY"
 finish
