@@ -228,13 +228,13 @@ class LearnedField : public Field {
       s = &gv_;
     }
     if (!conditional() || labels_.empty()) {
-      net_.forward(z_, tv_, nullptr, out, s);
+      net_.infer(z_, tv_, nullptr, out, s);
       return;
     }
     fill_labels(n);
-    net_.forward(z_, tv_, lab_.data(), out, s);
+    net_.infer(z_, tv_, lab_.data(), out, s);
     if (guidance_ != 1.0) {
-      net_.forward(z_, tv_, nullptr, null_out_, s);
+      net_.infer(z_, tv_, nullptr, null_out_, s);
       out = float(guidance_) * out + float(1.0 - guidance_) * null_out_;
     }
   }

@@ -100,6 +100,35 @@ void activate_block(Activation a, B h, B d) {
   }
 }
 
+// h <- act(h) on one block of columns, without the derivative (an inference pass): the same
+// values as activate_block's h, by the same expressions.
+template <class B>
+void activate_only_block(Activation a, B h) {
+  using S = typename B::Scalar;
+  auto H = h.array();
+  switch (a) {
+    case Activation::silu:
+      H = H * H.logistic();
+      return;
+    case Activation::relu:
+      H = H.max(S(0));
+      return;
+    case Activation::tanh:
+      H = H.tanh();
+      return;
+    case Activation::selu:
+      H = (H > S(0)).select(S(kSeluL) * H, S(kSeluL * kSeluA) * H.exp() - S(kSeluL * kSeluA));
+      return;
+    case Activation::gelu:
+      for (Eigen::Index j = 0; j < h.cols(); ++j)
+        for (Eigen::Index i = 0; i < h.rows(); ++i) {
+          const double z = double(h(i, j));
+          h(i, j) = S(z * (0.5 * (1 + std::erf(z / std::sqrt(2.0)))));
+        }
+      return;
+  }
+}
+
 // The settings, checked before anything is allocated for them (a --time-freqs of 2,000,000 would
 // first ask for gigabytes of weights)
 const NetConfig& checked_mlp(const NetConfig& cfg) {
@@ -258,8 +287,13 @@ void Mlp<S>::time_tangent(const V& dt, int row, M& g) const {
 }
 
 // h <- act(h) and d <- act'(h) in place (h holds the pre-activation on entry), block by block.
+// An inference pass (keep_ false) leaves d alone.
 template <class S>
 void Mlp<S>::activate(M& h, M& d) const {
+  if (!keep_)
+    return for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) {
+      activate_only_block(cfg_.activation, h.middleCols(c0, k));
+    });
   d.resize(h.rows(), h.cols());
   for_column_blocks(h.rows(), h.cols(), [&](Eigen::Index c0, Eigen::Index k) {
     activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
@@ -280,7 +314,7 @@ void Mlp<S>::dense_layer(int l) {
   M& d = d_[size_t(l)];
   const Eigen::Index n = x.cols();
   h.resize(cfg_.width, n);
-  d.resize(cfg_.width, n);
+  if (keep_) d.resize(cfg_.width, n);
   const MapM w0 = weight(2 * size_t(l));
   const auto w = w0.rightCols(x.rows());  // tokens: the first layer's dense part (the time)
   const auto b = weight(2 * size_t(l) + 1).col(0);
@@ -297,7 +331,10 @@ void Mlp<S>::dense_layer(int l) {
     }
     if (tokens) add_token_columns(h, c0, k);
     h.middleCols(c0, k).noalias() += w * x.middleCols(c0, k);
-    activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
+    if (keep_)
+      activate_block(cfg_.activation, h.middleCols(c0, k), d.middleCols(c0, k));
+    else
+      activate_only_block(cfg_.activation, h.middleCols(c0, k));
   });
 }
 
@@ -346,6 +383,26 @@ void Mlp<S>::add_token_columns(M& h, Eigen::Index c0, Eigen::Index k) {
 
 template <class S>
 void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V* s) {
+  keep_ = true;
+  derivs_ = false;  // until this pass has finished
+  run(x, t, labels, out, s);
+  derivs_ = true;
+}
+
+template <class S>
+void Mlp<S>::infer(const M& x, const V& t, const int* labels, M& out, const V* s) {
+  keep_ = false;
+  derivs_ = false;
+  run(x, t, labels, out, s);
+}
+
+template <class S>
+void Mlp<S>::need_derivs() const {
+  if (!derivs_) throw Error("the MLP's backward or JVP needs a forward pass, not an inference pass, before it");
+}
+
+template <class S>
+void Mlp<S>::run(const M& x, const V& t, const int* labels, M& out, const V* s) {
   const Eigen::Index n = x.cols();
   const int d = cfg_.dim;
   if (x.rows() != d || t.size() != n) throw Error("network input has the wrong shape");
@@ -390,6 +447,7 @@ void Mlp<S>::forward(const M& x, const V& t, const int* labels, M& out, const V*
 
 template <class S>
 void Mlp<S>::backward(const M& gout, ParamVec<S>& grad) {
+  need_derivs();
   grad.assign(params_.size(), S(0));
   const size_t o = out_index(cfg_);
   grad_of(grad, o).noalias() += gout * h_.back().transpose();  // += : no second zeroing
@@ -467,6 +525,7 @@ void Mlp<S>::angle_tangent(const M& dx, M& g) const {
 
 template <class S>
 void Mlp<S>::jvp(const M& dx, M& jout) {
+  need_derivs();
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || n == 0 || dx.cols() % n != 0) throw Error("tangent batch has the wrong shape");
   if (cfg_.tokens()) throw Error("a network over tokens has no derivative in its input");
@@ -493,6 +552,7 @@ void Mlp<S>::jvp_hidden(M& jout) {
 
 template <class S>
 void Mlp<S>::jvp_inputs(const M& dx, const V& dt, const V* ds, M& jout) {
+  need_derivs();
   const Eigen::Index n = inp_.cols();
   if (dx.rows() != cfg_.dim || dx.cols() != n || dt.size() != n || (ds && ds->size() != n) ||
       (ds != nullptr && cfg_.time_inputs != 2))

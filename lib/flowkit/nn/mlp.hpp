@@ -94,6 +94,9 @@ class Mlp {
   // (num_classes: the null label), or nullptr (null label). Keeps what backward/jvp need.
   // s: the second time of every column, required exactly when time_inputs is 2.
   void forward(const M& x, const V& t, const int* labels, M& out, const V* s = nullptr);
+  // The same output, bit for bit, keeping nothing for backward/jvp (sampling: no activation
+  // derivatives computed); backward or jvp after it throws.
+  void infer(const M& x, const V& t, const int* labels, M& out, const V* s = nullptr);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten (size param_count).
   void backward(const M& gout, ParamVec<S>& grad);
   // After forward on n columns: jout = J(x) dx for k blocks of n tangent columns (d x k n);
@@ -111,6 +114,8 @@ class Mlp {
   void time_tangent(const V& dt, int row, M& g) const;
   void angle_tangent(const M& dx, M& g) const;
   void jvp_hidden(M& jout);
+  void run(const M& x, const V& t, const int* labels, M& out, const V* s);
+  void need_derivs() const;
   void activate(M& h, M& d) const;
   void dense_layer(int l);
   void layer_norm(int l);
@@ -124,6 +129,8 @@ class Mlp {
   NetConfig cfg_;
   std::vector<ParamBlock> blocks_;
   ParamVec<S> params_;
+  bool keep_ = true;         // this pass keeps the activation derivatives (forward, not infer)
+  bool derivs_ = false;      // the last pass was a finished forward: backward and jvp may follow
   std::vector<int> labels_;  // of the last forward (null label when none given)
   std::vector<int> tok_;     // tokens: the first layer's column of each (position, sequence)
   // Workspaces of the last forward, sized once per batch size

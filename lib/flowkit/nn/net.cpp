@@ -18,7 +18,7 @@ void Net::forward(const Mat& x, const Vec& t, const int* labels, Mat& out, const
 }
 
 void Net::infer(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s) {
-  mlp_ ? mlp_->forward(x, t, labels, out, s) : unet_->infer(x, t, labels, out, s);
+  mlp_ ? mlp_->infer(x, t, labels, out, s) : unet_->infer(x, t, labels, out, s);
 }
 
 void Net::backward(const Mat& gout, Params& grad, bool add) {

@@ -20,7 +20,7 @@ class Net {
   // s the second time of each column (time_inputs 2 only).
   void forward(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s = nullptr);
   // The same output for use (sampling): the U-Net's inference pass (UNet::infer), the MLP's
-  // forward. No backward, jvp or vjp after it.
+  // (Mlp::infer: no activation derivatives). No backward, jvp or vjp after it.
   void infer(const Mat& x, const Vec& t, const int* labels, Mat& out, const Vec* s = nullptr);
   // After forward: grad = d(sum_j gout_j . out_j)/d(params), overwritten, or added to grad
   // when add.

@@ -237,6 +237,45 @@ TEST_CASE("a wide batch goes through the layers in column blocks: the same bits 
   }
 }
 
+// The inference pass (sampling) skips the activation derivatives: the same output as forward for
+// every activation and block kind, in float on a wide batch (column blocks of the dense layers)
+// and on periodic and labelled inputs; a backward or JVP after it is refused, not run on stale
+// derivatives.
+TEST_CASE("the MLP's inference pass gives the forward pass's output and refuses a backward after it", "[nn]") {
+  for (const auto& a : activations())
+    for (int residual = 0; residual < 2; ++residual) {
+      NetConfig c;
+      c.dim = 2;
+      c.width = 60;
+      c.depth = 3;
+      c.activation = a.value;
+      c.residual = residual;
+      c.num_classes = 3;
+      c.periodic = residual == 0;
+      c.harmonics = 2;
+      Mlp<float> f(c);
+      Rng rng(11);
+      f.init(rng);
+      for (auto& p : f.params()) p += float(0.1 * rng.normal());
+      const int n = 700;
+      Mat x = 2 * Mat::Random(2, n);
+      Vec t = (Vec::Random(n).array() + 1) / 2;
+      std::vector<int> labels(n);
+      for (int j = 0; j < n; ++j) labels[size_t(j)] = int(rng.below(4));
+      Mat fwd, inf, g = Mat::Ones(2, n), jout;
+      f.forward(x, t, labels.data(), fwd);
+      f.infer(x, t, labels.data(), inf);
+      INFO(a.name << " residual " << residual);
+      CHECK((fwd - inf).norm() <= 1e-6 * fwd.norm());
+      CHECK(fwd.norm() > 0);
+      ParamVec<float> grad;
+      CHECK_THROWS_AS(f.backward(g, grad), Error);
+      CHECK_THROWS_AS(f.jvp(g, jout), Error);
+      f.forward(x, t, labels.data(), fwd);  // a forward makes them valid again
+      CHECK_NOTHROW(f.backward(g, grad));
+    }
+}
+
 TEST_CASE("bad network sizes are usage errors", "[nn]") {
   NetConfig c;
   c.width = 0;
