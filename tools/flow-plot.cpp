@@ -15,7 +15,7 @@ namespace {
 struct Flags {
   std::string input = "-", output, kind, range, size, overlay, format, projection, centre;
   bool heatmap = false, quiet = false;
-  double vmin = NAN, vmax = NAN;
+  std::string vmin, vmax;  // numbers, read by draw() (a finite one each)
   plot::Options o;
 };
 
@@ -48,6 +48,17 @@ std::pair<double, double> parse_centre(const std::string& s) {
   return {v[0], v[1]};
 }
 
+// A flag's value as a finite number (--vmin -inf drew a blank heat map, --vmin nan was ignored).
+double finite_number(const std::string& text, const std::string& flag) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::logic_error&) {
+  }
+  throw usage_error(flag + " must be a finite number, got '" + text + "'");
+}
+
 void draw(Flags& f) {
   const plot::Format format = plot::picture_format(f.output, f.format);
   std::string upper = choice_name(plot::formats(), format);
@@ -58,8 +69,8 @@ void draw(Flags& f) {
   if (!(f.o.dpi >= 10 && f.o.dpi <= 2400)) throw usage_error("--dpi must be between 10 and 2400");
   if (!f.size.empty()) plot::parse_size(f.size, f.o);
   if (!f.range.empty()) std::tie(f.o.xrange, f.o.yrange) = plot::parse_ranges(f.range);
-  if (!std::isnan(f.vmin)) f.o.vmin = f.vmin;
-  if (!std::isnan(f.vmax)) f.o.vmax = f.vmax;
+  if (!f.vmin.empty()) f.o.vmin = finite_number(f.vmin, "--vmin");
+  if (!f.vmax.empty()) f.o.vmax = finite_number(f.vmax, "--vmax");
   if (f.heatmap && !f.kind.empty() && f.kind != "heatmap")
     throw usage_error("--heatmap contradicts --kind " + f.kind);
   if (f.heatmap) f.kind = "heatmap";

@@ -86,7 +86,7 @@ bad 2 "--solver does not apply to the discrete model" flow-sample -m "$D" --solv
 bad 2 "--class needs a class-conditional model, and .*discrete-table.json \(.*\) is not" flow-sample -m "$D" --class 1
 bad 2 "--guidance needs a class-conditional model" flow-sample -m "$D" --guidance 2
 bad 2 "--corrector must be a number >= 0" flow-sample -m "$D" --corrector -1
-bad 2 "--strata must be at least 1" flow-eval elbo -m "$D" s.npy --strata 0
+bad 2 "--strata must be 1..10000, got 0" flow-eval elbo -m "$D" s.npy --strata 0
 sed 's/"vocab": 5/"vocab": 70000/' "$D" >v.json
 bad 1 "v.json: \"vocab\" must be an integer in 1..65536" flow-sample -m v.json
 sed 's/"source": "mask"/"source": "gauss"/' "$D" >g.json

@@ -59,6 +59,21 @@ sh_ok "cat g.npy | flow-data convert -f csv | sed -n 1p | grep -qx 'x0,x1,label'
 sh_ok "flow-data info g.npy | grep -q '^format     npy (version 1.0, dtype .<f4., C order)'"
 sh_ok "flow-data info g.npy | grep -q '^count      200 rows of 2 values'"
 sh_ok "flow-data info g.npy -f json | py 'j = json.load(sys.stdin); a = np.load(\"g.npy\"); assert j[\"shape\"] == [200, 2] and j[\"companion\"][\"shape\"] == [200]; assert abs(j[\"dims\"][1][\"mean\"] - a[:, 1].mean()) < 1e-6 and j[\"dims\"][0][\"max\"] == a[:, 0].max()'"
+# An empty array has no statistics (null, not inf and nan), and a header's (0, 10^9) allocates
+# nothing (it took 19 GB)
+py 'np.save("none.npy", np.zeros((0, 2), "<f4"))'
+sh_ok "flow-data info none.npy -f json | py 'j = json.load(sys.stdin); assert j[\"count\"] == 0 and j[\"min\"] is None and j[\"mean\"] is None and j[\"dims\"] == [], j'"
+sh_ok "flow-data info none.npy | grep -q '(no rows)'"
+py 'import struct
+d = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (0, 1000000000), }".ljust(117) + "\n"
+open("wide.npy", "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())'
+sh_ok "( ulimit -v 2000000; flow-data info wide.npy -f json ) | py 'assert json.load(sys.stdin)[\"count\"] == 0'"
+# CSV: a byte-order mark and quoted numbers are data, not a header (the first row was dropped)
+printf '\xef\xbb\xbf1,2\n3,4\n' > bom.csv
+printf '"1","2"\n3,4\n' > quoted.csv
+for f in bom quoted; do
+  sh_ok "flow-data info $f.csv | grep -q '^count      2 rows of 2 values'"
+done
 py 'np.save("be.npy", np.asfortranarray(np.ones((4, 3), ">i2")))'
 sh_ok "flow-data info be.npy | grep -q \"dtype '>i2', Fortran order\""
 

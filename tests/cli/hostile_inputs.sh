@@ -40,6 +40,12 @@ y = x.copy(); y[3, 1] = np.nan
 np.save("nan.npy", y)
 open("ragged.csv", "w").write("1,2\n3,4\n5\n")
 open("nonnum.csv", "w").write("1,2\n3,abc\n")
+open("emptycell.csv", "w").write("1,,2\n3,4,5\n")  # data with an empty cell, not a header
+table = {"format": "flowkit-model", "version": 1, "type": "discrete-table", "vocab": 2, "length": 1,
+         "source": "mask", "kappa": "poly:1", "table": [1, 1]}
+json.dump(table, open("table.json", "w"))
+json.dump(dict(table, table=[1e308, 1e308]), open("table_big.json", "w"))
+np.save("tokens.npy", np.array([[0], [1], [1], [0]], "<i4"))
 open("notrows.json", "w").write('{"a": 1}')
 open("binary.bin", "wb").write(b"\x01\x02\x03garbage")
 gmm = {"format": "flowkit-model", "version": 1, "type": "gmm", "schedule": "linear",
@@ -90,6 +96,11 @@ write("learned_shape.json", shape)
 short = json.loads(json.dumps(m)); short["weights"][0]["data"] = short["weights"][0]["data"][:8]
 write("learned_short.json", short)
 open("learned_trunc.json", "w").write(json.dumps(m)[: len(json.dumps(m)) // 2])
+scale = json.loads(json.dumps(m)); scale["normalization"]["scale"][0] = 1e-44  # 1 / scale is inf in float
+write("learned_scale.json", scale)
+write("learned_poly.json", dict(m, schedule="poly:1e300"))
+periodic = json.loads(json.dumps(m)); periodic["architecture"]["periodic"] = True  # angles, off the torus
+write("learned_periodic.json", periodic)
 PY
   flow-train --convert learned.json -o learned.safetensors 2>/dev/null || fail "flow-train could not convert the fixture"
   $PYTHON - <<'PY'

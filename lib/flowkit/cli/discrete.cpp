@@ -38,6 +38,7 @@ void write_token_png(const std::string& path, const Tokens& x, int vocab, std::v
 // --class and --guidance on a discrete model: the label of each sequence (empty: none).
 std::vector<int> discrete_labels(const CLI::App& app, const SampleFlags& f, const DiscreteModel& model,
                                  DiscreteSampling& s) {
+  check_class_flag(f, app);
   const bool guidance = app.count("--guidance") > 0;
   if ((guidance || !f.classes.empty()) && model.num_classes() == 0)
     throw usage_error(std::string(f.classes.empty() ? "--guidance" : "--class") +
@@ -64,7 +65,9 @@ std::unique_ptr<DiscreteModel> read_discrete(const std::string& path) {
 
 void elbo(const ElboFlags& f, const Common& c) {
   auto model = read_discrete(f.model);
-  if (f.strata < 1) throw usage_error("--strata must be at least 1");
+  // The estimator's cost is strata x n posteriors: 10,000 strata already take a sequence's
+  // standard error far below its data spread
+  if (f.strata < 1 || f.strata > 10000) throw usage_error("--strata must be 1..10000, got " + std::to_string(f.strata));
   const TokenStream data = read_tokens(f.input);
   const std::string where = f.input == "-" || f.input.empty() ? "<stdin>" : f.input;
   if (data.x.rows() != model->length())
@@ -75,7 +78,7 @@ void elbo(const ElboFlags& f, const Common& c) {
   const Elbo e = discrete_elbo(*model, data.x, f.strata, rng);
   const double L = e.length, ln2 = std::log(2.0);
   const int64_t n = data.x.cols();
-  // +inf (no sequence with a finite bound) is null in JSON
+  // +inf (no sequence with a finite bound; no spread from one) is null in JSON
   const auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   const nlohmann::json j = {{"n", n},
                             {"n_inf", e.n_inf},
@@ -83,11 +86,11 @@ void elbo(const ElboFlags& f, const Common& c) {
                             {"vocab", model->path().vocab},
                             {"strata", f.strata},
                             {"elbo_nats", num(e.nats)},
-                            {"elbo_nats_stderr", e.stderr_},
+                            {"elbo_nats_stderr", num(e.stderr_)},
                             {"nats_per_token", num(e.per_token())},
-                            {"nats_per_token_stderr", e.stderr_ / L},
+                            {"nats_per_token_stderr", num(e.stderr_ / L)},
                             {"bits_per_token", num(e.bits_per_token())},
-                            {"bits_per_token_stderr", e.stderr_ / L / ln2}};
+                            {"bits_per_token_stderr", num(e.stderr_ / L / ln2)}};
   if (e.n_inf > 0)
     status(c, "warning: " + std::to_string(e.n_inf) + " of " + std::to_string(n) +
                   " sequences have probability 0 under the model (an ELBO of +inf): the figures are over " +

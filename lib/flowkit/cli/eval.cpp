@@ -503,7 +503,8 @@ void compare(const CompareFlags& fl, const Common& c) {
   if (ta != tb)
     throw Error(name_of(ta ? fl.a : fl.b) + " holds tokens (integers) and " + name_of(ta ? fl.b : fl.a) +
                 " points: compare two of a kind");
-  if (fl.projections < 1) throw usage_error("--projections must be at least 1");
+  if (fl.projections < 1 || fl.projections > 100000)
+    throw usage_error("--projections must be 1..100000, got " + std::to_string(fl.projections));
   if (fl.max_w2 < 1) throw usage_error("--max-w2 must be at least 1");
   for (double h : fl.bandwidths)
     if (!(h > 0)) throw usage_error("--bandwidths must be positive");

@@ -97,7 +97,8 @@ void plan_from(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
   const Stream s = read_input(f.from);
   const Array& a = s.main;
   const int64_t d = a.shape.size() > 1 ? a.row_size() : 1;
-  if (d != p.field->dim() || a.rows() == 0)
+  if (a.rows() == 0) throw Error("--from " + f.from + ": no points (shape " + a.shape_str() + ")");
+  if (d != p.field->dim())
     throw Error("--from " + f.from + ": points of dimension " + std::to_string(d) + " (shape " + a.shape_str() +
                 "), but the model's have dimension " + std::to_string(p.field->dim()));
   p.from = Eigen::Map<const Mat>(a.data.data(), d, a.rows());
@@ -113,6 +114,7 @@ void plan_from(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
 
 // --class K | K1,K2,.. | all and --guidance W.
 void plan_classes(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
+  check_class_flag(f, app);
   if (f.classes.empty()) {
     if (app.count("--guidance") > 0) throw usage_error("--guidance needs --class");
     return;
@@ -219,6 +221,11 @@ std::string summary(const SamplePlan& p, const SampleStats& st, const std::strin
 nlohmann::json summary_json(const SamplePlan& p, const SampleStats& st) {
   return {{"n", p.job.n}, {"solver", choice_name(solvers(), p.opt.ode.solver)}, {"nfe", st.nfe},
           {"steps", st.steps}, {"rejected", st.rejected}, {"chunks", st.chunks}};
+}
+
+void check_class_flag(const SampleFlags& f, const CLI::App& app) {
+  if (app.count("--class") > 0 && f.classes.empty())
+    throw usage_error("--class needs a class: K, K1,K2,.. or all");
 }
 
 std::vector<int> parse_classes(const std::string& classes, int k) {

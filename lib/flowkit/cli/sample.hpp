@@ -59,6 +59,8 @@ nlohmann::json summary_json(const SamplePlan& p, const SampleStats& st);
 // The classes of --class ("K", "K1,K2,..", "all") for a model of k classes; a usage error for
 // a class out of range or a malformed list.
 std::vector<int> parse_classes(const std::string& classes, int k);
+// --class given with no value (--class "") is a usage error, not an unconditional run.
+void check_class_flag(const SampleFlags& f, const CLI::App& app);
 // `per` labels of each class in turn (the order in which they are drawn).
 std::vector<int> class_labels(const std::vector<int>& classes, int64_t per);
 

@@ -21,7 +21,11 @@ double log_bessel_i0(double k) {
 // One von Mises draw around 0 with concentration k (Best and Fisher, 1979).
 double von_mises(double k, Rng& rng) {
   if (k < 1e-8) return 2 * kPi * rng.uniform() - kPi;
-  const double tau = 1 + std::sqrt(1 + 4 * k * k), rho = (tau - std::sqrt(2 * tau)) / (2 * k), r = (1 + rho * rho) / (2 * rho);
+  // rho = (tau - sqrt(2 tau)) / (2 k) without its cancellation (which gave rho = 0, r = inf and
+  // an endless loop for k just above 1e-8): tau - sqrt(2 tau) = tau (s - 1) / (tau + sqrt(2 tau))
+  // with s - 1 = 4 k^2 / (s + 1)
+  const double s = std::sqrt(1 + 4 * k * k), tau = 1 + s;
+  const double rho = 2 * k * tau / ((s + 1) * (tau + std::sqrt(2 * tau))), r = (1 + rho * rho) / (2 * rho);
   for (;;) {
     const double z = std::cos(kPi * rng.uniform()), f = (1 + r * z) / (r + z), c = k * (r - f);
     const double u2 = rng.uniform();
@@ -32,7 +36,9 @@ double von_mises(double k, Rng& rng) {
 // One vMF draw on S^2 around the unit vector mu (Wood, 1994, closed form for d = 3).
 VecD vmf_s2(const VecD& mu, double k, Rng& rng) {
   const double u = rng.uniform();
-  const double w = 1 + std::log(u + (1 - u) * std::exp(-2 * k)) / k;
+  // w = 1 + log(u + (1 - u) e^{-2k}) / k, by log1p and expm1: exp(-2k) rounds to 1 for k below
+  // about 1e-16, and every draw was the mean itself; at most -1 (u = 0 at a large k)
+  const double w = std::max(-1.0, 1 + std::log1p((1 - u) * std::expm1(-2 * k)) / k);
   // an orthonormal pair spanning the tangent plane at mu
   VecD a = std::abs(mu[0]) < 0.9 ? VecD::Unit(3, 0) : VecD::Unit(3, 1);
   a -= a.dot(mu) * mu;
@@ -62,8 +68,11 @@ Mixture parse_angular_mixture(const std::string& text, bool sphere, const std::s
   } catch (const Error& e) {  // the mixture's words for a concentration's faults
     std::string msg = e.what();
     for (auto [from, to] : {std::pair<std::string, std::string>{"\"vars\"", "\"kappas\""},
-                            {"variances", "concentrations"}, {"mixture ", sphere ? "vmf " : "vonmises "}})
-      for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at + to.size()))
+                            {"variances", "concentrations"}, {"mixture ", sphere ? "vmf " : "vonmises "},
+                            // a vMF component's concentration is one number, not one per coordinate
+                            {sphere ? "3 positive concentrations" : "", "a positive concentration"}})
+      for (size_t at = from.empty() ? std::string::npos : msg.find(from); at != std::string::npos;
+           at = msg.find(from, at + to.size()))
         msg.replace(at, from.size(), to);
     throw Error(msg, e.code());
   }

@@ -16,8 +16,10 @@ struct Stats {
 };
 
 // Per-column statistics over the rows (a column is one element of a row).
+// No rows: no statistics (and nothing allocated for a header's (0, 10^9) columns).
 std::vector<Stats> column_stats(const Array& a) {
   const int64_t n = a.rows(), d = a.row_size();
+  if (n == 0) return {};
   std::vector<Stats> st(static_cast<size_t>(d));
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < d; ++j) {
@@ -35,6 +37,9 @@ Stats overall(const std::vector<Stats>& cols) {
   o.mean = cols.empty() ? NAN : o.mean / double(cols.size());
   return o;
 }
+
+// A statistic of no values (an empty array) is null, not inf or nan.
+nlohmann::json stat(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 void require_finite_rows(const Array& a, const std::string& where) {
   const int64_t d = a.row_size();
@@ -98,12 +103,12 @@ nlohmann::json info_json(const StreamInfo& si) {
   j["count"] = a.rows();
   const auto cols = column_stats(a);
   const Stats o = overall(cols);
-  j["min"] = o.min, j["mean"] = o.mean, j["max"] = o.max;
+  j["min"] = stat(o.min), j["mean"] = stat(o.mean), j["max"] = stat(o.max);
   j["dims"] = nlohmann::json::array();
   for (const auto& s : cols) j["dims"].push_back({{"min", s.min}, {"mean", s.mean}, {"max", s.max}});
   if (si.stream.companion) {
     const Stats c = overall(column_stats(*si.stream.companion));
-    j["companion"] = {{"shape", si.stream.companion->shape}, {"min", c.min}, {"mean", c.mean}, {"max", c.max}};
+    j["companion"] = {{"shape", si.stream.companion->shape}, {"min", stat(c.min)}, {"mean", stat(c.mean)}, {"max", stat(c.max)}};
   }
   return j;
 }
@@ -127,6 +132,10 @@ std::string info_text(const StreamInfo& si) {
     std::snprintf(b, sizeof b, "%-10s %-12s %-12s %s\n", name.c_str(), fmt(s.min).c_str(), fmt(s.mean).c_str(), fmt(s.max).c_str());
     os << b;
   };
+  if (cols.empty()) {
+    os << "all        -            -            -            (no rows)\n";
+    return os.str();
+  }
   if (cols.size() <= 16)
     for (size_t j = 0; j < cols.size(); ++j) line(std::to_string(j), cols[j]);
   line("all", overall(cols));

@@ -77,7 +77,9 @@ std::unique_ptr<TableModel> TableModel::from_json(const nlohmann::json& doc, con
   else
     flatten(table, L, path.vocab, flat, where);
   VecD probs = Eigen::Map<VecD>(flat.data(), Eigen::Index(flat.size()));
-  if (!(probs.sum() > 0)) throw Error(where + ": \"table\" sums to zero");
+  const double total = probs.sum();
+  if (!(total > 0)) throw Error(where + ": \"table\" sums to zero");
+  if (!std::isfinite(total)) throw Error(where + ": \"table\" sums beyond a double (scale its entries down)");
   return std::make_unique<TableModel>(path, L, std::move(probs));
 }
 

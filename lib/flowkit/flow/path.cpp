@@ -13,7 +13,7 @@ const ChoiceTable<ScheduleKind>& schedules() {
   static const ChoiceTable<ScheduleKind> t = {
       {"linear", ScheduleKind::linear, "a = t, b = 1 - t (conditional OT, rectified flow)"},
       {"cosine", ScheduleKind::cosine, "a = sin(pi t / 2), b = cos(pi t / 2) (variance preserving)"},
-      {"poly:k", ScheduleKind::poly, "a = t^k, b = 1 - t^k, k > 0 (e.g. poly:2)"},
+      {"poly:k", ScheduleKind::poly, "a = t^k, b = 1 - t^k, 0.1 <= k <= 100 (e.g. poly:2)"},
   };
   return t;
 }
@@ -39,8 +39,10 @@ Schedule Schedule::parse(const std::string& spec) {
     } catch (const std::exception&) {
       throw usage_error("bad schedule '" + spec + "': poly:k needs a number k > 0");
     }
-    if (!(s.k > 0) || !std::isfinite(s.k))
-      throw usage_error("bad schedule '" + spec + "': poly:k needs k > 0");
+    // Beyond these the schedule is a step at one end (t^1e300 is 0 until t = 1, t^1e-300 is 1
+    // from t = 1e-308 on): its scores and the ELBO's rates are then nan or 0/0
+    if (!(s.k >= kMinPolyK && s.k <= kMaxPolyK))
+      throw usage_error("bad schedule '" + spec + "': poly:k needs 0.1 <= k <= 100");
     return s;
   }
   if (spec == "poly") throw usage_error("schedule 'poly' needs an exponent, e.g. poly:2");

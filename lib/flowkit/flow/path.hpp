@@ -10,6 +10,8 @@
 namespace flowkit {
 
 enum class ScheduleKind { linear, cosine, poly };
+constexpr double kMinPolyK = 0.1, kMaxPolyK = 100;  // the exponents poly:k takes (below 0.1, t^k
+// moves where float times are subnormal: poly:0.01 reaches no kappa in (0, 0.36) at t > 0)
 const ChoiceTable<ScheduleKind>& schedules();
 
 struct Schedule {
@@ -17,7 +19,7 @@ struct Schedule {
   double k = 1.0;          // exponent of poly:k
   double sigma_min = 0.0;  // blur of the path (--sigma-min): x_t = a x1 + b x0 + sigma_min eps
 
-  // "linear", "cosine", "poly:2" (k > 0); a usage error otherwise.
+  // "linear", "cosine", "poly:2" (kMinPolyK <= k <= kMaxPolyK); a usage error otherwise.
   static Schedule parse(const std::string& spec);
   std::string name() const;
 

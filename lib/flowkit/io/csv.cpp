@@ -17,15 +17,6 @@ std::string trim(const std::string& s) {
   return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
 }
 
-std::vector<std::string> split_cells(const std::string& line) {
-  std::vector<std::string> cells;
-  size_t start = 0;
-  for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
-    cells.push_back(trim(line.substr(start, comma - start)));
-  cells.push_back(trim(line.substr(start)));
-  return cells;
-}
-
 // Cells of a line of a table: a cell in double quotes may hold commas, "" is a quote
 std::vector<std::string> split_quoted(const std::string& line) {
   std::vector<std::string> cells(1);
@@ -45,6 +36,8 @@ std::optional<float> parse_number(const std::string& cell) {
   if (cell.empty()) return std::nullopt;
   char* end = nullptr;
   errno = 0;
+  // Decimal only: strtof also reads C's hexadecimal floats (0x1p3 = 8), which no table means
+  if (cell.find_first_of("xX") != std::string::npos) return std::nullopt;
   const float v = std::strtof(cell.c_str(), &end);
   if (end != cell.c_str() + cell.size()) return std::nullopt;
   return v;
@@ -95,27 +88,28 @@ Stream read_csv(const std::string& text, const std::string& where) {
   std::vector<std::string> names;
   std::vector<float> values;
   int64_t width = -1, rows = 0, line_no = 0;
-  std::istringstream in(text);
+  // A spreadsheet's UTF-8 byte-order mark is not part of the first cell
+  std::istringstream in(text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text);
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
-    const auto cells = split_cells(t);
-    std::vector<float> row;
-    for (size_t j = 0; j < cells.size(); ++j) {
-      const auto v = parse_number(cells[j]);
-      if (v) {
-        row.push_back(*v);
-        continue;
-      }
-      if (width < 0 && names.empty()) break;  // the header line
-      throw Error("non-numeric cell '" + cells[j].substr(0, 40) + "' at line " + std::to_string(line_no) +
-                  ", column " + std::to_string(j + 1) + " (" + where + ")");
-    }
-    if (row.size() < cells.size()) {
+    const auto cells = split_quoted(t);
+    // The first line is the header when none of its cells is a number; a line with some numbers
+    // is data, whose other cells are errors (a header guessed from one empty cell dropped the
+    // first row of data)
+    if (width < 0 && std::none_of(cells.begin(), cells.end(), [](const std::string& c) { return bool(parse_number(c)); })) {
       names = cells;
       width = int64_t(cells.size());
       continue;
+    }
+    std::vector<float> row;
+    for (size_t j = 0; j < cells.size(); ++j) {
+      const auto v = parse_number(cells[j]);
+      if (!v)
+        throw Error("non-numeric cell '" + cells[j].substr(0, 40) + "' at line " + std::to_string(line_no) +
+                    ", column " + std::to_string(j + 1) + " (" + where + ")");
+      row.push_back(*v);
     }
     if (width < 0) width = int64_t(row.size());
     if (int64_t(row.size()) != width)

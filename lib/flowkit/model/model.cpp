@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 namespace flowkit {
@@ -403,7 +404,9 @@ void flow_config_from_json(const json& j, LearnedModel& m, const std::string& wh
   const json& norm = field(j, "normalization", "", where);
   m.mean = get_vec(norm, "mean", dim, where);
   m.scale = get_vec(norm, "scale", dim, where);
-  if ((m.scale.array() <= 0).any()) throw Error(where + ": 'normalization.scale' must be positive");
+  // A subnormal scale's inverse overflows float (1e-44: every field value nan, samples +inf)
+  if (!(m.scale.array() >= std::numeric_limits<float>::min()).all())
+    throw Error(where + ": 'normalization.scale' must be positive, at least 1.2e-38 (float's smallest normal)");
   try {
     m.schedule = Schedule::parse(get_str(j, "schedule", "", where));
   } catch (const Error& e) {
@@ -416,6 +419,11 @@ void flow_config_from_json(const json& j, LearnedModel& m, const std::string& wh
     throw Error(where + ": 'source' must be 'gaussian' or 'data', got '" + source + "'");
   m.source_data = source == "data";
   m.net = net_from_json(field(j, "architecture", "", where), dim, m.shape, where);
+  // The torus's network sees sin kx, cos kx (flow-train sets it); the raw angles would cut the
+  // field at the seam, and only the torus takes angles
+  if (m.net.kind == NetKind::mlp && m.net.periodic != (m.manifold.kind == ManifoldKind::torus))
+    throw Error(where + ": 'architecture.periodic' must be " + (m.net.periodic ? "false" : "true") + " for a " +
+                (m.manifold.kind == ManifoldKind::torus ? "torus" : "model not on the torus"));
 }
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Tests of the built-in distributions, mixtures and grids (lib/flowkit/toy.cpp, mixture.cpp).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 
 #include "flowkit/data/data.hpp"
 
@@ -159,6 +160,34 @@ TEST_CASE("toys: vmf and vonmises mixtures integrate to 1 and match their moment
   CHECK(mass == Approx(1).epsilon(1e-4));
   CHECK_THROWS_WITH(sample_toy({"vmf", {}, "{\"means\": [[0, 0, 2]], \"kappas\": [3]}"}, 1, rng),
                     Catch::Contains("must be a unit vector in R^3"));
+}
+
+// Near-zero concentrations are near-uniform laws: the vMF's draw of <mu, x> lost exp(-2 kappa)
+// to rounding below kappa ~ 1e-16 (every draw the mean itself), and the von Mises sampler's rho
+// cancelled to 0 for kappa in [1e-8, 1.4e-8] (an endless loop).
+TEST_CASE("toys: vmf and vonmises at tiny concentrations are uniform, and vmf's kappa is one number", "[toy]") {
+  for (double kap : {1e-20, 1e-16, 1e-12, 1e-6}) {
+    INFO("kappa " << kap);
+    Rng rng(4);
+    char spec[128];
+    std::snprintf(spec, sizeof spec, "{\"means\": [[0, 0, 1]], \"kappas\": [%g]}", kap);
+    const Mat x = sample_toy({"vmf", {}, spec}, 40000, rng);
+    const auto z = x.row(2).cast<double>().array();
+    CHECK(std::abs(z.mean()) < 0.015);                  // coth(k) - 1/k = k / 3
+    CHECK(z.square().mean() == Approx(1.0 / 3).margin(0.01));  // <mu, x> uniform on [-1, 1]
+    CHECK((z > 0.999).cast<double>().mean() < 0.002);   // 0.0005 expected
+  }
+  for (double kap : {1.2e-8, 1.39e-8, 1e-7, 1e-4}) {
+    INFO("kappa " << kap);
+    Rng rng(5);
+    char spec[128];
+    std::snprintf(spec, sizeof spec, "{\"means\": [[2.0]], \"kappas\": [[%g]]}", kap);
+    const Mat x = sample_toy({"vonmises", {}, spec}, 40000, rng);
+    CHECK(std::abs((x.row(0).array() - 2.0f).cos().cast<double>().mean()) < 0.015);  // I1/I0 = k / 2
+  }
+  Rng rng(6);
+  CHECK_THROWS_WITH(sample_toy({"vmf", {}, "{\"means\": [[0, 0, 1]], \"kappas\": [0]}"}, 1, rng),
+                    Catch::Contains("must be a positive concentration"));
 }
 
 TEST_CASE("toys: the torus checkerboard fills 8 cells of the torus square (side 2 pi) with density 1 / (2 pi^2)", "[toy]") {
