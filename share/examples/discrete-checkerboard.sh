@@ -16,9 +16,9 @@
 # A model already in OUTDIR is reused; delete it to train again.
 # Measured (2026-12-04, 2 cores of an AMD EPYC, Zen 3, otherwise idle): training 100,000 steps
 # 6.8 min wall, the mask model's 10,000 58 s, 10^6 samples of 64 jump steps on the power:3 grid
-# 88 s on 2 threads, about 9.8 min in all; ELBO of 10,000 held-out cells 11.22 +- 0.10 (the
-# exact posterior's 10.96 +- 0.08: a uniform source's bound lies 1.7-1.9 nats above ln 8192),
-# from the mask source 9.004 +- 0.064 (its exact posterior's 8.968 +- 0.061), TV 0.0552 against
+# 88 s on 2 threads, about 9.8 min in all; ELBO of 10,000 held-out cells 11.13 +- 0.08 (the
+# exact posterior's 10.89 +- 0.07: a uniform source's bound lies 1.7-1.9 nats above ln 8192),
+# from the mask source 9.031 +- 0.057 (its exact posterior's 8.997 +- 0.055), TV 0.0552 against
 # the floor 0.0363 (0.019 above it), no sample off the cells. 60,000 steps: TV 0.061 (--ema
 # 0.9999: 0.060); 30,000: 0.074, and on the uniform grid 0.082 with 1.6% off the cells, the
 # sampler's O(h) error; --loss ce: 0.085 at 60,000.

@@ -61,6 +61,10 @@ check '[ "$(png_size bylabel.png | cut -dx -f2)" = 143 ]' "by-label grid: want 4
 ok flow-plot imtraj.npy -o imtraj.png
 ok flow-plot rgb.npy -o rgb.png
 ok flow-plot digits.npy --kind images --rows 2 --cols 3 -o small.png
+# A title widens a narrow grid to at most 1600 pixels and is cut there (one of 100,000
+# characters made the grid too big to draw, blaming --rows/--cols)
+ok flow-plot digits.npy --kind images --rows 2 --cols 3 --title "$(head -c 100000 /dev/zero | tr '\0' x)" -o long.png
+check '[ "$(png_size long.png | cut -dx -f1)" = 1600 ]' "a long title: want a grid 1600 pixels wide, got $(png_size long.png)"
 
 # Decoded (not only the header), and points at known places darken those places: a cluster at
 # (2, 2) lies left of and below one at (8, 8), each in its quarter of the picture

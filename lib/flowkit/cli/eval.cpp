@@ -214,7 +214,11 @@ int dequantize_levels(const LogpFlags& fl, const nlohmann::json& doc) {
   if (tr != doc.end() && tr->is_object() && tr->contains("levels") && (*tr)["levels"].is_number_integer() &&
       (*tr)["levels"].get<int64_t>() >= 2 && (*tr)["levels"].get<int64_t>() <= kMaxLevels)
     return int((*tr)["levels"].get<int64_t>());
-  throw usage_error("--dequantize: " + fl.model + " records no levels of its training data; give them, " +
+  const std::string recorded = tr != doc.end() && tr->is_object() && tr->contains("levels")
+                                   ? " records 'training.levels' " + (*tr)["levels"].dump() + ", not a whole number in 2.." +
+                                         std::to_string(kMaxLevels)
+                                   : " records no levels of its training data";
+  throw usage_error("--dequantize: " + fl.model + recorded + "; give them, " +
                     "e.g. --dequantize=256 for 8-bit images scaled into [0, 1]");
 }
 

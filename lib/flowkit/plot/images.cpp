@@ -58,6 +58,7 @@ double label_font(const GridLayout& g, const Options& o) {
 
 // The largest picture of images drawn (a quarter of 16384 x 16384)
 constexpr int64_t kMaxPixels = int64_t(16384) * 16384 / 4;
+constexpr int64_t kMaxTitleWidth = 1600;  // pixels a title may widen a grid to
 
 // Cell sizes, gap and the outer frame, leaving room for a label column and a header
 GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o, double label_w,
@@ -75,7 +76,9 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
   g.x0 = g.gap + (label_w > 0 ? int(std::ceil(label_w)) + 2 * g.gap : 0);
   g.y0 = g.gap + title_h + int(std::ceil(header_h));
   int64_t width = g.x0 + int64_t(cols) * (g.cell_w + g.gap), height = g.y0 + int64_t(rows) * (g.cell_h + g.gap);
-  if (!o.title.empty()) width = std::max<int64_t>(width, int64_t(std::ceil(text_width(o.title, title))) + 2 * g.gap);
+  // A long title widens a narrow grid up to kMaxTitleWidth pixels, and is cut with "..." beyond
+  if (!o.title.empty())
+    width = std::max<int64_t>(width, std::min<int64_t>(kMaxTitleWidth, int64_t(std::ceil(text_width(o.title, title))) + 2 * g.gap));
   if (width * height > kMaxPixels)
     throw usage_error("the image grid would be " + std::to_string(width) + "x" + std::to_string(height) +
                       " pixels; use fewer --rows/--cols or a smaller --scale");
@@ -86,7 +89,7 @@ GridLayout make_layout(const ImageShape& s, int rows, int cols, const Options& o
 
 void draw_title(Pen& p, const GridLayout& g, const Options& o) {
   const double size = font_px(o, kTitlePt);
-  if (!o.title.empty()) p.text(g.gap, g.gap + 0.5 * size, o.title, size, colour::ink);
+  if (!o.title.empty()) p.text(g.gap, g.gap + 0.5 * size, fit_text(o.title, g.width - 2 * g.gap, size), size, colour::ink);
 }
 
 std::string label_text(float v) {
