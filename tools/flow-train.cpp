@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "flowkit/cli/cli.hpp"
 #include "flowkit/cli/mpi.hpp"
@@ -179,6 +180,22 @@ nlohmann::json read_checkpoint(const std::string& path) {
 }
 
 // The settings of a resumed run: the checkpoint's, with --steps from the command line if given.
+// --resume continues the checkpoint's run: a flag that would change its settings is refused,
+// not silently dropped (--lr 0.5 gave the bytes of the run without it); the data, the run's
+// length and how it runs (threads, shards, files) may be given.
+void check_resume_flags(const CLI::App& app) {
+  static const std::set<std::string> kept = {"help",  "version",  "output",           "steps",      "threads",
+                                             "shards", "exchange", "quiet",            "log",        "checkpoint-every",
+                                             "checkpoint", "resume", "pairs",          "source",     "data"};
+  for (const CLI::Option* opt : app.get_options()) {
+    const auto& l = opt->get_lnames();
+    const std::string name = l.empty() ? opt->get_name() : l.front();
+    if (opt->count() > 0 && !kept.count(name))
+      throw usage_error("--resume continues the checkpoint's settings, which --" + name +
+                        " would change; start a new run for that");
+  }
+}
+
 void settings_from_checkpoint(Options& o, const nlohmann::json& ck, bool steps_given) {
   const LearnedModel m = model_from_json(ck, o.resume);
   TrainConfig c = TrainConfig::from_json(ck.at("training"), o.resume);
@@ -292,8 +309,12 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
   }
   nlohmann::json ck;
   if (!o.resume.empty()) {
+    check_resume_flags(app);
     ck = read_checkpoint(o.resume);
+    const std::string data = o.data;
     settings_from_checkpoint(o, ck, steps_given);
+    if (!o.cfg.toy.empty() && !data.empty())
+      throw usage_error(o.resume + " trained on --toy " + o.cfg.toy + ": no data file " + data + " (a checkpoint refuses other data)");
   }
   const bool tokens = o.pairs.empty() && o.cfg.toy.empty() && is_token_npy(o.data);
   setup_kind(o, app, tokens, o.cfg.discrete.vocab > 0);

@@ -50,3 +50,11 @@ bpd=$($PYTHON -c "import json; print(json.load(open('die-bpd.json'))['mean'])")
 within "dequantized model: bits per dimension of the 3-level die (entropy 1.585)" "$bpd" 1.55 1.9
 
 finish
+
+# Explicit levels must hold the data's grid, in training and in logp (the die's values k / 2 are
+# on the grids of 3, 5, 7, ... levels, not on 2 or 4: a figure at 4 levels meant nothing)
+bad 2 "--dequantize=4: the training data are on the grid of 3 levels, not on that of 4" \
+  flow-train die.npy $net --dequantize=4 -o x.json
+bad 1 "--dequantize with 2 levels: the points .* are on the grid of 3 levels; give --dequantize=3" \
+  flow-eval logp -m die.json die.npy --bpd --dequantize=2 --summary -o x.json
+ok flow-eval logp -m die.json die.npy --bpd --dequantize=5 --summary --steps 4 -o x5.json

@@ -71,9 +71,20 @@ sh_ok "( ulimit -v 2000000; flow-data info wide.npy -f json ) | py 'assert json.
 # CSV: a byte-order mark and quoted numbers are data, not a header (the first row was dropped)
 printf '\xef\xbb\xbf1,2\n3,4\n' > bom.csv
 printf '"1","2"\n3,4\n' > quoted.csv
-for f in bom quoted; do
-  sh_ok "flow-data info $f.csv | grep -q '^count      2 rows of 2 values'"
+# ... and a header with numbers among its names (pandas' to_csv: an empty first name) is a header
+printf 'label,0,1\n1,2,3\n4,5,6\n' > named.csv
+printf ',0,1\n0,1.5,2.5\n1,3,4\n' > pandas.csv
+for f in bom quoted named pandas; do
+  sh_ok "flow-data info $f.csv | grep -q '^count      2 rows of [23] values'"
 done
+# latlon's columns: a BOM before the header, an empty chosen cell is an error (not a header)
+printf '\xef\xbb\xbflat,lon,place\n10,20,a\n30,40,b\n' > places.csv
+sh_ok "flow-data latlon --columns lat,lon places.csv -o ll.npy && py 'assert np.load(\"ll.npy\").shape == (2, 3)'"
+printf '10,,x\n30,40,y\n' > holes.csv
+bad 1 "non-numeric cell '' at line 1, column 2" flow-data latlon --columns 1,2 holes.csv -o ll2.npy
+# Mixture weights whose sum overflows a double still weigh alike (every draw took the last)
+ok flow-data mixture --spec '{"means": [[-5, 0], [5, 0]], "vars": [[1, 1], [1, 1]], "weights": [1e308, 1e308]}' -n 2000 --seed 1 -o w.npy
+sh_ok "py 'f = (np.load(\"w.npy\")[:, 0] > 0).mean(); assert 0.45 < f < 0.55, f'"
 py 'np.save("be.npy", np.asfortranarray(np.ones((4, 3), ">i2")))'
 sh_ok "flow-data info be.npy | grep -q \"dtype '>i2', Fortran order\""
 

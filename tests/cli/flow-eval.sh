@@ -134,6 +134,22 @@ check '/usr/bin/python3 -c "
 import json; p = json.load(open(\"paths.json\"))
 assert abs(p[\"path_energy\"] - 4) < 1e-4 and abs(p[\"straightness\"] - 1) < 1e-5 and abs(p[\"energy_ratio\"] - 1) < 1e-4, p"' "paths of a straight flow"
 sh_ok 'flow-traj -m two.json -n 100 --steps 10 --solver rk4 | flow-eval paths > p2.json'
+# A reverse trajectory (times 1 -> 0) is the same paths read backwards; a point that stays is
+# straight (0/0 was scored 0)
+/usr/bin/python3 -c "
+import numpy as np
+f = open('traj.npy', 'rb'); s, t = np.load(f), np.load(f)
+with open('rev.npy', 'wb') as g: np.save(g, s[::-1].copy()); np.save(g, t[::-1].copy())
+z = np.zeros((3, 4, 2), np.float32); z[:, 1] = 1
+np.save('still.npy', z)
+"
+ok flow-eval paths rev.npy -o rev.json
+check '/usr/bin/python3 -c "
+import json; p, q = json.load(open(\"paths.json\")), json.load(open(\"rev.json\"))
+assert all(abs(p[k] - q[k]) < 1e-6 for k in (\"path_energy\", \"straightness\", \"w2_endpoints\", \"energy_ratio\")), (p, q)"' "a reverse trajectory's figures"
+ok flow-eval paths still.npy -o still.json
+check '/usr/bin/python3 -c "
+import json; p = json.load(open(\"still.json\")); assert p[\"straightness\"] == 1 and p[\"path_energy\"] == 0, p"' "points that stay are straight"
 check '/usr/bin/python3 -c "
 import json; p = json.load(open(\"p2.json\")); assert p[\"energy_ratio\"] >= 0.99 and 0 < p[\"straightness\"] <= 1, p"' "paths of flow-traj output"
 # Flows that leave the float range: u = diag(-120, 0.5) x diverges backwards from every point
@@ -179,9 +195,11 @@ import json; m = json.load(open(\"dig.json\")); assert m[\"training\"][\"levels\
 /usr/bin/python3 -c "import numpy as np; np.save('d50.npy', np.load('digits.npy')[:50])"
 ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize --summary -o deq.json
 ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=17 --summary -o deq17.json
-ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=256 --summary -o deq256.json
+ok flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=33 --summary -o deq33.json
 check 'cmp -s deq.json deq17.json' "--dequantize takes the model's 17 levels"
-check '! cmp -s deq.json deq256.json' "--dequantize=256 is another figure"
+check '! cmp -s deq.json deq33.json' "--dequantize=33 (a finer grid holding the 17 levels) is another figure"
+# Levels whose grid does not hold the data's are refused (256: k / 16 is no k' / 255)
+bad 1 "are on the grid of 17 levels; give --dequantize=17" flow-eval logp -m dig.json d50.npy --steps 4 --bpd --dequantize=256 --summary -o x.json
 bad 2 "records no levels" flow-eval logp -m two.json grid.npy --bpd --dequantize
 bad 2 "needs a number L >= 2" flow-eval logp -m dig.json d50.npy --bpd --dequantize=1
 finish

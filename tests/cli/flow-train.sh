@@ -38,6 +38,13 @@ ok flow-train $run --steps 30 --checkpoint-every 30 --checkpoint half.ckpt -o ha
 ok flow-train gmm.npy -q --threads 1 --resume half.ckpt --steps 60 -o resumed.json
 check 'cmp -s full.json resumed.json' "resumed run differs from the uninterrupted one"
 bad 1 "different data" flow-train img.npy -q --resume half.ckpt --steps 60 -o x.json
+# A setting flag with --resume is refused, not dropped (--lr 0.5 gave the resumed bytes), and a
+# data file for a --toy checkpoint too (it trained on the toy and ignored the file)
+bad 2 "--resume continues the checkpoint's settings, which --lr would change" \
+  flow-train gmm.npy -q --resume half.ckpt --steps 60 --lr 0.5 -o x.json
+ok flow-train --toy moons --steps 4 --width 8 --depth 1 --batch 32 --checkpoint-every 4 --checkpoint toy.ckpt -q -o toy.json
+bad 2 "toy.ckpt trained on --toy moons: no data file gmm.npy" flow-train gmm.npy -q --resume toy.ckpt --steps 8 -o x.json
+bad 2 "which --toy would change" flow-train --toy circles -q --resume toy.ckpt --steps 8 -o x.json
 
 # Images keep their shape; labels make a conditional model; the log is JSON lines
 ok flow-train img.npy $small -o img.json

@@ -46,6 +46,10 @@ table = {"format": "flowkit-model", "version": 1, "type": "discrete-table", "voc
 json.dump(table, open("table.json", "w"))
 json.dump(dict(table, table=[1e308, 1e308]), open("table_big.json", "w"))
 np.save("tokens.npy", np.array([[0], [1], [1], [0]], "<i4"))
+open("lab4.csv", "w").write("x,y,label\n0,0,0\n1,1,1\n2,0,0\n3,3,1\n")
+open("halflab.csv", "w").write("x,y,label\n0,0,0.5\n1,1,1\n2,0,1\n")  # 0.5 was rounded to class 1
+g = np.stack(np.meshgrid(np.arange(5.0), np.arange(5.0)), -1).reshape(-1, 2)
+np.save("heat.npy", np.c_[g, g.sum(1)].astype("<f4"))
 open("notrows.json", "w").write('{"a": 1}')
 open("binary.bin", "wb").write(b"\x01\x02\x03garbage")
 gmm = {"format": "flowkit-model", "version": 1, "type": "gmm", "schedule": "linear",

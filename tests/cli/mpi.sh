@@ -133,7 +133,7 @@ check 'grep -q "6000 of 6000 samples diverged" blow.err' "mpirun -np 2: the dive
 # A U-Net under mpirun: sampling and bits per dimension give the bytes of one process
 $PYTHON -c "
 import numpy as np
-np.save('img.npy', np.random.default_rng(0).random((64, 4, 4)).astype(np.float32))"
+np.save('img.npy', (np.random.default_rng(0).integers(0, 256, (64, 4, 4)) / 255).astype(np.float32))"
 ok flow-train img.npy --net unet --channels 4,8 --groups 2 --embed 8 --batch 16 --steps 4 --threads 1 -q -o unet.json
 ok flow-sample -m unet.json -n 40 --threads 1 --steps 3 -o u1.npy
 OUT=u2.npy ok mpi 2 sh out1.sh flow-sample -m unet.json -n 40 --threads 1 --steps 3

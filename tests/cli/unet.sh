@@ -15,6 +15,10 @@ base="digits.npy --net unet --blocks 1 --embed 8 --batch 32 -q"
 tiny="$base --channels 4,8 --groups 2 --threads 1"
 
 ok flow-train $tiny --steps 10 -o m.json
+# Images of another shape with the model's size are refused, not read as its 8 x 8 images
+$PYTHON -c "import numpy as np; np.save('wide.npy', np.load('digits.npy')[:3].reshape(3, 4, 16))"
+bad 1 "images of shape \(3, 4, 16\) in --from wide.npy, but the model's are 8 x 8" flow-sample -m m.json --from wide.npy -o x.npy
+bad 1 "images of shape \(3, 4, 16\) in wide.npy, but the model's are 8 x 8" flow-eval field -m m.json --t 0.5 wide.npy -o x.npy
 check '$PYTHON -c "
 import json; m = json.load(open(\"m.json\"))
 a = m[\"architecture\"]

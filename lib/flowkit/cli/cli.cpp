@@ -125,6 +125,15 @@ void add_all(CLI::App& app, Common& c) {
   add_quiet_log(app, c);
 }
 
+void require_row_shape(const Array& a, const std::vector<int64_t>& model, const std::string& where) {
+  if (a.shape.size() <= 2) return;
+  const std::vector<int64_t> row(a.shape.begin() + 1, a.shape.end());
+  if (row == model) return;
+  std::string want;
+  for (int64_t s : model) want += (want.empty() ? "" : " x ") + std::to_string(s);
+  throw Error("images of shape " + a.shape_str() + " in " + where + ", but the model's are " + want);
+}
+
 int parse_levels(const std::string& v) {
   size_t used = 0;
   int L = 0;

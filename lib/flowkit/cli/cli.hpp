@@ -42,6 +42,10 @@ const std::string& prog();
 // The L of --dequantize=L (flow-train, flow-eval): a whole number >= 2, else a usage error.
 int parse_levels(const std::string& v);
 
+// Images (an array whose rows have rank > 1) must have the model's own shape: (3, 14, 56) was
+// read as 28 x 28 images. A flat row of the model's size is taken as it is.
+void require_row_shape(const Array& a, const std::vector<int64_t>& model, const std::string& where);
+
 // Applies --threads (0: hardware threads) to Eigen and OpenMP; returns the count used.
 int apply_threads(const Common& c);
 

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <iostream>
 
+#include "flowkit/data/info.hpp"
 #include "flowkit/flow/density.hpp"
 #include "flowkit/model/field_file.hpp"
-#include "flowkit/data/info.hpp"
 #include "flowkit/model/model.hpp"
 #include "flowkit/eval/assignment.hpp"
 #include "flowkit/eval/frechet.hpp"
@@ -52,7 +52,12 @@ Mat stream_points(const Array& a, const std::string& where) {
 std::vector<int> labels_of(const std::optional<Array>& c, int64_t n, const std::string& where) {
   if (!c || c->size() != n) throw Error("knn needs labels (a companion array of " + std::to_string(n) + ") in " + where);
   std::vector<int> l(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) l[i] = int(std::lround(c->data[i]));
+  for (int64_t i = 0; i < n; ++i) {  // a class, not a rounded number (0.5 became 1, nan 0)
+    const float v = c->data[size_t(i)];
+    if (!(std::abs(v) < 1e9f) || v != std::floor(v))
+      throw Error("label " + std::to_string(i) + " is " + std::to_string(v) + ", not a class (a whole number) in " + where);
+    l[size_t(i)] = int(v);
+  }
   return l;
 }
 
@@ -340,6 +345,15 @@ void logp(LogpFlags fl, const Common& c) {
   if (x.rows() != field->dim())
     throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
                 std::to_string(field->dim()) + " (" + where + ", shape " + s.main.shape_str() + ")");
+  require_row_shape(s.main, field->sample_shape(), where);
+  if (levels >= 2) {  // the points must lie on the grid the noise fills (else the figure means nothing)
+    const int found = quantization_levels(x.data(), size_t(x.size()));
+    if (found < 2 || (levels - 1) % (found - 1) != 0)
+      throw Error("--dequantize with " + std::to_string(levels) + " levels: the points (" + where + ") are " +
+                  (found < 2 ? std::string("not quantized (values k / (L - 1) in [0, 1])")
+                             : "on the grid of " + std::to_string(found) + " levels; give --dequantize=" +
+                                   std::to_string(found)));
+  }
   const int64_t n = x.cols(), chunk = logp_chunk_points(x.rows()), chunks = (n + chunk - 1) / chunk;
   Vec lp(n);
   std::vector<SolveStats> st(static_cast<size_t>(chunks));
@@ -404,6 +418,7 @@ void field_values(const FieldFlags& fl, const Common& c) {
   if (x.rows() != field->dim())
     throw Error("points of dimension " + std::to_string(x.rows()) + " for a model of dimension " +
                 std::to_string(field->dim()) + " (" + where + ")");
+  require_row_shape(s.main, field->sample_shape(), where);
   Mat v(x.rows(), x.cols());
   if (what == What::velocity) field->velocity(x, fl.t, v);
   else field->score(x, fl.t, v);
@@ -518,7 +533,8 @@ void compare(const CompareFlags& fl, const Common& c) {
     throw Error("A and B have different dimensions: " + sa.main.shape_str() + " (" + name_of(fl.a) + ") and " +
                 sb.main.shape_str() + " (" + name_of(fl.b) + ")");
   if (a.cols() < 2 || b.cols() < 2) throw Error("compare needs at least 2 points in each set");
-  const auto chosen = chosen_metrics(fl.metrics, sa.companion && sb.companion);
+  // By default the label classifier runs when both sets carry labels and B has its k points
+  const auto chosen = chosen_metrics(fl.metrics, sa.companion && sb.companion && b.cols() >= fl.knn);
   const Manifold manifold = Manifold::parse(fl.manifold);
   if (manifold.curved()) {
     manifold.require_points(a, name_of(fl.a));
@@ -584,7 +600,7 @@ void paths(const PathsFlags& fl, const Common& c) {
   }
   PathStats p = path_stats(states, times);
   write_json(c, {{"points", sh[1]}, {"states", sh[0]}, {"path_energy", p.energy}, {"straightness", p.straightness},
-                 {"w2_endpoints", p.w2_endpoints}, {"energy_ratio", p.ratio}});
+                 {"w2_endpoints", p.w2_endpoints}, {"w2_points", p.w2_points}, {"energy_ratio", p.ratio}});
 }
 
 }  // namespace

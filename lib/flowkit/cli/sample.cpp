@@ -101,6 +101,7 @@ void plan_from(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
   if (d != p.field->dim())
     throw Error("--from " + f.from + ": points of dimension " + std::to_string(d) + " (shape " + a.shape_str() +
                 "), but the model's have dimension " + std::to_string(p.field->dim()));
+  require_row_shape(a, p.field->sample_shape(), "--from " + f.from);
   p.from = Eigen::Map<const Mat>(a.data.data(), d, a.rows());
   require_finite(p.from, "--from " + f.from);
   if (app.count("-n") == 0) {

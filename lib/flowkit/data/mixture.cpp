@@ -54,7 +54,9 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
   const VecD w = j.contains("weights") ? vector_of(j["weights"], "\"weights\"", where) : VecD::Ones(Eigen::Index(K));
   if (size_t(w.size()) != K || !(w.array() >= 0).all() || !(w.sum() > 0))
     throw Error("mixture \"weights\" must be " + std::to_string(K) + " non-negative numbers, not all zero (" + where + ")");
-  for (Eigen::Index k = 0; k < w.size(); ++k) m.weights.push_back(w[k] / w.sum());
+  // Scaled by the largest first: weights of 1e308 summed to inf, and every one became 0
+  const VecD ws = w / w.maxCoeff();
+  for (Eigen::Index k = 0; k < ws.size(); ++k) m.weights.push_back(ws[k] / ws.sum());
   return m;
 }
 

@@ -118,7 +118,10 @@ std::vector<double> resolve(const ToyInfo& ti, const std::map<std::string, doubl
                                              (kind == P::count && value >= 1 && value == std::floor(value) && value < 1e6));
     if (!ok)
       throw usage_error("--" + name + " for " + ti.name + " must be " +
-                        (kind == P::count ? "a whole number >= 1" : kind == P::positive ? "positive" : "finite and >= 0") +
+                        (kind == P::count      ? "a whole number in 1..999999"
+                         : kind == P::positive ? "positive and finite"
+                         : kind == P::nonneg   ? "finite and >= 0"
+                                               : "finite") +
                         ", got " + std::to_string(value));
     v[k] = value;
   }

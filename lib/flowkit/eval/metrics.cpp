@@ -114,7 +114,8 @@ double median_distance(const Mat& a, const Mat& b, uint64_t seed) {
   std::vector<double> d;
   d.reserve(size_t(sa.cols() * sb.cols()));
   for (int64_t i = 0; i < sa.cols(); ++i)
-    for (int64_t j = 0; j < sb.cols(); ++j) d.push_back((sa.col(i) - sb.col(j)).norm());
+    for (int64_t j = 0; j < sb.cols(); ++j)  // in double: a float norm overflowed at 1e20 (MMD 0)
+      d.push_back((sa.col(i).cast<double>() - sb.col(j).cast<double>()).norm());
   std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
   return std::max(d[d.size() / 2], 1e-12);
 }
@@ -170,7 +171,8 @@ double cov_error(const Mat& a, const Mat& b) {
 double knn_label_agreement(const Mat& ref, const std::vector<int>& ref_labels, const Mat& query,
                            const std::vector<int>& query_labels, int k) {
   require_dims(ref, query, 1);
-  if (k < 1 || k > ref.cols()) throw usage_error("--knn must be between 1 and the reference size");
+  if (k < 1 || k > ref.cols())
+    throw usage_error("--knn " + std::to_string(k) + " must be between 1 and the reference size " + std::to_string(ref.cols()));
   std::vector<char> hit(query.cols(), 0);
   const int threads = omp_get_max_threads();
   std::vector<std::vector<std::pair<float, int64_t>>> ds(static_cast<size_t>(threads));  // one per thread
@@ -194,9 +196,13 @@ PathStats path_stats(const std::vector<Mat>& states, const std::vector<double>& 
     throw Error("a trajectory needs at least 2 states and one time per state");
   int64_t n = states[0].cols();
   VecD energy = VecD::Zero(n), length = VecD::Zero(n);
+  // Forward (t0 < t1) or reverse (flow-traj --t0 1 --t1 0) in time, but one way throughout
+  const double dir = times.back() < times.front() ? -1.0 : 1.0;
   for (size_t s = 0; s + 1 < states.size(); ++s) {
-    double dt = times[s + 1] - times[s];
-    if (!(dt > 0)) throw Error("trajectory times must increase (at state " + std::to_string(s + 1) + ")");
+    double dt = dir * (times[s + 1] - times[s]);
+    if (!(dt > 0))
+      throw Error(std::string("trajectory times must ") + (dir > 0 ? "increase" : "decrease") + " (at state " +
+                  std::to_string(s + 1) + ")");
     MatD dx = (states[s + 1] - states[s]).cast<double>();
     VecD sq = dx.colwise().squaredNorm().transpose();
     energy += sq / dt;
@@ -205,9 +211,14 @@ PathStats path_stats(const std::vector<Mat>& states, const std::vector<double>& 
   VecD chord = (states.back() - states.front()).cast<double>().colwise().norm().transpose();
   PathStats p;
   p.energy = energy.mean();
-  p.straightness = (chord.array() / length.array().max(1e-300)).mean();
-  p.w2_endpoints = w2_exact(states.front(), states.back());
-  p.ratio = p.energy * (times.back() - times.front()) / (p.w2_endpoints * p.w2_endpoints);
+  // A path that does not move is straight (it was 0/0, scored as the least straight)
+  p.straightness = (length.array() > 0).select(chord.array() / length.array().max(1e-300), 1.0).mean();
+  // The exact assignment is cubic: the endpoints' W2 on at most kPathW2Points of the points
+  // (20,000 took minutes); the trajectories' points are independent draws, the first ones a sample
+  const int64_t k = std::min<int64_t>(n, kPathW2Points);
+  p.w2_points = k;
+  p.w2_endpoints = w2_exact(states.front().leftCols(k), states.back().leftCols(k));
+  p.ratio = p.energy * dir * (times.back() - times.front()) / (p.w2_endpoints * p.w2_endpoints);
   return p;
 }
 

@@ -42,11 +42,13 @@ double knn_label_agreement(const Mat& ref, const std::vector<int>& ref_labels, c
                            const std::vector<int>& query_labels, int k);
 
 // Path statistics of a trajectory (states[s] is d x n at times[s]).
+constexpr int64_t kPathW2Points = 10000;  // the endpoints' W2 on at most the first this many points
 struct PathStats {
-  double energy = 0;       // mean over points of sum_s |x_{s+1} - x_s|^2 / (t_{s+1} - t_s)
-  double straightness = 0; // mean over points of |x_T - x_0| / sum_s |x_{s+1} - x_s|
-  double w2_endpoints = 0; // exact W2 between the first and the last states
-  double ratio = 0;        // energy * (t_T - t_0) / w2_endpoints^2 (1 for straight OT paths)
+  double energy = 0;       // mean over points of sum_s |x_{s+1} - x_s|^2 / |t_{s+1} - t_s|
+  double straightness = 0; // mean over points of |x_T - x_0| / sum_s |x_{s+1} - x_s| (1 if it stays)
+  double w2_endpoints = 0; // exact W2 between the first and the last states (first kPathW2Points)
+  int64_t w2_points = 0;   // the points it was computed on
+  double ratio = 0;        // energy * |t_T - t_0| / w2_endpoints^2 (1 for straight OT paths)
 };
 PathStats path_stats(const std::vector<Mat>& states, const std::vector<double>& times);
 

@@ -32,6 +32,24 @@ std::vector<std::string> split_quoted(const std::string& line) {
   return cells;
 }
 
+std::optional<float> parse_number(const std::string& cell);
+
+// A table's first line is its header when a cell of it is a name (not a number, not empty), or
+// when its first cell is empty and another is not (pandas' to_csv: the index's nameless column
+// over numbered columns); a first line of numbers with an empty cell is data, and the empty
+// cell an error there (a header guessed from it dropped the first row of data).
+bool is_header(const std::vector<std::string>& cells) {
+  bool named = false, filled = false;
+  for (const auto& c : cells) {
+    named = named || (!c.empty() && !parse_number(c));
+    filled = filled || !c.empty();
+  }
+  return named || (cells.size() > 1 && cells[0].empty() && filled);
+}
+
+// The text without a spreadsheet's UTF-8 byte-order mark
+std::string without_bom(const std::string& text) { return text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text; }
+
 std::optional<float> parse_number(const std::string& cell) {
   if (cell.empty()) return std::nullopt;
   char* end = nullptr;
@@ -88,17 +106,13 @@ Stream read_csv(const std::string& text, const std::string& where) {
   std::vector<std::string> names;
   std::vector<float> values;
   int64_t width = -1, rows = 0, line_no = 0;
-  // A spreadsheet's UTF-8 byte-order mark is not part of the first cell
-  std::istringstream in(text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text);
+  std::istringstream in(without_bom(text));
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     const auto cells = split_quoted(t);
-    // The first line is the header when none of its cells is a number; a line with some numbers
-    // is data, whose other cells are errors (a header guessed from one empty cell dropped the
-    // first row of data)
-    if (width < 0 && std::none_of(cells.begin(), cells.end(), [](const std::string& c) { return bool(parse_number(c)); })) {
+    if (width < 0 && is_header(cells)) {
       names = cells;
       width = int64_t(cells.size());
       continue;
@@ -147,15 +161,19 @@ Mat read_csv_columns(const std::string& text, const std::vector<std::string>& se
   std::vector<float> values;
   int64_t rows = 0, line_no = 0;
   bool first = true;
-  std::istringstream in(text);
+  std::istringstream in(without_bom(text));
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     const auto cells = split_quoted(t);
+    // By name: the first line names the columns. By number: it does when a chosen cell of it
+    // is a name (the other cells may hold anything: a place's name beside its coordinates)
     bool header = first && names;
-    for (size_t k = 0; first && !header && k < index.size(); ++k)
-      header = index[k] < int64_t(cells.size()) && !parse_number(cells[size_t(index[k])]);
+    for (size_t k = 0; first && !header && k < index.size(); ++k) {
+      const int64_t i = index[k];
+      header = i < int64_t(cells.size()) && !cells[size_t(i)].empty() && !parse_number(cells[size_t(i)]);
+    }
     if (header) {
       if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return bool(parse_number(c)); }))
         throw Error("column names given but the table has no header line (" + where + ")");

@@ -87,6 +87,9 @@ Range value_range(const std::vector<float>& v, const Options& o) {
   double hi = o.vmax ? *o.vmax : s.back();
   double lo = o.vmin ? *o.vmin : std::max(double(s[size_t(0.01 * double(s.size() - 1))]), hi - 10);
   if (o.vmin && o.vmax && !(lo < hi)) throw usage_error("--vmin must be below --vmax");
+  if (!std::isfinite(hi - lo))  // -1e308..1e308: every cell got the bottom colour
+    throw usage_error("the colour scale's span " + std::to_string(lo) + ".." + std::to_string(hi) +
+                      " overflows a double; give a narrower --vmin/--vmax");
   if (!(lo < hi)) {
     if (o.vmin)
       hi = lo + 1;
