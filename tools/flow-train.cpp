@@ -275,6 +275,18 @@ const std::vector<const char*> kPointFlags = {"--schedule", "--predict", "--sigm
                                               "--sinkhorn-eps", "--manifold", "--dequantize", "--val-fraction"};
 const std::vector<const char*> kTokenFlags = {"--kappa", "--loss", "--vocab", "--token-embed"};
 
+// Flags that only mean something beside another setting are refused without it, as
+// --harmonics is without the torus (they were silently ignored).
+void check_flag_companions(const Options& o, const CLI::App& app) {
+  if (!o.resume.empty()) return;  // check_resume_flags refused them all
+  for (const char* f : {"--channels", "--blocks", "--embed", "--groups"})
+    if (app.count(f) > 0 && o.cfg.net.kind != NetKind::unet) throw usage_error(std::string(f) + " is for --net unet");
+  if (app.count("--sinkhorn-eps") > 0 && o.cfg.coupling != Coupling::sinkhorn)
+    throw usage_error("--sinkhorn-eps is for --coupling sinkhorn");
+  for (const char* f : {"--cond-drop", "--mf-guidance"})
+    if (app.count(f) > 0 && !o.cfg.conditional) throw usage_error(std::string(f) + " needs --conditional");
+}
+
 // Token data (an integer NPY file) trains a discrete flow: its flags parsed, those of points
 // refused, and the other way round. A checkpoint's kind must be the data's.
 void setup_kind(Options& o, const CLI::App& app, bool tokens, bool resumed_discrete) {
@@ -309,15 +321,16 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
   }
   nlohmann::json ck;
   if (!o.resume.empty()) {
-    check_resume_flags(app);
     ck = read_checkpoint(o.resume);
     const std::string data = o.data;
-    settings_from_checkpoint(o, ck, steps_given);
+    settings_from_checkpoint(o, ck, steps_given);  // a checkpoint's own faults first
+    check_resume_flags(app);
     if (!o.cfg.toy.empty() && !data.empty())
       throw usage_error(o.resume + " trained on --toy " + o.cfg.toy + ": no data file " + data + " (a checkpoint refuses other data)");
   }
   const bool tokens = o.pairs.empty() && o.cfg.toy.empty() && is_token_npy(o.data);
   setup_kind(o, app, tokens, o.cfg.discrete.vocab > 0);
+  check_flag_companions(o, app);
   o.cfg.validate();
   cli::apply_threads(o.common);
   if (writer) check_writable(o.common.output);

@@ -20,6 +20,11 @@ ok flow-sample -m "$G" --from noise.npy -n 3 --pairs -f csv -o p.csv
 check 'py "
 import numpy as np; p = np.loadtxt(\"p.csv\", delimiter=\",\", skiprows=1); z = np.load(\"noise.npy\")[:3]
 assert p.shape == (3, 4), p.shape; assert np.abs(p[:, :2] - z).max() < 1e-6"' "--pairs -f csv: want rows [noise, sample]"
+# ... whose header (p0_0, p0_1, p1_0, p1_1) gives the pairs' shape back: flow-train --pairs reads
+# its own CSV (rows of x0..x3 were read as (n, 4) and refused)
+check 'head -1 p.csv | grep -qx "p0_0,p0_1,p1_0,p1_1"' "--pairs -f csv: want the header p0_0,p0_1,p1_0,p1_1, got $(head -1 p.csv)"
+ok flow-sample -m "$G" -n 64 --solver euler --steps 2 --seed 4 --pairs -f csv -o pairs64.csv
+ok flow-train --pairs pairs64.csv --steps 2 --batch 32 --width 8 --depth 1 -q -o from-csv.json
 # Classes travel with the pairs into training
 ok flow-sample -m "$M/gmm8-classes.json" -n 500 --class all --solver midpoint --steps 20 --pairs -o cp.npy
 check 'py "

@@ -299,6 +299,25 @@ class TextSampleWriter : public SampleWriter {
  private:
   std::unique_ptr<PointWriter> w_;
 };
+// Text of samples with a shape (images, --pairs): kept whole and written as a stream, whose
+// column names (p0_0, p0_1, ...) give the shape back (rows of x0.. x3 were read as (n, 4), and
+// flow-train --pairs refused its own pairs in CSV).
+class ShapedTextSampleWriter : public SampleWriter {
+ public:
+  ShapedTextSampleWriter(std::ostream& out, Format f, std::vector<int64_t> shape) : out_(out), f_(f) {
+    s_.main.shape = std::move(shape);
+  }
+  void write(const Mat& chunk) override { s_.main.data.insert(s_.main.data.end(), chunk.data(), chunk.data() + chunk.size()); }
+  void finish(const std::optional<Array>& companion) override {
+    s_.companion = companion;
+    write_stream(out_, s_, f_);
+  }
+
+ private:
+  std::ostream& out_;
+  Format f_;
+  Stream s_;
+};
 }  // namespace
 
 std::unique_ptr<SampleWriter> open_sample_writer(std::ostream& out, Format f, int64_t n,
@@ -306,6 +325,7 @@ std::unique_ptr<SampleWriter> open_sample_writer(std::ostream& out, Format f, in
   std::vector<int64_t> full = {n};
   full.insert(full.end(), shape.begin(), shape.end());
   if (f == Format::npy) return std::make_unique<NpySampleWriter>(out, full);
+  if (shape.size() > 1) return std::make_unique<ShapedTextSampleWriter>(out, f, full);
   int64_t d = 1;
   for (int64_t s : shape) d *= s;
   return std::make_unique<TextSampleWriter>(out, f, n, d);

@@ -78,6 +78,7 @@ void validate_on_manifold(const TrainConfig& c) {
   };
   need(c.predict == Predict::velocity, "--predict must be velocity (the tangent field)");
   need(c.sigma_min == 0, "--sigma-min does not apply (the path is a geodesic)");
+  need(c.coupling != Coupling::pairs, "--pairs (a reflow's fixed coupling) does not apply");
   need(c.coupling == Coupling::independent || c.coupling == Coupling::ot,
        "--coupling must be independent or ot (OT on the squared geodesic distance)");
   need(c.dequantize == 0, "--dequantize does not apply");
