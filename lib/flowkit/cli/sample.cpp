@@ -289,34 +289,18 @@ class NpySampleWriter : public SampleWriter {
   std::vector<int64_t> shape_;
 };
 
-// Text: rows of d numbers through the point writer.
+// Text through the point writer: rows of the samples' shape, whose column names give it back
+// (p0_0, .. for images and --pairs: rows of x0.. x3 were read as (n, 4), and flow-train --pairs
+// refused its own pairs in CSV).
 class TextSampleWriter : public SampleWriter {
  public:
-  TextSampleWriter(std::ostream& out, Format f, int64_t n, int64_t d) : w_(open_point_writer(out, f, n, d)) {}
+  TextSampleWriter(std::ostream& out, Format f, int64_t n, const std::vector<int64_t>& shape)
+      : w_(open_text_writer(out, f, n, shape)) {}
   void write(const Mat& chunk) override { w_->write(chunk); }
   void finish(const std::optional<Array>& companion) override { w_->finish(companion); }
 
  private:
   std::unique_ptr<PointWriter> w_;
-};
-// Text of samples with a shape (images, --pairs): kept whole and written as a stream, whose
-// column names (p0_0, p0_1, ...) give the shape back (rows of x0.. x3 were read as (n, 4), and
-// flow-train --pairs refused its own pairs in CSV).
-class ShapedTextSampleWriter : public SampleWriter {
- public:
-  ShapedTextSampleWriter(std::ostream& out, Format f, std::vector<int64_t> shape) : out_(out), f_(f) {
-    s_.main.shape = std::move(shape);
-  }
-  void write(const Mat& chunk) override { s_.main.data.insert(s_.main.data.end(), chunk.data(), chunk.data() + chunk.size()); }
-  void finish(const std::optional<Array>& companion) override {
-    s_.companion = companion;
-    write_stream(out_, s_, f_);
-  }
-
- private:
-  std::ostream& out_;
-  Format f_;
-  Stream s_;
 };
 }  // namespace
 
@@ -325,10 +309,7 @@ std::unique_ptr<SampleWriter> open_sample_writer(std::ostream& out, Format f, in
   std::vector<int64_t> full = {n};
   full.insert(full.end(), shape.begin(), shape.end());
   if (f == Format::npy) return std::make_unique<NpySampleWriter>(out, full);
-  if (shape.size() > 1) return std::make_unique<ShapedTextSampleWriter>(out, f, full);
-  int64_t d = 1;
-  for (int64_t s : shape) d *= s;
-  return std::make_unique<TextSampleWriter>(out, f, n, d);
+  return std::make_unique<TextSampleWriter>(out, f, n, shape);
 }
 
 void check_png(const SamplePlan& p, bool trajectory) {

@@ -113,12 +113,12 @@ class NpyPointWriter : public PointWriter {
 // CSV and JSON: collected, then written whole (text streams are small).
 class TextPointWriter : public PointWriter {
  public:
-  TextPointWriter(std::ostream& out, Format f, int64_t n, int64_t d) : out_(out), f_(f) {
-    s_.main.shape = {n, d};
-    s_.main.data.reserve(size_t(n * d));
+  TextPointWriter(std::ostream& out, Format f, std::vector<int64_t> shape) : out_(out), f_(f) {
+    s_.main.shape = std::move(shape);
+    s_.main.data.reserve(size_t(s_.main.size()));
   }
   void write(const Mat& chunk) override {
-    if (chunk.rows() != s_.main.shape[1] || int64_t(s_.main.data.size()) + chunk.size() > s_.main.size())
+    if (chunk.rows() != s_.main.row_size() || int64_t(s_.main.data.size()) + chunk.size() > s_.main.size())
       throw Error("point writer: chunk does not fit " + s_.main.shape_str());
     s_.main.data.insert(s_.main.data.end(), chunk.data(), chunk.data() + chunk.size());
   }
@@ -164,7 +164,14 @@ std::unique_ptr<PointReader> open_points_input(const std::string& path) {
 
 std::unique_ptr<PointWriter> open_point_writer(std::ostream& out, Format f, int64_t n, int64_t d) {
   if (f == Format::npy) return std::make_unique<NpyPointWriter>(out, n, d);
-  return std::make_unique<TextPointWriter>(out, f, n, d);
+  return std::make_unique<TextPointWriter>(out, f, std::vector<int64_t>{n, d});
+}
+
+std::unique_ptr<PointWriter> open_text_writer(std::ostream& out, Format f, int64_t n,
+                                              const std::vector<int64_t>& row_shape) {
+  std::vector<int64_t> shape = {n};
+  shape.insert(shape.end(), row_shape.begin(), row_shape.end());
+  return std::make_unique<TextPointWriter>(out, f, std::move(shape));
 }
 
 }  // namespace flowkit

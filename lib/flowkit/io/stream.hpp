@@ -45,5 +45,9 @@ class PointWriter {
   virtual void finish(const std::optional<Array>& companion = std::nullopt) = 0;
 };
 std::unique_ptr<PointWriter> open_point_writer(std::ostream& out, Format f, int64_t n, int64_t d);
+// Text of n rows of the given shape (images, (2, d) pairs), written with the column names that
+// give the shape back (p0_0, p0_1, ...); a chunk's columns are rows of prod(row_shape) values.
+std::unique_ptr<PointWriter> open_text_writer(std::ostream& out, Format f, int64_t n,
+                                              const std::vector<int64_t>& row_shape);
 
 }  // namespace flowkit
