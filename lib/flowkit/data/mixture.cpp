@@ -27,6 +27,11 @@ Mixture parse_mixture(const std::string& text, const std::string& where) {
   const json j = parse_json(text, where);
   if (!j.is_object() || !j.contains("means"))
     throw Error("a mixture spec is an object {\"weights\": [...], \"means\": [[...]], \"vars\": [[...]]} (" + where + ")");
+  // A misspelt key ("weight") was ignored, and the weights came out equal
+  for (const auto& [key, value] : j.items())
+    if (key != "weights" && key != "means" && key != "vars" && key != "variances")
+      throw Error("mixture spec has an unknown key \"" + key + "\"; its keys are \"weights\", \"means\" and \"vars\" (" +
+                  where + ")");
   const json& means = j["means"];
   if (!means.is_array() || means.empty()) throw Error("mixture \"means\" must be a non-empty array of rows (" + where + ")");
   Mixture m;
