@@ -348,7 +348,7 @@ void logp(LogpFlags fl, const Common& c) {
   require_row_shape(s.main, field->sample_shape(), where);
   if (levels >= 2) {  // the points must lie on the grid the noise fills (else the figure means nothing)
     const int found = quantization_levels(x.data(), size_t(x.size()));
-    if (found < 2 || (levels - 1) % (found - 1) != 0)
+    if (!on_level_grid(levels, found))
       throw Error("--dequantize with " + std::to_string(levels) + " levels: the points (" + where + ") are " +
                   (found < 2 ? std::string("not quantized (values k / (L - 1) in [0, 1])")
                              : "on the grid of " + std::to_string(found) + " levels; give --dequantize=" +

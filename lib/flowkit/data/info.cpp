@@ -158,6 +158,8 @@ std::pair<Stream, Stream> split_stream(const Stream& s, double test_fraction, Rn
   return out;
 }
 
+bool on_level_grid(int levels, int found) { return found >= 2 && (levels - 1) % (found - 1) == 0; }
+
 int quantization_levels(const float* v, size_t n) {
   if (n == 0) return 0;
   for (int q = 1; q < kMaxLevels; ++q) {

@@ -28,6 +28,9 @@ std::string info_text(const StreamInfo& si);
 // when the data are not quantized so. Dequantized densities need it (doc/MATH.md).
 constexpr int kMaxLevels = 256;
 int quantization_levels(const float* v, size_t n);
+// Whether data whose own grid has `found` levels (quantization_levels; 0: none) lie on the grid
+// of `levels`: found >= 2 and levels - 1 a multiple of found - 1 (17-level digits lie on 33).
+bool on_level_grid(int levels, int found);
 
 // Rows (and their companion entries) shuffled with the generator: round(n * test_fraction) of
 // them, in their original order, make the test part; the rest, in order, the train part.

@@ -274,7 +274,7 @@ void resolve_dequantize(int& dequantize, int levels, bool toy) {
   if (toy) throw usage_error("--dequantize needs a quantized data set, not a --toy distribution");
   // Explicit levels must hold the data's grid k / (levels - 1) (17-level digits trained as 2
   // levels gave a bits-per-dimension figure of nothing)
-  if (dequantize != kDequantizeAuto && (levels < 2 || (dequantize - 1) % (levels - 1) != 0))
+  if (dequantize != kDequantizeAuto && !on_level_grid(dequantize, levels))
     throw usage_error("--dequantize=" + std::to_string(dequantize) + ": the training data are " +
                       (levels < 2 ? std::string("not quantized (values k / (L - 1) in [0, 1])")
                                   : "on the grid of " + std::to_string(levels) + " levels, not on that of " +
