@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <set>
 
@@ -26,7 +27,7 @@ struct Options {
   std::string decay = "cosine", optimizer = "adam", t_dist = "uniform", coupling = "independent";
   std::string objective = "flow-matching";
   std::string checkpoint, resume, convert, net = "mlp", channels = "32,64", dequantize, exchange = "auto", pairs, manifold = "euclidean";
-  std::string kappa = "poly:2", loss = "ce";
+  std::string kappa = "poly:2", loss = "ce", init;
   int vocab = 0;
   int64_t checkpoint_every = 0;
   TrainConfig cfg;
@@ -137,6 +138,10 @@ void define(CLI::App& app, Options& o) {
   app.add_option("--pairs", o.pairs, "train on the fixed (noise, sample) pairs of FILE, (n, 2, ...) from flow-sample "
                                      "--pairs, instead of training data (reflow: --coupling pairs; labels travel "
                                      "with the pairs)");
+  app.add_option("--init", o.init, "start from the network of the trained model MODEL (JSON or safetensors): its "
+                                   "architecture, sampling weights and normalization, with a fresh optimizer; the "
+                                   "data must have its shape and classes (distillation: --objective distill "
+                                   "--pairs FILE; fine-tuning)");
   app.add_option("--sinkhorn-eps", c.sinkhorn_eps, "entropic regularization of --coupling sinkhorn, relative to the mean cost")
       ->capture_default_str();
   app.add_option("--val-fraction", c.val_fraction, "hold out this fraction of the data for a validation loss")->capture_default_str();
@@ -311,6 +316,22 @@ void setup_kind(Options& o, const CLI::App& app, bool tokens, bool resumed_discr
   if (o.vocab < 0 || o.vocab > kMaxVocab) throw usage_error("--vocab must be in 1.." + std::to_string(kMaxVocab));
 }
 
+// --init MODEL: the run's network is the model's (the flags that would set another are
+// refused); start_from checks it against the data and copies the weights.
+const std::vector<const char*> kArchitectureFlags = {"--net",   "--width",  "--depth",  "--activation",
+                                                     "--harmonics", "--time-freqs", "--residual", "--channels",
+                                                     "--blocks", "--embed", "--groups", "--token-embed"};
+std::optional<LearnedModel> init_model(Options& o, const CLI::App& app) {
+  if (o.init.empty()) return std::nullopt;
+  for (const char* f : kArchitectureFlags)
+    if (app.count(f) > 0) throw usage_error(std::string(f) + ": the network comes from --init " + o.init);
+  LearnedModel m = read_learned_model(o.init);
+  if (m.is_discrete()) throw Error(o.init + ": a discrete model; --init takes a flow of points or images");
+  o.cfg.net = m.net;
+  o.cfg.init = o.init;
+  return m;
+}
+
 // Returns 0, or the exit status of a run that a signal interrupted (128 + the signal).
 int train(Options& o, const CLI::App& app, bool steps_given) {
   Comm& comm = cli::world();
@@ -330,6 +351,8 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
   }
   const bool tokens = o.pairs.empty() && o.cfg.toy.empty() && is_token_npy(o.data);
   setup_kind(o, app, tokens, o.cfg.discrete.vocab > 0);
+  const std::optional<LearnedModel> init = init_model(o, app);
+  if (o.cfg.objective == Objective::distill && app.count("--cond-drop") == 0) o.cfg.cond_drop = 0;
   check_flag_companions(o, app);
   o.cfg.validate();
   cli::apply_threads(o.common);
@@ -353,6 +376,7 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
     data.source = TrainData::from_streams(read_input(o.source), o.source, nullptr, "", false).target;
   }
   Trainer trainer(o.cfg, std::move(data), comm);
+  if (init) trainer.start_from(*init, o.init);
   if (!ck.is_null()) trainer.restore(ck, o.resume);
   // The loop, with progress, log and checkpoints
   cli::Progress progress(o.common, o.cfg.steps, "flow-train");

@@ -31,9 +31,18 @@ void check_range(double v, double lo, double hi, const std::string& flag) {
   }
 }
 
-// An average-velocity model (MeanFlow, shortcut) takes its own steps (the default for it, and for
-// it only), forwards in time, with its guidance trained in.
-void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
+// A distilled model is a one-step map from t = 0 to 1: any other step is refused.
+void plan_distilled(const SampleFlags& f, const CLI::App& app, const std::string& what) {
+  if (app.count("--steps") > 0 && f.steps != 1)
+    throw usage_error(what + " is a distilled one-step map: it takes --steps 1 (its default), not " +
+                      std::to_string(f.steps));
+  if (app.count("--grid") > 0) throw usage_error(what + " is a distilled one-step map: no --grid");
+  if (f.t0 != 0 || f.t1 != 1) throw usage_error(what + " is a distilled one-step map from t = 0 to 1: no --t0 or --t1");
+}
+
+// An average-velocity model (MeanFlow, shortcut, distilled) takes its own steps (the default for
+// it, and for it only), forwards in time, with its guidance trained in.
+void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p, bool distilled) {
   Solver& s = p.opt.ode.solver;
   const std::string what = p.model + " (" + p.field->describe() + ")";
   if (!p.field->has_average()) {
@@ -47,22 +56,25 @@ void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
     throw usage_error(what + " is an average-velocity model: it takes its own steps (--solver meanflow), not " +
                       f.solver);
   if (app.count("--guidance") > 0)
-    throw usage_error("--guidance: " + what + " has its guidance trained in (flow-train --mf-guidance); a guided "
+    throw usage_error("--guidance: " + what + " has its guidance trained in (flow-train --mf-guidance, or a guided teacher's pairs); a guided "
                       "sample is one network pass per step");
   if (f.t1 < f.t0) throw usage_error("an average-velocity model steps forwards in time only (--t0 below --t1)");
+  if (distilled) plan_distilled(f, app, what);
 }
 
 // The solver, grid and SDE options from the flags.
 void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc) {
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
-  plan_meanflow(f, app, p);
+  const bool distilled = doc.is_object() && doc.value("objective", std::string()) == "distill";
+  plan_meanflow(f, app, p, distilled);
   check_steps(f.steps);
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
   if (f.max_steps < 1) throw usage_error("--max-steps must be at least 1");
   check_range(f.t0, 0, 1, "--t0");
   check_range(f.t1, 0, 1, "--t1");
   plan_grid(f, app, o);
+  if (distilled) o.steps = 1;
   o.rtol = f.rtol;
   o.atol = f.atol;
   o.max_steps = f.max_steps;

@@ -61,6 +61,11 @@ void convert_model(const std::string& in, std::ostream& os, ModelFormat to) {
   else os << model_to_json(m).dump(1) << '\n';
 }
 
+LearnedModel read_learned_model(const std::string& path) {
+  if (safetensors::looks_like(path)) return model_from_safetensors(safetensors::File::open(path));
+  return model_from_json(read_model_json(path), path);
+}
+
 std::unique_ptr<Field> read_field(const std::string& path) { return read_model(path).field; }
 
 }  // namespace flowkit

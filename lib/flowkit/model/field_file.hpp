@@ -34,6 +34,10 @@ ModelFile read_flow_or_discrete(const std::string& path);
 // configuration): a learned model either way, an analytic one to JSON only.
 void convert_model(const std::string& in, std::ostream& os, ModelFormat to);
 
+// A learned model file (JSON or safetensors) as the model itself, weights included (flow-train
+// --init); an analytic model is an Error naming the file.
+LearnedModel read_learned_model(const std::string& path);
+
 // read_model(path).field.
 std::unique_ptr<Field> read_field(const std::string& path);
 

@@ -4,7 +4,8 @@
 // J_v = c1 I + c2 A J_o diag(1 / scale) and div v = c1 d + c2 sum_i (A_i / scale_i) (J_o)_ii.
 // Classifier-free guidance mixes the predictions: (1 - W) o(null) + W o(y). A MeanFlow model's
 // network takes (z, r, t - r) and gives the average velocity over [r, t] (average_velocity);
-// its velocity is u(x, t, t), and it has no score, divergence or Jacobian products. The MLP gives
+// its velocity is u(x, t, t), and it has no score, divergence or Jacobian products; a distilled
+// model's (x, t) network gives its one step u(x, 0, 1) at t = 0, and no velocity. The MLP gives
 // J_o dz (forward mode); the U-Net gives J_o^T g (reverse mode): J_v^T u = c1 u +
 // diag(1 / scale) J_o^T (c2 A u), and its exact divergence takes one reverse pass per coordinate.
 #include <algorithm>
@@ -61,9 +62,16 @@ class LearnedField : public Field {
     prediction_to_velocity(m_->predict, m_->schedule, t, x, pred_, v);
   }
 
-  // The network at (z, r, t - r); a MeanFlow model predicts the velocity (model.cpp checks).
+  // The network at (z, r, t - r); a MeanFlow model predicts the velocity (model.cpp checks). A
+  // distilled map knows one step only: from 0 to 1, its network at t = 0.
   void average_velocity(const Mat& x, double r, double t, Mat& u) override {
     if (!mean()) return Field::average_velocity(x, r, t, u);
+    if (m_->objective == Objective::distill) {
+      if (r != 0.0 || t != 1.0)
+        throw Error("a distilled model (objective distill) takes one step, from t = 0 to t = 1 (flow-sample --steps 1); "
+                    "asked for [" + std::to_string(r) + ", " + std::to_string(t) + "]");
+      return predict(x, 0.0, u);
+    }
     predict(x, r, u, t - r);
   }
 
@@ -213,6 +221,7 @@ class LearnedField : public Field {
   }
 
   bool mean() const { return flowkit::average_velocity(m_->objective); }
+  bool two() const { return flowkit::two_times(m_->objective); }  // the net's second time input
 
   // The guided network output in normalized units, for every column of x; `gap` is the second
   // time (t - r) of a MeanFlow net.
@@ -223,7 +232,7 @@ class LearnedField : public Field {
     z_ = (x.array().colwise() - m_->mean.array()).colwise() * inv_scale_.array();
     tv_.setConstant(n, float(t));
     const Vec* s = nullptr;
-    if (mean()) {
+    if (two()) {
       gv_.setConstant(n, float(gap));
       s = &gv_;
     }
@@ -246,7 +255,7 @@ class LearnedField : public Field {
     pieces(x.cols(), [&](Eigen::Index c0, Eigen::Index m, Worker& w) {
       w.load(z_, tv_, c0, m);
       const Vec* s = nullptr;
-      if (mean()) {
+      if (two()) {
         w.s.setConstant(m, float(gap));
         s = &w.s;
       }

@@ -175,6 +175,8 @@ NetConfig net_from_json(const json& a, int dim, const std::vector<int64_t>& shap
   return c;
 }
 
+}  // namespace
+
 // The architecture section of either kind.
 json net_to_json(const NetConfig& c) {
   if (c.kind == NetKind::unet) {
@@ -200,7 +202,6 @@ json net_to_json(const NetConfig& c) {
   if (c.harmonics != 1) a["harmonics"] = c.harmonics;
   return a;
 }
-}  // namespace
 
 std::string floats_to_base64(const float* v, size_t n) {
   std::vector<unsigned char> bytes(n * 4);
@@ -301,6 +302,9 @@ const ChoiceTable<Objective>& objectives() {
       {"shortcut", Objective::shortcut,
        "shortcut model (Frans et al. 2024): the same average velocity, learned by self-consistency "
        "u(x, r, r + 2d) = mean of two steps of d; no JVP, no log density"},
+      {"distill", Objective::distill,
+       "rectified flow's distillation: the one-step map of the fixed pairs of --pairs (a teacher's noise and "
+       "samples), the network at t = 0 regressing x1 - x0; one pass per sample, one step only, no log density"},
   };
   return t;
 }
@@ -449,11 +453,11 @@ LearnedModel model_config_from_json(const json& j, const std::string& where) {
   m.use_ema = use == "ema";
   if (j.contains("training")) m.training = j["training"];
   if (j.contains("objective")) m.objective = get_choice(objectives(), j, "objective", "objective", where);
-  // An average-velocity net takes (x, r, t - r); a flow-matching one (x, t)
-  const bool mean = average_velocity(m.objective);
-  if (m.net.time_inputs != (mean ? 2 : 1))
+  // A MeanFlow or shortcut net takes (x, r, t - r); a flow-matching or distilled one (x, t)
+  const bool mean = average_velocity(m.objective), two = two_times(m.objective);
+  if (m.net.time_inputs != (two ? 2 : 1))
     throw Error(where + ": a " + choice_name(objectives(), m.objective) + " model's network takes " +
-                (mean ? "2 time inputs" : "1 time input") + ", the architecture says " +
+                (two ? "2 time inputs" : "1 time input") + ", the architecture says " +
                 std::to_string(m.net.time_inputs));
   if (mean && (discrete || m.predict != Predict::velocity || m.manifold.curved() || m.source_data))
     throw Error(where + ": a " + choice_name(objectives(), m.objective) +

@@ -19,11 +19,15 @@ constexpr int kModelVersion = 1;
 
 // What the network was trained to output: the velocity field (flow matching), or the average
 // velocity u(x, r, t) over [r, t] (its net takes r and t - r), learned by MeanFlow's identity
-// or by a shortcut model's self-consistency (doc/MATH.md "MeanFlow", "Shortcut models").
-enum class Objective { flow_matching, meanflow, shortcut };
+// or by a shortcut model's self-consistency (doc/MATH.md "MeanFlow", "Shortcut models"), or a
+// fixed coupling's one-step map x1 - x0 = u(x0, 0, 1), regressed at t = 0 by a net of one
+// time input (rectified flow's distillation; doc/MATH.md "Distillation").
+enum class Objective { flow_matching, meanflow, shortcut, distill };
 const ChoiceTable<Objective>& objectives();
-// Whether a model of this objective outputs the average velocity (one-step sampling).
+// Whether a model of this objective outputs an average velocity (it takes its own steps).
 inline bool average_velocity(Objective o) { return o != Objective::flow_matching; }
+// Whether its network takes two times (r, t - r): MeanFlow and shortcut models.
+inline bool two_times(Objective o) { return o == Objective::meanflow || o == Objective::shortcut; }
 
 struct LearnedModel {
   Objective objective = Objective::flow_matching;  // "objective" (absent: flow-matching)
@@ -47,6 +51,8 @@ struct LearnedModel {
 };
 
 nlohmann::json model_to_json(const LearnedModel& m);
+// A model's "architecture" section (the network without the data's dimension or image shape).
+nlohmann::json net_to_json(const NetConfig& c);
 // Parses and checks a learned model document; errors name `where` and the faulty field.
 LearnedModel model_from_json(const nlohmann::json& j, const std::string& where);
 // The same without the tensors: everything but `weights` and `ema` (which stay empty), for a

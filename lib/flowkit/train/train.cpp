@@ -125,6 +125,20 @@ void validate_average_velocity(const TrainConfig& c) {
   need(std::isfinite(c.mf_guidance) && c.mf_guidance > 0, "--mf-guidance must be a positive number");
   need(c.mf_guidance == 1 || c.conditional, "--mf-guidance needs --conditional (labels)");
 }
+// What distillation takes: a fixed coupling and the straight path's t = 0, where x_t = x0 and
+// the velocity target is x1 - x0, the one step of the map.
+void validate_distill(const TrainConfig& c) {
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw usage_error("--objective distill: " + what);
+  };
+  need(c.coupling == Coupling::pairs, "it learns a fixed coupling: give --pairs FILE (flow-sample --pairs of a teacher)");
+  need(c.predict == Predict::velocity, "the network predicts the step x1 - x0: --predict velocity");
+  need(c.schedule.name() == "linear", "the step x1 - x0 is the velocity of the linear schedule at t = 0: --schedule linear");
+  need(c.sigma_min == 0, "--sigma-min does not apply");
+  need(!c.manifold.curved(), "flat space only (no --manifold)");
+  need(c.t_dist == TimeDist::uniform, "every point is learned at t = 0: no --t-dist");
+  need(!c.conditional || c.cond_drop == 0, "the map has no unconditional pass (a guided teacher's pairs carry its guidance): --cond-drop 0");
+}
 }  // namespace
 
 const ChoiceTable<Coupling>& couplings() {
@@ -154,14 +168,15 @@ void TrainConfig::validate() const {
   if (!(ema >= 0 && ema < 1)) throw usage_error("--ema must be in [0, 1), got " + std::to_string(ema));
   if (!(val_fraction >= 0 && val_fraction < 1)) throw usage_error("--val-fraction must be in [0, 1)");
   if (!(cond_drop >= 0 && cond_drop < 1)) throw usage_error("--cond-drop must be in [0, 1)");
-  if (!average_velocity(objective) && (mf_ratio != 0.25 || mf_power != 1.0 || mf_guidance != 1.0))
+  if (!two_times(objective) && (mf_ratio != 0.25 || mf_power != 1.0 || mf_guidance != 1.0))
     throw usage_error("--mf-ratio, --mf-power and --mf-guidance need --objective meanflow (or shortcut)");
   if (!(sigma_min >= 0) || !std::isfinite(sigma_min)) throw usage_error("--sigma-min must be 0 or positive");
   if (!(sinkhorn_eps > 0)) throw usage_error("--sinkhorn-eps must be positive");
   if (dequantize != 0 && dequantize != kDequantizeAuto && (dequantize < 2 || dequantize > kMaxLevels))
     throw usage_error("--dequantize=L needs 2 <= L <= " + std::to_string(kMaxLevels) + ", got " + std::to_string(dequantize));
   if (manifold.curved()) validate_on_manifold(*this);
-  if (average_velocity(objective)) validate_average_velocity(*this);
+  if (two_times(objective)) validate_average_velocity(*this);
+  if (objective == Objective::distill) validate_distill(*this);
 }
 
 json TrainConfig::to_json() const {
@@ -188,6 +203,7 @@ json TrainConfig::to_json() const {
           {"dequantize", dequantize},
           {"seed", seed},
           {"toy", toy}};
+  if (!init.empty()) j["init"] = init;
   if (discrete.vocab > 0) j["loss"] = choice_name(discrete_losses(), discrete_loss);
   return j;
 }
@@ -220,6 +236,7 @@ TrainConfig TrainConfig::from_json(const json& j, const std::string& where) {
     c.dequantize = j.value("dequantize", 0);  // absent from models written before it existed
     c.seed = j.at("seed").get<uint64_t>();
     c.toy = name("toy");
+    c.init = j.value("init", std::string());
     if (j.contains("loss")) c.discrete_loss = parse_choice(discrete_losses(), name("loss"), "loss");
   } catch (const std::exception& e) {
     throw Error(where + ": bad or missing training settings: " + e.what());
@@ -239,7 +256,7 @@ struct Trainer::Impl {
   BatchGradient batch_gradient;
   Params grad, ema;
   Vec mean, scale, out_scale, out_shift;
-  std::vector<size_t> train_idx, perm;
+  std::vector<size_t> train_idx, perm, val_idx;
   int64_t perm_epoch = -1;
   Mat x0, x1, xt, target, z, goal, tmp;
   Vec t, gap;  // MeanFlow: each column's t - r (t holds r)
@@ -380,6 +397,8 @@ void path_batch(const TrainConfig& c, Impl& m, Rng& r) {
     meanflow_times(c, m, r);
   else if (c.objective == Objective::shortcut)
     shortcut_times(c, m, r);
+  else if (c.objective == Objective::distill)
+    m.t.setZero();  // the map's one step: x_0 and x1 - x0
   else
     for (Eigen::Index k = 0; k < m.t.size(); ++k) m.t[k] = float(draw_time(c.t_dist, r));
   if (c.manifold.curved()) {  // the geodesic x_t and its velocity; no normalization
@@ -448,6 +467,38 @@ void init_validation(const TrainConfig& c, Impl& m, const std::vector<size_t>& v
   m.lab.assign(m.data.labels.empty() ? 0 : size_t(b), 0);
   m.lab_tmp = m.lab;
 }
+// Normalization: per-dimension mean and scale of the training target for an MLP; one mean and
+// scale for every pixel for a U-Net, whose convolutions share their weights across pixels (a
+// border pixel that is always 0 would otherwise be scaled up to the floor's 13-fold)
+void normalization(const TrainConfig& cfg, Impl& m, bool discrete) {
+  Mat tr(m.data.target.rows(), int64_t(m.train_idx.size()));
+  for (size_t i = 0; i < m.train_idx.size(); ++i) tr.col(long(i)) = m.data.target.col(long(m.train_idx[i]));
+  m.mean = tr.rowwise().mean();
+  Vec sd = ((tr.colwise() - m.mean).array().square().rowwise().mean()).sqrt();
+  if (cfg.net.kind == NetKind::unet) {
+    const double mu = tr.cast<double>().mean();
+    m.mean.setConstant(float(mu));
+    sd.setConstant(float(std::sqrt((tr.cast<double>().array() - mu).square().mean())));
+  }
+  const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
+  m.scale = sd.array().max(floor);
+  if (cfg.manifold.curved() || discrete) {  // the network sees the point itself (a unit vector, or angles)
+    m.mean.setZero();
+    m.scale.setOnes();
+  }
+}
+
+// The normalization of a model the run continues (--init, a checkpoint): the validation set is
+// made again in it.
+void renormalize(const TrainConfig& c, Impl& m, const Vec& mean, const Vec& scale, const std::string& where) {
+  if (mean.size() != m.mean.size() || scale.size() != m.scale.size())
+    throw Error(where + ": a normalization of dimension " + std::to_string(mean.size()) + " for data of dimension " +
+                std::to_string(m.mean.size()));
+  m.mean = mean;
+  m.scale = scale;
+  output_affine(c.predict, m.mean, m.scale, m.out_scale, m.out_shift);
+  init_validation(c, m, m.val_idx);
+}
 }  // namespace
 
 Trainer::~Trainer() = default;
@@ -478,7 +529,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   }
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
-  cfg_.net.time_inputs = average_velocity(cfg.objective) ? 2 : 1;  // u(z, r, t - r)
+  cfg_.net.time_inputs = two_times(cfg.objective) ? 2 : 1;  // u(z, r, t - r)
   if (cfg.conditional) {
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
     cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
@@ -522,24 +573,7 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
                   std::to_string(cfg.batch) + "); use a smaller --batch");
     if (cfg.val_fraction > 0 && val.empty()) throw Error("--val-fraction leaves no validation points");
   }
-  // Normalization: per-dimension mean and scale of the training target for an MLP; one mean and
-  // scale for every pixel for a U-Net, whose convolutions share their weights across pixels (a
-  // border pixel that is always 0 would otherwise be scaled up to the floor's 13-fold)
-  Mat tr(m.data.target.rows(), int64_t(m.train_idx.size()));
-  for (size_t i = 0; i < m.train_idx.size(); ++i) tr.col(long(i)) = m.data.target.col(long(m.train_idx[i]));
-  m.mean = tr.rowwise().mean();
-  Vec sd = ((tr.colwise() - m.mean).array().square().rowwise().mean()).sqrt();
-  if (cfg_.net.kind == NetKind::unet) {
-    const double mu = tr.cast<double>().mean();
-    m.mean.setConstant(float(mu));
-    sd.setConstant(float(std::sqrt((tr.cast<double>().array() - mu).square().mean())));
-  }
-  const float floor = std::max(0.25f * std::sqrt(sd.array().square().mean()), 1e-6f);
-  m.scale = sd.array().max(floor);
-  if (cfg.manifold.curved() || discrete) {  // the network sees the point itself (a unit vector, or angles)
-    m.mean.setZero();
-    m.scale.setOnes();
-  }
+  normalization(cfg_, m, discrete);
   output_affine(cfg.predict, m.mean, m.scale, m.out_scale, m.out_shift);
   if (toy) m.data.target.resize(0, 0);
   // Network and optimizer state
@@ -547,7 +581,8 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   m.net.init(r);
   if (cfg.ema > 0) m.ema = m.net.params();
   m.grad.resize(m.net.params().size());
-  init_validation(cfg_, m, val);
+  m.val_idx = std::move(val);
+  init_validation(cfg_, m, m.val_idx);
 }
 
 double Trainer::train_step() {
@@ -579,7 +614,7 @@ double Trainer::train_step() {
   const bool shortcut = c.objective == Objective::shortcut;
   const MeanFlowLoss mf{&m.gap, shortcut ? 0.0 : c.mf_power, c.mf_guidance, c.net.num_classes, shortcut};
   const double loss = m.batch_gradient(m.net, m.z, m.t, m.lab, m.goal, m.grad,
-                                       average_velocity(c.objective) ? &mf : nullptr);
+                                       two_times(c.objective) ? &mf : nullptr);
   if (!std::isfinite(loss)) return loss;
   clip_grad_norm(m.grad, c.optim.clip);
   m.adam.step(m.net.params(), m.grad, step_);
@@ -696,6 +731,7 @@ void Trainer::restore(const json& ck, const std::string& where) {
       throw Error(where + ": the checkpoint's sizes do not match its architecture");
     m.net.params() = lm.weights;
     m.ema = lm.ema;
+    if (!lm.is_discrete()) renormalize(cfg_, m, lm.mean, lm.scale, where);
     m.adam.m().assign(mm.begin(), mm.end());
     m.adam.v().assign(vv.begin(), vv.end());
     m.loss_ema = c.at("loss_ema").get<double>();
@@ -704,6 +740,38 @@ void Trainer::restore(const json& ck, const std::string& where) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": bad checkpoint section: " + e.what());
   }
+}
+
+namespace {
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t;
+  for (int64_t v : s) t += (t.empty() ? "" : " x ") + std::to_string(v);
+  return t;
+}
+}  // namespace
+
+void Trainer::start_from(const LearnedModel& lm, const std::string& where) {
+  Impl& m = *impl_;
+  if (lm.is_discrete() || cfg_.discrete.vocab > 0)
+    throw Error(where + ": --init takes a flow of points or images and their data, not a discrete model or tokens");
+  if (lm.manifold.name() != cfg_.manifold.name())
+    throw Error(where + ": a model on " + lm.manifold.name() + ", the run's data on " + cfg_.manifold.name());
+  if (lm.shape != m.data.shape)
+    throw Error(where + ": a model of samples of shape " + shape_text(lm.shape) + ", the training data's are " +
+                shape_text(m.data.shape));
+  if (lm.net.num_classes != cfg_.net.num_classes)
+    throw Error(where + ": a model of " + std::to_string(lm.net.num_classes) + " classes, the run's has " +
+                std::to_string(cfg_.net.num_classes) + " (--conditional: the data's labels)");
+  if (lm.net.time_inputs != cfg_.net.time_inputs)
+    throw Error(where + ": a network of " + std::to_string(lm.net.time_inputs) + " time input(s); --objective " +
+                choice_name(objectives(), cfg_.objective) + " takes " + std::to_string(cfg_.net.time_inputs));
+  const json a = net_to_json(lm.net), b = net_to_json(cfg_.net);
+  if (a != b) throw Error(where + ": its network " + a.dump() + " is not the run's " + b.dump());
+  const Params& w = lm.sampling_weights();
+  if (w.size() != m.net.params().size()) throw Error(where + ": the model's sizes do not match its architecture");
+  m.net.params() = w;
+  if (cfg_.ema > 0) m.ema = w;
+  renormalize(cfg_, m, lm.mean, lm.scale, where);
 }
 
 }  // namespace flowkit

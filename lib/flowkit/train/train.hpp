@@ -66,6 +66,7 @@ struct TrainConfig {
   // velocity, no normalization; recorded in the model, not in "training"
   Manifold manifold;
   std::string toy;  // the built-in distribution when there is no data set
+  std::string init;  // the model file the network started from (--init), recorded
   int shards = 0;   // gradient shards per batch over all processes (0: one per thread); how the
                     // run is computed, like the thread count, so not recorded in the model
   Exchange exchange = Exchange::automatic;  // how processes combine gradients; not recorded either
@@ -121,6 +122,11 @@ class Trainer {
   nlohmann::json checkpoint_json() const;
   // Continues from a checkpoint written by a trainer with the same settings and data.
   void restore(const nlohmann::json& ck, const std::string& where);
+  // Starts from a trained model's network (flow-train --init: distillation, fine-tuning): its
+  // sampling weights become the weights and the moving average's start, the optimizer is
+  // fresh. Its architecture must be this run's (the data's shape and classes, the objective's
+  // time inputs); the run takes its normalization too.
+  void start_from(const LearnedModel& m, const std::string& where);
 
   struct Impl;  // workspaces and state (train.cpp)
 

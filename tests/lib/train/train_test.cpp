@@ -8,6 +8,7 @@
 #include "flowkit/flow/solve.hpp"
 #include "flowkit/train/train.hpp"
 #include "flowkit/train/coupling.hpp"
+#include "flowkit/nn/net.hpp"
 
 using namespace flowkit;
 
@@ -287,4 +288,51 @@ TEST_CASE("noise- and data-predicting models sampled from t = 0 reach their targ
       CHECK(w2 < 0.7);
     }
   }
+}
+
+// Distillation (doc/MATH.md "Distillation"): every column of a batch is the pair's start at
+// t = 0 and its goal the step x1 - x0, both in the normalization of the --init model, whose
+// sampling weights the run starts from. With the whole pair set in one batch the first loss
+// is the plain mean over pairs of |net(z0, 0) - (x1 - x0) / scale|^2, computed here by hand.
+TEST_CASE("a distilled step regresses the network at t = 0 onto x1 - x0, from --init's weights and normalization",
+          "[train]") {
+  TrainConfig fm = small_config();
+  fm.steps = 1;
+  Trainer teacher(fm, gmm_data(500, 5));
+  LearnedModel lm = model_from_json(teacher.model_json(), "teacher");
+  lm.mean = Vec::Constant(2, 0.5f);
+  lm.scale = (Vec(2) << 2.0f, 3.0f).finished();
+  const int64_t n = 64;
+  Rng r(8);
+  TrainData pairs;
+  pairs.noise.resize(2, n);
+  r.fill_normal(pairs.noise);
+  pairs.target = (-2.0f * pairs.noise).array() + 1.0f;  // paths that all cross at (1/3, 1/3)
+  pairs.shape = {2};
+  TrainConfig c = small_config();
+  c.objective = Objective::distill;
+  c.coupling = Coupling::pairs;
+  c.batch = n;
+  Trainer student(c, pairs);
+  student.start_from(lm, "teacher");
+  const double loss = student.train_step();
+  Net net(lm.net);
+  net.params() = lm.sampling_weights();
+  const Mat z = (pairs.noise.array().colwise() - lm.mean.array()).colwise() / lm.scale.array();
+  const Mat goal = (pairs.target - pairs.noise).array().colwise() / lm.scale.array();
+  Mat out;
+  net.infer(z, Vec::Zero(n), nullptr, out);
+  CHECK(loss == Approx((out - goal).squaredNorm() / double(n)).epsilon(1e-5));
+  // The model file says what it is and where it started
+  c.init = "teacher.json";
+  Trainer named(c, pairs);
+  const nlohmann::json j = named.model_json();
+  CHECK(j["objective"] == "distill");
+  CHECK(j["training"]["init"] == "teacher.json");
+  // A network of other inputs is refused in one line
+  c.objective = Objective::meanflow;
+  c.coupling = Coupling::independent;
+  TrainData plain = gmm_data(500, 5);
+  Trainer mf(c, plain);
+  CHECK_THROWS_WITH(mf.start_from(lm, "teacher"), Catch::Contains("a network of 1 time input(s)"));
 }
