@@ -220,7 +220,8 @@ flow-sample -m teacher.json -n 5000 --solver midpoint --steps 20 --pairs --seed 
 flow-train --pairs pairs.npy --width 64 --steps 3000 --seed 14 -q -o reflow.json
 flow-train --toy 8gaussians --objective meanflow --t-dist meanflow --width 64 --steps 3000 --seed 14 -q -o meanflow.json
 flow-train --toy 8gaussians --objective shortcut --width 64 --steps 3000 --seed 14 -q -o shortcut.json
-for m in teacher reflow meanflow shortcut; do
+flow-train --pairs pairs.npy --init teacher.json --objective distill --steps 3000 --seed 14 -q -o distill.json
+for m in teacher reflow meanflow shortcut distill; do
   flow-sample -m $m.json -n 2000 --steps 1 --seed 14 -o $m-1.npy
   flow-plot $m-1.npy $S --range -3:3 --title "$m: one network evaluation" -o 14-$m-1.png
   echo "$m --steps 1: $(flow-eval compare $m-1.npy ring.npy --metrics w2 | grep '"w2"')"

@@ -66,5 +66,7 @@ ok flow-sample -m "$FLOWKIT_SRC/share/models/gmm8-classes.json" -n 40 --class al
 bad 1 "teacher.json: a model of 0 classes, the run's has 8" \
   flow-train cdata.npy --conditional --init teacher.json --steps 5
 bad 1 "cannot open model nothere.json" flow-train --toy moons --init nothere.json --steps 5
+py "import json; m = json.load(open('student.json')); m['architecture']['time_inputs'] = 2; json.dump(m, open('two.json', 'w'))"
+bad 1 "a distill model's network takes 1 time input, the architecture says 2" flow-sample -m two.json
 bad 2 "which --init would change" flow-train --pairs pairs.npy --resume half.ckpt --init teacher.json
 finish
