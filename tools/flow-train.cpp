@@ -1,5 +1,6 @@
 // flow-train: learns a flow-matching vector field (or the average velocity of MeanFlow or a
-// shortcut model) from a data stream (or a built-in toy distribution) and writes the model file.
+// shortcut model, or a teacher's one-step map by distillation) from a data stream (or a
+// built-in toy distribution, or a teacher's pairs) and writes the model file.
 #include <signal.h>
 #include <unistd.h>
 

@@ -38,6 +38,11 @@ ok flow-sample -m teacher.json -n 500 --solver midpoint --steps 4 --seed 5 -o or
 check 'py "
 import numpy as np; a, b = np.load(\"copy.npy\"), np.load(\"orig.npy\")
 assert np.abs(a - b).max() < 1e-5, np.abs(a - b).max()"' "a model started from --init and not moved samples other points than the model"
+# the same from the teacher's safetensors form
+ok flow-train --convert teacher.json -o teacher.safetensors
+ok flow-train --toy 8gaussians --init teacher.safetensors --steps 1 --lr 1e-30 --seed 7 -q -o copy2.json
+ok flow-sample -m copy2.json -n 500 --solver midpoint --steps 4 --seed 5 -o copy2.npy
+check 'cmp -s copy.npy copy2.npy' "--init from the safetensors form starts elsewhere than from the JSON form"
 # and a distillation run interrupted and resumed is the uninterrupted one
 run=(--pairs pairs.npy --init teacher.json --objective distill --decay constant -q --threads 1)
 ok flow-train "${run[@]}" --steps 40 -o full.json
