@@ -16,7 +16,7 @@ def figures(label):
     assert m, (label, r)
     return [float(v) for v in m.groups()]
 for label, f in ((\"real against real\", \"floor\"), (\"the teacher, midpoint 20 (40 evaluations), W = 1:\", \"teacher\"),
-                 (\"student distilled at W = 1:\", \"one-w1\"), (\"student distilled at W = 2:\", \"one\")):
+                 (\"student distilled at W = 1:\", \"one-w1\"), (\"student distilled at W = 3:\", \"one\")):
     j = json.load(open(f + \".json\"))
     want = [j[\"knn_agreement\"], j[\"fd\"]]
     got = figures(label)
