@@ -328,6 +328,9 @@ std::optional<LearnedModel> init_model(Options& o, const CLI::App& app) {
     if (app.count(f) > 0) throw usage_error(std::string(f) + ": the network comes from --init " + o.init);
   LearnedModel m = read_learned_model(o.init);
   if (m.is_discrete()) throw Error(o.init + ": a discrete model; --init takes a flow of points or images");
+  if (m.manifold.name() != o.cfg.manifold.name())  // before the network's flags would be blamed
+    throw Error(o.init + ": a model on " + m.manifold.name() + ", the run's data on " + o.cfg.manifold.name() +
+                " (--manifold)");
   o.cfg.net = m.net;
   o.cfg.init = o.init;
   return m;
@@ -365,7 +368,11 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
   if (tokens) {
     data = TrainData::from_tokens(read_tokens(o.data), o.vocab, o.data, o.cfg.conditional);
   } else if (!o.pairs.empty()) {
-    data = TrainData::from_pairs(read_input(o.pairs), o.pairs == "-" ? "<stdin>" : o.pairs, o.cfg.conditional);
+    const Stream pairs = read_input(o.pairs);
+    if (o.cfg.objective == Objective::distill && !o.cfg.conditional && pairs.companion)  // a class's map is its own
+      throw usage_error("--objective distill: the pairs of " + o.pairs + " carry labels and their map depends on them: "
+                        "give --conditional");
+    data = TrainData::from_pairs(pairs, o.pairs == "-" ? "<stdin>" : o.pairs, o.cfg.conditional);
   } else if (o.cfg.toy.empty()) {
     const Stream s = read_input(o.data);
     std::optional<Stream> src;
@@ -376,6 +383,7 @@ int train(Options& o, const CLI::App& app, bool steps_given) {
   } else if (!o.source.empty()) {
     data.source = TrainData::from_streams(read_input(o.source), o.source, nullptr, "", false).target;
   }
+  if (init && !data.shape.empty()) check_start(*init, o.cfg, data.shape, o.init);  // before the net's checks blame its flags
   Trainer trainer(o.cfg, std::move(data), comm);
   if (init) trainer.start_from(*init, o.init);
   if (!ck.is_null()) trainer.restore(ck, o.resume);

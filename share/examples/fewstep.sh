@@ -4,11 +4,11 @@
 # (flow-train --objective meanflow) and a shortcut model (--objective shortcut) of the same size
 # learn with the same budget, and a student distills the teacher (its midpoint 50-step samples
 # of fresh noise as pairs, flow-sample --pairs; flow-train --objective distill --init teacher:
-# the same network, the same steps again); printed as one JSON object, for each data set: the W2
-# (n = 2000) to fresh data of the teacher's samples with 100 Euler steps and with 1 (the
-# "before": one evaluation), of the one-step models' with 1, 2 and 4 of their average-velocity
-# steps (one evaluation each), the distilled student's one pass ("distill_1"), and the
-# real-vs-real floor (two fresh sets of 2000 points).
+# the same network; as many steps again in the full run, half as many with --quick); printed
+# as one JSON object, for each data set: the W2 (n = 2000) to fresh data of the teacher's
+# samples with 100 Euler steps and with 1 (the "before": one evaluation), of the one-step
+# models' with 1, 2 and 4 of their average-velocity steps (one evaluation each), the distilled
+# student's one pass ("distill_1"), and the real-vs-real floor (two fresh sets of 2000 points).
 # Two MeanFlow models: "meanflow" with the paper's settings (adaptive weights p = 1, its
 # logit-normal times), "meanflow_plain" with plain squares (--mf-power 0, uniform times, a
 # tenth of the learning rate: with plain squares the default rate diverged); "shortcut" at the

@@ -95,18 +95,19 @@ if [ "$method" = distill ]; then
     rm -f "pairs-w$w.npy"
     echo "mnist-onestep: distilled W = $w in $((SECONDS - t0)) s"
   done
-  cp "model-w$guided.json" model.json  # the guided one-pass model
+  model=model-w$guided.json  # the guided one-pass model
 else
-  if [ -f model.json ]; then echo "mnist-onestep: reusing model.json"; else
+  model=model-$method.json
+  if [ -f "$model" ]; then echo "mnist-onestep: reusing $model"; else
     t0=$SECONDS
     flow-train train.npy "${unet[@]}" --steps "$mf_steps" --cond-drop 0.1 --dequantize "${objective[@]}" \
-      --mf-guidance 2 --log train.log -o model.json
-    echo "mnist-onestep: trained model.json in $((SECONDS - t0)) s"
+      --mf-guidance 2 --log train.log -o "$model"
+    echo "mnist-onestep: trained $model in $((SECONDS - t0)) s"
   fi
 fi
 
 # The grid: one pass per digit
-flow-sample -m model.json --class all -n 10 --seed 3 -q -o grid.npy --png mnist-onestep.png
+flow-sample -m "$model" --class all -n 10 --seed 3 -q -o grid.npy --png mnist-onestep.png
 
 echo
 printf '500 digits (50 per class) against 500 held-out ones (real against real: kNN %.3f, FD %.3f):\n' \
@@ -117,7 +118,7 @@ if [ "$method" = distill ]; then
   flow-sample -m model-w1.json --class all -n 50 --seed 5 -q -o one-w1.npy
   score "one pass of the student distilled at W = 1:" one-w1.npy
 fi
-flow-sample -m model.json --class all -n 50 --seed 5 -q -o one.npy
+flow-sample -m "$model" --class all -n 50 --seed 5 -q -o one.npy
 case "$method" in
   distill) name="the student distilled at W = $guided" ;;
   *) name="the $method model, W = 2 trained in" ;;
@@ -126,7 +127,7 @@ score "one pass of $name:" one.npy
 
 # Time: guided digits in one pass each, beside the teacher's guided midpoint 20 (80 passes)
 t0=$(date +%s.%N)
-flow-sample -m model.json --class all -n $((timed / 10)) --seed 6 -q -o /dev/null
+flow-sample -m "$model" --class all -n $((timed / 10)) --seed 6 -q -o /dev/null
 echo "$timed guided digits in $(seconds "$t0") s (one network pass each)"
 if [ "$method" = distill ]; then
   t0=$(date +%s.%N)

@@ -28,16 +28,16 @@ assert re.search(r\"100 guided digits by the teacher.s midpoint 20 in [0-9.]+ s\
 # The default is distillation from the teacher; --shortcut trains a shortcut model instead
 check '"$PYTHON" -c "
 import json
-for f in (\"out/model.json\", \"out/model-w1.json\"):
+for f in (\"out/model-w3.json\", \"out/model-w1.json\"):
     m = json.load(open(f))
     assert m[\"objective\"] == \"distill\" and m[\"training\"][\"init\"] == \"teacher.json\", f
 assert json.load(open(\"out/teacher.json\")).get(\"objective\", \"flow-matching\") == \"flow-matching\""' \
   "the default students are not distilled from the teacher"
 sh_ok "bash '$FLOWKIT_SRC/share/examples/mnist-onestep.sh' --quick --shortcut sc >sc-report.txt"
-check '"$PYTHON" -c "import json; assert json.load(open(\"sc/model.json\"))[\"objective\"] == \"shortcut\""' \
+check '"$PYTHON" -c "import json; assert json.load(open(\"sc/model-shortcut.json\"))[\"objective\"] == \"shortcut\""' \
   "--shortcut does not train a shortcut model"
 check 'grep -q "one pass of the shortcut model, W = 2 trained in:" sc-report.txt' "no shortcut figures ($(cat sc-report.txt))"
 check '[ -s sc/mnist-onestep.png ]' "no shortcut picture"
-ok flow-sample -m out/model.json --class all -n 2 --log log.json -o /dev/null
+ok flow-sample -m out/model-w3.json --class all -n 2 --log log.json -o /dev/null
 check 'grep -q "\"nfe\":1" log.json' "a guided distilled sample is not one evaluation ($(tail -1 log.json))"
 finish

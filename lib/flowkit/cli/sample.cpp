@@ -31,6 +31,10 @@ void check_range(double v, double lo, double hi, const std::string& flag) {
   }
 }
 
+bool is_distilled(const nlohmann::json& doc) {
+  return doc.is_object() && doc.value("objective", std::string()) == "distill";
+}
+
 // A distilled model is a one-step map from t = 0 to 1: any other step is refused.
 void plan_distilled(const SampleFlags& f, const CLI::App& app, const std::string& what) {
   if (app.count("--steps") > 0 && f.steps != 1)
@@ -47,7 +51,7 @@ void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p, boo
   const std::string what = p.model + " (" + p.field->describe() + ")";
   if (!p.field->has_average()) {
     if (s == Solver::meanflow)
-      throw usage_error("--solver meanflow needs an average-velocity model (flow-train --objective meanflow|shortcut), and " + what +
+      throw usage_error("--solver meanflow needs an average-velocity model (flow-train --objective meanflow|shortcut|distill), and " + what +
                         " is not one");
     return;
   }
@@ -66,7 +70,7 @@ void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p, boo
 void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc) {
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
-  const bool distilled = doc.is_object() && doc.value("objective", std::string()) == "distill";
+  const bool distilled = is_distilled(doc);
   plan_meanflow(f, app, p, distilled);
   check_steps(f.steps);
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
@@ -126,10 +130,13 @@ void plan_from(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
 }
 
 // --class K | K1,K2,.. | all and --guidance W.
-void plan_classes(const SampleFlags& f, const CLI::App& app, SamplePlan& p) {
+void plan_classes(const SampleFlags& f, const CLI::App& app, SamplePlan& p, bool distilled) {
   check_class_flag(f, app);
   if (f.classes.empty()) {
     if (app.count("--guidance") > 0) throw usage_error("--guidance needs --class");
+    // no label was dropped in its training: its null label would give the class-blind mean
+    if (distilled && p.field->conditional())
+      throw usage_error(p.model + " is a conditional distilled map: it learned its pairs' classes only; give --class");
     return;
   }
   if (!p.field->conditional())
@@ -206,7 +213,7 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
   } else if (!p.field->source_is_gaussian() && !p.field->manifold().curved()) {
     throw usage_error(p.model + " starts from a data set, not N(0, I): give the start points with --from FILE");
   }
-  plan_classes(f, app, p);
+  plan_classes(f, app, p, is_distilled(doc));
   if (f.pairs && f.logp) throw usage_error("--pairs and --logp: give one of them");
   if (f.logp) {
     if (p.shape.size() != 1)

@@ -111,7 +111,7 @@ Vec source_log_density(const Field& f, const Mat& x0) {
 
 Divergence resolve_divergence(const Field& f, const DensityOptions& o) {
   if (f.has_average())
-    throw Error("this model (" + f.describe() + ") learned average velocities over steps (MeanFlow, shortcut), not a flow: "
+    throw Error("this model (" + f.describe() + ") learned average velocities over steps (MeanFlow, shortcut) or a one-step map (distilled), not a flow: "
                 "it has no exact log density");
   Divergence d = o.divergence;
   if (d == Divergence::automatic)

@@ -45,7 +45,7 @@ const ChoiceTable<Solver>& solvers() {
       {"dopri5", Solver::dopri5, "adaptive Dormand-Prince 5(4) with --rtol/--atol (ignores --steps)"},
       {"em", Solver::em, "Euler-Maruyama for the SDE (see --noise), 1-2 evaluations per step"},
       {"meanflow", Solver::meanflow,
-       "average-velocity models only (MeanFlow, shortcut; their default): x += (t - r) u(x, r, t), 1 evaluation per step"},
+       "average-velocity models only (MeanFlow, shortcut, distilled; their default): x += (t - r) u(x, r, t), 1 evaluation per step"},
   };
   return t;
 }

@@ -109,11 +109,18 @@ void restore(json& j, const std::string& text, const std::vector<Span>& cut) {
   throw Error(where + ": invalid JSON at byte offset " + std::to_string(byte) + ": " + detail);
 }
 
-// nlohmann's message without its "[json.exception.parse_error.101] " tag.
+// nlohmann's message without its "[json.exception.parse_error.101] " tag, and the token it
+// quotes as "last read" cut to its first characters (an unterminated base64 string is megabytes).
 std::string detail(const json::exception& e) {
-  const std::string what = e.what();
+  constexpr size_t kShown = 40;
+  std::string what = e.what();
   const auto pos = what.find("] ");
-  return pos == std::string::npos ? what : what.substr(pos + 2);
+  if (pos != std::string::npos) what = what.substr(pos + 2);
+  const auto lr = what.find("last read: '");
+  if (lr == std::string::npos) return what;
+  const size_t a = lr + 12, b = what.rfind('\'');
+  if (b != std::string::npos && b > a && b - a > kShown) what = what.substr(0, a + kShown) + "..." + what.substr(b);
+  return what;
 }
 
 json parse_plain(const std::string& text, const std::string& where) {

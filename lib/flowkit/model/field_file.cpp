@@ -1,5 +1,7 @@
 #include "flowkit/model/field_file.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,6 +14,8 @@
 namespace flowkit {
 
 nlohmann::json read_model_json(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error("cannot read model " + path + ": a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot open model " + path + ": " + std::strerror(errno));
   std::string text;  // read whole, in one piece: a model can be megabytes of base64

@@ -67,6 +67,7 @@ class LearnedField : public Field {
   void average_velocity(const Mat& x, double r, double t, Mat& u) override {
     if (!mean()) return Field::average_velocity(x, r, t, u);
     if (m_->objective == Objective::distill) {
+      if (r == t) throw Error("a distilled model (objective distill) has no velocity field: it is one step, from t = 0 to 1");
       if (r != 0.0 || t != 1.0)
         throw Error("a distilled model (objective distill) takes one step, from t = 0 to t = 1 (flow-sample --steps 1); "
                     "asked for [" + std::to_string(r) + ", " + std::to_string(t) + "]");

@@ -530,9 +530,9 @@ Trainer::Trainer(const TrainConfig& cfg, TrainData data, Comm& comm) : cfg_(cfg)
   if (cfg_.net.kind == NetKind::unet) set_unet_image(cfg_.net, data.shape);
   cfg_.net.num_classes = 0;
   cfg_.net.time_inputs = two_times(cfg.objective) ? 2 : 1;  // u(z, r, t - r)
-  if (cfg.conditional) {
+  if (cfg.conditional) {  // the labels' largest + 1, or a given count above it (--init's model's)
     if (data.labels.empty()) throw usage_error("--conditional needs labels (the data stream's companion array)");
-    cfg_.net.num_classes = *std::max_element(data.labels.begin(), data.labels.end()) + 1;
+    cfg_.net.num_classes = std::max(*std::max_element(data.labels.begin(), data.labels.end()) + 1, cfg.net.num_classes);
   }
   if ((cfg.coupling == Coupling::pairs) != (data.noise.size() > 0))
     throw usage_error(data.noise.size() > 0 ? "pairs need --coupling pairs (flow-train --pairs sets it)"
@@ -750,15 +750,27 @@ std::string shape_text(const std::vector<int64_t>& s) {
 }
 }  // namespace
 
+void check_start(const LearnedModel& lm, const TrainConfig& c, const std::vector<int64_t>& shape, const std::string& where) {
+  if (lm.is_discrete()) throw Error(where + ": a discrete model; --init takes a flow of points or images");
+  if (lm.manifold.name() != c.manifold.name())
+    throw Error(where + ": a model on " + lm.manifold.name() + ", the run's data on " + c.manifold.name() + " (--manifold)");
+  if (lm.shape != shape)
+    throw Error(where + ": a model of samples of shape " + shape_text(lm.shape) + ", the training data's are " +
+                shape_text(shape));
+  // the network's output means what the run's target means
+  if (lm.predict != c.predict || lm.schedule.name() != c.schedule.name() || lm.schedule.sigma_min != c.sigma_min ||
+      lm.source_data)
+    throw Error(where + ": a model that predicts " + choice_name(predictions(), lm.predict) + " on the " +
+                lm.schedule.name() + " schedule" + (lm.schedule.sigma_min > 0 ? " with --sigma-min" : "") +
+                (lm.source_data ? " from a source data set" : "") + "; the run's network predicts " +
+                choice_name(predictions(), c.predict) + " on the " + c.schedule.name() + " schedule" +
+                (c.sigma_min > 0 ? " with --sigma-min" : "") + " from N(0, I)");
+}
+
 void Trainer::start_from(const LearnedModel& lm, const std::string& where) {
   Impl& m = *impl_;
-  if (lm.is_discrete() || cfg_.discrete.vocab > 0)
-    throw Error(where + ": --init takes a flow of points or images and their data, not a discrete model or tokens");
-  if (lm.manifold.name() != cfg_.manifold.name())
-    throw Error(where + ": a model on " + lm.manifold.name() + ", the run's data on " + cfg_.manifold.name());
-  if (lm.shape != m.data.shape)
-    throw Error(where + ": a model of samples of shape " + shape_text(lm.shape) + ", the training data's are " +
-                shape_text(m.data.shape));
+  if (cfg_.discrete.vocab > 0) throw Error(where + ": --init takes a flow of points or images, not token data");
+  check_start(lm, cfg_, m.data.shape, where);
   if (lm.net.num_classes != cfg_.net.num_classes)
     throw Error(where + ": a model of " + std::to_string(lm.net.num_classes) + " classes, the run's has " +
                 std::to_string(cfg_.net.num_classes) + " (--conditional: the data's labels)");

@@ -102,6 +102,11 @@ struct TrainData {
   static TrainData from_pairs(const Stream& pairs, const std::string& where, bool want_labels);
 };
 
+// What --init MODEL must share with a run before its network: a flow (not discrete) on the
+// run's space, of the data's sample shape, predicting the run's target on its schedule from
+// N(0, I). Trainer::start_from checks this and the network itself.
+void check_start(const LearnedModel& m, const TrainConfig& c, const std::vector<int64_t>& shape, const std::string& where);
+
 class Trainer {
  public:
   // With several processes in `comm` (mpirun), each computes its run of the batch's shards
