@@ -147,7 +147,7 @@ void define(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--val-fraction", c.val_fraction, "hold out this fraction of the data for a validation loss")->capture_default_str();
   app.add_flag("--conditional", c.conditional, "learn net(x, t, y) from the labels (the stream's companion array)");
-  app.add_option("--cond-drop", c.cond_drop, "probability of dropping a label (classifier-free guidance; 0 with --objective distill)")->capture_default_str();
+  app.add_option("--cond-drop", c.cond_drop, "probability of dropping a label (classifier-free guidance; --objective distill takes 0 only)")->capture_default_str();
   app.add_flag("--dequantize{auto}", o.dequantize,
                "quantized data k / (L - 1) in [0, 1]: add fresh U[0, 1/(L - 1)) noise to every batch, for an "
                "honest flow-eval --bpd --dequantize; --dequantize=L gives L, plain --dequantize finds L in the "

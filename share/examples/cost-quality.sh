@@ -1,6 +1,7 @@
 #!/bin/bash
 # cost-quality: sample quality against network evaluations, for every fixed-step solver and a
-# few step counts (a MeanFlow model: its own average-velocity steps). Evaluations are the NFE
+# few step counts (a MeanFlow or shortcut model: its own average-velocity steps; a distilled
+# model: its one step). Evaluations are the NFE
 # per sample that flow-sample reports.
 # usage: cost-quality.sh [--quick] [--out DIR] [MODEL DATA...]
 #        cost-quality.sh [--quick] [--out DIR] [--per-class N] [--guidance W] MODEL --reference FILE
@@ -58,16 +59,22 @@ if [ -z "$reference" ] && [ -n "$per_class$guidance" ]; then die "--per-class an
 if [ -n "$out" ]; then mkdir -p "$out"; dir=$out; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 
 # The solvers of the rows: every fixed-step one, or an average-velocity model's own steps
-# (flow-train --objective meanflow or shortcut; it takes no other)
-solvers=(euler midpoint heun rk4 ab2 ab3)
-if /usr/bin/python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])).get("objective") not in ("meanflow", "shortcut"))' \
-  "$model" 2>/dev/null; then solvers=(meanflow); fi
+# (flow-train --objective meanflow or shortcut; it takes no other), or a distilled model's one
+# step (--objective distill: one row, no grid)
+solvers=(euler midpoint heun rk4 ab2 ab3) one_step=0
+objective=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("objective", ""))' "$model" \
+  2>/dev/null || true)
+case "$objective" in
+  meanflow | shortcut) solvers=(meanflow) ;;
+  distill) solvers=(meanflow) one_step=1 ;;
+esac
 # nfe LOG: the evaluations per sample of flow-sample's last log line
 nfe() { /usr/bin/python3 -c 'import json, sys; print([json.loads(l) for l in open(sys.argv[1])][-1]["nfe"])' "$1"; }
 
 if [ -z "$reference" ]; then
   steps=(1 2 4 8 16 32)
   [ "$quick" = 1 ] && steps=(1 2 4)
+  [ "$one_step" = 1 ] && steps=(1)
   n=2000
   flow-data "${data[@]}" -n "$n" --seed 10 -o "$dir/real.npy"
   flow-data "${data[@]}" -n "$n" --seed 11 -o "$dir/real2.npy"
@@ -89,11 +96,12 @@ fi
 # Images: class-conditional samples against a reference file
 steps=(1 2 4 8 20)
 [ "$quick" = 1 ] && steps=(1 2 4)
+[ "$one_step" = 1 ] && steps=(1)
 per_class=${per_class:-$([ "$quick" = 1 ] && echo 2 || echo 50)}
 guidance=${guidance:-1}
 guide=(--guidance "$guidance")  # an average-velocity model has its guidance trained in: none to ask for
 if [ "${solvers[0]}" = meanflow ]; then
-  [ "$guidance" = 1 ] || die "a MeanFlow or shortcut model has its guidance trained in (flow-train --mf-guidance): no --guidance"
+  [ "$guidance" = 1 ] || die "a MeanFlow, shortcut or distilled model has its guidance trained in: no --guidance"
   guide=()
 fi
 # count FILE: its rows; labelled FILE: whether it has a companion array (flow-data info)
@@ -101,9 +109,10 @@ count() { flow-data info "$1" | sed -n 's/^count *\([0-9]*\) rows.*/\1/p'; }
 labelled() { flow-data info "$1" | grep -q '^companion'; }
 # draw SOLVER GRID STEPS: the samples of one row, their NFE in NAME.nfe
 draw() {
-  local name=$1-${2/:/}-$3
+  local name=$1-${2/:/}-$3 grid=(--grid "$2")
+  [ "$one_step" = 0 ] || grid=()  # a distilled model's one step has no grid to choose
   rm -f "$dir/$name.log"
-  flow-sample -m "$model" --class all -n "$per_class" "${guide[@]}" --solver "$1" --grid "$2" \
+  flow-sample -m "$model" --class all -n "$per_class" "${guide[@]}" --solver "$1" "${grid[@]}" \
     --steps "$3" --seed 5 -q --log "$dir/$name.log" -o "$dir/$name.npy"
   nfe "$dir/$name.log" >"$dir/$name.nfe"
   rm -f "$dir/$name.log"

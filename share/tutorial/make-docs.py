@@ -252,8 +252,8 @@ flow) samples the teacher with its own ODE and keeps each sample beside the nois
 a new model on these fixed pairs (`flow-train --pairs`) instead of independently drawn ones. The \
 teacher's paths never cross, so the straight lines between its pairs hardly do, and the student's \
 paths come out straight: `flow-eval paths` gives straightness 0.643 for the teacher and 0.999 for \
-the student (path energy 2.22 against 0.83), and one Euler step of the student has W2 0.163, at \
-the floor.",
+the student (path energy 2.22 against 0.83), and one Euler step of the student has W2 0.159, at \
+the floor (the pairs' noise is not the noise the scores draw: `--seed 41`).",
    "MeanFlow (Geng et al. 2025) needs no teacher. The network learns the average velocity \
 u(x, r, t) = 1/(t - r) integral_r^t v ds over an interval, so that x_t = x_r + (t - r) u(x_r, r, \
 t) is exact for a step of any length. Differentiating in r gives the identity u = v + (t - r) \
@@ -283,7 +283,7 @@ itself and the flow-matching target is x1 - x0, so that one pass x0 + u(x0, 0) l
 teacher's ODE took x0. The student starts from the teacher's network (`--init teacher.json`: its \
 weights and normalization, a fresh optimizer) and samples with one step only. One pass gives W2 \
 0.134, the fifth picture, at the floor (two sets of 2,000 real points differ by 0.187: W2 at this \
-size has noise of its own). On MNIST a distilled student draws a digit in one pass as well as the \
+size has noise of its own, and samples a little tighter than the data come under it). On MNIST a distilled student draws a digit in one pass as well as the \
 teacher's 40 evaluations do (share/examples/mnist-onestep.sh, its default; doc/MATH.md, \
 \"Distillation\")."],
   ["14-teacher-1.png", "14-reflow-1.png", "14-meanflow-1.png", "14-shortcut-1.png", "14-distill-1.png",

@@ -216,7 +216,7 @@ for g in uniform power:2 cosine; do
   flow-sample -m teacher.json -n 2000 --solver ab3 --steps 2 --grid $g --seed 14 -o grid.npy
   echo "ab3 --steps 2 --grid $g: $(flow-eval compare grid.npy ring.npy --metrics w2 | grep '"w2"')"
 done
-flow-sample -m teacher.json -n 5000 --solver midpoint --steps 20 --pairs --seed 14 -o pairs.npy
+flow-sample -m teacher.json -n 5000 --solver midpoint --steps 20 --pairs --seed 41 -o pairs.npy
 flow-train --pairs pairs.npy --width 64 --steps 3000 --seed 14 -q -o reflow.json
 flow-train --toy 8gaussians --objective meanflow --t-dist meanflow --width 64 --steps 3000 --seed 14 -q -o meanflow.json
 flow-train --toy 8gaussians --objective shortcut --width 64 --steps 3000 --seed 14 -q -o shortcut.json

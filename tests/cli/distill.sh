@@ -17,12 +17,17 @@ ok flow-data 8gaussians -n 2000 --seed 11 -o real2.npy
 ok flow-sample -m teacher.json -n 2000 --solver euler --steps 1 --seed 5 -o t1.npy
 ok flow-sample -m teacher.json -n 2000 --solver midpoint --steps 20 --seed 5 -o t40.npy
 ok flow-sample -m student.json -n 2000 --seed 5 --log log.json -o s1.npy
-check 'grep -q "\"nfe\":1" log.json' "a distilled sample is not one evaluation ($(tail -1 log.json))"
+check 'grep -q "\"nfe\":1," log.json' "a distilled sample is not one evaluation ($(tail -1 log.json))"
 floor=$(w2 real.npy real2.npy) t1=$(w2 t1.npy real.npy) t40=$(w2 t40.npy real.npy) s1=$(w2 s1.npy real.npy)
 # Measured: floor 0.228, the teacher's Euler 1 1.89 and midpoint 20 0.202, the student's one pass
 # 0.205 (0.226 from scratch, without --init: the copy check below is what tests --init)
 check 'py "assert $s1 < 1.3 * $t40 and $s1 < $t1 / 4"' \
   "one distilled pass: W2 $s1, want within 1.3 x the teacher's 40 evaluations ($t40) and below its Euler 1 ($t1) / 4"
+
+# share/examples/cost-quality.sh gives a distilled model its one row
+sh_ok "bash '$FLOWKIT_SRC/share/examples/cost-quality.sh' --quick student.json 8gaussians >cq.md"
+check 'grep -Eq "^\| meanflow \| 1 \| 1 \| 0\.[0-9]+ \|$" cq.md && [ "$(grep -c "^| meanflow" cq.md)" = 1 ]' \
+  "cost-quality.sh on a distilled model: want its one pass ($(cat cq.md))"
 
 # The model file: the objective, the net's one time input, where it started
 check 'py "

@@ -7,7 +7,7 @@ sh_ok "bash '$FLOWKIT_SRC/share/examples/mnist-onestep.sh' --quick out >report.t
 digit_grid out/grid.npy "assert np.isfinite(x).all()"
 check '[ -s out/mnist-onestep.png ]' "no picture"
 ok flow-eval compare out/real-a.npy out/real-b.npy --metrics knn,fd -o floor.json
-for f in teacher one-w1 one; do ok flow-eval compare "out/$f.npy" out/real-b.npy --metrics knn,fd -o "$f.json"; done
+for f in teacher teacher-guided one-w1 one; do ok flow-eval compare "out/$f.npy" out/real-b.npy --metrics knn,fd -o "$f.json"; done
 check '"$PYTHON" -c "
 import json, re
 r = open(\"report.txt\").read()
@@ -16,6 +16,7 @@ def figures(label):
     assert m, (label, r)
     return [float(v) for v in m.groups()]
 for label, f in ((\"real against real\", \"floor\"), (\"the teacher, midpoint 20 (40 evaluations), W = 1:\", \"teacher\"),
+                 (\"the teacher, midpoint 20 (80 passes), W = 3:\", \"teacher-guided\"),
                  (\"student distilled at W = 1:\", \"one-w1\"), (\"student distilled at W = 3:\", \"one\")):
     j = json.load(open(f + \".json\"))
     want = [j[\"knn_agreement\"], j[\"fd\"]]
@@ -39,5 +40,10 @@ check '"$PYTHON" -c "import json; assert json.load(open(\"sc/model-shortcut.json
 check 'grep -q "one pass of the shortcut model, W = 2 trained in:" sc-report.txt' "no shortcut figures ($(cat sc-report.txt))"
 check '[ -s sc/mnist-onestep.png ]' "no shortcut picture"
 ok flow-sample -m out/model-w3.json --class all -n 2 --log log.json -o /dev/null
-check 'grep -q "\"nfe\":1" log.json' "a guided distilled sample is not one evaluation ($(tail -1 log.json))"
+check 'grep -q "\"nfe\":1," log.json' "a guided distilled sample is not one evaluation ($(tail -1 log.json))"
+# the --shortcut run's figures are one pass each: its grid, its scores, its timing
+for d in out sc; do
+  check 'grep -q "\"nfe\":1," $d/grid.log && grep -q "\"nfe\":1," $d/one.log && grep -q "\"nfe\":1," $d/timed.log' \
+    "$d: the one-pass model's grid, scores and timing are not one pass each ($(cat $d/*.log | grep nfe))"
+done
 finish
