@@ -327,10 +327,7 @@ std::optional<LearnedModel> init_model(Options& o, const CLI::App& app) {
   for (const char* f : kArchitectureFlags)
     if (app.count(f) > 0) throw usage_error(std::string(f) + ": the network comes from --init " + o.init);
   LearnedModel m = read_learned_model(o.init);
-  if (m.is_discrete()) throw Error(o.init + ": a discrete model; --init takes a flow of points or images");
-  if (m.manifold.name() != o.cfg.manifold.name())  // before the network's flags would be blamed
-    throw Error(o.init + ": a model on " + m.manifold.name() + ", the run's data on " + o.cfg.manifold.name() +
-                " (--manifold)");
+  check_start(m, o.cfg, {}, o.init);  // all but the data's shape, before the network's flags would be blamed
   o.cfg.net = m.net;
   o.cfg.init = o.init;
   return m;

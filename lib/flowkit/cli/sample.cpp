@@ -67,10 +67,10 @@ void plan_meanflow(const SampleFlags& f, const CLI::App& app, SamplePlan& p, boo
 }
 
 // The solver, grid and SDE options from the flags.
-void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc) {
+void plan_solver(const SampleFlags& f, const CLI::App& app, SamplePlan& p, const nlohmann::json& doc,
+                 bool distilled) {
   SolveOptions& o = p.opt.ode;
   o.solver = parse_choice(solvers(), f.solver, "solver");
-  const bool distilled = is_distilled(doc);
   plan_meanflow(f, app, p, distilled);
   check_steps(f.steps);
   if (!(f.rtol > 0) || !(f.atol > 0)) throw usage_error("--rtol and --atol must be positive");
@@ -204,7 +204,8 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
   p.field = std::move(mf.field);
   p.shape = p.field->sample_shape();
   p.job.n = f.n;
-  plan_solver(f, app, p, doc);
+  const bool distilled = is_distilled(doc);
+  plan_solver(f, app, p, doc, distilled);
   if (!f.from.empty()) {
     plan_from(f, app, p);
     p.job.from = &p.from;
@@ -213,7 +214,7 @@ SamplePlan plan_sampling(const SampleFlags& f, const CLI::App& app, const Common
   } else if (!p.field->source_is_gaussian() && !p.field->manifold().curved()) {
     throw usage_error(p.model + " starts from a data set, not N(0, I): give the start points with --from FILE");
   }
-  plan_classes(f, app, p, is_distilled(doc));
+  plan_classes(f, app, p, distilled);
   if (f.pairs && f.logp) throw usage_error("--pairs and --logp: give one of them");
   if (f.logp) {
     if (p.shape.size() != 1)

@@ -754,7 +754,7 @@ void check_start(const LearnedModel& lm, const TrainConfig& c, const std::vector
   if (lm.is_discrete()) throw Error(where + ": a discrete model; --init takes a flow of points or images");
   if (lm.manifold.name() != c.manifold.name())
     throw Error(where + ": a model on " + lm.manifold.name() + ", the run's data on " + c.manifold.name() + " (--manifold)");
-  if (lm.shape != shape)
+  if (!shape.empty() && lm.shape != shape)
     throw Error(where + ": a model of samples of shape " + shape_text(lm.shape) + ", the training data's are " +
                 shape_text(shape));
   // the network's output means what the run's target means

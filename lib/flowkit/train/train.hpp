@@ -104,7 +104,8 @@ struct TrainData {
 
 // What --init MODEL must share with a run before its network: a flow (not discrete) on the
 // run's space, of the data's sample shape, predicting the run's target on its schedule from
-// N(0, I). Trainer::start_from checks this and the network itself.
+// N(0, I); an empty `shape` (not known yet) is not checked. Trainer::start_from checks all of
+// it and the network itself.
 void check_start(const LearnedModel& m, const TrainConfig& c, const std::vector<int64_t>& shape, const std::string& where);
 
 class Trainer {
